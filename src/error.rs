@@ -1,0 +1,143 @@
+//! One error type for the whole library, by category, with cause chains.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A specialised `Result` for encode-native.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while configuring, feeding or finishing a writer.
+///
+/// The error is cheap to clone (causes are shared), so the encoder thread's error can be
+/// reported both on the next [`push`](crate::VideoWriter::push) and on
+/// [`finish`](crate::VideoWriter::finish).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A setting is invalid. Raised before any FFmpeg object exists.
+    #[error("invalid {field} '{value}': {allowed}")]
+    Config {
+        /// The setting, as named in [`EncoderConfig`](crate::EncoderConfig).
+        field: &'static str,
+        /// The value that was given.
+        value: String,
+        /// What is allowed instead.
+        allowed: String,
+    },
+    /// A pushed frame does not fit the writer; the frame was not accepted, the writer goes on.
+    #[error("frame {index}: {problem}")]
+    Frame {
+        /// Zero-based index the frame would have had.
+        index: u64,
+        /// What was expected and what came.
+        problem: String,
+    },
+    /// A timestamp given with [`push_at`](crate::VideoWriter::push_at) is not usable.
+    #[error("frame {index}: {problem}")]
+    Timestamp {
+        /// Zero-based index the frame would have had.
+        index: u64,
+        /// What was expected and what came.
+        problem: String,
+    },
+    /// A feature or combination the linked FFmpeg or the chosen output cannot do.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// FFmpeg failed; `context` says what was being done, `detail` carries FFmpeg's own log lines.
+    #[error("{context}: {source}{}", detail_suffix(.detail))]
+    Ffmpeg {
+        /// What encode-native was doing.
+        context: String,
+        /// FFmpeg's error code, as a message.
+        #[source]
+        source: FfmpegError,
+        /// FFmpeg's own warning or error lines logged while it failed, if any.
+        detail: Vec<String>,
+    },
+    /// Reading or writing a file or stream failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// The writer was used after it had finished.
+    #[error("the writer is already finished")]
+    Finished,
+    /// The encoder thread ended without reporting why (it panicked).
+    #[error("the encoder thread stopped unexpectedly: {0}")]
+    EncoderThread(String),
+}
+
+fn detail_suffix(detail: &[String]) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" (FFmpeg said: {})", detail.join("; "))
+    }
+}
+
+/// An error code returned by an FFmpeg library, with FFmpeg's text for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FfmpegError {
+    code: i32,
+    message: String,
+}
+
+impl FfmpegError {
+    /// FFmpeg's numeric error code (a negative `AVERROR`).
+    pub fn code(&self) -> i32 {
+        self.code
+    }
+}
+
+impl fmt::Display for FfmpegError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FfmpegError {}
+
+impl From<ffmpeg_next::Error> for FfmpegError {
+    fn from(e: ffmpeg_next::Error) -> Self {
+        FfmpegError {
+            code: i32::from(e),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl Error {
+    /// A configuration error naming the field, the value and what is allowed.
+    pub(crate) fn config(
+        field: &'static str,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            field,
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+
+    /// An FFmpeg failure, with the warning and error lines FFmpeg logged on this thread.
+    pub(crate) fn ffmpeg(context: impl Into<String>, e: ffmpeg_next::Error) -> Self {
+        Error::Ffmpeg {
+            context: context.into(),
+            source: e.into(),
+            detail: crate::ffi::take_log_lines(),
+        }
+    }
+
+    /// An I/O failure with what was being read or written.
+    pub(crate) fn io(context: impl Into<String>, e: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source: Arc::new(e),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The only module with `unsafe` code: the few FFmpeg calls that ffmpeg-next does not wrap.
+//!
+//! Every block states why it is sound. Everything else in the crate uses ffmpeg-next's safe API.
+#![allow(unsafe_code)]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::sync::Once;
+
+use ff::ffi as sys;
+use ffmpeg_next as ff;
+
+const CAPTURED_LINES: usize = 16;
+
+thread_local! {
+    /// FFmpeg's warning and error lines logged on this thread, newest last, at most
+    /// `CAPTURED_LINES`; attached to the next error built on this thread.
+    static CAPTURE: RefCell<VecDeque<String>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// Takes (and clears) the FFmpeg warning/error lines logged on this thread.
+pub(crate) fn take_log_lines() -> Vec<String> {
+    CAPTURE.with(|c| c.borrow_mut().drain(..).collect())
+}
+
+/// Forgets the lines logged on this thread so far.
+pub(crate) fn clear_log_lines() {
+    CAPTURE.with(|c| c.borrow_mut().clear());
+}
+
+/// Initialises FFmpeg once per process and routes its log through the `log` crate
+/// (target `ffmpeg`), so nothing reaches stderr unless the application's logger prints it.
+pub(crate) fn init() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = ff::init();
+        #[cfg(all(target_arch = "x86_64", not(target_os = "windows")))]
+        // SAFETY: `log_callback` has exactly the signature FFmpeg expects on this target, never
+        // unwinds into C (it catches panics) and only reads the arguments FFmpeg passes it.
+        unsafe {
+            sys::av_log_set_callback(Some(log_callback));
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(target_os = "windows"))))]
+        ff::util::log::set_level(ff::util::log::Level::Quiet);
+    });
+}
+
+fn map_level(level: c_int) -> log::Level {
+    if level <= sys::AV_LOG_ERROR {
+        log::Level::Error
+    } else if level <= sys::AV_LOG_WARNING {
+        log::Level::Warn
+    } else if level <= sys::AV_LOG_INFO {
+        log::Level::Info
+    } else if level <= sys::AV_LOG_VERBOSE {
+        log::Level::Debug
+    } else {
+        log::Level::Trace
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", not(target_os = "windows")))]
+unsafe extern "C" fn log_callback(
+    avcl: *mut c_void,
+    level: c_int,
+    fmt: *const c_char,
+    vl: *mut sys::__va_list_tag,
+) {
+    let _ = std::panic::catch_unwind(|| {
+        let lvl = map_level(level);
+        let capture = level <= sys::AV_LOG_WARNING;
+        if !capture && !log::log_enabled!(target: "ffmpeg", lvl) {
+            return;
+        }
+        let mut buf = [0 as c_char; 1024];
+        let mut prefix: c_int = 1;
+        // SAFETY: `buf` is a writable buffer of the size passed; `avcl`, `fmt` and `vl` come
+        // straight from FFmpeg for this one call and are consumed exactly once here.
+        let n = unsafe {
+            sys::av_log_format_line2(
+                avcl,
+                level,
+                fmt,
+                vl,
+                buf.as_mut_ptr(),
+                buf.len() as c_int,
+                &mut prefix,
+            )
+        };
+        if n < 0 {
+            return;
+        }
+        // SAFETY: av_log_format_line2 always NUL-terminates within `buf`.
+        let line = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy();
+        let line = line.trim_end();
+        if line.is_empty() {
+            return;
+        }
+        if capture {
+            CAPTURE.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.len() == CAPTURED_LINES {
+                    c.pop_front();
+                }
+                c.push_back(line.to_string());
+            });
+        }
+        log::log!(target: "ffmpeg", lvl, "{line}");
+    });
+}
+
+/// Opens `encoder` with `options` and returns it with the option names nobody used:
+/// FFmpeg silently ignores an unknown or misspelt option, encode-native refuses it.
+pub(crate) fn open_encoder(
+    mut encoder: ff::encoder::video::Video,
+    codec: ff::Codec,
+    options: ff::Dictionary,
+) -> Result<(ff::encoder::video::Encoder, Vec<String>), ff::Error> {
+    // SAFETY: `disown` hands us the raw dictionary, which we pass on and take back below.
+    let mut opts = unsafe { options.disown() };
+    // SAFETY: the context is a valid, not yet opened codec context owned by `encoder`; `codec`
+    // is a valid encoder; `opts` is a dictionary we own, which avcodec_open2 may replace.
+    let res = unsafe { sys::avcodec_open2(encoder.as_mut_ptr(), codec.as_ptr(), &mut opts) };
+    // SAFETY: `opts` is now the dictionary of unused options (or null), owned by us again.
+    let left = unsafe { ff::Dictionary::own(opts) };
+    let unused = left.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok((ff::encoder::video::Encoder(encoder), unused))
+}
+
+/// Makes libswscale convert with `matrix` (an `SWS_CS_*` value), full-range input, and
+/// full- or limited-range output, so the pixels match the stream's colour tags.
+pub(crate) fn set_sws_colorspace(
+    ctx: &mut ff::software::scaling::Context,
+    matrix: c_int,
+    full_range_out: bool,
+) -> Result<(), ff::Error> {
+    // SAFETY: the scaler context is valid for the lifetime of `ctx`; sws_getCoefficients
+    // returns a pointer to a static table for any colourspace value.
+    let res = unsafe {
+        let table = sys::sws_getCoefficients(matrix);
+        sys::sws_setColorspaceDetails(
+            ctx.as_mut_ptr(),
+            table,
+            1,
+            table,
+            full_range_out as c_int,
+            0,
+            1 << 16,
+            1 << 16,
+        )
+    };
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok(())
+}
+
+/// Ensures the frame's buffers are not shared with the encoder before they are overwritten.
+pub(crate) fn make_writable(frame: &mut ff::frame::Video) -> Result<(), ff::Error> {
+    // SAFETY: the frame is a valid AVFrame with buffers allocated by av_frame_get_buffer.
+    let res = unsafe { sys::av_frame_make_writable(frame.as_mut_ptr()) };
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok(())
+}
+
+/// The three planes of a planar YUV frame, mutably and at once.
+pub(crate) fn yuv_planes_mut(frame: &mut ff::frame::Video) -> [(&mut [u8], usize); 3] {
+    let strides = [frame.stride(0), frame.stride(1), frame.stride(2)];
+    let lens = [
+        frame.data(0).len(),
+        frame.data(1).len(),
+        frame.data(2).len(),
+    ];
+    // SAFETY: a planar frame's three planes are disjoint regions (separate buffers from
+    // av_frame_get_buffer) of exactly `lens[i]` bytes, valid while `frame` is borrowed mutably.
+    unsafe {
+        let f = frame.as_mut_ptr();
+        let p = |i: usize| std::slice::from_raw_parts_mut((*f).data[i], lens[i]);
+        [(p(0), strides[0]), (p(1), strides[1]), (p(2), strides[2])]
+    }
+}
+
+/// Whether the named FFmpeg encoder exists in the linked libavcodec.
+pub(crate) fn has_encoder(name: &str) -> bool {
+    ff::encoder::find_by_name(name).is_some()
+}
+
+/// Whether the named muxer exists in the linked libavformat.
+pub(crate) fn has_muxer(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string; av_guess_format only reads it.
+    !unsafe { sys::av_guess_format(c.as_ptr(), std::ptr::null(), std::ptr::null()) }.is_null()
+}
+
+/// The libx264 build number the linked libavcodec reports through its configuration, if any.
+pub(crate) fn avcodec_configuration() -> String {
+    // SAFETY: avcodec_configuration returns a static NUL-terminated string.
+    unsafe { CStr::from_ptr(sys::avcodec_configuration()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The `AVIOContext` position (bytes written so far, including what is still buffered).
+pub(crate) fn output_position(octx: &mut ff::format::context::Output) -> i64 {
+    // SAFETY: the output context is valid; `pb` is its open I/O context or null.
+    unsafe {
+        let pb = (*octx.as_mut_ptr()).pb;
+        if pb.is_null() {
+            0
+        } else {
+            sys::avio_seek(pb, 0, libc_seek_cur())
+        }
+    }
+}
+
+const fn libc_seek_cur() -> c_int {
+    1 // SEEK_CUR
+}
+
+/// Pushes what the muxer's I/O context holds in its buffer down to the file or stream.
+pub(crate) fn flush_output(octx: &mut ff::format::context::Output) {
+    // SAFETY: the output context is valid; `pb` is its open I/O context or null.
+    unsafe {
+        let pb = (*octx.as_mut_ptr()).pb;
+        if !pb.is_null() {
+            sys::avio_flush(pb);
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! A frame held in memory: size, pixel format, row stride, borrowed or owned pixels.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// The layout of the pixels you push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PixelFormat {
+    /// 8-bit R, G, B (what numpy `uint8[h, w, 3]` and `image::RgbImage` hold).
+    #[default]
+    Rgb24,
+    /// 8-bit B, G, R (OpenCV's order).
+    Bgr24,
+    /// 8-bit R, G, B, A (alpha is dropped).
+    Rgba,
+    /// 8-bit B, G, R, A (alpha is dropped).
+    Bgra,
+    /// 8-bit grey.
+    Gray8,
+    /// 16-bit grey, little-endian.
+    Gray16Le,
+    /// 16-bit R, G, B, little-endian.
+    Rgb48Le,
+    /// 32-bit float R, G, B in `[0, 1]` (native endian); values outside are clamped, NaN is black.
+    RgbF32,
+}
+
+impl PixelFormat {
+    /// Bytes per pixel.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            PixelFormat::Gray8 => 1,
+            PixelFormat::Gray16Le => 2,
+            PixelFormat::Rgb24 | PixelFormat::Bgr24 => 3,
+            PixelFormat::Rgba | PixelFormat::Bgra => 4,
+            PixelFormat::Rgb48Le => 6,
+            PixelFormat::RgbF32 => 12,
+        }
+    }
+
+    /// The name used on the command line and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            PixelFormat::Rgb24 => "rgb24",
+            PixelFormat::Bgr24 => "bgr24",
+            PixelFormat::Rgba => "rgba",
+            PixelFormat::Bgra => "bgra",
+            PixelFormat::Gray8 => "gray",
+            PixelFormat::Gray16Le => "gray16le",
+            PixelFormat::Rgb48Le => "rgb48le",
+            PixelFormat::RgbF32 => "rgbf32",
+        }
+    }
+
+    /// Every input format, in the order of the documentation.
+    pub const ALL: [PixelFormat; 8] = [
+        PixelFormat::Rgb24,
+        PixelFormat::Bgr24,
+        PixelFormat::Rgba,
+        PixelFormat::Bgra,
+        PixelFormat::Gray8,
+        PixelFormat::Gray16Le,
+        PixelFormat::Rgb48Le,
+        PixelFormat::RgbF32,
+    ];
+}
+
+impl fmt::Display for PixelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PixelFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "rgb24" | "rgb" => Ok(PixelFormat::Rgb24),
+            "bgr24" | "bgr" => Ok(PixelFormat::Bgr24),
+            "rgba" => Ok(PixelFormat::Rgba),
+            "bgra" => Ok(PixelFormat::Bgra),
+            "gray" | "gray8" => Ok(PixelFormat::Gray8),
+            "gray16le" | "gray16" => Ok(PixelFormat::Gray16Le),
+            "rgb48le" | "rgb48" => Ok(PixelFormat::Rgb48Le),
+            "rgbf32" | "rgbf32le" => Ok(PixelFormat::RgbF32),
+            _ => Err(Error::config(
+                "input_format",
+                s,
+                "rgb24, bgr24, rgba, bgra, gray, gray16le, rgb48le or rgbf32",
+            )),
+        }
+    }
+}
+
+/// Owned pixel storage; `u16` and `f32` vectors are kept as they are (no copy).
+#[derive(Debug)]
+pub(crate) enum Buffer {
+    Bytes(Vec<u8>),
+    U16(Vec<u16>),
+    F32(Vec<f32>),
+}
+
+impl Buffer {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Buffer::Bytes(v) => v,
+            Buffer::U16(v) => bytemuck::cast_slice(v),
+            Buffer::F32(v) => bytemuck::cast_slice(v),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Pixels<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Buffer),
+}
+
+/// One picture to encode: width, height, pixel format, row stride in bytes, and its pixels,
+/// either borrowed (copied into a reused buffer when pushed) or owned (moved, never copied).
+///
+/// ```
+/// use encode_native::{Frame, PixelFormat};
+/// let pixels = vec![0u8; 64 * 48 * 3];
+/// let borrowed = Frame::new(64, 48, PixelFormat::Rgb24, &pixels);
+/// let owned = Frame::from_vec(64, 48, PixelFormat::Rgb24, pixels.clone());
+/// assert_eq!(borrowed.stride(), 64 * 3);
+/// assert_eq!(owned.width(), 64);
+/// ```
+#[derive(Debug)]
+pub struct Frame<'a> {
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+    stride: usize,
+    pixels: Pixels<'a>,
+}
+
+impl<'a> Frame<'a> {
+    /// Borrows tightly packed pixels (`stride = width × bytes per pixel`).
+    pub fn new(width: u32, height: u32, format: PixelFormat, data: &'a [u8]) -> Self {
+        Self::with_stride(
+            width,
+            height,
+            format,
+            width as usize * format.bytes_per_pixel(),
+            data,
+        )
+    }
+
+    /// Borrows pixels whose rows are `stride` bytes apart (`stride ≥ width × bytes per pixel`).
+    pub fn with_stride(
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        stride: usize,
+        data: &'a [u8],
+    ) -> Self {
+        Frame {
+            width,
+            height,
+            format,
+            stride,
+            pixels: Pixels::Borrowed(data),
+        }
+    }
+
+    /// Borrows float RGB pixels in `[0, 1]`, three per pixel, tightly packed.
+    pub fn from_f32(width: u32, height: u32, data: &'a [f32]) -> Self {
+        Self::new(
+            width,
+            height,
+            PixelFormat::RgbF32,
+            bytemuck::cast_slice(data),
+        )
+    }
+
+    /// Borrows 16-bit pixels (`Gray16Le` or `Rgb48Le`), tightly packed.
+    pub fn from_u16(width: u32, height: u32, format: PixelFormat, data: &'a [u16]) -> Self {
+        Self::new(width, height, format, bytemuck::cast_slice(data))
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+    /// Pixel format.
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+    /// Bytes from the start of one row to the start of the next.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+    /// The pixel bytes.
+    pub fn data(&self) -> &[u8] {
+        match &self.pixels {
+            Pixels::Borrowed(d) => d,
+            Pixels::Owned(b) => b.as_bytes(),
+        }
+    }
+
+    /// Checks the frame against the writer's size and format; `index` names it in the error.
+    pub(crate) fn check(
+        &self,
+        index: u64,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+    ) -> Result<()> {
+        let bad = |problem: String| Err(Error::Frame { index, problem });
+        if self.format != format {
+            return bad(format!(
+                "pixel format {} does not match the writer's {}",
+                self.format, format
+            ));
+        }
+        if self.width != width || self.height != height {
+            return bad(format!(
+                "size {}x{} does not match the writer's {}x{}",
+                self.width, self.height, width, height
+            ));
+        }
+        let row = width as usize * format.bytes_per_pixel();
+        if self.stride < row {
+            return bad(format!(
+                "stride {} bytes is less than a row of {} {} pixels ({} bytes)",
+                self.stride, width, format, row
+            ));
+        }
+        if format == PixelFormat::RgbF32 && self.stride % 4 != 0 {
+            return bad(format!(
+                "stride {} bytes is not a whole number of f32 values",
+                self.stride
+            ));
+        }
+        let need = self.stride * (height as usize - 1) + row;
+        let got = self.data().len();
+        if got < need {
+            return bad(format!(
+                "{} bytes of pixels, expected at least {} for {}x{} {} with stride {}",
+                got, need, width, height, format, self.stride
+            ));
+        }
+        Ok(())
+    }
+
+    /// Moves owned pixels out, or copies borrowed ones into `reuse` (a recycled buffer).
+    pub(crate) fn into_buffer(self, reuse: Option<Vec<u8>>) -> (Buffer, usize) {
+        match self.pixels {
+            Pixels::Owned(b) => (b, self.stride),
+            Pixels::Borrowed(d) => {
+                let row = self.width as usize * self.format.bytes_per_pixel();
+                let mut v = reuse.unwrap_or_default();
+                v.clear();
+                if self.stride == row || self.height == 1 {
+                    v.extend_from_slice(&d[..row * self.height as usize]);
+                } else {
+                    v.reserve(row * self.height as usize);
+                    for r in d.chunks(self.stride).take(self.height as usize) {
+                        v.extend_from_slice(&r[..row]);
+                    }
+                }
+                (Buffer::Bytes(v), row)
+            }
+        }
+    }
+
+    /// An owned copy that no longer borrows anything.
+    pub fn into_owned(self) -> Frame<'static> {
+        let (width, height, format) = (self.width, self.height, self.format);
+        let (buffer, stride) = self.into_buffer(None);
+        Frame {
+            width,
+            height,
+            format,
+            stride,
+            pixels: Pixels::Owned(buffer),
+        }
+    }
+}
+
+impl Frame<'static> {
+    /// Takes ownership of tightly packed pixels: pushing it moves them, with no copy.
+    pub fn from_vec(width: u32, height: u32, format: PixelFormat, data: Vec<u8>) -> Self {
+        Self::from_vec_with_stride(
+            width,
+            height,
+            format,
+            width as usize * format.bytes_per_pixel(),
+            data,
+        )
+    }
+
+    /// Takes ownership of pixels whose rows are `stride` bytes apart.
+    pub fn from_vec_with_stride(
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        stride: usize,
+        data: Vec<u8>,
+    ) -> Self {
+        Frame {
+            width,
+            height,
+            format,
+            stride,
+            pixels: Pixels::Owned(Buffer::Bytes(data)),
+        }
+    }
+
+    /// Takes ownership of float RGB pixels in `[0, 1]`, tightly packed.
+    pub fn from_f32_vec(width: u32, height: u32, data: Vec<f32>) -> Self {
+        Frame {
+            width,
+            height,
+            format: PixelFormat::RgbF32,
+            stride: width as usize * 12,
+            pixels: Pixels::Owned(Buffer::F32(data)),
+        }
+    }
+
+    /// Takes ownership of 16-bit pixels (`Gray16Le` or `Rgb48Le`), tightly packed.
+    pub fn from_u16_vec(width: u32, height: u32, format: PixelFormat, data: Vec<u16>) -> Self {
+        Frame {
+            width,
+            height,
+            format,
+            stride: width as usize * format.bytes_per_pixel(),
+            pixels: Pixels::Owned(Buffer::U16(data)),
+        }
+    }
+}
+
+impl<'a> From<&'a image::RgbImage> for Frame<'a> {
+    fn from(img: &'a image::RgbImage) -> Self {
+        Frame::new(img.width(), img.height(), PixelFormat::Rgb24, img.as_raw())
+    }
+}
+impl<'a> From<&'a image::RgbaImage> for Frame<'a> {
+    fn from(img: &'a image::RgbaImage) -> Self {
+        Frame::new(img.width(), img.height(), PixelFormat::Rgba, img.as_raw())
+    }
+}
+impl<'a> From<&'a image::GrayImage> for Frame<'a> {
+    fn from(img: &'a image::GrayImage) -> Self {
+        Frame::new(img.width(), img.height(), PixelFormat::Gray8, img.as_raw())
+    }
+}
+impl From<image::RgbImage> for Frame<'static> {
+    fn from(img: image::RgbImage) -> Self {
+        let (w, h) = img.dimensions();
+        Frame::from_vec(w, h, PixelFormat::Rgb24, img.into_raw())
+    }
+}
+impl From<image::RgbaImage> for Frame<'static> {
+    fn from(img: image::RgbaImage) -> Self {
+        let (w, h) = img.dimensions();
+        Frame::from_vec(w, h, PixelFormat::Rgba, img.into_raw())
+    }
+}
+impl From<image::GrayImage> for Frame<'static> {
+    fn from(img: image::GrayImage) -> Self {
+        let (w, h) = img.dimensions();
+        Frame::from_vec(w, h, PixelFormat::Gray8, img.into_raw())
+    }
+}
+
+/// Keeps the image's depth: 8-bit grey/RGB/RGBA as they are, 16-bit grey and RGB as 16-bit,
+/// float RGB as `RgbF32`; other layouts (grey+alpha, 16-bit or float RGBA) become RGB or RGBA.
+impl From<image::DynamicImage> for Frame<'static> {
+    fn from(img: image::DynamicImage) -> Self {
+        use image::DynamicImage as D;
+        let (w, h) = (img.width(), img.height());
+        match img {
+            D::ImageLuma8(i) => i.into(),
+            D::ImageRgb8(i) => i.into(),
+            D::ImageRgba8(i) => i.into(),
+            D::ImageLuma16(i) => Frame::from_u16_vec(w, h, PixelFormat::Gray16Le, i.into_raw()),
+            D::ImageRgb16(i) => Frame::from_u16_vec(w, h, PixelFormat::Rgb48Le, i.into_raw()),
+            D::ImageRgb32F(i) => Frame::from_f32_vec(w, h, i.into_raw()),
+            D::ImageLumaA8(_) => img.to_rgb8().into(),
+            other => other.to_rgba8().into(),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! What the linked FFmpeg provides: versions, licence, encoders, containers.
+
+use crate::config::{Codec, Container, OutputPixelFormat};
+use crate::ffi;
+use crate::frame::PixelFormat;
+
+/// A description of the linked libraries.
+#[derive(Debug, Clone)]
+pub struct LibraryInfo {
+    /// libavcodec version, `major.minor.micro`.
+    pub libavcodec: String,
+    /// libavformat version.
+    pub libavformat: String,
+    /// libavutil version.
+    pub libavutil: String,
+    /// libswscale version.
+    pub libswscale: String,
+    /// The licence FFmpeg was built under (`GPL version 2 or later` with libx264).
+    pub license: String,
+    /// FFmpeg's configure line.
+    pub configuration: String,
+    /// Encoders this crate can use, and whether the linked libavcodec has them.
+    pub encoders: Vec<(Codec, bool)>,
+    /// Containers this crate can write, and whether the linked libavformat has them.
+    pub containers: Vec<(Container, bool)>,
+    /// Input pixel formats accepted.
+    pub input_formats: Vec<PixelFormat>,
+    /// Output pixel formats.
+    pub output_formats: Vec<OutputPixelFormat>,
+}
+
+fn version(v: u32) -> String {
+    format!("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff)
+}
+
+/// Reads the versions and capabilities of the linked FFmpeg.
+pub fn library_info() -> LibraryInfo {
+    ffi::init();
+    LibraryInfo {
+        libavcodec: version(ffmpeg_next::codec::version()),
+        libavformat: version(ffmpeg_next::format::version()),
+        libavutil: version(ffmpeg_next::util::version()),
+        libswscale: version(ffmpeg_next::software::scaling::version()),
+        license: ffmpeg_next::codec::license().to_string(),
+        configuration: ffi::avcodec_configuration(),
+        encoders: [Codec::Libx264, Codec::Mpeg4]
+            .into_iter()
+            .map(|c| (c, ffi::has_encoder(c.name())))
+            .collect(),
+        containers: [
+            Container::Mp4,
+            Container::Mov,
+            Container::Mkv,
+            Container::Avi,
+            Container::Ts,
+        ]
+        .into_iter()
+        .map(|c| (c, ffi::has_muxer(c.muxer())))
+        .collect(),
+        input_formats: PixelFormat::ALL.to_vec(),
+        output_formats: vec![OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p],
+    }
+}

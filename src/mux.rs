@@ -1,0 +1,169 @@
+//! libavformat output: the stream, its parameters and time base, header, packets, trailer.
+
+use std::time::Duration;
+
+use ff::Rational;
+use ffmpeg_next as ff;
+
+use crate::codec::VideoEncoder;
+use crate::config::{Container, FrameRate};
+use crate::error::{Error, Result};
+use crate::ffi;
+
+/// What a finished fragment of a fragmented MP4 reports to a callback.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FragmentInfo {
+    /// Bytes of the output written so far, this fragment included.
+    pub bytes: u64,
+    /// Frames in the output so far.
+    pub frames: u64,
+    /// Playing time of those frames.
+    pub duration: Duration,
+}
+
+/// A callback told about every fragment written (runs on the encoder thread).
+pub type FragmentCallback = Box<dyn FnMut(FragmentInfo) + Send + 'static>;
+
+/// How the MP4/MOV index is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mp4Layout {
+    /// Index at the end (what a seekable custom writer gets).
+    Plain,
+    /// Index moved to the front after the last frame.
+    Faststart,
+    /// A fragment at least every this many seconds.
+    Fragmented(f64),
+}
+
+/// A started libavformat output with one video stream.
+pub(crate) struct Muxer {
+    octx: ff::format::context::Output,
+    stream_tb: Rational,
+    enc_tb: Rational,
+    frame_rate: FrameRate,
+    fragmented: bool,
+    on_fragment: Option<FragmentCallback>,
+    last_pos: i64,
+    packets: u64,
+}
+
+impl Muxer {
+    /// Whether the container wants codec headers out of band (MP4, MKV…).
+    pub(crate) fn wants_global_header(octx: &ff::format::context::Output) -> bool {
+        octx.format()
+            .flags()
+            .contains(ff::format::Flags::GLOBAL_HEADER)
+    }
+
+    /// Adds the video stream for `encoder` and writes the header.
+    pub(crate) fn start(
+        mut octx: ff::format::context::Output,
+        encoder: &VideoEncoder,
+        container: Container,
+        layout: Mp4Layout,
+        frame_rate: FrameRate,
+        on_fragment: Option<FragmentCallback>,
+    ) -> Result<Self> {
+        let rate = Rational::new(frame_rate.num, frame_rate.den);
+        {
+            let mut stream = octx
+                .add_stream(encoder.codec)
+                .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
+            // After the encoder is open, so that its extradata (SPS/PPS) is carried over.
+            stream.set_parameters(&encoder.enc);
+            stream.set_time_base(encoder.time_base);
+            stream.set_avg_frame_rate(rate);
+            stream.set_rate(rate);
+        }
+        let mut opts = ff::Dictionary::new();
+        let mut fragmented = false;
+        if container.is_mp4_family() {
+            match layout {
+                Mp4Layout::Plain => {}
+                Mp4Layout::Faststart => opts.set("movflags", "+faststart"),
+                Mp4Layout::Fragmented(secs) => {
+                    fragmented = true;
+                    opts.set("movflags", "+frag_keyframe+empty_moov+default_base_moof");
+                    opts.set("frag_duration", &((secs * 1e6).round() as i64).to_string());
+                    // Each fragment reaches the file as soon as it is complete.
+                    opts.set("flush_packets", "1");
+                }
+            }
+        }
+        ffi::clear_log_lines();
+        let unused = octx
+            .write_header_with(opts)
+            .map_err(|e| Error::ffmpeg(format!("cannot write the {} header", container.name()), e))?
+            .iter()
+            .next()
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        if let Some((k, v)) = unused {
+            return Err(Error::Unsupported(format!(
+                "the {} muxer of the linked FFmpeg does not know the option {k}={v}",
+                container.name()
+            )));
+        }
+        // The muxer may have chosen another time base (MP4 does): read it back.
+        let stream_tb = octx
+            .stream(0)
+            .map(|s| s.time_base())
+            .unwrap_or(encoder.time_base);
+        let last_pos = ffi::output_position(&mut octx);
+        Ok(Muxer {
+            octx,
+            stream_tb,
+            enc_tb: encoder.time_base,
+            frame_rate,
+            fragmented,
+            on_fragment,
+            last_pos,
+            packets: 0,
+        })
+    }
+
+    /// Writes one packet from the encoder (timestamps in the encoder's time base).
+    pub(crate) fn write(&mut self, packet: &mut ff::Packet) -> Result<()> {
+        packet.set_stream(0);
+        packet.rescale_ts(self.enc_tb, self.stream_tb);
+        packet
+            .write_interleaved(&mut self.octx)
+            .map_err(|e| Error::ffmpeg("cannot write a packet", e))?;
+        self.packets += 1;
+        if self.fragmented && self.on_fragment.is_some() {
+            let pos = ffi::output_position(&mut self.octx);
+            if pos > self.last_pos {
+                self.last_pos = pos;
+                // The packet that closed the fragment is in the next one.
+                self.report_fragment(self.packets - 1);
+            }
+        }
+        Ok(())
+    }
+
+    fn report_fragment(&mut self, frames: u64) {
+        let fr = self.frame_rate;
+        let duration = Duration::from_secs_f64(frames as f64 * fr.den as f64 / fr.num as f64);
+        let bytes = self.last_pos.max(0) as u64;
+        if let Some(cb) = self.on_fragment.as_mut() {
+            cb(FragmentInfo {
+                bytes,
+                frames,
+                duration,
+            });
+        }
+    }
+
+    /// Writes the trailer (index, last fragment) and flushes.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        ffi::clear_log_lines();
+        self.octx
+            .write_trailer()
+            .map_err(|e| Error::ffmpeg("cannot write the trailer", e))?;
+        ffi::flush_output(&mut self.octx);
+        if self.fragmented && self.on_fragment.is_some() {
+            self.last_pos = ffi::output_position(&mut self.octx);
+            self.report_fragment(self.packets);
+        }
+        Ok(())
+    }
+}

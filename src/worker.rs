@@ -1,0 +1,352 @@
+//! The encoder thread: receive → convert → encode → mux, until the channel closes.
+//!
+//! Every FFmpeg object is created, used and dropped on this thread. Set-up errors come back
+//! synchronously through a ready handshake; later errors are stored in [`Shared`] (so the next
+//! `push` sees them) and returned from the thread (so `finish` sees them).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use ff::Rational;
+use ffmpeg_next as ff;
+
+use crate::codec::VideoEncoder;
+use crate::config::{Codec, Container, EncoderConfig, OutputPixelFormat, Timing};
+use crate::convert::{output_pixel, Converter};
+use crate::error::{Error, Result};
+use crate::frame::Buffer;
+use crate::mux::{FragmentCallback, Mp4Layout, Muxer};
+use crate::sink::{self, SizeProbe, Target};
+
+/// One accepted frame on its way to the encoder thread.
+pub(crate) struct Job {
+    pub(crate) pts: Option<i64>,
+    pub(crate) buffer: Buffer,
+    pub(crate) stride: usize,
+}
+
+/// State shared between the caller's handle and the encoder thread.
+#[derive(Default)]
+pub(crate) struct Shared {
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+}
+
+impl Shared {
+    fn fail(&self, e: &Error) {
+        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(e.clone());
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// The encoder thread's error, if it has failed.
+    pub(crate) fn error(&self) -> Option<Error> {
+        if !self.failed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// What the encoder thread needs to start.
+pub(crate) struct Setup {
+    pub(crate) config: EncoderConfig,
+    pub(crate) target: Target,
+    pub(crate) container: Container,
+    pub(crate) layout: Mp4Layout,
+    pub(crate) on_fragment: Option<FragmentCallback>,
+    /// Test hook: use libswscale even where the SIMD path exists.
+    pub(crate) force_swscale: bool,
+}
+
+/// What a finished encode produced.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Frames in the video.
+    pub frames: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Playing time.
+    pub duration: Duration,
+    /// Width of the encoded picture (after the odd-size policy).
+    pub width: u32,
+    /// Height of the encoded picture (after the odd-size policy).
+    pub height: u32,
+    /// Width of the frames pushed.
+    pub input_width: u32,
+    /// Height of the frames pushed.
+    pub input_height: u32,
+    /// Pixel format stored.
+    pub pixel_format: OutputPixelFormat,
+    /// Codec used.
+    pub codec: Codec,
+    /// Container written.
+    pub container: Container,
+    /// Whether the MP4 is fragmented.
+    pub fragmented: bool,
+    /// Wall-clock time from opening the writer to the end of `finish`.
+    pub wall: Duration,
+}
+
+/// The caller's ends of a running encoder thread: frames in, recycled buffers back, result.
+pub(crate) type Running = (Sender<Job>, Receiver<Vec<u8>>, JoinHandle<Result<Summary>>);
+
+/// Starts the encoder thread; returns once its output is open and its header written.
+pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Running> {
+    let depth = setup.config.queue_depth;
+    let (tx, rx) = crossbeam_channel::bounded::<Job>(depth);
+    let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(depth + 2);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<()>>(1);
+    let handle = std::thread::Builder::new()
+        .name("encode-native".into())
+        .spawn(move || {
+            crate::ffi::init();
+            let mut state = match State::open(setup, pool_tx) {
+                Ok(s) => {
+                    let _ = ready_tx.send(Ok(()));
+                    s
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.clone()));
+                    return Err(e);
+                }
+            };
+            let run = state.run(&rx);
+            if let Err(e) = &run {
+                shared.fail(e);
+            }
+            // Stop accepting frames, then finalize what was accepted, even after an error.
+            drop(rx);
+            let finished = state.finish();
+            match (run, finished) {
+                (Err(e), _) => Err(e),
+                (Ok(()), Err(e)) => {
+                    shared.fail(&e);
+                    Err(e)
+                }
+                (Ok(()), Ok(summary)) => Ok(summary),
+            }
+        })
+        .map_err(|e| Error::io("cannot start the encoder thread", e))?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok((tx, pool_rx, handle)),
+        Ok(Err(e)) => {
+            let _ = handle.join();
+            Err(e)
+        }
+        Err(_) => Err(join_error(handle)),
+    }
+}
+
+/// The error of a thread that ended without reporting one.
+pub(crate) fn join_error(handle: JoinHandle<Result<Summary>>) -> Error {
+    match handle.join() {
+        Ok(Err(e)) => e,
+        Ok(Ok(_)) => Error::EncoderThread("it ended early".into()),
+        Err(panic) => Error::EncoderThread(
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "it panicked".into()),
+        ),
+    }
+}
+
+struct State {
+    config: EncoderConfig,
+    container: Container,
+    fragmented: bool,
+    out: (u32, u32),
+    conv: Converter,
+    enc: VideoEncoder,
+    mux: Muxer,
+    picture: ff::frame::Video,
+    packet: ff::Packet,
+    pool: Sender<Vec<u8>>,
+    size: SizeProbe,
+    frames: u64,
+    /// Explicit timestamps: the frame held until the next one gives its duration.
+    pending: Option<Job>,
+    durations: HashMap<i64, i64>,
+    last_duration: i64,
+    first_pts: Option<i64>,
+    end_pts: i64,
+}
+
+impl State {
+    fn open(setup: Setup, pool: Sender<Vec<u8>>) -> Result<Self> {
+        let Setup {
+            config,
+            target,
+            container,
+            layout,
+            on_fragment,
+            force_swscale,
+        } = setup;
+        let out = config.output_size();
+        let matrix = config.color.resolved_matrix(out.0, out.1);
+        let conv = Converter::new(
+            config.input_format,
+            (config.width, config.height),
+            out,
+            config.output_format,
+            matrix,
+            config.color.full_range,
+            force_swscale,
+        )?;
+        let time_base = match config.timing {
+            Timing::Constant => config.frame_rate.invert(),
+            Timing::Explicit { time_base } => time_base,
+        };
+        let time_base = Rational::new(time_base.num, time_base.den);
+        let sink::Opened { octx, size } = sink::open(target, container)?;
+        let global_header = Muxer::wants_global_header(&octx);
+        let enc = VideoEncoder::open(&config, out, time_base, matrix, global_header)?;
+        let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
+        let mux = Muxer::start(
+            octx,
+            &enc,
+            container,
+            layout,
+            config.frame_rate,
+            on_fragment,
+        )?;
+        let mut picture = ff::frame::Video::new(output_pixel(config.output_format), out.0, out.1);
+        picture.set_color_range(if config.color.full_range {
+            ff::util::color::Range::JPEG
+        } else {
+            ff::util::color::Range::MPEG
+        });
+        Ok(State {
+            config,
+            container,
+            fragmented,
+            out,
+            conv,
+            enc,
+            mux,
+            picture,
+            packet: ff::Packet::empty(),
+            pool,
+            size,
+            frames: 0,
+            pending: None,
+            durations: HashMap::new(),
+            last_duration: 0,
+            first_pts: None,
+            end_pts: 0,
+        })
+    }
+
+    fn run(&mut self, rx: &Receiver<Job>) -> Result<()> {
+        for job in rx.iter() {
+            match self.config.timing {
+                Timing::Constant => {
+                    let pts = self.frames as i64;
+                    self.encode(job, pts, 1)?;
+                }
+                Timing::Explicit { .. } => {
+                    let pts = job.pts.unwrap_or_default();
+                    if let Some(prev) = self.pending.take() {
+                        let prev_pts = prev.pts.unwrap_or_default();
+                        let d = pts - prev_pts;
+                        self.last_duration = d;
+                        self.encode(prev, prev_pts, d)?;
+                    }
+                    self.pending = Some(job);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
+    fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
+        self.conv
+            .convert(job.buffer.as_bytes(), job.stride, &mut self.picture)?;
+        if let Buffer::Bytes(v) = job.buffer {
+            let _ = self.pool.try_send(v);
+        }
+        self.picture.set_pts(Some(pts));
+        if matches!(self.config.timing, Timing::Explicit { .. }) {
+            self.durations.insert(pts, duration);
+        }
+        self.first_pts.get_or_insert(pts);
+        self.end_pts = pts + duration;
+        self.enc.send(Some(&self.picture))?;
+        self.frames += 1;
+        self.drain()
+    }
+
+    /// Writes every packet the encoder has ready.
+    fn drain(&mut self) -> Result<()> {
+        while self.enc.receive(&mut self.packet)? {
+            let duration = match self.config.timing {
+                Timing::Constant => 1,
+                Timing::Explicit { .. } => self
+                    .packet
+                    .pts()
+                    .and_then(|p| self.durations.remove(&p))
+                    .unwrap_or(self.last_duration),
+            };
+            self.packet.set_duration(duration);
+            self.mux.write(&mut self.packet)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes the held frame, drains the encoder completely and writes the trailer.
+    fn finish(&mut self) -> Result<Summary> {
+        // The trailer is written even when draining fails, so that what was encoded plays.
+        let drained = self.flush();
+        let trailer = self.mux.finish();
+        drained?;
+        trailer?;
+        let tb = self.enc.time_base;
+        let ticks = self.end_pts - self.first_pts.unwrap_or(0);
+        let duration =
+            Duration::from_secs_f64(ticks as f64 * tb.numerator() as f64 / tb.denominator() as f64);
+        Ok(Summary {
+            frames: self.frames,
+            bytes: self.size.bytes(),
+            duration,
+            width: self.out.0,
+            height: self.out.1,
+            input_width: self.config.width,
+            input_height: self.config.height,
+            pixel_format: self.config.output_format,
+            codec: self.config.codec,
+            container: self.container,
+            fragmented: self.fragmented,
+            wall: Duration::ZERO,
+        })
+    }
+
+    /// Encodes the held frame (explicit timestamps) and drains the encoder to its end.
+    fn flush(&mut self) -> Result<()> {
+        if let Some(job) = self.pending.take() {
+            let pts = job.pts.unwrap_or_default();
+            let d = if self.last_duration > 0 {
+                self.last_duration
+            } else {
+                // A single frame lasts one nominal frame period.
+                let (fr, tb) = (self.config.frame_rate, self.enc.time_base);
+                let num = fr.den as i64 * tb.denominator() as i64;
+                let den = fr.num as i64 * tb.numerator() as i64;
+                ((num + den / 2) / den).max(1)
+            };
+            self.last_duration = d;
+            self.encode(job, pts, d)?;
+        }
+        self.enc.send(None)?;
+        self.drain()
+    }
+}

@@ -1,0 +1,380 @@
+//! The public handle: open → push → finish.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::config::{Container, EncoderConfig, Timing};
+use crate::error::{Error, Result};
+use crate::frame::{Frame, PixelFormat};
+use crate::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
+use crate::sink::{SharedBuffer, Target, WriteSeek};
+use crate::worker::{self, Job, Setup, Shared, Summary};
+
+/// Writes frames held in memory to a video, on a dedicated encoder thread.
+///
+/// Frames go through a bounded queue (depth [`EncoderConfig::queue_depth`]), so a producer
+/// faster than the encoder waits instead of growing memory. An error on the encoder thread
+/// is returned by the next [`push`](Self::push) and by [`finish`](Self::finish).
+///
+/// Dropping a writer without calling `finish` still finalizes the video best-effort (every
+/// frame pushed is encoded and the trailer written); errors are then only logged, so call
+/// `finish` to learn them.
+///
+/// ```
+/// use encode_native::{EncoderConfig, Frame, PixelFormat, VideoWriter};
+/// # fn main() -> Result<(), encode_native::Error> {
+/// let config = EncoderConfig::new(64, 48, 25).preset("ultrafast");
+/// let mut writer = VideoWriter::to_memory(config)?;
+/// let mut pixels = vec![0u8; 64 * 48 * 3];
+/// for i in 0..25u8 {
+///     pixels.fill(i * 10);
+///     writer.push(Frame::new(64, 48, PixelFormat::Rgb24, &pixels))?;
+/// }
+/// let (mp4, summary) = writer.finish_to_vec()?;
+/// assert_eq!(summary.frames, 25);
+/// assert_eq!(summary.duration.as_secs_f64(), 1.0);
+/// assert_eq!(&mp4[4..8], b"ftyp");
+/// # Ok(())
+/// # }
+/// ```
+pub struct VideoWriter {
+    tx: Option<Sender<Job>>,
+    handle: Option<JoinHandle<Result<Summary>>>,
+    shared: Arc<Shared>,
+    pool: Receiver<Vec<u8>>,
+    memory: Option<SharedBuffer>,
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+    timing: Timing,
+    next_index: u64,
+    last_pts: Option<i64>,
+    started: Instant,
+}
+
+/// Options of a writer that are not encoding settings.
+#[derive(Default)]
+pub struct WriterOptions {
+    /// Called on the encoder thread after every fragment of a fragmented MP4.
+    pub on_fragment: Option<FragmentCallback>,
+    /// Convert with libswscale even for inputs the SIMD path handles (for comparisons).
+    pub force_swscale: bool,
+}
+
+impl WriterOptions {
+    /// Calls `f` after every fragment of a fragmented MP4 (on the encoder thread).
+    pub fn on_fragment(mut self, f: impl FnMut(FragmentInfo) + Send + 'static) -> Self {
+        self.on_fragment = Some(Box::new(f));
+        self
+    }
+}
+
+impl VideoWriter {
+    /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
+    /// extension. An existing file is replaced.
+    pub fn create(path: impl AsRef<Path>, config: EncoderConfig) -> Result<Self> {
+        Self::create_with(path, config, WriterOptions::default())
+    }
+
+    /// [`create`](Self::create) with [`WriterOptions`].
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        config: EncoderConfig,
+        options: WriterOptions,
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        config.validate()?;
+        let container = match config.container {
+            Some(c) => c,
+            None => Container::from_path(path)?,
+        };
+        let layout = match config.fragment_seconds {
+            Some(s) => Mp4Layout::Fragmented(s),
+            None if config.faststart => Mp4Layout::Faststart,
+            None => Mp4Layout::Plain,
+        };
+        Self::start(
+            config,
+            Target::Path(path.to_path_buf()),
+            container,
+            layout,
+            options,
+            None,
+        )
+    }
+
+    /// Writes into memory; get the bytes with [`finish_to_vec`](Self::finish_to_vec).
+    /// MP4 unless another container is configured; the MP4 index is at the end (or use
+    /// [`EncoderConfig::fragmented`]).
+    pub fn to_memory(config: EncoderConfig) -> Result<Self> {
+        config.validate()?;
+        let buffer = SharedBuffer::default();
+        let (container, layout) = Self::custom_layout(&config, true)?;
+        Self::start(
+            config,
+            Target::Memory(buffer.clone()),
+            container,
+            layout,
+            WriterOptions::default(),
+            Some(buffer),
+        )
+    }
+
+    /// Writes into any seekable writer (a file you opened, a `Cursor`, …).
+    pub fn to_writer<W: std::io::Seek + Write + Send + 'static>(
+        writer: W,
+        config: EncoderConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        let (container, layout) = Self::custom_layout(&config, true)?;
+        let w: Box<dyn WriteSeek> = Box::new(writer);
+        Self::start(
+            config,
+            Target::Seekable(w),
+            container,
+            layout,
+            WriterOptions::default(),
+            None,
+        )
+    }
+
+    /// Writes into a write-only stream (a pipe, a socket, stdout). MP4 becomes fragmented
+    /// MP4 (a fragment every second unless configured); Matroska and MPEG-TS stream as they
+    /// are; AVI, which must seek back, is refused.
+    pub fn to_stream<W: Write + Send + 'static>(writer: W, config: EncoderConfig) -> Result<Self> {
+        Self::to_stream_with(writer, config, WriterOptions::default())
+    }
+
+    /// [`to_stream`](Self::to_stream) with [`WriterOptions`].
+    pub fn to_stream_with<W: Write + Send + 'static>(
+        writer: W,
+        config: EncoderConfig,
+        options: WriterOptions,
+    ) -> Result<Self> {
+        config.validate()?;
+        let (container, layout) = Self::custom_layout(&config, false)?;
+        Self::start(
+            config,
+            Target::Stream(Box::new(writer)),
+            container,
+            layout,
+            options,
+            None,
+        )
+    }
+
+    fn custom_layout(config: &EncoderConfig, seekable: bool) -> Result<(Container, Mp4Layout)> {
+        let container = config.container.unwrap_or(Container::Mp4);
+        if !seekable && container == Container::Avi {
+            return Err(Error::Unsupported(
+                "AVI needs a seekable output; use mp4 (fragmented), mkv or ts for a stream".into(),
+            ));
+        }
+        let layout = match config.fragment_seconds {
+            Some(s) => Mp4Layout::Fragmented(s),
+            None if !seekable => Mp4Layout::Fragmented(1.0),
+            // libavformat's faststart reopens the output by name, which a custom writer has not.
+            None => Mp4Layout::Plain,
+        };
+        Ok((container, layout))
+    }
+
+    fn start(
+        config: EncoderConfig,
+        target: Target,
+        container: Container,
+        layout: Mp4Layout,
+        options: WriterOptions,
+        memory: Option<SharedBuffer>,
+    ) -> Result<Self> {
+        if config.fragment_seconds.is_some() && !container.is_mp4_family() {
+            return Err(Error::config(
+                "fragment_seconds",
+                config.fragment_seconds.unwrap_or_default(),
+                format!("fragments only with mp4 or mov, not {}", container.name()),
+            ));
+        }
+        if container == Container::Avi && config.timing != Timing::Constant {
+            return Err(Error::config(
+                "timing",
+                "explicit timestamps",
+                "a constant frame rate with AVI (use mp4, mov or mkv for variable frame rate)",
+            ));
+        }
+        crate::ffi::init();
+        let started = Instant::now();
+        let (width, height, format, timing) = (
+            config.width,
+            config.height,
+            config.input_format,
+            config.timing,
+        );
+        let shared = Arc::new(Shared::default());
+        let setup = Setup {
+            config,
+            target,
+            container,
+            layout,
+            on_fragment: options.on_fragment,
+            force_swscale: options.force_swscale,
+        };
+        let (tx, pool, handle) = worker::spawn(setup, shared.clone())?;
+        Ok(VideoWriter {
+            tx: Some(tx),
+            handle: Some(handle),
+            shared,
+            pool,
+            memory,
+            width,
+            height,
+            format,
+            timing,
+            next_index: 0,
+            last_pts: None,
+            started,
+        })
+    }
+
+    /// Queues a frame shown one frame period after the previous one (constant frame rate).
+    ///
+    /// Waits while the queue is full. A frame of the wrong size, length or format is refused
+    /// with an error naming its index; the writer stays usable.
+    pub fn push<'a>(&mut self, frame: impl Into<Frame<'a>>) -> Result<()> {
+        if let Timing::Explicit { .. } = self.timing {
+            return Err(Error::Timestamp {
+                index: self.next_index,
+                problem: "this writer takes explicit timestamps: use push_at".into(),
+            });
+        }
+        self.send(frame.into(), None)
+    }
+
+    /// Queues a frame shown at `pts` (in units of the configured time base); timestamps
+    /// must strictly increase. Only for writers configured with explicit timestamps.
+    pub fn push_at<'a>(&mut self, frame: impl Into<Frame<'a>>, pts: i64) -> Result<()> {
+        let index = self.next_index;
+        match self.timing {
+            Timing::Constant => {
+                return Err(Error::Timestamp {
+                    index,
+                    problem: "this writer has a constant frame rate: use push, or configure explicit timestamps".into(),
+                })
+            }
+            Timing::Explicit { .. } => {}
+        }
+        if pts < 0 {
+            return Err(Error::Timestamp {
+                index,
+                problem: format!("timestamp {pts} is negative"),
+            });
+        }
+        if let Some(last) = self.last_pts {
+            if pts <= last {
+                return Err(Error::Timestamp {
+                    index,
+                    problem: format!(
+                        "timestamp {pts} is not after the previous frame's {last}; timestamps must strictly increase"
+                    ),
+                });
+            }
+        }
+        self.send(frame.into(), Some(pts))?;
+        self.last_pts = Some(pts);
+        Ok(())
+    }
+
+    fn send(&mut self, frame: Frame<'_>, pts: Option<i64>) -> Result<()> {
+        let index = self.next_index;
+        let Some(tx) = &self.tx else {
+            return Err(Error::Finished);
+        };
+        if let Some(e) = self.shared.error() {
+            return Err(e);
+        }
+        frame.check(index, self.width, self.height, self.format)?;
+        let (buffer, stride) = frame.into_buffer(self.pool.try_recv().ok());
+        if tx
+            .send(Job {
+                pts,
+                buffer,
+                stride,
+            })
+            .is_err()
+        {
+            return Err(self.thread_error());
+        }
+        self.next_index += 1;
+        Ok(())
+    }
+
+    fn thread_error(&mut self) -> Error {
+        if let Some(e) = self.shared.error() {
+            return e;
+        }
+        self.tx = None;
+        match self.handle.take() {
+            Some(h) => worker::join_error(h),
+            None => Error::Finished,
+        }
+    }
+
+    /// Frames accepted so far.
+    pub fn frames_pushed(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Encodes every queued frame, drains the encoder completely, writes the trailer and
+    /// returns what was written.
+    pub fn finish(mut self) -> Result<Summary> {
+        self.finish_inner()
+    }
+
+    /// [`finish`](Self::finish) for a writer made with [`to_memory`](Self::to_memory):
+    /// also returns the video's bytes.
+    pub fn finish_to_vec(mut self) -> Result<(Vec<u8>, Summary)> {
+        let summary = self.finish_inner()?;
+        match &self.memory {
+            Some(m) => Ok((m.take(), summary)),
+            None => Err(Error::Unsupported(
+                "finish_to_vec is for writers made with to_memory (the video was written to its destination)".into(),
+            )),
+        }
+    }
+
+    fn finish_inner(&mut self) -> Result<Summary> {
+        self.tx = None;
+        let handle = self.handle.take().ok_or(Error::Finished)?;
+        let mut summary = match handle.join() {
+            Ok(r) => r?,
+            Err(_) => return Err(Error::EncoderThread("it panicked".into())),
+        };
+        summary.wall = self.started.elapsed();
+        Ok(summary)
+    }
+}
+
+impl Drop for VideoWriter {
+    fn drop(&mut self) {
+        if self.handle.is_some() {
+            if let Err(e) = self.finish_inner() {
+                log::warn!("encode-native: the video was finalized with an error: {e}");
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for VideoWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoWriter")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("format", &self.format)
+            .field("frames_pushed", &self.next_index)
+            .finish()
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests: every output is decoded back in-process and checked.
+
+mod support;
+
+mod basics;

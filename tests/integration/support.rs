@@ -1,0 +1,197 @@
+//! Decode-back helpers: every output is read again with libavformat/libavcodec in-process.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use ff::format::Pixel;
+use ffmpeg_next as ff;
+
+/// One decoded picture, planes tightly packed.
+pub struct DecodedFrame {
+    pub pts: f64,
+    pub planes: [Vec<u8>; 3],
+    pub sizes: [(usize, usize); 3],
+}
+
+/// What a video file holds, as a decoder sees it.
+pub struct Decoded {
+    pub format_name: String,
+    pub codec: String,
+    pub profile: String,
+    pub pix_fmt: Pixel,
+    pub width: u32,
+    pub height: u32,
+    pub frames: Vec<DecodedFrame>,
+    pub packet_durations: Vec<i64>,
+    pub duration: f64,
+    pub avg_frame_rate: ff::Rational,
+    pub color_space: ff::util::color::Space,
+    pub color_range: ff::util::color::Range,
+    pub color_primaries: ff::util::color::Primaries,
+    pub color_trc: ff::util::color::TransferCharacteristic,
+}
+
+pub fn decode_file(path: &Path) -> Decoded {
+    ff::init().unwrap();
+    let ictx =
+        ff::format::input(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    decode(ictx, true)
+}
+
+pub fn decode_bytes(bytes: Vec<u8>) -> Decoded {
+    ff::init().unwrap();
+    let io = ff::format::context::StreamIo::from_read_seek(Cursor::new(bytes)).unwrap();
+    let ictx = ff::format::input_from_stream(io, None, None).expect("cannot open the bytes");
+    decode(ictx, true)
+}
+
+/// Only the structure, no pixels kept (for long videos).
+pub fn decode_file_structure(path: &Path) -> Decoded {
+    ff::init().unwrap();
+    let ictx = ff::format::input(path).unwrap();
+    decode(ictx, false)
+}
+
+fn decode(mut ictx: ff::format::context::Input, keep_pixels: bool) -> Decoded {
+    let format_name = ictx.format().name().to_string();
+    let duration = ictx.duration() as f64 / ff::ffi::AV_TIME_BASE as f64;
+    let stream = ictx
+        .streams()
+        .best(ff::media::Type::Video)
+        .expect("no video stream");
+    let index = stream.index();
+    let tb = stream.time_base();
+    let avg_frame_rate = stream.avg_frame_rate();
+    let ctx = ff::codec::Context::from_parameters(stream.parameters()).unwrap();
+    let mut dec = ctx.decoder().video().unwrap();
+    let codec = dec
+        .codec()
+        .map(|c| c.name().to_string())
+        .unwrap_or_default();
+    let profile = format!("{:?}", dec.profile());
+    let mut frames = Vec::new();
+    let mut packet_durations = Vec::new();
+    let mut frame = ff::frame::Video::empty();
+    let mut receive = |dec: &mut ff::decoder::Video, frames: &mut Vec<DecodedFrame>| {
+        while dec.receive_frame(&mut frame).is_ok() {
+            let pts = frame.timestamp().or(frame.pts()).unwrap_or(0) as f64 * f64::from(tb);
+            let mut planes: [Vec<u8>; 3] = Default::default();
+            let mut sizes = [(0, 0); 3];
+            if keep_pixels {
+                for p in 0..frame.planes().min(3) {
+                    let (w, h) = (
+                        frame.plane_width(p) as usize,
+                        frame.plane_height(p) as usize,
+                    );
+                    let stride = frame.stride(p);
+                    let data = frame.data(p);
+                    let mut v = Vec::with_capacity(w * h);
+                    for r in 0..h {
+                        v.extend_from_slice(&data[r * stride..r * stride + w]);
+                    }
+                    planes[p] = v;
+                    sizes[p] = (w, h);
+                }
+            }
+            frames.push(DecodedFrame { pts, planes, sizes });
+        }
+    };
+    for (s, packet) in ictx.packets() {
+        if s.index() != index {
+            continue;
+        }
+        packet_durations.push(packet.duration());
+        dec.send_packet(&packet).unwrap();
+        receive(&mut dec, &mut frames);
+    }
+    dec.send_eof().unwrap();
+    receive(&mut dec, &mut frames);
+    Decoded {
+        format_name,
+        codec,
+        profile,
+        pix_fmt: dec.format(),
+        width: dec.width(),
+        height: dec.height(),
+        frames,
+        packet_durations,
+        duration,
+        avg_frame_rate,
+        color_space: dec.color_space(),
+        color_range: dec.color_range(),
+        color_primaries: dec.color_primaries(),
+        color_trc: dec.color_transfer_characteristic(),
+    }
+}
+
+/// The smooth moving test picture: gradients and a moving soft-edged disc, deterministic.
+pub fn smooth_rgb(w: u32, h: u32, i: u32) -> Vec<u8> {
+    let mut v = Vec::with_capacity((w * h * 3) as usize);
+    let (cx, cy) = (((w / 4 + i * 3) % w) as f64, (h / 2) as f64);
+    let r = (h / 6) as f64;
+    for y in 0..h {
+        for x in 0..w {
+            let bg = [
+                (x * 255 / w.max(2)) as f64,
+                (y * 255 / h.max(2)) as f64,
+                ((x + y + i) * 255 / (w + h)) as f64,
+            ];
+            let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+            // 1 inside the disc, 0 outside, a ramp of 8 pixels between.
+            let a = ((r - d) / 8.0 + 0.5).clamp(0.0, 1.0);
+            for (c, fg) in bg.iter().zip([230.0, 200.0, 40.0]) {
+                v.push((a * fg + (1.0 - a) * c).round() as u8);
+            }
+        }
+    }
+    v
+}
+
+/// Decoded YUV → RGB with the given matrix coefficients (kr, kb) and range, in floating point.
+pub fn yuv_to_rgb(f: &DecodedFrame, kr: f64, kb: f64, full: bool) -> Vec<u8> {
+    let (w, h) = f.sizes[0];
+    let (cw, _) = f.sizes[1];
+    let sx = w / cw.max(1);
+    let sy = f.sizes[0].1 / f.sizes[1].1.max(1);
+    let kg = 1.0 - kr - kb;
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let yy = f.planes[0][y * w + x] as f64;
+            let ci = (y / sy) * cw + x / sx;
+            let (u, v) = (
+                f.planes[1][ci] as f64 - 128.0,
+                f.planes[2][ci] as f64 - 128.0,
+            );
+            let (yn, un, vn) = if full {
+                (yy / 255.0, u / 255.0, v / 255.0)
+            } else {
+                ((yy - 16.0) / 219.0, u / 224.0, v / 224.0)
+            };
+            let r = yn + 2.0 * (1.0 - kr) * vn;
+            let b = yn + 2.0 * (1.0 - kb) * un;
+            let g = (yn - kr * r - kb * b) / kg;
+            for c in [r, g, b] {
+                out.push((c * 255.0).round().clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    out
+}
+
+pub const BT709: (f64, f64) = (0.2126, 0.0722);
+pub const BT601: (f64, f64) = (0.299, 0.114);
+
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        return 99.0;
+    }
+    10.0 * (255.0f64 * 255.0 / mse).log10()
+}
