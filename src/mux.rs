@@ -78,6 +78,15 @@ impl Muxer {
         let mut opts = ff::Dictionary::new();
         let mut fragmented = false;
         if container.is_mp4_family() {
+            // One timescale for the track and the movie (edit lists, mvhd), a multiple of the
+            // encoder's, so every timestamp and the duration are exact (the default movie
+            // timescale of 1000 rounds 29.97 fps durations to milliseconds).
+            let mut timescale = encoder.time_base.denominator().max(1) as i64;
+            while timescale < 10_000 {
+                timescale *= 2;
+            }
+            opts.set("video_track_timescale", &timescale.to_string());
+            opts.set("movie_timescale", &timescale.to_string());
             match layout {
                 Mp4Layout::Plain => {}
                 Mp4Layout::Faststart => opts.set("movflags", "+faststart"),

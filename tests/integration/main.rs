@@ -2,4 +2,7 @@
 
 mod support;
 
+mod bad_input;
 mod basics;
+mod color;
+mod inputs;

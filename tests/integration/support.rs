@@ -9,6 +9,7 @@ use ffmpeg_next as ff;
 /// One decoded picture, planes tightly packed.
 pub struct DecodedFrame {
     pub pts: f64,
+    pub key: bool,
     pub planes: [Vec<u8>; 3],
     pub sizes: [(usize, usize); 3],
 }
@@ -93,7 +94,12 @@ fn decode(mut ictx: ff::format::context::Input, keep_pixels: bool) -> Decoded {
                     sizes[p] = (w, h);
                 }
             }
-            frames.push(DecodedFrame { pts, planes, sizes });
+            frames.push(DecodedFrame {
+                pts,
+                key: frame.is_key(),
+                planes,
+                sizes,
+            });
         }
     };
     for (s, packet) in ictx.packets() {
@@ -194,4 +200,41 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
         return 99.0;
     }
     10.0 * (255.0f64 * 255.0 / mse).log10()
+}
+
+/// Encodes `n` frames of `smooth_rgb` with `config` to `path` and returns the summary.
+pub fn encode_smooth(
+    path: &Path,
+    config: encode_native::EncoderConfig,
+    n: u32,
+) -> encode_native::Summary {
+    let (w, h) = (config.width, config.height);
+    let mut writer = encode_native::VideoWriter::create(path, config).unwrap();
+    for i in 0..n {
+        let rgb = smooth_rgb(w, h, i);
+        writer
+            .push(encode_native::Frame::from_vec(
+                w,
+                h,
+                encode_native::PixelFormat::Rgb24,
+                rgb,
+            ))
+            .unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+/// The mean of a rectangle of a decoded RGB picture, per channel.
+pub fn mean_rgb(rgb: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize) -> [f64; 3] {
+    let mut acc = [0f64; 3];
+    let mut n = 0f64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            for c in 0..3 {
+                acc[c] += rgb[(y * w + x) * 3 + c] as f64;
+            }
+            n += 1.0;
+        }
+    }
+    acc.map(|a| a / n)
 }
