@@ -9,6 +9,7 @@ use crate::codec::VideoEncoder;
 use crate::config::{Container, FrameRate};
 use crate::error::{Error, Result};
 use crate::ffi;
+use crate::sink::IoErrorSlot;
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,6 +46,15 @@ pub(crate) struct Muxer {
     on_fragment: Option<FragmentCallback>,
     last_pos: i64,
     packets: u64,
+    io_error: IoErrorSlot,
+}
+
+/// An FFmpeg failure while writing, with the writer's own I/O error when there is one.
+fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
+    match io_error.take() {
+        Some(io) => Error::io(context, io),
+        None => Error::ffmpeg(context, e),
+    }
 }
 
 impl Muxer {
@@ -63,6 +73,7 @@ impl Muxer {
         layout: Mp4Layout,
         frame_rate: FrameRate,
         on_fragment: Option<FragmentCallback>,
+        io_error: IoErrorSlot,
     ) -> Result<Self> {
         let rate = Rational::new(frame_rate.num, frame_rate.den);
         {
@@ -102,7 +113,13 @@ impl Muxer {
         ffi::clear_log_lines();
         let unused = octx
             .write_header_with(opts)
-            .map_err(|e| Error::ffmpeg(format!("cannot write the {} header", container.name()), e))?
+            .map_err(|e| {
+                write_error(
+                    &io_error,
+                    format!("cannot write the {} header", container.name()),
+                    e,
+                )
+            })?
             .iter()
             .next()
             .map(|(k, v)| (k.to_string(), v.to_string()));
@@ -127,6 +144,7 @@ impl Muxer {
             on_fragment,
             last_pos,
             packets: 0,
+            io_error,
         })
     }
 
@@ -136,7 +154,7 @@ impl Muxer {
         packet.rescale_ts(self.enc_tb, self.stream_tb);
         packet
             .write_interleaved(&mut self.octx)
-            .map_err(|e| Error::ffmpeg("cannot write a packet", e))?;
+            .map_err(|e| write_error(&self.io_error, "cannot write a packet".into(), e))?;
         self.packets += 1;
         if self.fragmented && self.on_fragment.is_some() {
             let pos = ffi::output_position(&mut self.octx);
@@ -167,7 +185,7 @@ impl Muxer {
         ffi::clear_log_lines();
         self.octx
             .write_trailer()
-            .map_err(|e| Error::ffmpeg("cannot write the trailer", e))?;
+            .map_err(|e| write_error(&self.io_error, "cannot write the trailer".into(), e))?;
         ffi::flush_output(&mut self.octx);
         if self.fragmented && self.on_fragment.is_some() {
             self.last_pos = ffi::output_position(&mut self.octx);

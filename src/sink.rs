@@ -66,28 +66,54 @@ impl Seek for SharedBuffer {
     }
 }
 
-/// Counts the size of what reaches a custom writer (the highest offset written).
+/// The last I/O error of a custom writer, kept because FFmpeg reduces it to a bare code.
+#[derive(Clone, Default)]
+pub(crate) struct IoErrorSlot(Arc<Mutex<Option<io::Error>>>);
+
+impl IoErrorSlot {
+    /// Takes the stored error, if any.
+    pub(crate) fn take(&self) -> Option<io::Error> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// Counts the size of what reaches a custom writer (the highest offset written) and keeps
+/// its last error.
 struct Counting<W> {
     inner: W,
     pos: u64,
     size: Arc<AtomicU64>,
+    error: IoErrorSlot,
+}
+
+impl<W> Counting<W> {
+    fn keep<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r {
+            *self.error.0.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(io::Error::new(e.kind(), e.to_string()));
+        }
+        r
+    }
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let r = self.inner.write(buf);
+        let n = self.keep(r)?;
         self.pos += n as u64;
         self.size.fetch_max(self.pos, Ordering::Relaxed);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        let r = self.inner.flush();
+        self.keep(r)
     }
 }
 
 impl<W: Seek> Seek for Counting<W> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.pos = self.inner.seek(pos)?;
+        let r = self.inner.seek(pos);
+        self.pos = self.keep(r)?;
         Ok(self.pos)
     }
 }
@@ -96,6 +122,7 @@ impl<W: Seek> Seek for Counting<W> {
 pub(crate) struct Opened {
     pub(crate) octx: Output,
     pub(crate) size: SizeProbe,
+    pub(crate) io_error: IoErrorSlot,
 }
 
 /// How the number of bytes written is found at the end.
@@ -118,14 +145,14 @@ pub(crate) fn open(target: Target, container: Container) -> Result<Opened> {
     let muxer = container.muxer();
     let what = target.describe();
     let counter = Arc::new(AtomicU64::new(0));
+    let io_error = IoErrorSlot::default();
     let io_err = |e| Error::ffmpeg(format!("cannot open {what} for writing as {muxer}"), e);
-    fn counted<W>(inner: W, size: &Arc<AtomicU64>) -> Counting<W> {
-        Counting {
-            inner,
-            pos: 0,
-            size: size.clone(),
-        }
-    }
+    let counted = |inner| Counting {
+        inner,
+        pos: 0,
+        size: counter.clone(),
+        error: io_error.clone(),
+    };
     let octx = match target {
         Target::Path(p) => {
             // Open the file ourselves first: the OS error names the real cause.
@@ -135,23 +162,32 @@ pub(crate) fn open(target: Target, container: Container) -> Result<Opened> {
             return Ok(Opened {
                 octx,
                 size: SizeProbe::File(p),
+                io_error,
             });
         }
         Target::Seekable(w) => {
-            let io = StreamIo::from_write_seek(counted(w, &counter)).map_err(io_err)?;
+            let io = StreamIo::from_write_seek(counted(w)).map_err(io_err)?;
             ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
         }
         Target::Memory(b) => {
-            let io = StreamIo::from_write_seek(counted(b, &counter)).map_err(io_err)?;
+            let io = StreamIo::from_write_seek(counted(Box::new(b) as Box<dyn WriteSeek>))
+                .map_err(io_err)?;
             ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
         }
         Target::Stream(w) => {
-            let io = StreamIo::from_write(counted(w, &counter)).map_err(io_err)?;
+            let io = StreamIo::from_write(Counting {
+                inner: w,
+                pos: 0,
+                size: counter.clone(),
+                error: io_error.clone(),
+            })
+            .map_err(io_err)?;
             ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
         }
     };
     Ok(Opened {
         octx,
         size: SizeProbe::Counted(counter),
+        io_error,
     })
 }

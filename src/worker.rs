@@ -207,7 +207,11 @@ impl State {
             Timing::Explicit { time_base } => time_base,
         };
         let time_base = Rational::new(time_base.num, time_base.den);
-        let sink::Opened { octx, size } = sink::open(target, container)?;
+        let sink::Opened {
+            octx,
+            size,
+            io_error,
+        } = sink::open(target, container)?;
         let global_header = Muxer::wants_global_header(&octx);
         let enc = VideoEncoder::open(&config, out, time_base, matrix, global_header)?;
         let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
@@ -218,6 +222,7 @@ impl State {
             layout,
             config.frame_rate,
             on_fragment,
+            io_error,
         )?;
         let mut picture = ff::frame::Video::new(output_pixel(config.output_format), out.0, out.1);
         picture.set_color_range(if config.color.full_range {

@@ -5,4 +5,6 @@ mod support;
 mod bad_input;
 mod basics;
 mod color;
+mod examples;
 mod inputs;
+mod threads;
