@@ -7,4 +7,5 @@ mod basics;
 mod color;
 mod examples;
 mod inputs;
+mod outputs;
 mod threads;
