@@ -149,6 +149,12 @@ pub enum OutputPixelFormat {
     Yuv444p,
 }
 
+impl fmt::Display for OutputPixelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl OutputPixelFormat {
     /// The FFmpeg name, e.g. `yuv420p`.
     pub fn name(self) -> &'static str {
@@ -622,6 +628,27 @@ impl EncoderConfig {
                 format!("{}x{}", self.width, self.height),
                 "even sizes for yuv420p (odd_size is 'error'; use 'pad' or 'crop', or yuv444p)",
             ));
+        }
+        let planar = match self.input_format {
+            PixelFormat::Yuv420p => Some(OutputPixelFormat::Yuv420p),
+            PixelFormat::Yuv444p => Some(OutputPixelFormat::Yuv444p),
+            _ => None,
+        };
+        if let Some(out) = planar {
+            if out != self.output_format {
+                return Err(Error::config(
+                    "input_format",
+                    self.input_format,
+                    format!("planar YUV input only as the output format ({out}), or an RGB or grey input"),
+                ));
+            }
+            if self.output_size() != (self.width, self.height) {
+                return Err(Error::config(
+                    "width x height",
+                    format!("{}x{}", self.width, self.height),
+                    "even sizes for yuv420p input (it is encoded as it is)",
+                ));
+            }
         }
         let x264 = self.codec == Codec::Libx264;
         if let Some(p) = &self.preset {

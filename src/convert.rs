@@ -11,31 +11,10 @@ use yuvutils_rs::{
     BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
 };
 
-use crate::config::{ColorMatrix, OutputPixelFormat};
+use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat};
 use crate::error::{Error, Result};
 use crate::ffi;
-use crate::frame::PixelFormat;
-
-/// Converts one input picture into the encoder's YUV frame.
-pub(crate) struct Converter {
-    input: PixelFormat,
-    src: (u32, u32),
-    out: (u32, u32),
-    out_format: OutputPixelFormat,
-    matrix: ColorMatrix,
-    full_range: bool,
-    path: ConvPath,
-}
-
-enum ConvPath {
-    /// SIMD conversion; `scratch` holds a padded or cropped copy when sizes differ.
-    Fast { scratch: Vec<u8> },
-    /// libswscale from a staged, padded input frame.
-    Swscale {
-        ctx: scaling::Context,
-        staged: ff::frame::Video,
-    },
-}
+use crate::frame::{Frame, PixelFormat};
 
 /// The pixel format a staged input has for libswscale (floats become 16-bit).
 fn staged_pixel(input: PixelFormat) -> Pixel {
@@ -47,6 +26,8 @@ fn staged_pixel(input: PixelFormat) -> Pixel {
         PixelFormat::Gray8 => Pixel::GRAY8,
         PixelFormat::Gray16Le => Pixel::GRAY16LE,
         PixelFormat::Rgb48Le | PixelFormat::RgbF32 => Pixel::RGB48LE,
+        PixelFormat::Yuv420p => Pixel::YUV420P,
+        PixelFormat::Yuv444p => Pixel::YUV444P,
     }
 }
 
@@ -58,11 +39,32 @@ fn staged_bpp(input: PixelFormat) -> usize {
     }
 }
 
+/// The FFmpeg pixel format of an output format.
 pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
     match f {
         OutputPixelFormat::Yuv420p => Pixel::YUV420P,
         OutputPixelFormat::Yuv444p => Pixel::YUV444P,
     }
+}
+
+/// Converts frames into the encoder's YUV frame on the encoder thread: planar YUV is copied,
+/// every other input goes through libswscale.
+pub(crate) struct Converter {
+    input: PixelFormat,
+    src: (u32, u32),
+    out: (u32, u32),
+    out_format: OutputPixelFormat,
+    path: ConvPath,
+}
+
+enum ConvPath {
+    /// Planar YUV of the output format: the planes are copied row by row.
+    Copy,
+    /// libswscale from a staged, padded input frame.
+    Swscale {
+        ctx: scaling::Context,
+        staged: ff::frame::Video,
+    },
 }
 
 impl Converter {
@@ -74,17 +76,9 @@ impl Converter {
         out_format: OutputPixelFormat,
         matrix: ColorMatrix,
         full_range: bool,
-        force_swscale: bool,
     ) -> Result<Self> {
-        let fast = !force_swscale
-            && matches!(
-                input,
-                PixelFormat::Rgb24 | PixelFormat::Bgr24 | PixelFormat::Rgba | PixelFormat::Bgra
-            );
-        let path = if fast {
-            ConvPath::Fast {
-                scratch: Vec::new(),
-            }
+        let path = if input.is_planar_yuv() {
+            ConvPath::Copy
         } else {
             let mut ctx = scaling::Context::get(
                 staged_pixel(input),
@@ -114,8 +108,6 @@ impl Converter {
             src,
             out,
             out_format,
-            matrix,
-            full_range,
             path,
         })
     }
@@ -130,26 +122,18 @@ impl Converter {
         ffi::make_writable(dst).map_err(|e| Error::ffmpeg("cannot reuse the frame buffer", e))?;
         let (ow, oh) = self.out;
         match &mut self.path {
-            ConvPath::Fast { scratch } => {
-                let bpp = self.input.bytes_per_pixel();
-                let (src, src_stride) = if self.src == self.out {
-                    (data, stride)
-                } else {
-                    let s = ow as usize * bpp;
-                    scratch.resize(s * oh as usize, 0);
-                    stage(data, stride, self.input, self.src, scratch, s, self.out);
-                    (&scratch[..], s)
-                };
-                fast_convert(
-                    self.input,
-                    src,
-                    src_stride,
-                    (ow, oh),
-                    self.out_format,
-                    self.matrix,
-                    self.full_range,
-                    dst,
-                )
+            ConvPath::Copy => {
+                let (cw, ch) = chroma_size(self.out_format, self.out);
+                let mut src = data;
+                for (i, (plane, dst_stride)) in ffi::yuv_planes_mut(dst).into_iter().enumerate() {
+                    let (w, h) = if i == 0 { (ow, oh) } else { (cw, ch) };
+                    let (w, h) = (w as usize, h as usize);
+                    for (d, s) in plane.chunks_mut(dst_stride).zip(src.chunks(w)).take(h) {
+                        d[..w].copy_from_slice(s);
+                    }
+                    src = &src[w * h..];
+                }
+                Ok(())
             }
             ConvPath::Swscale { ctx, staged } => {
                 ffi::make_writable(staged)
@@ -168,6 +152,179 @@ impl Converter {
                     .map_err(|e| Error::ffmpeg("libswscale conversion failed", e))
             }
         }
+    }
+}
+
+/// The size of a chroma plane.
+fn chroma_size(f: OutputPixelFormat, (w, h): (u32, u32)) -> (u32, u32) {
+    match f {
+        OutputPixelFormat::Yuv420p => (w.div_ceil(2), h.div_ceil(2)),
+        OutputPixelFormat::Yuv444p => (w, h),
+    }
+}
+
+/// Converts 8-bit RGB frames (rgb24, bgr24, rgba, bgra) to planar YUV with SIMD
+/// (`yuvutils-rs`), exactly as a writer with the same configuration does: same matrix and
+/// range, same odd-size policy. The result is the Y plane, then U, then V, tightly packed —
+/// the layout of [`PixelFormat::Yuv420p`] / [`PixelFormat::Yuv444p`] input.
+///
+/// A writer converts such frames with this on the calling thread inside
+/// [`push`](crate::VideoWriter::push), so conversion overlaps with encoding and a borrowed
+/// frame is read once, never copied.
+///
+/// ```
+/// use encode_native::{EncoderConfig, Frame, PixelFormat, YuvConverter};
+/// let config = EncoderConfig::new(4, 2, 30);
+/// let mut conv = YuvConverter::new(&config).unwrap();
+/// let white = [255u8; 4 * 2 * 3];
+/// let mut yuv = Vec::new();
+/// conv.convert(&Frame::new(4, 2, PixelFormat::Rgb24, &white), &mut yuv).unwrap();
+/// assert_eq!(yuv.len(), 4 * 2 + 2 * 2); // Y 4x2, U 2x1, V 2x1
+/// assert_eq!(yuv[0], 235); // limited range white
+/// assert_eq!(yuv[8], 128); // no colour
+/// ```
+#[derive(Debug)]
+pub struct YuvConverter {
+    input: PixelFormat,
+    src: (u32, u32),
+    out: (u32, u32),
+    out_format: OutputPixelFormat,
+    range: YuvRange,
+    matrix: YuvStandardMatrix,
+    scratch: Vec<u8>,
+}
+
+impl YuvConverter {
+    /// Whether frames of this format take the SIMD path.
+    pub fn supports(input: PixelFormat) -> bool {
+        matches!(
+            input,
+            PixelFormat::Rgb24 | PixelFormat::Bgr24 | PixelFormat::Rgba | PixelFormat::Bgra
+        )
+    }
+
+    /// A converter for the frames a writer with `config` takes.
+    pub fn new(config: &EncoderConfig) -> Result<Self> {
+        config.validate()?;
+        if !Self::supports(config.input_format) {
+            return Err(Error::config(
+                "input_format",
+                config.input_format,
+                "rgb24, bgr24, rgba or bgra for the SIMD converter",
+            ));
+        }
+        let out = config.output_size();
+        Ok(YuvConverter {
+            input: config.input_format,
+            src: (config.width, config.height),
+            out,
+            out_format: config.output_format,
+            range: if config.color.full_range {
+                YuvRange::Full
+            } else {
+                YuvRange::Limited
+            },
+            matrix: match config.color.resolved_matrix(out.0, out.1) {
+                ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
+                ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
+            },
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The pixel format of the result.
+    pub fn output_format(&self) -> PixelFormat {
+        match self.out_format {
+            OutputPixelFormat::Yuv420p => PixelFormat::Yuv420p,
+            OutputPixelFormat::Yuv444p => PixelFormat::Yuv444p,
+        }
+    }
+
+    /// The size of the result (after the odd-size policy).
+    pub fn output_size(&self) -> (u32, u32) {
+        self.out
+    }
+
+    /// Converts `frame` into `out` (resized to the planes' length).
+    pub fn convert(&mut self, frame: &Frame<'_>, out: &mut Vec<u8>) -> Result<()> {
+        frame.check(0, self.src.0, self.src.1, self.input)?;
+        self.convert_checked(frame.data(), frame.stride(), out)
+    }
+
+    /// Converts pixels already checked against the configured size and format.
+    pub(crate) fn convert_checked(
+        &mut self,
+        data: &[u8],
+        stride: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let (w, h) = self.out;
+        let (src, src_stride) = if self.src == self.out {
+            (data, stride)
+        } else {
+            let s = w as usize * self.input.bytes_per_pixel();
+            self.scratch.resize(s * h as usize, 0);
+            stage(
+                data,
+                stride,
+                self.input,
+                self.src,
+                &mut self.scratch,
+                s,
+                self.out,
+            );
+            (&self.scratch[..], s)
+        };
+        let (cw, ch) = chroma_size(self.out_format, self.out);
+        let (ylen, clen) = ((w * h) as usize, (cw * ch) as usize);
+        out.resize(ylen + 2 * clen, 0);
+        let (y, uv) = out.split_at_mut(ylen);
+        let (u, v) = uv.split_at_mut(clen);
+        let mut planar = YuvPlanarImageMut {
+            y_plane: BufferStoreMut::Borrowed(y),
+            y_stride: w,
+            u_plane: BufferStoreMut::Borrowed(u),
+            u_stride: cw,
+            v_plane: BufferStoreMut::Borrowed(v),
+            v_stride: cw,
+            width: w,
+            height: h,
+        };
+        let (range, m, mode) = (self.range, self.matrix, YuvConversionMode::default());
+        let s = src_stride as u32;
+        use yuvutils_rs as y2;
+        let res = match (self.input, self.out_format) {
+            (PixelFormat::Rgb24, OutputPixelFormat::Yuv420p) => {
+                y2::rgb_to_yuv420(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Bgr24, OutputPixelFormat::Yuv420p) => {
+                y2::bgr_to_yuv420(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Rgba, OutputPixelFormat::Yuv420p) => {
+                y2::rgba_to_yuv420(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Bgra, OutputPixelFormat::Yuv420p) => {
+                y2::bgra_to_yuv420(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Rgb24, OutputPixelFormat::Yuv444p) => {
+                y2::rgb_to_yuv444(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Bgr24, OutputPixelFormat::Yuv444p) => {
+                y2::bgr_to_yuv444(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Rgba, OutputPixelFormat::Yuv444p) => {
+                y2::rgba_to_yuv444(&mut planar, src, s, range, m, mode)
+            }
+            (PixelFormat::Bgra, OutputPixelFormat::Yuv444p) => {
+                y2::bgra_to_yuv444(&mut planar, src, s, range, m, mode)
+            }
+            (input, _) => {
+                return Err(Error::Unsupported(format!(
+                    "the SIMD converter does not take {input}"
+                )))
+            }
+        };
+        res.map_err(|e| Error::Unsupported(format!("colour conversion failed: {e}")))
     }
 }
 
@@ -210,66 +367,183 @@ fn stage(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn fast_convert(
-    input: PixelFormat,
-    src: &[u8],
-    src_stride: usize,
-    (w, h): (u32, u32),
-    out_format: OutputPixelFormat,
-    matrix: ColorMatrix,
-    full_range: bool,
-    dst: &mut ff::frame::Video,
-) -> Result<()> {
-    let [(y, ys), (u, us), (v, vs)] = ffi::yuv_planes_mut(dst);
-    let mut planar = YuvPlanarImageMut {
-        y_plane: BufferStoreMut::Borrowed(y),
-        y_stride: ys as u32,
-        u_plane: BufferStoreMut::Borrowed(u),
-        u_stride: us as u32,
-        v_plane: BufferStoreMut::Borrowed(v),
-        v_stride: vs as u32,
-        width: w,
-        height: h,
-    };
-    let range = if full_range {
-        YuvRange::Full
-    } else {
-        YuvRange::Limited
-    };
-    let m = match matrix {
-        ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
-        ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
-    };
-    let mode = YuvConversionMode::default();
-    let s = src_stride as u32;
-    use yuvutils_rs as y2;
-    let res = match (input, out_format) {
-        (PixelFormat::Rgb24, OutputPixelFormat::Yuv420p) => {
-            y2::rgb_to_yuv420(&mut planar, src, s, range, m, mode)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EncoderConfig;
+
+    /// A picture with gradients, saturated colours and sharp edges.
+    fn test_picture(w: u32, h: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let px = match (x / 8 + y / 8) % 5 {
+                    0 => [255, 0, 0],
+                    1 => [0, 255, 0],
+                    2 => [0, 0, 255],
+                    3 => [(x * 255 / w) as u8, (y * 255 / h) as u8, 128],
+                    _ => [
+                        (x * 37 % 256) as u8,
+                        (y * 91 % 256) as u8,
+                        ((x + y) * 13 % 256) as u8,
+                    ],
+                };
+                v.extend_from_slice(&px);
+            }
         }
-        (PixelFormat::Bgr24, OutputPixelFormat::Yuv420p) => {
-            y2::bgr_to_yuv420(&mut planar, src, s, range, m, mode)
+        v
+    }
+
+    /// Floating-point reference: exact matrix, 2×2 box chroma for 4:2:0.
+    fn reference(
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        m: ColorMatrix,
+        full: bool,
+        fmt: OutputPixelFormat,
+    ) -> Vec<u8> {
+        let (kr, kb) = match m {
+            ColorMatrix::Bt709 => (0.2126, 0.0722),
+            ColorMatrix::Bt601 => (0.299, 0.114),
+        };
+        let kg = 1.0 - kr - kb;
+        let (ys, yo, cs) = if full {
+            (255.0, 0.0, 255.0)
+        } else {
+            (219.0, 16.0, 224.0)
+        };
+        let px = |x: u32, y: u32| {
+            let i = ((y * w + x) * 3) as usize;
+            [
+                rgb[i] as f64 / 255.0,
+                rgb[i + 1] as f64 / 255.0,
+                rgb[i + 2] as f64 / 255.0,
+            ]
+        };
+        let q = |v: f64| v.round().clamp(0.0, 255.0) as u8;
+        let mut out = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let [r, g, b] = px(x, y);
+                out.push(q(yo + ys * (kr * r + kg * g + kb * b)));
+            }
         }
-        (PixelFormat::Rgba, OutputPixelFormat::Yuv420p) => {
-            y2::rgba_to_yuv420(&mut planar, src, s, range, m, mode)
+        let (cw, ch, step) = match fmt {
+            OutputPixelFormat::Yuv420p => (w / 2, h / 2, 2),
+            OutputPixelFormat::Yuv444p => (w, h, 1),
+        };
+        let mut u = Vec::new();
+        let mut v = Vec::new();
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let mut acc = [0.0; 3];
+                for dy in 0..step {
+                    for dx in 0..step {
+                        let p = px(cx * step + dx, cy * step + dy);
+                        (0..3).for_each(|k| acc[k] += p[k] / (step * step) as f64);
+                    }
+                }
+                let [r, g, b] = acc;
+                let yy = kr * r + kg * g + kb * b;
+                u.push(q(128.0 + cs * (b - yy) / (2.0 * (1.0 - kb))));
+                v.push(q(128.0 + cs * (r - yy) / (2.0 * (1.0 - kr))));
+            }
         }
-        (PixelFormat::Bgra, OutputPixelFormat::Yuv420p) => {
-            y2::bgra_to_yuv420(&mut planar, src, s, range, m, mode)
+        out.extend(u);
+        out.extend(v);
+        out
+    }
+
+    fn max_diff(a: &[u8], b: &[u8]) -> i32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as i32 - y as i32).abs())
+            .max()
+            .unwrap()
+    }
+
+    /// Converts with libswscale (area filter) through the encoder thread's converter.
+    fn swscale(
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        m: ColorMatrix,
+        full: bool,
+        fmt: OutputPixelFormat,
+    ) -> Vec<u8> {
+        crate::ffi::init();
+        let mut c = Converter::new(PixelFormat::Rgb24, (w, h), (w, h), fmt, m, full).unwrap();
+        let mut f = ff::frame::Video::new(output_pixel(fmt), w, h);
+        c.convert(rgb, w as usize * 3, &mut f).unwrap();
+        let mut out = Vec::new();
+        for p in 0..3 {
+            let (pw, ph) = (f.plane_width(p) as usize, f.plane_height(p) as usize);
+            for r in 0..ph {
+                out.extend_from_slice(&f.data(p)[r * f.stride(p)..r * f.stride(p) + pw]);
+            }
         }
-        (PixelFormat::Rgb24, OutputPixelFormat::Yuv444p) => {
-            y2::rgb_to_yuv444(&mut planar, src, s, range, m, mode)
+        out
+    }
+
+    #[test]
+    fn simd_conversion_is_within_one_level_of_the_reference_and_of_swscale() {
+        let (w, h) = (128, 64);
+        let rgb = test_picture(w, h);
+        for fmt in [OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p] {
+            for m in [ColorMatrix::Bt709, ColorMatrix::Bt601] {
+                for full in [false, true] {
+                    let cfg = EncoderConfig::new(w, h, 30)
+                        .output_format(fmt)
+                        .color_matrix(m)
+                        .full_range(full);
+                    let mut conv = YuvConverter::new(&cfg).unwrap();
+                    let mut got = Vec::new();
+                    conv.convert(&Frame::new(w, h, PixelFormat::Rgb24, &rgb), &mut got)
+                        .unwrap();
+                    let want = reference(&rgb, w, h, m, full, fmt);
+                    let d = max_diff(&got, &want);
+                    assert!(d <= 1, "{fmt:?} {m:?} full={full}: SIMD off by {d}");
+                    let sws = swscale(&rgb, w, h, m, full, fmt);
+                    let d = max_diff(&sws, &want);
+                    assert!(d <= 1, "{fmt:?} {m:?} full={full}: swscale off by {d}");
+                }
+            }
         }
-        (PixelFormat::Bgr24, OutputPixelFormat::Yuv444p) => {
-            y2::bgr_to_yuv444(&mut planar, src, s, range, m, mode)
+    }
+
+    #[test]
+    fn bgr_and_alpha_orders_match_rgb() {
+        let (w, h) = (64, 32);
+        let rgb = test_picture(w, h);
+        let mut want = Vec::new();
+        let cfg = EncoderConfig::new(w, h, 30);
+        YuvConverter::new(&cfg)
+            .unwrap()
+            .convert(&Frame::new(w, h, PixelFormat::Rgb24, &rgb), &mut want)
+            .unwrap();
+        for (fmt, order, alpha) in [
+            (PixelFormat::Bgr24, [2, 1, 0], false),
+            (PixelFormat::Rgba, [0, 1, 2], true),
+            (PixelFormat::Bgra, [2, 1, 0], true),
+        ] {
+            let data: Vec<u8> = rgb
+                .chunks(3)
+                .flat_map(|p| {
+                    let mut v = vec![p[order[0]], p[order[1]], p[order[2]]];
+                    if alpha {
+                        v.push(9);
+                    }
+                    v
+                })
+                .collect();
+            let mut got = Vec::new();
+            YuvConverter::new(&cfg.clone().input_format(fmt))
+                .unwrap()
+                .convert(&Frame::new(w, h, fmt, &data), &mut got)
+                .unwrap();
+            assert_eq!(max_diff(&got, &want), 0, "{fmt}");
         }
-        (PixelFormat::Rgba, OutputPixelFormat::Yuv444p) => {
-            y2::rgba_to_yuv444(&mut planar, src, s, range, m, mode)
-        }
-        (PixelFormat::Bgra, OutputPixelFormat::Yuv444p) => {
-            y2::bgra_to_yuv444(&mut planar, src, s, range, m, mode)
-        }
-        _ => unreachable!("the fast path is chosen only for 8-bit RGB inputs"),
-    };
-    res.map_err(|e| Error::Unsupported(format!("colour conversion failed: {e}")))
+    }
 }

@@ -25,13 +25,18 @@ pub enum PixelFormat {
     Rgb48Le,
     /// 32-bit float R, G, B in `[0, 1]` (native endian); values outside are clamped, NaN is black.
     RgbF32,
+    /// Planar 4:2:0 YUV already converted (Y plane, then U, then V, tightly packed), encoded
+    /// as it is; it must already use the configured colour matrix and range.
+    Yuv420p,
+    /// Planar 4:4:4 YUV already converted, encoded as it is (see [`PixelFormat::Yuv420p`]).
+    Yuv444p,
 }
 
 impl PixelFormat {
-    /// Bytes per pixel.
+    /// Bytes per pixel (of the luma plane for planar YUV).
     pub fn bytes_per_pixel(self) -> usize {
         match self {
-            PixelFormat::Gray8 => 1,
+            PixelFormat::Gray8 | PixelFormat::Yuv420p | PixelFormat::Yuv444p => 1,
             PixelFormat::Gray16Le => 2,
             PixelFormat::Rgb24 | PixelFormat::Bgr24 => 3,
             PixelFormat::Rgba | PixelFormat::Bgra => 4,
@@ -51,11 +56,28 @@ impl PixelFormat {
             PixelFormat::Gray16Le => "gray16le",
             PixelFormat::Rgb48Le => "rgb48le",
             PixelFormat::RgbF32 => "rgbf32",
+            PixelFormat::Yuv420p => "yuv420p",
+            PixelFormat::Yuv444p => "yuv444p",
+        }
+    }
+
+    /// Whether this is planar YUV that is encoded without conversion.
+    pub fn is_planar_yuv(self) -> bool {
+        matches!(self, PixelFormat::Yuv420p | PixelFormat::Yuv444p)
+    }
+
+    /// Bytes of a tightly packed picture of this size.
+    pub fn frame_len(self, width: u32, height: u32) -> usize {
+        let (w, h) = (width as usize, height as usize);
+        match self {
+            PixelFormat::Yuv420p => w * h + 2 * w.div_ceil(2) * h.div_ceil(2),
+            PixelFormat::Yuv444p => 3 * w * h,
+            f => w * h * f.bytes_per_pixel(),
         }
     }
 
     /// Every input format, in the order of the documentation.
-    pub const ALL: [PixelFormat; 8] = [
+    pub const ALL: [PixelFormat; 10] = [
         PixelFormat::Rgb24,
         PixelFormat::Bgr24,
         PixelFormat::Rgba,
@@ -64,6 +86,8 @@ impl PixelFormat {
         PixelFormat::Gray16Le,
         PixelFormat::Rgb48Le,
         PixelFormat::RgbF32,
+        PixelFormat::Yuv420p,
+        PixelFormat::Yuv444p,
     ];
 }
 
@@ -85,10 +109,12 @@ impl FromStr for PixelFormat {
             "gray16le" | "gray16" => Ok(PixelFormat::Gray16Le),
             "rgb48le" | "rgb48" => Ok(PixelFormat::Rgb48Le),
             "rgbf32" | "rgbf32le" => Ok(PixelFormat::RgbF32),
+            "yuv420p" => Ok(PixelFormat::Yuv420p),
+            "yuv444p" => Ok(PixelFormat::Yuv444p),
             _ => Err(Error::config(
                 "input_format",
                 s,
-                "rgb24, bgr24, rgba, bgra, gray, gray16le, rgb48le or rgbf32",
+                "rgb24, bgr24, rgba, bgra, gray, gray16le, rgb48le, rgbf32, yuv420p or yuv444p",
             )),
         }
     }
@@ -227,6 +253,17 @@ impl<'a> Frame<'a> {
                 self.width, self.height, width, height
             ));
         }
+        if format.is_planar_yuv() {
+            let need = format.frame_len(width, height);
+            if self.stride != width as usize || self.data().len() < need {
+                return bad(format!(
+                    "{format} must be tightly packed planes: {} bytes with stride {}, expected {need} with stride {width}",
+                    self.data().len(),
+                    self.stride
+                ));
+            }
+            return Ok(());
+        }
         let row = width as usize * format.bytes_per_pixel();
         if self.stride < row {
             return bad(format!(
@@ -259,7 +296,9 @@ impl<'a> Frame<'a> {
                 let row = self.width as usize * self.format.bytes_per_pixel();
                 let mut v = reuse.unwrap_or_default();
                 v.clear();
-                if self.stride == row || self.height == 1 {
+                if self.format.is_planar_yuv() {
+                    v.extend_from_slice(&d[..self.format.frame_len(self.width, self.height)]);
+                } else if self.stride == row || self.height == 1 {
                     v.extend_from_slice(&d[..row * self.height as usize]);
                 } else {
                     v.reserve(row * self.height as usize);

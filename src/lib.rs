@@ -19,6 +19,7 @@ pub use config::{
     Codec, ColorMatrix, ColorSettings, Container, EncoderConfig, FrameRate, OddSize,
     OutputPixelFormat, RateControl, Timing,
 };
+pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
 pub use mux::{FragmentCallback, FragmentInfo};

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use ff::Rational;
@@ -18,12 +18,13 @@ use crate::codec::VideoEncoder;
 use crate::config::{Codec, Container, EncoderConfig, OutputPixelFormat, Timing};
 use crate::convert::{output_pixel, Converter};
 use crate::error::{Error, Result};
-use crate::frame::Buffer;
+use crate::frame::{Buffer, PixelFormat};
 use crate::mux::{FragmentCallback, Mp4Layout, Muxer};
 use crate::sink::{self, SizeProbe, Target};
 
 /// One accepted frame on its way to the encoder thread.
 pub(crate) struct Job {
+    pub(crate) pushed: Instant,
     pub(crate) pts: Option<i64>,
     pub(crate) buffer: Buffer,
     pub(crate) stride: usize,
@@ -61,8 +62,8 @@ pub(crate) struct Setup {
     pub(crate) container: Container,
     pub(crate) layout: Mp4Layout,
     pub(crate) on_fragment: Option<FragmentCallback>,
-    /// Test hook: use libswscale even where the SIMD path exists.
-    pub(crate) force_swscale: bool,
+    /// The caller converts frames to planar YUV of the output size before queueing them.
+    pub(crate) converted_by_caller: bool,
 }
 
 /// What a finished encode produced.
@@ -93,6 +94,8 @@ pub struct Summary {
     pub fragmented: bool,
     /// Wall-clock time from opening the writer to the end of `finish`.
     pub wall: Duration,
+    /// Time from the first `push` to the first packet written (`None` without frames).
+    pub first_packet_latency: Option<Duration>,
 }
 
 /// The caller's ends of a running encoder thread: frames in, recycled buffers back, result.
@@ -179,6 +182,8 @@ struct State {
     last_duration: i64,
     first_pts: Option<i64>,
     end_pts: i64,
+    first_pushed: Option<Instant>,
+    first_packet_latency: Option<Duration>,
 }
 
 impl State {
@@ -189,18 +194,26 @@ impl State {
             container,
             layout,
             on_fragment,
-            force_swscale,
+            converted_by_caller,
         } = setup;
         let out = config.output_size();
         let matrix = config.color.resolved_matrix(out.0, out.1);
+        let (input, src) = if converted_by_caller {
+            let planar = match config.output_format {
+                OutputPixelFormat::Yuv420p => PixelFormat::Yuv420p,
+                OutputPixelFormat::Yuv444p => PixelFormat::Yuv444p,
+            };
+            (planar, out)
+        } else {
+            (config.input_format, (config.width, config.height))
+        };
         let conv = Converter::new(
-            config.input_format,
-            (config.width, config.height),
+            input,
+            src,
             out,
             config.output_format,
             matrix,
             config.color.full_range,
-            force_swscale,
         )?;
         let time_base = match config.timing {
             Timing::Constant => config.frame_rate.invert(),
@@ -248,11 +261,14 @@ impl State {
             last_duration: 0,
             first_pts: None,
             end_pts: 0,
+            first_pushed: None,
+            first_packet_latency: None,
         })
     }
 
     fn run(&mut self, rx: &Receiver<Job>) -> Result<()> {
         for job in rx.iter() {
+            self.first_pushed.get_or_insert(job.pushed);
             match self.config.timing {
                 Timing::Constant => {
                     let pts = self.frames as i64;
@@ -304,6 +320,9 @@ impl State {
             };
             self.packet.set_duration(duration);
             self.mux.write(&mut self.packet)?;
+            if self.first_packet_latency.is_none() {
+                self.first_packet_latency = self.first_pushed.map(|t| t.elapsed());
+            }
         }
         Ok(())
     }
@@ -332,6 +351,7 @@ impl State {
             container: self.container,
             fragmented: self.fragmented,
             wall: Duration::ZERO,
+            first_packet_latency: self.first_packet_latency,
         })
     }
 

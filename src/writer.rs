@@ -9,8 +9,9 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::config::{Container, EncoderConfig, Timing};
+use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
-use crate::frame::{Frame, PixelFormat};
+use crate::frame::{Buffer, Frame, PixelFormat};
 use crate::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
 use crate::sink::{SharedBuffer, Target, WriteSeek};
 use crate::worker::{self, Job, Setup, Shared, Summary};
@@ -48,6 +49,8 @@ pub struct VideoWriter {
     shared: Arc<Shared>,
     pool: Receiver<Vec<u8>>,
     memory: Option<SharedBuffer>,
+    /// Converts 8-bit RGB frames on the calling thread (overlapping with encoding).
+    converter: Option<YuvConverter>,
     width: u32,
     height: u32,
     format: PixelFormat,
@@ -62,7 +65,8 @@ pub struct VideoWriter {
 pub struct WriterOptions {
     /// Called on the encoder thread after every fragment of a fragmented MP4.
     pub on_fragment: Option<FragmentCallback>,
-    /// Convert with libswscale even for inputs the SIMD path handles (for comparisons).
+    /// Convert with libswscale on the encoder thread even for the 8-bit RGB inputs that are
+    /// otherwise converted with SIMD on the calling thread (for comparisons).
     pub force_swscale: bool,
 }
 
@@ -214,6 +218,11 @@ impl VideoWriter {
             config.input_format,
             config.timing,
         );
+        let converter = if !options.force_swscale && YuvConverter::supports(format) {
+            Some(YuvConverter::new(&config)?)
+        } else {
+            None
+        };
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             config,
@@ -221,7 +230,7 @@ impl VideoWriter {
             container,
             layout,
             on_fragment: options.on_fragment,
-            force_swscale: options.force_swscale,
+            converted_by_caller: converter.is_some(),
         };
         let (tx, pool, handle) = worker::spawn(setup, shared.clone())?;
         Ok(VideoWriter {
@@ -230,6 +239,7 @@ impl VideoWriter {
             shared,
             pool,
             memory,
+            converter,
             width,
             height,
             format,
@@ -297,15 +307,22 @@ impl VideoWriter {
             return Err(e);
         }
         frame.check(index, self.width, self.height, self.format)?;
-        let (buffer, stride) = frame.into_buffer(self.pool.try_recv().ok());
-        if tx
-            .send(Job {
-                pts,
-                buffer,
-                stride,
-            })
-            .is_err()
-        {
+        let reuse = self.pool.try_recv().ok();
+        let (buffer, stride) = match &mut self.converter {
+            Some(conv) => {
+                let mut yuv = reuse.unwrap_or_default();
+                conv.convert_checked(frame.data(), frame.stride(), &mut yuv)?;
+                (Buffer::Bytes(yuv), conv.output_size().0 as usize)
+            }
+            None => frame.into_buffer(reuse),
+        };
+        let job = Job {
+            pushed: Instant::now(),
+            pts,
+            buffer,
+            stride,
+        };
+        if tx.send(job).is_err() {
             return Err(self.thread_error());
         }
         self.next_index += 1;

@@ -173,3 +173,38 @@ fn borrowed_buffer_can_be_reused_at_once() {
         assert!((m[0] - i as f64 * 12.0).abs() < 3.0, "frame {i}: {m:?}");
     }
 }
+
+#[test]
+fn preconverted_yuv_encodes_to_the_same_stream_as_rgb() {
+    use encode_native::{OutputPixelFormat, YuvConverter};
+    for out in [OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p] {
+        let cfg = EncoderConfig::new(W, H, 30)
+            .preset("ultrafast")
+            .output_format(out);
+        let mut conv = YuvConverter::new(&cfg).unwrap();
+        let mut from_rgb = VideoWriter::to_memory(cfg.clone()).unwrap();
+        let yuv_cfg = cfg.clone().input_format(conv.output_format());
+        let mut from_yuv = VideoWriter::to_memory(yuv_cfg).unwrap();
+        for i in 0..10 {
+            let rgb = smooth_rgb(W, H, i);
+            let frame = Frame::new(W, H, PixelFormat::Rgb24, &rgb);
+            let mut yuv = Vec::new();
+            conv.convert(&frame, &mut yuv).unwrap();
+            from_rgb.push(frame).unwrap();
+            from_yuv
+                .push(Frame::from_vec(W, H, conv.output_format(), yuv))
+                .unwrap();
+        }
+        let (a, _) = from_rgb.finish_to_vec().unwrap();
+        let (b, _) = from_yuv.finish_to_vec().unwrap();
+        assert!(a == b, "{out:?}: the two streams differ");
+    }
+    // Planar input must match the output format.
+    let e = VideoWriter::to_memory(
+        EncoderConfig::new(W, H, 30)
+            .input_format(PixelFormat::Yuv444p)
+            .output_format(OutputPixelFormat::Yuv420p),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("input_format 'yuv444p'"), "{e}");
+}
