@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod basics;
+mod cli;
 mod color;
 mod examples;
 mod inputs;
