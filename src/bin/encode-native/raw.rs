@@ -57,9 +57,10 @@ pub fn run(args: &RawArgs) -> Result<Outcome> {
                 Ok(Chunk::Partial(got)) => {
                     encoder.warn(&format!(
                         "{name} ends with a partial frame of {got} bytes (a {w}x{h} {} frame is \
-                         {frame_bytes} bytes); it was dropped after {} complete frames",
+                         {frame_bytes} bytes); it was dropped after {} complete frame{}",
                         format.name(),
-                        encoder.frames()
+                        encoder.frames(),
+                        if encoder.frames() == 1 { "" } else { "s" }
                     ));
                     encoder.report_field("truncated_bytes", got);
                     return Ok(());
