@@ -15,32 +15,29 @@ use encode_native::{
     YuvConverter,
 };
 
-/// The smooth moving test picture: gradients, a moving soft disc and a sliding bar.
+/// The peer benchmark's "scene" picture, bit for bit: R = (x + 4i) % 256,
+/// G = (y + 2i) % 256, B = an 8×8 checkerboard flipping every frame, and a filled circle
+/// (radius h/8, colour (255, 64, 0)) on a Lissajous path.
 fn scene(w: u32, h: u32, i: u32, out: &mut Vec<u8>) {
     out.clear();
-    let (cx, cy) = (
-        (w / 4 + i * 4) % w,
-        h / 2 + ((i as f32 / 20.0).sin() * h as f32 / 5.0) as u32,
-    );
-    let r = (h / 6) as i64;
-    let bar = (i * 7) % w;
+    let r = (h / 8) as i64;
+    let tau = std::f64::consts::TAU;
+    let cx = (w as f64 / 2.0 + (w as f64 / 2.0 - r as f64 - 1.0) * (tau * i as f64 / 150.0).sin())
+        as i64;
+    let cy = (h as f64 / 2.0 + (h as f64 / 2.0 - r as f64 - 1.0) * (tau * i as f64 / 110.0).sin())
+        as i64;
     for y in 0..h {
         for x in 0..w {
-            let dx = x as i64 - cx as i64;
-            let dy = y as i64 - cy as i64;
-            let d2 = dx * dx + dy * dy;
-            let px = if d2 < r * r {
-                [230, (200 - (d2 * 60 / (r * r))) as u8, 40]
-            } else if x.abs_diff(bar) < 12 {
-                [20, 20, 200]
+            let (dx, dy) = (x as i64 - cx, y as i64 - cy);
+            if dx * dx + dy * dy <= r * r {
+                out.extend_from_slice(&[255, 64, 0]);
             } else {
-                [
-                    (x * 255 / w) as u8,
-                    (y * 255 / h) as u8,
-                    (((x + y) / 2 + i * 2) % 256) as u8,
-                ]
-            };
-            out.extend_from_slice(&px);
+                out.extend_from_slice(&[
+                    ((x + 4 * i) % 256) as u8,
+                    ((y + 2 * i) % 256) as u8,
+                    (((x / 8 + y / 8 + i) % 2) * 255) as u8,
+                ]);
+            }
         }
     }
 }
@@ -121,6 +118,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .crf(23.0)
                 .output_format(out_fmt)
                 .input_format(in_fmt);
+            // Exploration knobs: BENCH_THREADS=N, BENCH_X264_PARAMS=k=v:k=v.
+            let cfg = match std::env::var("BENCH_THREADS") {
+                Ok(t) => cfg.threads(t.parse()?),
+                Err(_) => cfg,
+            };
+            let cfg = match std::env::var("BENCH_X264_PARAMS") {
+                Ok(p) => cfg.x264_params(p),
+                Err(_) => cfg,
+            };
             let (c0, t0) = (cpu_seconds(), Instant::now());
             let opts = WriterOptions {
                 force_swscale: swscale,

@@ -14,6 +14,7 @@ mod worker;
 mod writer;
 
 pub mod info;
+mod order;
 
 pub use config::{
     Codec, ColorMatrix, ColorSettings, Container, EncoderConfig, FrameRate, OddSize,
@@ -23,6 +24,7 @@ pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
 pub use mux::{FragmentCallback, FragmentInfo};
+pub use order::natural_cmp;
 pub use sink::WriteSeek;
 pub use worker::Summary;
 pub use writer::{VideoWriter, WriterOptions};

@@ -1,6 +1,5 @@
 //! `encode-native images`: a sequence of image files, decoded in parallel ahead of the encoder.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
@@ -182,42 +181,9 @@ pub fn collect_inputs(inputs: &[String]) -> Result<Vec<PathBuf>> {
             bail!("cannot find '{input}': no such file or folder");
         }
     }
-    files.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+    files.sort_by(|a, b| encode_native::natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
     files.dedup();
     Ok(files)
-}
-
-/// Natural order: runs of digits compare as numbers, so `frame2` comes before `frame10`.
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (a_bytes, b_bytes) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a_bytes.len() && j < b_bytes.len() {
-        if a_bytes[i].is_ascii_digit() && b_bytes[j].is_ascii_digit() {
-            let (si, sj) = (i, j);
-            while i < a_bytes.len() && a_bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            while j < b_bytes.len() && b_bytes[j].is_ascii_digit() {
-                j += 1;
-            }
-            let strip = |d: &'_ [u8]| -> usize { d.iter().take_while(|&&c| c == b'0').count() };
-            let na = &a_bytes[si + strip(&a_bytes[si..i])..i];
-            let nb = &b_bytes[sj + strip(&b_bytes[sj..j])..j];
-            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        } else {
-            if a_bytes[i] != b_bytes[j] {
-                return a_bytes[i].cmp(&b_bytes[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    (a_bytes.len() - i)
-        .cmp(&(b_bytes.len() - j))
-        .then_with(|| a.cmp(b))
 }
 
 /// One decoded image (or why not), by its position in the list.
@@ -360,18 +326,6 @@ fn decode(path: &Path, resize: Option<Size>) -> Result<DynamicImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn natural_order() {
-        let mut v = vec![
-            "f10.png", "f2.png", "f1.png", "f02.png", "a/f3.png", "f100.png", "g1.png",
-        ];
-        v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            v,
-            ["a/f3.png", "f1.png", "f02.png", "f2.png", "f10.png", "f100.png", "g1.png"]
-        );
-    }
 
     #[test]
     fn formats_follow_the_image() {
