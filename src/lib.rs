@@ -6,6 +6,7 @@ mod codec;
 mod config;
 mod convert;
 mod error;
+mod faststart;
 mod ffi;
 mod frame;
 mod mux;

@@ -49,6 +49,8 @@ pub struct VideoWriter {
     shared: Arc<Shared>,
     pool: Receiver<Vec<u8>>,
     memory: Option<SharedBuffer>,
+    /// Move the MP4 index to the front of the in-memory video at the end.
+    faststart_memory: bool,
     /// Converts 8-bit RGB frames on the calling thread (overlapping with encoding).
     converter: Option<YuvConverter>,
     width: u32,
@@ -113,8 +115,8 @@ impl VideoWriter {
     }
 
     /// Writes into memory; get the bytes with [`finish_to_vec`](Self::finish_to_vec).
-    /// MP4 unless another container is configured; the MP4 index is at the end (or use
-    /// [`EncoderConfig::fragmented`]).
+    /// MP4 unless another container is configured, with its index moved to the front
+    /// (faststart, unless turned off) so that it plays while it downloads.
     pub fn to_memory(config: EncoderConfig) -> Result<Self> {
         config.validate()?;
         let buffer = SharedBuffer::default();
@@ -129,7 +131,9 @@ impl VideoWriter {
         )
     }
 
-    /// Writes into any seekable writer (a file you opened, a `Cursor`, …).
+    /// Writes into any seekable writer (a file you opened, a `Cursor`, …). An MP4 has its
+    /// index at the end: moving it to the front needs to read the data back, which a writer
+    /// cannot (use [`to_memory`](Self::to_memory) or [`create`](Self::create) for that).
     pub fn to_writer<W: std::io::Seek + Write + Send + 'static>(
         writer: W,
         config: EncoderConfig,
@@ -212,11 +216,12 @@ impl VideoWriter {
         }
         crate::ffi::init();
         let started = Instant::now();
-        let (width, height, format, timing) = (
+        let (width, height, format, timing, faststart) = (
             config.width,
             config.height,
             config.input_format,
             config.timing,
+            config.faststart,
         );
         let converter = if !options.force_swscale && YuvConverter::supports(format) {
             Some(YuvConverter::new(&config)?)
@@ -238,6 +243,10 @@ impl VideoWriter {
             handle: Some(handle),
             shared,
             pool,
+            faststart_memory: memory.is_some()
+                && container.is_mp4_family()
+                && layout == Mp4Layout::Plain
+                && faststart,
             memory,
             converter,
             width,
@@ -356,7 +365,14 @@ impl VideoWriter {
     pub fn finish_to_vec(mut self) -> Result<(Vec<u8>, Summary)> {
         let summary = self.finish_inner()?;
         match &self.memory {
-            Some(m) => Ok((m.take(), summary)),
+            Some(m) => {
+                let bytes = m.take();
+                // Faststart (on by default) for a normal MP4/MOV: the index goes first.
+                let moved = (self.faststart_memory)
+                    .then(|| crate::faststart::move_index_to_front(&bytes))
+                    .flatten();
+                Ok((moved.unwrap_or(bytes), summary))
+            }
             None => Err(Error::Unsupported(
                 "finish_to_vec is for writers made with to_memory (the video was written to its destination)".into(),
             )),

@@ -23,16 +23,44 @@ fn push_smooth(w: &mut VideoWriter, n: u32, size: (u32, u32)) {
     }
 }
 
+/// The top-level boxes of an MP4, in order.
+fn top_level_boxes(b: &[u8]) -> Vec<String> {
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let size = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+        boxes.push(String::from_utf8_lossy(&b[i + 4..i + 8]).to_string());
+        if size < 8 {
+            break;
+        }
+        i += size;
+    }
+    boxes
+}
+
 #[test]
-fn memory_mp4_decodes_back() {
-    let mut w = VideoWriter::to_memory(EncoderConfig::new(96, 64, 30).preset("ultrafast")).unwrap();
-    push_smooth(&mut w, 45, (96, 64));
-    let (bytes, s) = w.finish_to_vec().unwrap();
-    assert_eq!(s.bytes, bytes.len() as u64);
-    assert!(!s.fragmented);
-    let d = decode_bytes(bytes);
-    assert_eq!(d.frames.len(), 45);
-    assert!((d.duration - 1.5).abs() < 1e-6);
+fn memory_mp4_has_its_index_first_and_decodes_back() {
+    for faststart in [true, false] {
+        let cfg = EncoderConfig::new(96, 64, 30)
+            .preset("ultrafast")
+            .faststart(faststart);
+        let mut w = VideoWriter::to_memory(cfg).unwrap();
+        push_smooth(&mut w, 45, (96, 64));
+        let (bytes, s) = w.finish_to_vec().unwrap();
+        assert_eq!(s.bytes, bytes.len() as u64);
+        assert!(!s.fragmented);
+        let boxes = top_level_boxes(&bytes);
+        let pos = |n: &str| boxes.iter().position(|b| b == n).unwrap();
+        assert_eq!(pos("moov") < pos("mdat"), faststart, "{boxes:?}");
+        let d = decode_bytes(bytes);
+        assert_eq!(d.frames.len(), 45);
+        assert!((d.duration - 1.5).abs() < 1e-6);
+        // Moving the index must not move the pictures: compare pixels with the input.
+        for i in [0usize, 44] {
+            let rgb = yuv_to_rgb(&d.frames[i], BT601.0, BT601.1, false);
+            assert!(psnr(&rgb, &smooth_rgb(96, 64, i as u32)) > 35.0);
+        }
+    }
 }
 
 #[test]
