@@ -45,10 +45,8 @@ fn shift_chunk_offsets(b: &mut [u8], delta: u64) -> bool {
         let kind = &b[i + 4..i + 8];
         let body = i + 8..i + len;
         match kind {
-            b"trak" | b"mdia" | b"minf" | b"stbl" => {
-                if !shift_chunk_offsets(&mut b[body], delta) {
-                    return false;
-                }
+            b"trak" | b"mdia" | b"minf" | b"stbl" if !shift_chunk_offsets(&mut b[body], delta) => {
+                return false;
             }
             b"stco" | b"co64" => {
                 let wide = kind == b"co64";
