@@ -42,14 +42,16 @@ fn shift_chunk_offsets(b: &mut [u8], delta: u64) -> bool {
         if len < 8 || i + len > b.len() {
             return false;
         }
-        let kind = &b[i + 4..i + 8];
+        let kind = [b[i + 4], b[i + 5], b[i + 6], b[i + 7]];
         let body = i + 8..i + len;
-        match kind {
-            b"trak" | b"mdia" | b"minf" | b"stbl" if !shift_chunk_offsets(&mut b[body], delta) => {
+        match &kind {
+            b"trak" | b"mdia" | b"minf" | b"stbl"
+                if !shift_chunk_offsets(&mut b[body.clone()], delta) =>
+            {
                 return false;
             }
             b"stco" | b"co64" => {
-                let wide = kind == b"co64";
+                let wide = &kind == b"co64";
                 let body = &mut b[body];
                 if body.len() < 8 {
                     return false;
