@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -42,13 +42,18 @@ pub fn run(args: &RawArgs) -> Result<Outcome> {
     output.encode(config, total, |encoder| {
         // A reader thread, so that Ctrl-C is seen even while standard input has nothing to
         // give, and reading overlaps encoding.
-        let chunks = spawn_reader(input, frame_bytes);
+        let (chunks, recycle) = spawn_reader(input, frame_bytes);
         loop {
             if signals::interrupted() {
                 return Ok(());
             }
             match chunks.recv_timeout(Duration::from_millis(100)) {
-                Ok(Chunk::Frame(pixels)) => encoder.push(Frame::from_vec(w, h, format, pixels))?,
+                Ok(Chunk::Frame(pixels)) => {
+                    // Borrowed: 8-bit RGB is converted straight from this buffer, which then
+                    // goes back to the reader (no allocation or page faults per frame).
+                    encoder.push(Frame::new(w, h, format, &pixels))?;
+                    let _ = recycle.send(pixels);
+                }
                 Ok(Chunk::Partial(got)) if encoder.frames() == 0 => bail!(
                     "nothing to encode: {name} holds {got} bytes, less than one {w}x{h} {} \
                      frame ({frame_bytes} bytes)",
@@ -87,11 +92,16 @@ enum Chunk {
     Failed(std::io::Error),
 }
 
-/// Reads frames on a thread of its own, at most two ahead of the encoder.
-fn spawn_reader(mut input: Box<dyn Read + Send>, frame_bytes: usize) -> Receiver<Chunk> {
+/// Reads frames on a thread of its own, at most two ahead of the encoder, into buffers that
+/// come back through the returned sender.
+fn spawn_reader(
+    mut input: Box<dyn Read + Send>,
+    frame_bytes: usize,
+) -> (Receiver<Chunk>, SyncSender<Vec<u8>>) {
     let (tx, rx) = mpsc::sync_channel(2);
+    let (recycle, free) = mpsc::sync_channel::<Vec<u8>>(4);
     std::thread::spawn(move || loop {
-        let mut pixels = vec![0u8; frame_bytes];
+        let mut pixels = free.try_recv().unwrap_or_else(|_| vec![0u8; frame_bytes]);
         let chunk = match read_full(&mut *input, &mut pixels) {
             Ok(n) if n == frame_bytes => Chunk::Frame(pixels),
             Ok(0) => Chunk::End,
@@ -103,7 +113,7 @@ fn spawn_reader(mut input: Box<dyn Read + Send>, frame_bytes: usize) -> Receiver
             return;
         }
     });
-    rx
+    (rx, recycle)
 }
 
 /// Reads until `buffer` is full or the input ends; returns the bytes read.
