@@ -68,20 +68,7 @@ fn faststart_puts_the_index_first() {
     let cfg = EncoderConfig::new(64, 64, 30).preset("ultrafast");
     encode_smooth(&fast, cfg.clone(), 10);
     encode_smooth(&slow, cfg.faststart(false), 10);
-    let top_level = |p: &std::path::Path| {
-        let b = std::fs::read(p).unwrap();
-        let mut boxes = Vec::new();
-        let mut i = 0;
-        while i + 8 <= b.len() {
-            let size = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
-            boxes.push(String::from_utf8_lossy(&b[i + 4..i + 8]).to_string());
-            if size < 8 {
-                break;
-            }
-            i += size;
-        }
-        boxes
-    };
+    let top_level = |p: &std::path::Path| top_level_boxes(&std::fs::read(p).unwrap());
     let f = top_level(&fast);
     let s = top_level(&slow);
     let pos = |v: &Vec<String>, n: &str| v.iter().position(|b| b == n).unwrap();
@@ -275,14 +262,7 @@ fn gop_and_x264_params_set_keyframes() {
         EncoderConfig::new(64, 48, 30).preset("ultrafast").gop(10),
         35,
     );
-    let keys: Vec<usize> = decode_file(&path)
-        .frames
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.key)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(keys, vec![0, 10, 20, 30]);
+    assert_eq!(decode_file(&path).keyframes(), vec![0, 10, 20, 30]);
     let path = dir.path().join("params.mp4");
     encode_smooth(
         &path,
@@ -291,14 +271,7 @@ fn gop_and_x264_params_set_keyframes() {
             .x264_params("keyint=7:min-keyint=7:scenecut=0"),
         15,
     );
-    let keys: Vec<usize> = decode_file(&path)
-        .frames
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.key)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(keys, vec![0, 7, 14]);
+    assert_eq!(decode_file(&path).keyframes(), vec![0, 7, 14]);
 }
 
 #[test]

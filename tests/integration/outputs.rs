@@ -23,21 +23,6 @@ fn push_smooth(w: &mut VideoWriter, n: u32, size: (u32, u32)) {
     }
 }
 
-/// The top-level boxes of an MP4, in order.
-fn top_level_boxes(b: &[u8]) -> Vec<String> {
-    let mut boxes = Vec::new();
-    let mut i = 0;
-    while i + 8 <= b.len() {
-        let size = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
-        boxes.push(String::from_utf8_lossy(&b[i + 4..i + 8]).to_string());
-        if size < 8 {
-            break;
-        }
-        i += size;
-    }
-    boxes
-}
-
 #[test]
 fn memory_mp4_has_its_index_first_and_decodes_back() {
     for faststart in [true, false] {

@@ -32,6 +32,30 @@ pub struct Decoded {
     pub color_trc: ff::util::color::TransferCharacteristic,
 }
 
+impl Decoded {
+    /// Indices of the keyframes.
+    pub fn keyframes(&self) -> Vec<usize> {
+        (0..self.frames.len())
+            .filter(|&i| self.frames[i].key)
+            .collect()
+    }
+}
+
+/// The top-level boxes of an MP4, in order.
+pub fn top_level_boxes(b: &[u8]) -> Vec<String> {
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let size = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+        boxes.push(String::from_utf8_lossy(&b[i + 4..i + 8]).to_string());
+        if size < 8 {
+            break;
+        }
+        i += size;
+    }
+    boxes
+}
+
 pub fn decode_file(path: &Path) -> Decoded {
     ff::init().unwrap();
     let ictx =
