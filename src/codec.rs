@@ -1,6 +1,5 @@
 //! libx264 / mpeg4 through libavcodec: options, opening, sending frames, draining packets.
 
-use ff::codec::Flags;
 use ff::util::color;
 use ff::Rational;
 use ffmpeg_next as ff;
@@ -59,9 +58,11 @@ impl VideoEncoder {
         } else {
             color::Range::MPEG
         });
-        let mut flags = Flags::empty();
+        // Codec flags are added to the encoder's own defaults (libx264 starts with closed
+        // GOPs, "+cgop"), never assigned over them.
+        let mut flags = Vec::new();
         if global_header {
-            flags |= Flags::GLOBAL_HEADER;
+            flags.push("+global_header");
         }
         if let Some(g) = cfg.gop {
             video.set_gop(g);
@@ -93,11 +94,16 @@ impl VideoEncoder {
                 video.set_bit_rate(b as usize);
             }
             RateControl::Quantizer(q) => {
-                flags |= Flags::QSCALE;
+                flags.push("+qscale");
                 video.set_global_quality((q * ff::ffi::FF_QP2LAMBDA as u32) as i32);
             }
         }
-        video.set_flags(flags);
+        // A user's own "flags" option adds to these rather than replacing them.
+        let user_flags = cfg.codec_options.iter().filter(|(k, _)| k == "flags");
+        flags.extend(user_flags.map(|(_, v)| v.as_str()));
+        if !flags.is_empty() {
+            opts.set("flags", &flags.concat());
+        }
         if let Some(p) = &cfg.preset {
             opts.set("preset", p);
         }
@@ -110,7 +116,7 @@ impl VideoEncoder {
         if let Some(p) = &cfg.x264_params {
             opts.set("x264-params", p);
         }
-        for (k, v) in &cfg.codec_options {
+        for (k, v) in cfg.codec_options.iter().filter(|(k, _)| k != "flags") {
             opts.set(k, v);
         }
 

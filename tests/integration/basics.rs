@@ -288,3 +288,30 @@ fn bitrate_is_followed() {
     let kbps = s.bytes as f64 * 8.0 / s.duration.as_secs_f64() / 1000.0;
     assert!((100.0..400.0).contains(&kbps), "{kbps} kbit/s for 200");
 }
+
+/// libx264's own defaults (closed GOPs) survive the flags encode-native adds, and a user's
+/// `flags` option adds to them.
+#[test]
+fn x264_keeps_closed_gops_and_user_flags_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = |cfg: EncoderConfig| {
+        let path = dir.path().join("gop.mp4");
+        encode_smooth(&path, cfg, 5);
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        text.split("x264 - core")
+            .nth(1)
+            .expect("x264's settings SEI")
+            .to_string()
+    };
+    let s = settings(EncoderConfig::new(64, 48, 30).preset("medium"));
+    assert!(s.contains("open_gop=0") && s.contains("crf=23.0"), "{s}");
+    let s = settings(
+        EncoderConfig::new(64, 48, 30)
+            .preset("medium")
+            .codec_option("flags", "-cgop"),
+    );
+    assert!(s.contains("open_gop=1"), "{s}");
+    // The global header is still there: the MP4 decodes.
+    assert_eq!(decode_file(&dir.path().join("gop.mp4")).frames.len(), 5);
+}
