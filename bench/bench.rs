@@ -118,7 +118,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .crf(23.0)
                 .output_format(out_fmt)
                 .input_format(in_fmt);
-            // Exploration knobs: BENCH_THREADS=N, BENCH_X264_PARAMS=k=v:k=v.
+            // Knobs: BENCH_MATRIX=bt601|bt709, BENCH_THREADS=N, BENCH_X264_PARAMS=k=v:k=v.
+            let cfg = match std::env::var("BENCH_MATRIX") {
+                Ok(m) => cfg.color_matrix(m.parse()?),
+                Err(_) => cfg,
+            };
             let cfg = match std::env::var("BENCH_THREADS") {
                 Ok(t) => cfg.threads(t.parse()?),
                 Err(_) => cfg,

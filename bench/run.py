@@ -59,9 +59,14 @@ def commands(wl, tools):
     all_cmds = {
         # (command, reports its own timed section)
         "lib": ([BENCH, "lib", str(w), str(h), str(n), rgb, FPS, preset, pix, out("lib")], True),
+        # The peers convert with BT.601 whatever the size; the same matrix, like for like.
+        "lib_bt601": ([BENCH, "lib", str(w), str(h), str(n), rgb, FPS, preset, pix, out("lib_bt601")], True),
         "lib_yuv": ([BENCH, "lib", str(w), str(h), str(n), yuv, FPS, preset, pix, out("lib_yuv"), pix], True),
         "cli_raw": ([BIN, "raw", "-i", rgb, "--size", size, "--in-pix-fmt", "rgb24", "--fps", FPS,
                      "--preset", preset, "--crf", "23", "--pix-fmt", pix, "-y", "-q", "-o", out("cli_raw")], False),
+        "cli_bt601": ([BIN, "raw", "-i", rgb, "--size", size, "--in-pix-fmt", "rgb24", "--fps", FPS,
+                       "--preset", preset, "--crf", "23", "--pix-fmt", pix, "--color-matrix", "bt601",
+                       "-y", "-q", "-o", out("cli_bt601")], False),
         "ffmpeg_yuv": (ff + ["-pix_fmt", pix, "-i", yuv] + enc + [out("ffmpeg_yuv")], False),
         "ffmpeg_rgb": (ff + ["-pix_fmt", "rgb24", "-i", rgb] + enc + [out("ffmpeg_rgb")], False),
         "ffpipe": ([sys.executable, os.path.join(ROOT, "bench", "peer_ffpipe.py")] + peer + [out("ffpipe")], True),
@@ -70,10 +75,10 @@ def commands(wl, tools):
     return {t: all_cmds[t] + (out(t),) for t in tools}
 
 
-def run_measured(cmd, self_timed):
+def run_measured(cmd, self_timed, env=None):
     """Runs cmd, returning wall/CPU (its own timed section when it reports one) and peak RSS."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = []
     while True:
         chunk = p.stdout.read(65536)
@@ -129,7 +134,8 @@ def main():
     args = ap.parse_args()
     os.makedirs(os.path.join(WORK, "out"), exist_ok=True)
     wls = ["W1"] if args.check else args.workloads.split(",")
-    tools = ["lib", "lib_yuv", "cli_raw", "ffmpeg_yuv", "ffmpeg_rgb", "ffpipe", "pyav"]
+    tools = ["lib", "lib_bt601", "lib_yuv", "cli_raw", "cli_bt601", "ffmpeg_yuv", "ffmpeg_rgb", "ffpipe",
+             "pyav"]
     if args.check:
         tools = ["lib", "lib_yuv", "cli_raw", "ffmpeg_rgb"]
     if args.no_pyav or not os.path.exists(VENV_PY):
@@ -140,7 +146,8 @@ def main():
         cmds = commands(wl, tools)
         for rep in range(args.reps):
             for tool, (cmd, self_timed, out) in cmds.items():
-                rec = run_measured(cmd, self_timed)
+                env = dict(os.environ, BENCH_MATRIX="bt601") if tool == "lib_bt601" else None
+                rec = run_measured(cmd, self_timed, env)
                 n = WORKLOADS[wl][2]
                 got = frames_in(out)
                 if got != n:
@@ -178,7 +185,9 @@ TARGETS = [
     ("W1", "lib", "lib_yuv", 1.05),
     ("W1", "lib", "pyav", 0.5),
     ("W1", "lib", "ffpipe", 0.45),
+    ("W1", "lib_bt601", "ffpipe", 0.45),
     ("W1", "cli_raw", "ffmpeg_rgb", 0.6),
+    ("W1", "cli_bt601", "ffmpeg_rgb", 0.6),
     ("W2", "lib", "lib_yuv", 1.02),
 ]
 
@@ -194,8 +203,10 @@ def report(summary, extra, reps):
     lines = [f"Medians of {reps} interleaved runs; wall and CPU seconds of the timed encode "
              "(whole process for the CLI and ffmpeg runs), peak RSS of the process in MiB "
              "(frames held in memory included for lib, ffpipe and pyav).", ""]
-    names = {"lib": "encode-native library", "lib_yuv": "encode-native, pre-converted YUV (limit)",
-             "cli_raw": "encode-native raw -i file.rgb", "ffmpeg_yuv": "ffmpeg on the YUV file",
+    names = {"lib": "encode-native library", "lib_bt601": "encode-native library, BT.601 like the peers",
+             "lib_yuv": "encode-native, pre-converted YUV (limit)",
+             "cli_raw": "encode-native raw -i file.rgb", "cli_bt601": "encode-native raw, BT.601 like ffmpeg",
+             "ffmpeg_yuv": "ffmpeg on the YUV file",
              "ffmpeg_rgb": "ffmpeg -f rawvideo rgb24 file", "ffpipe": "ffmpeg fed through a pipe",
              "pyav": "PyAV in-process"}
     for wl, tools in summary.items():
