@@ -29,12 +29,18 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout_text()))
     }
 
-    /// Asserts a failure with exit status 1 and a single `error:` line containing every `parts`.
+    /// Asserts a failure with exit status 1 and a single `error:` line, the last, containing
+    /// every `parts` (warnings may come before it).
     fn assert_error(&self, parts: &[&str]) {
         assert_eq!(self.code, 1, "exit status; stderr: {}", self.stderr);
         let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "one line expected: {}", self.stderr);
-        assert!(lines[0].starts_with("error: "), "{}", self.stderr);
+        let (last, before) = lines.split_last().expect("an error line");
+        assert!(last.starts_with("error: "), "{}", self.stderr);
+        assert!(
+            before.iter().all(|l| l.starts_with("warning: ")),
+            "one error line expected: {}",
+            self.stderr
+        );
         for p in parts {
             assert!(self.stderr.contains(p), "'{p}' not in: {}", self.stderr);
         }
@@ -393,7 +399,14 @@ fn images_of_mixed_sizes_are_refused_unless_resized() {
     let r = run(&args(&["images", folder, "-o", s(&out)], FAST));
     // Names the first image that differs, and both sizes.
     r.assert_error(&["f3.png", "50x30", "f1.png", "48x32", "--resize"]);
-    assert!(!out.exists(), "a failed encode must not leave a file");
+    // The frames accepted before the error are kept, in a finished file.
+    assert!(
+        r.stderr
+            .contains("kept the 2 frames encoded before the error"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(decode_file(&out).frames.len(), 2);
 
     let r = run(&args(
         &[
@@ -402,6 +415,7 @@ fn images_of_mixed_sizes_are_refused_unless_resized() {
             "--resize",
             "32x24",
             "--json",
+            "-y",
             "-o",
             s(&out),
         ],
@@ -426,10 +440,24 @@ fn a_corrupt_image_stops_the_encode_or_is_skipped() {
     let out = dir.path().join("out.mp4");
     let r = run(&args(&["images", s(&shots), "-o", s(&out)], FAST));
     r.assert_error(&["cannot decode", "f3.png"]);
-    assert!(!out.exists());
+    assert!(
+        r.stderr
+            .contains("kept the 3 frames encoded before the error"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(decode_file(&out).frames.len(), 3);
 
     let r = run(&args(
-        &["images", s(&shots), "--skip-bad", "--json", "-o", s(&out)],
+        &[
+            "images",
+            s(&shots),
+            "--skip-bad",
+            "--json",
+            "-y",
+            "-o",
+            s(&out),
+        ],
         FAST,
     ));
     r.assert_ok();

@@ -151,7 +151,8 @@ impl<'a> Output<'a> {
 
     /// Opens the writer with `config` and runs `feed`, which pushes the frames through the
     /// [`Encoder`] and returns when the input ends or a stop was asked for. Then the video is
-    /// finalized and reported. On an error the writer is closed and an incomplete file removed.
+    /// finalized and reported. On an error after frames were accepted, the video is still
+    /// finalized with them (and the error returned); with no frame, no file is left behind.
     pub fn encode(
         &self,
         config: EncoderConfig,
@@ -193,6 +194,23 @@ impl<'a> Output<'a> {
             Ok(()) => Ok(Outcome::Done),
             Err(e) => Err(e),
         };
+        if let (Err(_), true) = (&fed, writer.frames_pushed() > 0) {
+            // Work already accepted is kept: a finished, playable file with every frame
+            // pushed before the error.
+            encoder.progress.finish();
+            match writer.finish() {
+                Ok(s) => encoder.progress.warn(&format!(
+                    "kept the {} frame{} encoded before the error in {}",
+                    s.frames,
+                    if s.frames == 1 { "" } else { "s" },
+                    self.target_name()
+                )),
+                Err(e) => encoder
+                    .progress
+                    .warn(&format!("could not finalize {} either: {e}", self.name())),
+            }
+            return fed;
+        }
         if !matches!(fed, Ok(Outcome::Done)) {
             encoder.progress.finish();
             drop(writer);
