@@ -63,6 +63,13 @@ impl Run {
     }
 }
 
+/// A failed run kept the frames accepted before its error in a finished file.
+fn assert_kept(r: &Run, frames: usize, out: &Path) {
+    let said = format!("kept the {frames} frames encoded before the error");
+    assert!(r.stderr.contains(&said), "{}", r.stderr);
+    assert_eq!(decode_file(out).frames.len(), frames);
+}
+
 fn assert_no_panic(stderr: &str) {
     for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
         assert!(!stderr.contains(bad), "panic output: {stderr}");
@@ -400,13 +407,7 @@ fn images_of_mixed_sizes_are_refused_unless_resized() {
     // Names the first image that differs, and both sizes.
     r.assert_error(&["f3.png", "50x30", "f1.png", "48x32", "--resize"]);
     // The frames accepted before the error are kept, in a finished file.
-    assert!(
-        r.stderr
-            .contains("kept the 2 frames encoded before the error"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(decode_file(&out).frames.len(), 2);
+    assert_kept(&r, 2, &out);
 
     let r = run(&args(
         &[
@@ -440,13 +441,7 @@ fn a_corrupt_image_stops_the_encode_or_is_skipped() {
     let out = dir.path().join("out.mp4");
     let r = run(&args(&["images", s(&shots), "-o", s(&out)], FAST));
     r.assert_error(&["cannot decode", "f3.png"]);
-    assert!(
-        r.stderr
-            .contains("kept the 3 frames encoded before the error"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(decode_file(&out).frames.len(), 3);
+    assert_kept(&r, 3, &out);
 
     let r = run(&args(
         &[

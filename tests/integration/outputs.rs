@@ -11,18 +11,6 @@ use encode_native::{
 
 use crate::support::*;
 
-fn push_smooth(w: &mut VideoWriter, n: u32, size: (u32, u32)) {
-    for i in 0..n {
-        w.push(Frame::from_vec(
-            size.0,
-            size.1,
-            PixelFormat::Rgb24,
-            smooth_rgb(size.0, size.1, i),
-        ))
-        .unwrap();
-    }
-}
-
 #[test]
 fn memory_mp4_has_its_index_first_and_decodes_back() {
     for faststart in [true, false] {

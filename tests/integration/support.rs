@@ -226,14 +226,8 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     10.0 * (255.0f64 * 255.0 / mse).log10()
 }
 
-/// Encodes `n` frames of `smooth_rgb` with `config` to `path` and returns the summary.
-pub fn encode_smooth(
-    path: &Path,
-    config: encode_native::EncoderConfig,
-    n: u32,
-) -> encode_native::Summary {
-    let (w, h) = (config.width, config.height);
-    let mut writer = encode_native::VideoWriter::create(path, config).unwrap();
+/// Pushes frames 0..n of `smooth_rgb` (owned) into `writer`.
+pub fn push_smooth(writer: &mut encode_native::VideoWriter, n: u32, (w, h): (u32, u32)) {
     for i in 0..n {
         let rgb = smooth_rgb(w, h, i);
         writer
@@ -245,6 +239,17 @@ pub fn encode_smooth(
             ))
             .unwrap();
     }
+}
+
+/// Encodes `n` frames of `smooth_rgb` with `config` to `path` and returns the summary.
+pub fn encode_smooth(
+    path: &Path,
+    config: encode_native::EncoderConfig,
+    n: u32,
+) -> encode_native::Summary {
+    let size = (config.width, config.height);
+    let mut writer = encode_native::VideoWriter::create(path, config).unwrap();
+    push_smooth(&mut writer, n, size);
     writer.finish().unwrap()
 }
 

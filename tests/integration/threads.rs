@@ -50,15 +50,7 @@ fn dropping_without_finish_still_finalizes() {
     {
         let mut w =
             VideoWriter::create(&path, EncoderConfig::new(64, 48, 30).preset("ultrafast")).unwrap();
-        for i in 0..17 {
-            w.push(Frame::from_vec(
-                64,
-                48,
-                PixelFormat::Rgb24,
-                smooth_rgb(64, 48, i),
-            ))
-            .unwrap();
-        }
+        push_smooth(&mut w, 17, (64, 48));
     }
     let d = decode_file(&path);
     assert_eq!(d.frames.len(), 17);
@@ -148,15 +140,7 @@ fn ffmpeg_log_goes_through_the_log_crate() {
     log::set_logger(leaked).expect("no other test installs a logger");
     log::set_max_level(log::LevelFilter::Info);
     let mut w = VideoWriter::to_memory(EncoderConfig::new(64, 48, 30).preset("ultrafast")).unwrap();
-    for i in 0..5 {
-        w.push(Frame::from_vec(
-            64,
-            48,
-            PixelFormat::Rgb24,
-            smooth_rgb(64, 48, i),
-        ))
-        .unwrap();
-    }
+    push_smooth(&mut w, 5, (64, 48));
     w.finish_to_vec().unwrap();
     let lines = leaked.0.lock().unwrap();
     // x264 prints its statistics at info level when the encoder closes.
