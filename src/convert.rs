@@ -291,39 +291,31 @@ impl YuvConverter {
             height: h,
         };
         let (range, m, mode) = (self.range, self.matrix, YuvConversionMode::default());
-        let s = src_stride as u32;
         use yuvutils_rs as y2;
-        let res = match (self.input, self.out_format) {
-            (PixelFormat::Rgb24, OutputPixelFormat::Yuv420p) => {
-                y2::rgb_to_yuv420(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Bgr24, OutputPixelFormat::Yuv420p) => {
-                y2::bgr_to_yuv420(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Rgba, OutputPixelFormat::Yuv420p) => {
-                y2::rgba_to_yuv420(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Bgra, OutputPixelFormat::Yuv420p) => {
-                y2::bgra_to_yuv420(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Rgb24, OutputPixelFormat::Yuv444p) => {
-                y2::rgb_to_yuv444(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Bgr24, OutputPixelFormat::Yuv444p) => {
-                y2::bgr_to_yuv444(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Rgba, OutputPixelFormat::Yuv444p) => {
-                y2::rgba_to_yuv444(&mut planar, src, s, range, m, mode)
-            }
-            (PixelFormat::Bgra, OutputPixelFormat::Yuv444p) => {
-                y2::bgra_to_yuv444(&mut planar, src, s, range, m, mode)
-            }
+        type Convert = fn(
+            &mut YuvPlanarImageMut<'_, u8>,
+            &[u8],
+            u32,
+            YuvRange,
+            YuvStandardMatrix,
+            YuvConversionMode,
+        ) -> Result<(), yuvutils_rs::YuvError>;
+        let convert: Convert = match (self.input, self.out_format) {
+            (PixelFormat::Rgb24, OutputPixelFormat::Yuv420p) => y2::rgb_to_yuv420,
+            (PixelFormat::Bgr24, OutputPixelFormat::Yuv420p) => y2::bgr_to_yuv420,
+            (PixelFormat::Rgba, OutputPixelFormat::Yuv420p) => y2::rgba_to_yuv420,
+            (PixelFormat::Bgra, OutputPixelFormat::Yuv420p) => y2::bgra_to_yuv420,
+            (PixelFormat::Rgb24, OutputPixelFormat::Yuv444p) => y2::rgb_to_yuv444,
+            (PixelFormat::Bgr24, OutputPixelFormat::Yuv444p) => y2::bgr_to_yuv444,
+            (PixelFormat::Rgba, OutputPixelFormat::Yuv444p) => y2::rgba_to_yuv444,
+            (PixelFormat::Bgra, OutputPixelFormat::Yuv444p) => y2::bgra_to_yuv444,
             (input, _) => {
                 return Err(Error::Unsupported(format!(
                     "the SIMD converter does not take {input}"
                 )))
             }
         };
+        let res = convert(&mut planar, src, src_stride as u32, range, m, mode);
         res.map_err(|e| Error::Unsupported(format!("colour conversion failed: {e}")))
     }
 }
