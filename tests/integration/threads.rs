@@ -151,3 +151,20 @@ fn ffmpeg_log_goes_through_the_log_crate() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_writer_moves_between_threads() {
+    fn is_send<T: Send>(_: &T) {}
+    let mut w = VideoWriter::to_memory(EncoderConfig::new(64, 48, 30).preset("ultrafast")).unwrap();
+    is_send(&w);
+    push_smooth(&mut w, 3, (64, 48));
+    // Opened on one thread, fed and finished on another.
+    let (bytes, s) = std::thread::spawn(move || {
+        push_smooth(&mut w, 2, (64, 48));
+        w.finish_to_vec().unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(s.frames, 5);
+    assert_eq!(decode_bytes(bytes).frames.len(), 5);
+}
