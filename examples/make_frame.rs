@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut buf = Vec::new();
     for i in 0..frames {
         make_frame(i as f64 / fps.as_f64(), w, h, &mut buf);
-        // Borrowed: copied into a reused buffer, so `buf` can be drawn into again at once.
+        // Borrowed: converted during `push`, so `buf` can be drawn into again at once.
         writer.push(Frame::new(w, h, PixelFormat::Rgb24, &buf))?;
     }
     let s = writer.finish()?;

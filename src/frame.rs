@@ -145,7 +145,8 @@ enum Pixels<'a> {
 }
 
 /// One picture to encode: width, height, pixel format, row stride in bytes, and its pixels,
-/// either borrowed (copied into a reused buffer when pushed) or owned (moved, never copied).
+/// either borrowed (8-bit RGB is converted straight from it during `push`; other formats are
+/// copied into a recycled buffer) or owned (moved, never copied).
 ///
 /// ```
 /// use encode_native::{Frame, PixelFormat};
