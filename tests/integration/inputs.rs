@@ -208,3 +208,83 @@ fn preconverted_yuv_encodes_to_the_same_stream_as_rgb() {
     .unwrap_err();
     assert!(e.to_string().contains("input_format 'yuv444p'"), "{e}");
 }
+
+/// Every input format through the odd-size policies: the padded column and row repeat the
+/// last ones, the cropped picture keeps the rest, and the pixels survive either way.
+#[test]
+fn odd_sizes_in_every_input_format() {
+    use encode_native::OddSize;
+    let (w, h) = (33u32, 25u32);
+    let rgb = smooth_rgb(w, h, 1);
+    let gray: Vec<u8> = rgb.chunks(3).map(|p| p[1]).collect();
+    let frames: Vec<(PixelFormat, Vec<u8>, Vec<u8>)> = vec![
+        (PixelFormat::Rgb24, rgb.clone(), rgb.clone()),
+        (
+            PixelFormat::Bgra,
+            rgb.chunks(3)
+                .flat_map(|p| [p[2], p[1], p[0], 255])
+                .collect(),
+            rgb.clone(),
+        ),
+        (
+            PixelFormat::Gray8,
+            gray.clone(),
+            gray.iter().flat_map(|&g| [g, g, g]).collect(),
+        ),
+        (
+            PixelFormat::Gray16Le,
+            gray.iter()
+                .flat_map(|&g| (g as u16 * 257).to_le_bytes())
+                .collect(),
+            gray.iter().flat_map(|&g| [g, g, g]).collect(),
+        ),
+        (
+            PixelFormat::Rgb48Le,
+            rgb.iter()
+                .flat_map(|&v| (v as u16 * 257).to_le_bytes())
+                .collect(),
+            rgb.clone(),
+        ),
+        (
+            PixelFormat::RgbF32,
+            rgb.iter()
+                .flat_map(|&v| (v as f32 / 255.0).to_ne_bytes())
+                .collect(),
+            rgb.clone(),
+        ),
+    ];
+    for (fmt, data, want) in &frames {
+        for (policy, out) in [(OddSize::Pad, (34u32, 26u32)), (OddSize::Crop, (32, 24))] {
+            let cfg = EncoderConfig::new(w, h, 30)
+                .preset("ultrafast")
+                .crf(5.0)
+                .input_format(*fmt)
+                .odd_size(policy);
+            let mut wr = VideoWriter::to_memory(cfg).unwrap();
+            wr.push(Frame::new(w, h, *fmt, data)).unwrap();
+            let (bytes, s) = wr.finish_to_vec().unwrap();
+            assert_eq!((s.width, s.height), out, "{fmt} {policy:?}");
+            let d = decode_bytes(bytes);
+            assert_eq!((d.width, d.height), out);
+            let got = yuv_to_rgb(&d.frames[0], BT601.0, BT601.1, false);
+            // Compare the picture's common area, and the padding with the edge it repeats.
+            let at = |buf: &[u8], bw: u32, x: u32, y: u32| -> Vec<f64> {
+                let i = ((y * bw + x) * 3) as usize;
+                buf[i..i + 3].iter().map(|&v| v as f64).collect()
+            };
+            let mut se = 0.0;
+            let mut n = 0.0;
+            for y in 0..out.1 {
+                for x in 0..out.0 {
+                    let (sx, sy) = (x.min(w - 1), y.min(h - 1));
+                    for (a, b) in at(&got, out.0, x, y).iter().zip(at(want, w, sx, sy)) {
+                        se += (a - b).powi(2);
+                        n += 1.0;
+                    }
+                }
+            }
+            let p = 10.0 * (255.0f64.powi(2) / (se / n).max(1e-9)).log10();
+            assert!(p >= 35.0, "{fmt} {policy:?}: PSNR {p:.1} dB");
+        }
+    }
+}
