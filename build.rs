@@ -17,16 +17,27 @@ fn main() {
             .cargo_metadata(false)
             .probe(lib)
         {
-            let first = e.to_string().lines().next().unwrap_or_default().to_string();
-            panic!(
-                "\n\nencode-native needs FFmpeg >= 5.1 development files ({lib} >= {min}) found by pkg-config: {first}\nTo set up: {SETUP}\n(For another FFmpeg build, point PKG_CONFIG_PATH at its lib/pkgconfig; see vendor-notes/.)\n"
-            );
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or_default();
+            fail(&format!(
+                "encode-native needs FFmpeg >= 5.1 development files ({lib} >= {min}) found by pkg-config: {first}\nTo set up: {SETUP}\n(For another FFmpeg build, point PKG_CONFIG_PATH at its lib/pkgconfig; see vendor-notes/.)"
+            ));
         }
     }
     // ffmpeg-sys-next generates its bindings with libclang.
     if cfg!(target_os = "linux") && std::env::var_os("LIBCLANG_PATH").is_none() && !has_libclang() {
-        panic!("\n\nencode-native needs libclang to generate the FFmpeg bindings, and none was found.\nTo set up: {SETUP}\n");
+        fail(&format!("encode-native needs libclang to generate the FFmpeg bindings, and none was found.\nTo set up: {SETUP}"));
     }
+}
+
+/// Stops the build with `message` alone (no panic backtrace).
+fn fail(message: &str) -> ! {
+    eprintln!("\n{message}\n");
+    std::process::exit(1);
 }
 
 fn has_libclang() -> bool {
