@@ -1,11 +1,12 @@
-//! Finds FFmpeg ≥ 5.1 (libavcodec ≥ 59.37) with pkg-config before ffmpeg-sys-next tries to,
-//! so that a machine without it gets one clear line naming the set-up command.
+//! Checks for FFmpeg ≥ 5.1 (libavcodec ≥ 59.37) with pkg-config, beside ffmpeg-sys-next's own
+//! probe, so that a machine without it ends the build with a message naming the set-up command.
 
 const SETUP: &str = "run `sh scripts/setup.sh` (or: sudo apt-get install -y --no-install-recommends libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libclang-dev pkg-config)";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_LIBDIR");
     for (lib, min) in [
         ("libavcodec", "59.37"),
         ("libavformat", "59.27"),
