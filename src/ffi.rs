@@ -216,13 +216,9 @@ pub(crate) fn output_position(octx: &mut ff::format::context::Output) -> i64 {
         if pb.is_null() {
             0
         } else {
-            sys::avio_seek(pb, 0, libc_seek_cur())
+            sys::avio_seek(pb, 0, sys::SEEK_CUR)
         }
     }
-}
-
-const fn libc_seek_cur() -> c_int {
-    1 // SEEK_CUR
 }
 
 /// Pushes what the muxer's I/O context holds in its buffer down to the file or stream.
