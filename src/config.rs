@@ -774,15 +774,9 @@ impl EncoderConfig {
                     "more than 0 and at most 3600 seconds",
                 ));
             }
-            if let Some(c) = self.container {
-                if !c.is_mp4_family() {
-                    return Err(Error::config(
-                        "fragment_seconds",
-                        s,
-                        format!("fragments only with mp4 or mov, not {}", c.name()),
-                    ));
-                }
-            }
+        }
+        if let Some(c) = self.container {
+            self.check_container(c)?;
         }
         if self.queue_depth == 0 || self.queue_depth > 4096 {
             return Err(Error::config(
@@ -796,6 +790,27 @@ impl EncoderConfig {
                 "threads",
                 self.threads,
                 "0 (automatic) to 64",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the settings that depend on the container (given, or taken from a file name).
+    pub(crate) fn check_container(&self, container: Container) -> Result<()> {
+        if let Some(s) = self.fragment_seconds {
+            if !container.is_mp4_family() {
+                return Err(Error::config(
+                    "fragment_seconds",
+                    s,
+                    format!("fragments only with mp4 or mov, not {}", container.name()),
+                ));
+            }
+        }
+        if container == Container::Avi && self.timing != Timing::Constant {
+            return Err(Error::config(
+                "timing",
+                "explicit timestamps",
+                "a constant frame rate with AVI (use mp4, mov or mkv for variable frame rate)",
             ));
         }
         Ok(())

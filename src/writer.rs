@@ -200,20 +200,7 @@ impl VideoWriter {
         options: WriterOptions,
         memory: Option<SharedBuffer>,
     ) -> Result<Self> {
-        if config.fragment_seconds.is_some() && !container.is_mp4_family() {
-            return Err(Error::config(
-                "fragment_seconds",
-                config.fragment_seconds.unwrap_or_default(),
-                format!("fragments only with mp4 or mov, not {}", container.name()),
-            ));
-        }
-        if container == Container::Avi && config.timing != Timing::Constant {
-            return Err(Error::config(
-                "timing",
-                "explicit timestamps",
-                "a constant frame rate with AVI (use mp4, mov or mkv for variable frame rate)",
-            ));
-        }
+        config.check_container(container)?;
         crate::ffi::init();
         let started = Instant::now();
         let (width, height, format, timing, faststart) = (
