@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use encode_native::{
-    Container, EncoderConfig, Frame, FrameRate, PixelFormat, Summary, VideoWriter,
+    Container, EncoderConfig, Frame, FrameRate, PixelFormat, RateControl, Summary, VideoWriter,
 };
 use serde_json::{json, Map, Value};
 
@@ -119,33 +119,19 @@ impl<'a> Output<'a> {
             .full_range(a.full_range)
             .threads(a.threads)
             .queue_depth(a.queue);
-        if let Some(p) = &a.preset {
-            c = c.preset(p);
-        }
-        if let Some(t) = &a.tune {
-            c = c.tune(t);
-        }
-        if let Some(p) = &a.profile {
-            c = c.profile(p);
-        }
-        if let Some(crf) = a.crf {
-            c = c.crf(crf);
-        }
-        if let Some(b) = a.bitrate {
-            c = c.bitrate(b);
-        }
-        if let Some(g) = a.gop {
-            c = c.gop(g);
-        }
-        if let Some(p) = &a.x264_params {
-            c = c.x264_params(p);
-        }
-        if let Some(m) = a.color_matrix {
-            c = c.color_matrix(m);
-        }
-        if let Some(s) = a.fragmented {
-            c = c.fragmented(s);
-        }
+        // The optional settings map one to one onto the config's own optional fields.
+        c.preset = a.preset.clone();
+        c.tune = a.tune.clone();
+        c.profile = a.profile.clone();
+        // --crf and --bitrate exclude each other (clap).
+        c.rate = a
+            .crf
+            .map(RateControl::Crf)
+            .or(a.bitrate.map(RateControl::Bitrate));
+        c.gop = a.gop;
+        c.x264_params = a.x264_params.clone();
+        c.color.matrix = a.color_matrix;
+        c.fragment_seconds = a.fragmented;
         c
     }
 
