@@ -132,10 +132,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(_) => cfg,
             };
             let (c0, t0) = (cpu_seconds(), Instant::now());
-            let opts = WriterOptions {
-                force_swscale: swscale,
-                ..Default::default()
-            };
+            let opts = WriterOptions::default().force_swscale(swscale);
             let mut wr = VideoWriter::create_with(&a[9], cfg, opts)?;
             for i in 0..n {
                 wr.push(Frame::new(w, h, in_fmt, &data[i * len..(i + 1) * len]))?;

@@ -16,7 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| image::ImageFormat::from_path(p).is_ok())
         .collect();
-    paths.sort_by(|a, b| encode_native::natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+    // Natural order: frame2 before frame10.
+    alphanumeric_sort::sort_path_slice(&mut paths);
     let first = paths.first().ok_or(format!("no images in '{dir}'"))?;
     let open =
         |p: &PathBuf| image::open(p).map_err(|e| format!("cannot decode '{}': {e}", p.display()));

@@ -4,46 +4,23 @@
 //! conversion with a 2×2 box chroma filter); every other input goes through libswscale
 //! with the area filter. Odd sizes are padded (edge replicated) or cropped while staging.
 
-use ff::format::Pixel;
 use ff::software::scaling;
 use ffmpeg_next as ff;
 use yuvutils_rs::{
     BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
 };
 
+use crate::av;
 use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::frame::{Frame, PixelFormat};
-
-/// The pixel format a staged input has for libswscale (floats become 16-bit).
-fn staged_pixel(input: PixelFormat) -> Pixel {
-    match input {
-        PixelFormat::Rgb24 => Pixel::RGB24,
-        PixelFormat::Bgr24 => Pixel::BGR24,
-        PixelFormat::Rgba => Pixel::RGBA,
-        PixelFormat::Bgra => Pixel::BGRA,
-        PixelFormat::Gray8 => Pixel::GRAY8,
-        PixelFormat::Gray16Le => Pixel::GRAY16LE,
-        PixelFormat::Rgb48Le | PixelFormat::RgbF32 => Pixel::RGB48LE,
-        PixelFormat::Yuv420p => Pixel::YUV420P,
-        PixelFormat::Yuv444p => Pixel::YUV444P,
-    }
-}
 
 /// Bytes per pixel of the staged copy.
 fn staged_bpp(input: PixelFormat) -> usize {
     match input {
         PixelFormat::RgbF32 => 6,
         f => f.bytes_per_pixel(),
-    }
-}
-
-/// The FFmpeg pixel format of an output format.
-pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
-    match f {
-        OutputPixelFormat::Yuv420p => Pixel::YUV420P,
-        OutputPixelFormat::Yuv444p => Pixel::YUV444P,
     }
 }
 
@@ -81,10 +58,10 @@ impl Converter {
             ConvPath::Copy
         } else {
             let mut ctx = scaling::Context::get(
-                staged_pixel(input),
+                av::staged_pixel(input),
                 out.0,
                 out.1,
-                output_pixel(out_format),
+                av::output_pixel(out_format),
                 out.0,
                 out.1,
                 scaling::Flags::AREA
@@ -92,15 +69,11 @@ impl Converter {
                     | scaling::Flags::FULL_CHR_H_INP,
             )
             .map_err(|e| Error::ffmpeg("cannot create the libswscale converter", e))?;
-            let cs = match matrix {
-                ColorMatrix::Bt709 => ff::ffi::SWS_CS_ITU709,
-                ColorMatrix::Bt601 => ff::ffi::SWS_CS_ITU601,
-            };
-            ffi::set_sws_colorspace(&mut ctx, cs, full_range)
+            ffi::set_sws_colorspace(&mut ctx, av::sws_colorspace(matrix), full_range)
                 .map_err(|e| Error::ffmpeg("cannot set the libswscale colour matrix", e))?;
             ConvPath::Swscale {
                 ctx,
-                staged: ff::frame::Video::new(staged_pixel(input), out.0, out.1),
+                staged: ff::frame::Video::new(av::staged_pixel(input), out.0, out.1),
             }
         };
         Ok(Converter {
@@ -234,10 +207,7 @@ impl YuvConverter {
 
     /// The pixel format of the result.
     pub fn output_format(&self) -> PixelFormat {
-        match self.out_format {
-            OutputPixelFormat::Yuv420p => PixelFormat::Yuv420p,
-            OutputPixelFormat::Yuv444p => PixelFormat::Yuv444p,
-        }
+        self.out_format.planar_input()
     }
 
     /// The size of the result (after the odd-size policy).
@@ -362,6 +332,7 @@ fn stage(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::av;
     use crate::config::EncoderConfig;
 
     /// A picture with gradients, saturated colours and sharp edges.
@@ -467,7 +438,7 @@ mod tests {
     ) -> Vec<u8> {
         crate::ffi::init();
         let mut c = Converter::new(PixelFormat::Rgb24, (w, h), (w, h), fmt, m, full).unwrap();
-        let mut f = ff::frame::Video::new(output_pixel(fmt), w, h);
+        let mut f = ff::frame::Video::new(av::output_pixel(fmt), w, h);
         c.convert(rgb, w as usize * 3, &mut f).unwrap();
         let mut out = Vec::new();
         for p in 0..3 {

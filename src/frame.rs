@@ -1,35 +1,34 @@
 //! A frame held in memory: size, pixel format, row stride, borrowed or owned pixels.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::{Error, Result};
 
-/// The layout of the pixels you push.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum PixelFormat {
-    /// 8-bit R, G, B (what numpy `uint8[h, w, 3]` and `image::RgbImage` hold).
-    #[default]
-    Rgb24,
-    /// 8-bit B, G, R (OpenCV's order).
-    Bgr24,
-    /// 8-bit R, G, B, A (alpha is dropped).
-    Rgba,
-    /// 8-bit B, G, R, A (alpha is dropped).
-    Bgra,
-    /// 8-bit grey.
-    Gray8,
-    /// 16-bit grey, little-endian.
-    Gray16Le,
-    /// 16-bit R, G, B, little-endian.
-    Rgb48Le,
-    /// 32-bit float R, G, B in `[0, 1]` (native endian); values outside are clamped, NaN is black.
-    RgbF32,
-    /// Planar 4:2:0 YUV already converted (Y plane, then U, then V, tightly packed), encoded
-    /// as it is; it must already use the configured colour matrix and range.
-    Yuv420p,
-    /// Planar 4:4:4 YUV already converted, encoded as it is (see [`PixelFormat::Yuv420p`]).
-    Yuv444p,
+named_enum! {
+    /// The layout of the pixels you push.
+    #[derive(Default)]
+    pub enum PixelFormat ("input_format") {
+        /// 8-bit R, G, B (what numpy `uint8[h, w, 3]` and `image::RgbImage` hold).
+        #[default]
+        Rgb24 = ["rgb24", "rgb"],
+        /// 8-bit B, G, R (OpenCV's order).
+        Bgr24 = ["bgr24", "bgr"],
+        /// 8-bit R, G, B, A (alpha is dropped).
+        Rgba = ["rgba"],
+        /// 8-bit B, G, R, A (alpha is dropped).
+        Bgra = ["bgra"],
+        /// 8-bit grey.
+        Gray8 = ["gray", "gray8", "grey"],
+        /// 16-bit grey, little-endian.
+        Gray16Le = ["gray16le", "gray16"],
+        /// 16-bit R, G, B, little-endian.
+        Rgb48Le = ["rgb48le", "rgb48"],
+        /// 32-bit float R, G, B in `[0, 1]` (native endian); values outside are clamped, NaN is black.
+        RgbF32 = ["rgbf32", "rgbf32le"],
+        /// Planar 4:2:0 YUV already converted (Y plane, then U, then V, tightly packed), encoded
+        /// as it is; it must already use the configured colour matrix and range.
+        Yuv420p = ["yuv420p"],
+        /// Planar 4:4:4 YUV already converted, encoded as it is (see [`PixelFormat::Yuv420p`]).
+        Yuv444p = ["yuv444p"],
+    }
 }
 
 impl PixelFormat {
@@ -45,22 +44,6 @@ impl PixelFormat {
         }
     }
 
-    /// The name used on the command line and in messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            PixelFormat::Rgb24 => "rgb24",
-            PixelFormat::Bgr24 => "bgr24",
-            PixelFormat::Rgba => "rgba",
-            PixelFormat::Bgra => "bgra",
-            PixelFormat::Gray8 => "gray",
-            PixelFormat::Gray16Le => "gray16le",
-            PixelFormat::Rgb48Le => "rgb48le",
-            PixelFormat::RgbF32 => "rgbf32",
-            PixelFormat::Yuv420p => "yuv420p",
-            PixelFormat::Yuv444p => "yuv444p",
-        }
-    }
-
     /// Whether this is planar YUV that is encoded without conversion.
     pub fn is_planar_yuv(self) -> bool {
         matches!(self, PixelFormat::Yuv420p | PixelFormat::Yuv444p)
@@ -73,49 +56,6 @@ impl PixelFormat {
             PixelFormat::Yuv420p => w * h + 2 * w.div_ceil(2) * h.div_ceil(2),
             PixelFormat::Yuv444p => 3 * w * h,
             f => w * h * f.bytes_per_pixel(),
-        }
-    }
-
-    /// Every input format, in the order of the documentation.
-    pub const ALL: [PixelFormat; 10] = [
-        PixelFormat::Rgb24,
-        PixelFormat::Bgr24,
-        PixelFormat::Rgba,
-        PixelFormat::Bgra,
-        PixelFormat::Gray8,
-        PixelFormat::Gray16Le,
-        PixelFormat::Rgb48Le,
-        PixelFormat::RgbF32,
-        PixelFormat::Yuv420p,
-        PixelFormat::Yuv444p,
-    ];
-}
-
-impl fmt::Display for PixelFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for PixelFormat {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "rgb24" | "rgb" => Ok(PixelFormat::Rgb24),
-            "bgr24" | "bgr" => Ok(PixelFormat::Bgr24),
-            "rgba" => Ok(PixelFormat::Rgba),
-            "bgra" => Ok(PixelFormat::Bgra),
-            "gray" | "gray8" => Ok(PixelFormat::Gray8),
-            "gray16le" | "gray16" => Ok(PixelFormat::Gray16Le),
-            "rgb48le" | "rgb48" => Ok(PixelFormat::Rgb48Le),
-            "rgbf32" | "rgbf32le" => Ok(PixelFormat::RgbF32),
-            "yuv420p" => Ok(PixelFormat::Yuv420p),
-            "yuv444p" => Ok(PixelFormat::Yuv444p),
-            _ => Err(Error::config(
-                "input_format",
-                s,
-                "rgb24, bgr24, rgba, bgra, gray, gray16le, rgb48le, rgbf32, yuv420p or yuv444p",
-            )),
         }
     }
 }
@@ -378,55 +318,61 @@ impl Frame<'static> {
     }
 }
 
-impl<'a> From<&'a image::RgbImage> for Frame<'a> {
-    fn from(img: &'a image::RgbImage) -> Self {
-        Frame::new(img.width(), img.height(), PixelFormat::Rgb24, img.as_raw())
-    }
-}
-impl<'a> From<&'a image::RgbaImage> for Frame<'a> {
-    fn from(img: &'a image::RgbaImage) -> Self {
-        Frame::new(img.width(), img.height(), PixelFormat::Rgba, img.as_raw())
-    }
-}
-impl<'a> From<&'a image::GrayImage> for Frame<'a> {
-    fn from(img: &'a image::GrayImage) -> Self {
-        Frame::new(img.width(), img.height(), PixelFormat::Gray8, img.as_raw())
-    }
-}
-impl From<image::RgbImage> for Frame<'static> {
-    fn from(img: image::RgbImage) -> Self {
-        let (w, h) = img.dimensions();
-        Frame::from_vec(w, h, PixelFormat::Rgb24, img.into_raw())
-    }
-}
-impl From<image::RgbaImage> for Frame<'static> {
-    fn from(img: image::RgbaImage) -> Self {
-        let (w, h) = img.dimensions();
-        Frame::from_vec(w, h, PixelFormat::Rgba, img.into_raw())
-    }
-}
-impl From<image::GrayImage> for Frame<'static> {
-    fn from(img: image::GrayImage) -> Self {
-        let (w, h) = img.dimensions();
-        Frame::from_vec(w, h, PixelFormat::Gray8, img.into_raw())
-    }
-}
+/// Conversions from the `image` crate's buffers (feature `image`, on by default).
+#[cfg(feature = "image")]
+mod image_frames {
+    use super::{Frame, PixelFormat};
 
-/// Keeps the image's depth: 8-bit grey/RGB/RGBA as they are, 16-bit grey and RGB as 16-bit,
-/// float RGB as `RgbF32`; other layouts (grey+alpha, 16-bit or float RGBA) become RGB or RGBA.
-impl From<image::DynamicImage> for Frame<'static> {
-    fn from(img: image::DynamicImage) -> Self {
-        use image::DynamicImage as D;
-        let (w, h) = (img.width(), img.height());
-        match img {
-            D::ImageLuma8(i) => i.into(),
-            D::ImageRgb8(i) => i.into(),
-            D::ImageRgba8(i) => i.into(),
-            D::ImageLuma16(i) => Frame::from_u16_vec(w, h, PixelFormat::Gray16Le, i.into_raw()),
-            D::ImageRgb16(i) => Frame::from_u16_vec(w, h, PixelFormat::Rgb48Le, i.into_raw()),
-            D::ImageRgb32F(i) => Frame::from_f32_vec(w, h, i.into_raw()),
-            D::ImageLumaA8(_) => img.to_rgb8().into(),
-            other => other.to_rgba8().into(),
+    impl<'a> From<&'a image::RgbImage> for Frame<'a> {
+        fn from(img: &'a image::RgbImage) -> Self {
+            Frame::new(img.width(), img.height(), PixelFormat::Rgb24, img.as_raw())
+        }
+    }
+    impl<'a> From<&'a image::RgbaImage> for Frame<'a> {
+        fn from(img: &'a image::RgbaImage) -> Self {
+            Frame::new(img.width(), img.height(), PixelFormat::Rgba, img.as_raw())
+        }
+    }
+    impl<'a> From<&'a image::GrayImage> for Frame<'a> {
+        fn from(img: &'a image::GrayImage) -> Self {
+            Frame::new(img.width(), img.height(), PixelFormat::Gray8, img.as_raw())
+        }
+    }
+    impl From<image::RgbImage> for Frame<'static> {
+        fn from(img: image::RgbImage) -> Self {
+            let (w, h) = img.dimensions();
+            Frame::from_vec(w, h, PixelFormat::Rgb24, img.into_raw())
+        }
+    }
+    impl From<image::RgbaImage> for Frame<'static> {
+        fn from(img: image::RgbaImage) -> Self {
+            let (w, h) = img.dimensions();
+            Frame::from_vec(w, h, PixelFormat::Rgba, img.into_raw())
+        }
+    }
+    impl From<image::GrayImage> for Frame<'static> {
+        fn from(img: image::GrayImage) -> Self {
+            let (w, h) = img.dimensions();
+            Frame::from_vec(w, h, PixelFormat::Gray8, img.into_raw())
+        }
+    }
+
+    /// Keeps the image's depth: 8-bit grey/RGB/RGBA as they are, 16-bit grey and RGB as 16-bit,
+    /// float RGB as `RgbF32`; other layouts (grey+alpha, 16-bit or float RGBA) become RGB or RGBA.
+    impl From<image::DynamicImage> for Frame<'static> {
+        fn from(img: image::DynamicImage) -> Self {
+            use image::DynamicImage as D;
+            let (w, h) = (img.width(), img.height());
+            match img {
+                D::ImageLuma8(i) => i.into(),
+                D::ImageRgb8(i) => i.into(),
+                D::ImageRgba8(i) => i.into(),
+                D::ImageLuma16(i) => Frame::from_u16_vec(w, h, PixelFormat::Gray16Le, i.into_raw()),
+                D::ImageRgb16(i) => Frame::from_u16_vec(w, h, PixelFormat::Rgb48Le, i.into_raw()),
+                D::ImageRgb32F(i) => Frame::from_f32_vec(w, h, i.into_raw()),
+                D::ImageLumaA8(_) => img.to_rgb8().into(),
+                other => other.to_rgba8().into(),
+            }
         }
     }
 }

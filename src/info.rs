@@ -1,11 +1,13 @@
 //! What the linked FFmpeg provides: versions, licence, encoders, containers.
 
-use crate::config::{Codec, Container, OutputPixelFormat};
+use crate::codec::Encoder;
+use crate::config::{Container, OutputPixelFormat};
 use crate::ffi;
 use crate::frame::PixelFormat;
 
 /// A description of the linked libraries.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LibraryInfo {
     /// libavcodec version, `major.minor.micro`.
     pub libavcodec: String,
@@ -20,7 +22,7 @@ pub struct LibraryInfo {
     /// FFmpeg's configure line.
     pub configuration: String,
     /// Encoders this crate can use, and whether the linked libavcodec has them.
-    pub encoders: Vec<(Codec, bool)>,
+    pub encoders: Vec<(Encoder, bool)>,
     /// Containers this crate can write, and whether the linked libavformat has them.
     pub containers: Vec<(Container, bool)>,
     /// Input pixel formats accepted.
@@ -43,21 +45,15 @@ pub fn library_info() -> LibraryInfo {
         libswscale: version(ffmpeg_next::software::scaling::version()),
         license: ffmpeg_next::codec::license().to_string(),
         configuration: ffi::avcodec_configuration(),
-        encoders: [Codec::Libx264, Codec::Mpeg4]
-            .into_iter()
-            .map(|c| (c, ffi::has_encoder(c.name())))
+        encoders: Encoder::ALL
+            .iter()
+            .map(|&e| (e, ffi::has_encoder(e.name())))
             .collect(),
-        containers: [
-            Container::Mp4,
-            Container::Mov,
-            Container::Mkv,
-            Container::Avi,
-            Container::Ts,
-        ]
-        .into_iter()
-        .map(|c| (c, ffi::has_muxer(c.muxer())))
-        .collect(),
+        containers: Container::ALL
+            .iter()
+            .map(|&c| (c, ffi::has_muxer(c.muxer())))
+            .collect(),
         input_formats: PixelFormat::ALL.to_vec(),
-        output_formats: vec![OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p],
+        output_formats: OutputPixelFormat::ALL.to_vec(),
     }
 }

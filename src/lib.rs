@@ -2,30 +2,32 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+// The data path, in order: writer → (channel) → worker → convert → codec → output (mux → sink).
+#[macro_use]
+mod names;
+
+mod av;
 mod codec;
 mod config;
 mod convert;
 mod error;
-mod faststart;
 mod ffi;
 mod frame;
-mod mux;
-mod sink;
+mod output;
+mod summary;
 mod worker;
 mod writer;
 
 pub mod info;
-mod order;
 
+pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{
-    Codec, ColorMatrix, ColorSettings, Container, EncoderConfig, FrameRate, OddSize,
-    OutputPixelFormat, RateControl, Timing,
+    ColorMatrix, ColorSettings, Container, EncoderConfig, FrameRate, OddSize, OutputPixelFormat,
+    RateControl, Setting, SettingKind, Timing,
 };
 pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
-pub use mux::{FragmentCallback, FragmentInfo};
-pub use order::natural_cmp;
-pub use sink::WriteSeek;
-pub use worker::Summary;
-pub use writer::{VideoWriter, WriterOptions};
+pub use output::{Destination, FragmentCallback, FragmentInfo, MemoryBuffer, WriteSeek};
+pub use summary::Summary;
+pub use writer::{MemoryWriter, VideoWriter, WriterOptions};

@@ -11,16 +11,17 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use ff::Rational;
 use ffmpeg_next as ff;
 
+use crate::av;
 use crate::codec::VideoEncoder;
-use crate::config::{Codec, Container, EncoderConfig, OutputPixelFormat, Timing};
-use crate::convert::{output_pixel, Converter};
+use crate::config::{Container, EncoderConfig, Timing};
+use crate::convert::Converter;
 use crate::error::{Error, Result};
-use crate::frame::{Buffer, PixelFormat};
-use crate::mux::{FragmentCallback, Mp4Layout, Muxer};
-use crate::sink::{self, SizeProbe, Target};
+use crate::frame::Buffer;
+use crate::output::mux::{FragmentCallback, Mp4Layout, Muxer};
+use crate::output::sink::{self, Destination, SizeProbe};
+use crate::summary::Summary;
 
 /// One accepted frame on its way to the encoder thread.
 pub(crate) struct Job {
@@ -58,44 +59,12 @@ impl Shared {
 /// What the encoder thread needs to start.
 pub(crate) struct Setup {
     pub(crate) config: EncoderConfig,
-    pub(crate) target: Target,
+    pub(crate) target: Destination,
     pub(crate) container: Container,
     pub(crate) layout: Mp4Layout,
     pub(crate) on_fragment: Option<FragmentCallback>,
     /// The caller converts frames to planar YUV of the output size before queueing them.
     pub(crate) converted_by_caller: bool,
-}
-
-/// What a finished encode produced.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Summary {
-    /// Frames in the video.
-    pub frames: u64,
-    /// Bytes written.
-    pub bytes: u64,
-    /// Playing time.
-    pub duration: Duration,
-    /// Width of the encoded picture (after the odd-size policy).
-    pub width: u32,
-    /// Height of the encoded picture (after the odd-size policy).
-    pub height: u32,
-    /// Width of the frames pushed.
-    pub input_width: u32,
-    /// Height of the frames pushed.
-    pub input_height: u32,
-    /// Pixel format stored.
-    pub pixel_format: OutputPixelFormat,
-    /// Codec used.
-    pub codec: Codec,
-    /// Container written.
-    pub container: Container,
-    /// Whether the MP4 is fragmented.
-    pub fragmented: bool,
-    /// Wall-clock time from opening the writer to the end of `finish`.
-    pub wall: Duration,
-    /// Time from the first `push` to the first packet written (`None` without frames).
-    pub first_packet_latency: Option<Duration>,
 }
 
 /// The caller's ends of a running encoder thread: frames in, recycled buffers back, result.
@@ -199,11 +168,7 @@ impl State {
         let out = config.output_size();
         let matrix = config.color.resolved_matrix(out.0, out.1);
         let (input, src) = if converted_by_caller {
-            let planar = match config.output_format {
-                OutputPixelFormat::Yuv420p => PixelFormat::Yuv420p,
-                OutputPixelFormat::Yuv444p => PixelFormat::Yuv444p,
-            };
-            (planar, out)
+            (config.output_format.planar_input(), out)
         } else {
             (config.input_format, (config.width, config.height))
         };
@@ -219,7 +184,6 @@ impl State {
             Timing::Constant => config.frame_rate.invert(),
             Timing::Explicit { time_base } => time_base,
         };
-        let time_base = Rational::new(time_base.num, time_base.den);
         let sink::Opened {
             octx,
             size,
@@ -237,12 +201,9 @@ impl State {
             on_fragment,
             io_error,
         )?;
-        let mut picture = ff::frame::Video::new(output_pixel(config.output_format), out.0, out.1);
-        picture.set_color_range(if config.color.full_range {
-            ff::util::color::Range::JPEG
-        } else {
-            ff::util::color::Range::MPEG
-        });
+        let mut picture =
+            ff::frame::Video::new(av::output_pixel(config.output_format), out.0, out.1);
+        picture.set_color_range(av::range(config.color.full_range));
         Ok(State {
             config,
             container,

@@ -12,9 +12,10 @@ use crate::config::{Container, EncoderConfig, Timing};
 use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
-use crate::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
-use crate::sink::{SharedBuffer, Target, WriteSeek};
-use crate::worker::{self, Job, Setup, Shared, Summary};
+use crate::output::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
+use crate::output::sink::{Destination, MemoryBuffer};
+use crate::summary::Summary;
+use crate::worker::{self, Job, Setup, Shared};
 
 /// Writes frames held in memory to a video, on a dedicated encoder thread.
 ///
@@ -48,9 +49,8 @@ pub struct VideoWriter {
     handle: Option<JoinHandle<Result<Summary>>>,
     shared: Arc<Shared>,
     pool: Receiver<Vec<u8>>,
-    memory: Option<SharedBuffer>,
-    /// Move the MP4 index to the front of the in-memory video at the end.
-    faststart_memory: bool,
+    /// The in-memory MP4 whose index is moved to the front at the end.
+    faststart_memory: Option<MemoryBuffer>,
     /// Converts 8-bit RGB frames on the calling thread (overlapping with encoding).
     converter: Option<YuvConverter>,
     width: u32,
@@ -67,8 +67,9 @@ pub struct VideoWriter {
 pub struct WriterOptions {
     /// Called on the encoder thread after every fragment of a fragmented MP4.
     pub on_fragment: Option<FragmentCallback>,
-    /// Convert with libswscale on the encoder thread even for the 8-bit RGB inputs that are
-    /// otherwise converted with SIMD on the calling thread (for comparisons).
+    /// Converts with libswscale on the encoder thread even the 8-bit RGB inputs that are
+    /// otherwise converted with SIMD on the calling thread (for the benchmark's comparisons).
+    #[doc(hidden)]
     pub force_swscale: bool,
 }
 
@@ -78,13 +79,65 @@ impl WriterOptions {
         self.on_fragment = Some(Box::new(f));
         self
     }
+
+    /// Converts every input with libswscale on the encoder thread (for the benchmark).
+    #[doc(hidden)]
+    pub fn force_swscale(mut self, on: bool) -> Self {
+        self.force_swscale = on;
+        self
+    }
 }
 
 impl VideoWriter {
+    /// Opens a writer on `destination` (a file, memory, a seekable writer or a write-only
+    /// stream). The configuration is validated first; the output is open and its header
+    /// written when this returns.
+    pub fn open(config: EncoderConfig, destination: Destination) -> Result<Self> {
+        Self::open_with(config, destination, WriterOptions::default())
+    }
+
+    /// [`open`](Self::open) with [`WriterOptions`].
+    pub fn open_with(
+        config: EncoderConfig,
+        destination: Destination,
+        options: WriterOptions,
+    ) -> Result<Self> {
+        config.validate()?;
+        let seekable = destination.seekable_output();
+        let container = match (&destination, config.container) {
+            (_, Some(c)) => c,
+            (Destination::Path(p), None) => Container::from_path(p)?,
+            (_, None) => Container::Mp4,
+        };
+        if !seekable && container.needs_seeking() {
+            return Err(Error::Unsupported(format!(
+                "{} needs a seekable output; use mp4 (fragmented), mkv or ts for a stream",
+                container.name().to_ascii_uppercase()
+            )));
+        }
+        let layout = match (config.fragment_seconds, &destination) {
+            (Some(s), _) => Mp4Layout::Fragmented(s),
+            (None, _) if !seekable => Mp4Layout::Fragmented(1.0),
+            (None, Destination::Path(_)) if config.faststart => Mp4Layout::Faststart,
+            // libavformat's faststart reopens the output by name, which a custom writer has
+            // not; memory gets its index moved by encode-native at the end instead.
+            (None, _) => Mp4Layout::Plain,
+        };
+        let memory = match &destination {
+            Destination::Memory(b)
+                if container.is_mp4_family() && layout == Mp4Layout::Plain && config.faststart =>
+            {
+                Some(b.clone())
+            }
+            _ => None,
+        };
+        Self::start(config, destination, container, layout, options, memory)
+    }
+
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
     /// extension. An existing file is replaced.
     pub fn create(path: impl AsRef<Path>, config: EncoderConfig) -> Result<Self> {
-        Self::create_with(path, config, WriterOptions::default())
+        Self::open(config, Destination::Path(path.as_ref().to_path_buf()))
     }
 
     /// [`create`](Self::create) with [`WriterOptions`].
@@ -93,42 +146,20 @@ impl VideoWriter {
         config: EncoderConfig,
         options: WriterOptions,
     ) -> Result<Self> {
-        let path = path.as_ref();
-        config.validate()?;
-        let container = match config.container {
-            Some(c) => c,
-            None => Container::from_path(path)?,
-        };
-        let layout = match config.fragment_seconds {
-            Some(s) => Mp4Layout::Fragmented(s),
-            None if config.faststart => Mp4Layout::Faststart,
-            None => Mp4Layout::Plain,
-        };
-        Self::start(
+        Self::open_with(
             config,
-            Target::Path(path.to_path_buf()),
-            container,
-            layout,
+            Destination::Path(path.as_ref().to_path_buf()),
             options,
-            None,
         )
     }
 
-    /// Writes into memory; get the bytes with [`finish_to_vec`](Self::finish_to_vec).
-    /// MP4 unless another container is configured, with its index moved to the front
-    /// (faststart, unless turned off) so that it plays while it downloads.
-    pub fn to_memory(config: EncoderConfig) -> Result<Self> {
-        config.validate()?;
-        let buffer = SharedBuffer::default();
-        let (container, layout) = Self::custom_layout(&config, true)?;
-        Self::start(
-            config,
-            Target::Memory(buffer.clone()),
-            container,
-            layout,
-            WriterOptions::default(),
-            Some(buffer),
-        )
+    /// Writes into memory; [`MemoryWriter::finish_to_vec`] returns the bytes. MP4 unless
+    /// another container is configured, with its index moved to the front (faststart, unless
+    /// turned off) so that it plays while it downloads.
+    pub fn to_memory(config: EncoderConfig) -> Result<MemoryWriter> {
+        let buffer = MemoryBuffer::new();
+        let writer = Self::open(config, Destination::Memory(buffer.clone()))?;
+        Ok(MemoryWriter { writer, buffer })
     }
 
     /// Writes into any seekable writer (a file you opened, a `Cursor`, …). An MP4 has its
@@ -138,24 +169,14 @@ impl VideoWriter {
         writer: W,
         config: EncoderConfig,
     ) -> Result<Self> {
-        config.validate()?;
-        let (container, layout) = Self::custom_layout(&config, true)?;
-        let w: Box<dyn WriteSeek> = Box::new(writer);
-        Self::start(
-            config,
-            Target::Seekable(w),
-            container,
-            layout,
-            WriterOptions::default(),
-            None,
-        )
+        Self::open(config, Destination::seekable(writer))
     }
 
     /// Writes into a write-only stream (a pipe, a socket, stdout). MP4 becomes fragmented
     /// MP4 (a fragment every second unless configured); Matroska and MPEG-TS stream as they
     /// are; AVI, which must seek back, is refused.
     pub fn to_stream<W: Write + Send + 'static>(writer: W, config: EncoderConfig) -> Result<Self> {
-        Self::to_stream_with(writer, config, WriterOptions::default())
+        Self::open(config, Destination::stream(writer))
     }
 
     /// [`to_stream`](Self::to_stream) with [`WriterOptions`].
@@ -164,51 +185,25 @@ impl VideoWriter {
         config: EncoderConfig,
         options: WriterOptions,
     ) -> Result<Self> {
-        config.validate()?;
-        let (container, layout) = Self::custom_layout(&config, false)?;
-        Self::start(
-            config,
-            Target::Stream(Box::new(writer)),
-            container,
-            layout,
-            options,
-            None,
-        )
-    }
-
-    fn custom_layout(config: &EncoderConfig, seekable: bool) -> Result<(Container, Mp4Layout)> {
-        let container = config.container.unwrap_or(Container::Mp4);
-        if !seekable && container == Container::Avi {
-            return Err(Error::Unsupported(
-                "AVI needs a seekable output; use mp4 (fragmented), mkv or ts for a stream".into(),
-            ));
-        }
-        let layout = match config.fragment_seconds {
-            Some(s) => Mp4Layout::Fragmented(s),
-            None if !seekable => Mp4Layout::Fragmented(1.0),
-            // libavformat's faststart reopens the output by name, which a custom writer has not.
-            None => Mp4Layout::Plain,
-        };
-        Ok((container, layout))
+        Self::open_with(config, Destination::stream(writer), options)
     }
 
     fn start(
         config: EncoderConfig,
-        target: Target,
+        target: Destination,
         container: Container,
         layout: Mp4Layout,
         options: WriterOptions,
-        memory: Option<SharedBuffer>,
+        memory: Option<MemoryBuffer>,
     ) -> Result<Self> {
         config.check_container(container)?;
         crate::ffi::init();
         let started = Instant::now();
-        let (width, height, format, timing, faststart) = (
+        let (width, height, format, timing) = (
             config.width,
             config.height,
             config.input_format,
             config.timing,
-            config.faststart,
         );
         let converter = if !options.force_swscale && YuvConverter::supports(format) {
             Some(YuvConverter::new(&config)?)
@@ -230,11 +225,7 @@ impl VideoWriter {
             handle: Some(handle),
             shared,
             pool,
-            faststart_memory: memory.is_some()
-                && container.is_mp4_family()
-                && layout == Mp4Layout::Plain
-                && faststart,
-            memory,
+            faststart_memory: memory,
             converter,
             width,
             height,
@@ -347,25 +338,6 @@ impl VideoWriter {
         self.finish_inner()
     }
 
-    /// [`finish`](Self::finish) for a writer made with [`to_memory`](Self::to_memory):
-    /// also returns the video's bytes.
-    pub fn finish_to_vec(mut self) -> Result<(Vec<u8>, Summary)> {
-        let summary = self.finish_inner()?;
-        match &self.memory {
-            Some(m) => {
-                let bytes = m.take();
-                // Faststart (on by default) for a normal MP4/MOV: the index goes first.
-                let moved = (self.faststart_memory)
-                    .then(|| crate::faststart::move_index_to_front(&bytes))
-                    .flatten();
-                Ok((moved.unwrap_or(bytes), summary))
-            }
-            None => Err(Error::Unsupported(
-                "finish_to_vec is for writers made with to_memory (the video was written to its destination)".into(),
-            )),
-        }
-    }
-
     fn finish_inner(&mut self) -> Result<Summary> {
         self.tx = None;
         let handle = self.handle.take().ok_or(Error::Finished)?;
@@ -373,6 +345,12 @@ impl VideoWriter {
             Ok(r) => r?,
             Err(_) => return Err(Error::EncoderThread("it panicked".into())),
         };
+        if let Some(buffer) = self.faststart_memory.take() {
+            // Faststart (on by default) for a normal MP4/MOV in memory: the index goes first.
+            buffer.rewrite(|bytes| {
+                crate::output::faststart::move_index_to_front(&bytes).unwrap_or(bytes)
+            });
+        }
         summary.wall = self.started.elapsed();
         Ok(summary)
     }
@@ -396,5 +374,44 @@ impl std::fmt::Debug for VideoWriter {
             .field("format", &self.format)
             .field("frames_pushed", &self.next_index)
             .finish()
+    }
+}
+
+/// A writer into memory, from [`VideoWriter::to_memory`]: a [`VideoWriter`] (push frames
+/// through it as usual) whose [`finish_to_vec`](Self::finish_to_vec) returns the video.
+///
+/// Only a writer into memory has bytes to give back, so a writer on a file has no
+/// `finish_to_vec` at all:
+///
+/// ```compile_fail
+/// # use encode_native::{EncoderConfig, VideoWriter};
+/// let writer = VideoWriter::create("out.mp4", EncoderConfig::new(64, 48, 30)).unwrap();
+/// let (bytes, summary) = writer.finish_to_vec().unwrap();
+/// ```
+#[derive(Debug)]
+pub struct MemoryWriter {
+    writer: VideoWriter,
+    buffer: MemoryBuffer,
+}
+
+impl MemoryWriter {
+    /// [`finish`](VideoWriter::finish), then the video's bytes with the summary.
+    pub fn finish_to_vec(self) -> Result<(Vec<u8>, Summary)> {
+        let MemoryWriter { writer, buffer } = self;
+        let summary = writer.finish()?;
+        Ok((buffer.take(), summary))
+    }
+}
+
+impl std::ops::Deref for MemoryWriter {
+    type Target = VideoWriter;
+    fn deref(&self) -> &VideoWriter {
+        &self.writer
+    }
+}
+
+impl std::ops::DerefMut for MemoryWriter {
+    fn deref_mut(&mut self) -> &mut VideoWriter {
+        &mut self.writer
     }
 }

@@ -9,7 +9,7 @@ use crate::codec::VideoEncoder;
 use crate::config::{Container, FrameRate};
 use crate::error::{Error, Result};
 use crate::ffi;
-use crate::sink::IoErrorSlot;
+use crate::output::sink::IoErrorSlot;
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,43 +15,122 @@ use crate::error::{Error, Result};
 pub trait WriteSeek: Write + Seek + Send {}
 impl<T: Write + Seek + Send> WriteSeek for T {}
 
-/// The destination of a writer.
-pub(crate) enum Target {
-    /// A file, opened by libavformat.
+/// Where a writer's video goes; give it to [`VideoWriter::open`](crate::VideoWriter::open).
+#[non_exhaustive]
+pub enum Destination {
+    /// A file, created or replaced; the container comes from the configuration or the
+    /// extension. MP4 gets its index at the front (faststart) unless turned off.
     Path(PathBuf),
-    /// A caller's seekable writer.
+    /// Memory: take the bytes from the [`MemoryBuffer`] after `finish` (an MP4 has its index
+    /// at the front, moved there by encode-native after the trailer).
+    Memory(MemoryBuffer),
+    /// A caller's seekable writer (a file it opened, a `Cursor`): a normal MP4 with its index
+    /// at the end, since moving it needs to read the data back.
     Seekable(Box<dyn WriteSeek>),
-    /// A caller's write-only stream (pipe, socket): only streamable containers.
+    /// A caller's write-only stream (a pipe, a socket, stdout): MP4 becomes fragmented MP4
+    /// (a fragment every second unless configured); Matroska and MPEG-TS stream as they are;
+    /// AVI, which must seek back, is refused.
     Stream(Box<dyn Write + Send>),
-    /// A growing buffer handed back at the end.
-    Memory(SharedBuffer),
 }
 
-impl Target {
+impl Destination {
+    /// A file.
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        Destination::Path(path.into())
+    }
+
+    /// A seekable writer.
+    pub fn seekable(writer: impl Write + Seek + Send + 'static) -> Self {
+        Destination::Seekable(Box::new(writer))
+    }
+
+    /// A write-only stream.
+    pub fn stream(writer: impl Write + Send + 'static) -> Self {
+        Destination::Stream(Box::new(writer))
+    }
+
+    /// Whether the destination can seek back (all but write-only streams).
+    pub(crate) fn seekable_output(&self) -> bool {
+        !matches!(self, Destination::Stream(_))
+    }
+
     /// A name for messages.
     pub(crate) fn describe(&self) -> String {
         match self {
-            Target::Path(p) => format!("'{}'", p.display()),
-            Target::Seekable(_) => "the output writer".into(),
-            Target::Stream(_) => "the output stream".into(),
-            Target::Memory(_) => "the memory buffer".into(),
+            Destination::Path(p) => format!("'{}'", p.display()),
+            Destination::Seekable(_) => "the output writer".into(),
+            Destination::Stream(_) => "the output stream".into(),
+            Destination::Memory(_) => "the memory buffer".into(),
         }
     }
 }
 
-/// An in-memory, seekable output shared with the caller's handle.
-#[derive(Clone, Default)]
-pub(crate) struct SharedBuffer(Arc<Mutex<Cursor<Vec<u8>>>>);
-
-impl SharedBuffer {
-    /// Takes the bytes written so far.
-    pub(crate) fn take(&self) -> Vec<u8> {
-        let mut c = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        std::mem::take(c.get_mut())
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
     }
 }
 
-impl Write for SharedBuffer {
+/// An in-memory output, shared between the caller and the encoder thread: clone it, give one
+/// clone to [`Destination::Memory`], and [`take`](Self::take) the video after `finish`.
+///
+/// ```
+/// use encode_native::{Destination, EncoderConfig, Frame, MemoryBuffer, PixelFormat, VideoWriter};
+/// let buffer = MemoryBuffer::new();
+/// let config = EncoderConfig::new(64, 48, 25).preset("ultrafast");
+/// let mut writer = VideoWriter::open(config, Destination::Memory(buffer.clone()))?;
+/// writer.push(Frame::from_vec(64, 48, PixelFormat::Rgb24, vec![90; 64 * 48 * 3]))?;
+/// writer.finish()?;
+/// let mp4 = buffer.take();
+/// assert_eq!(&mp4[4..8], b"ftyp");
+/// # Ok::<(), encode_native::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryBuffer(Arc<Mutex<Cursor<Vec<u8>>>>);
+
+impl MemoryBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the bytes written so far, leaving the buffer empty.
+    pub fn take(&self) -> Vec<u8> {
+        let mut c = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        c.set_position(0);
+        std::mem::take(c.get_mut())
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_ref()
+            .len()
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Replaces the contents with `f` of them.
+    pub(crate) fn rewrite(&self, f: impl FnOnce(Vec<u8>) -> Vec<u8>) {
+        let mut c = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes = std::mem::take(c.get_mut());
+        *c.get_mut() = f(bytes);
+        c.set_position(0);
+    }
+}
+
+impl std::fmt::Debug for MemoryBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemoryBuffer({} bytes)", self.len())
+    }
+}
+
+impl Write for MemoryBuffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).write(buf)
     }
@@ -60,7 +139,7 @@ impl Write for SharedBuffer {
     }
 }
 
-impl Seek for SharedBuffer {
+impl Seek for MemoryBuffer {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).seek(pos)
     }
@@ -141,7 +220,7 @@ impl SizeProbe {
 }
 
 /// Opens a libavformat output of `container` on `target`.
-pub(crate) fn open(target: Target, container: Container) -> Result<Opened> {
+pub(crate) fn open(target: Destination, container: Container) -> Result<Opened> {
     let muxer = container.muxer();
     let what = target.describe();
     let counter = Arc::new(AtomicU64::new(0));
@@ -154,7 +233,7 @@ pub(crate) fn open(target: Target, container: Container) -> Result<Opened> {
         error: io_error.clone(),
     };
     let octx = match target {
-        Target::Path(p) => {
+        Destination::Path(p) => {
             // Open the file ourselves first: the OS error names the real cause.
             std::fs::File::create(&p)
                 .map_err(|e| Error::io(format!("cannot create '{}'", p.display()), e))?;
@@ -165,16 +244,16 @@ pub(crate) fn open(target: Target, container: Container) -> Result<Opened> {
                 io_error,
             });
         }
-        Target::Seekable(w) => {
+        Destination::Seekable(w) => {
             let io = StreamIo::from_write_seek(counted(w)).map_err(io_err)?;
             ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
         }
-        Target::Memory(b) => {
+        Destination::Memory(b) => {
             let io = StreamIo::from_write_seek(counted(Box::new(b) as Box<dyn WriteSeek>))
                 .map_err(io_err)?;
             ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
         }
-        Target::Stream(w) => {
+        Destination::Stream(w) => {
             let io = StreamIo::from_write(Counting {
                 inner: w,
                 pos: 0,

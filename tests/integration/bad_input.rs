@@ -2,8 +2,8 @@
 //! frames already accepted are kept.
 
 use encode_native::{
-    Codec, Container, EncoderConfig, Error, Frame, OddSize, OutputPixelFormat, PixelFormat,
-    VideoWriter,
+    Container, Encoder as Codec, EncoderConfig, Error, Frame, OddSize, OutputPixelFormat,
+    PixelFormat, VideoWriter,
 };
 
 use crate::support::*;

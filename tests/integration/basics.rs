@@ -1,8 +1,8 @@
 //! Round trips: codec, profile, pixel format, size, frame count, timestamps, duration.
 
 use encode_native::{
-    Codec, Container, EncoderConfig, Frame, FrameRate, OddSize, OutputPixelFormat, PixelFormat,
-    VideoWriter,
+    Container, Encoder as Codec, EncoderConfig, Frame, FrameRate, OddSize, OutputPixelFormat,
+    PixelFormat, VideoWriter,
 };
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::util::color;

@@ -4,10 +4,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use encode_native::{
-    Codec, ColorMatrix, Container, FrameRate, OddSize, OutputPixelFormat, PixelFormat,
-};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use encode_native::{EncoderConfig, FrameRate, PixelFormat, Setting, SettingKind};
 
 /// Frames in memory to a real video file, in-process, with FFmpeg's libraries linked in.
 ///
@@ -113,9 +111,7 @@ pub struct RawArgs {
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Size,
     /// Layout of the pixels.
-    #[arg(long, value_name = "FORMAT", value_parser = choice::<PixelFormat>(&[
-        "rgb24", "bgr24", "rgba", "bgra", "gray", "gray16le", "rgb48le", "rgbf32",
-    ]))]
+    #[arg(long, value_name = "FORMAT", value_parser = choice::<PixelFormat>(packed_formats()))]
     pub in_pix_fmt: PixelFormat,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
     #[arg(long, value_name = "RATE", value_parser = parse_fps)]
@@ -140,59 +136,9 @@ pub struct OutputArgs {
     /// The video file, or '-' for standard output (fragmented MP4 unless --format mkv or ts).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: PathBuf,
-    /// Container [default: from the extension; mp4 for '-'].
-    #[arg(long, value_name = "FORMAT",
-          value_parser = choice::<Container>(&["mp4", "mov", "mkv", "avi", "ts"]))]
-    pub format: Option<Container>,
-    /// Codec.
-    #[arg(long, default_value = "libx264", value_name = "CODEC",
-          value_parser = choice::<Codec>(&["libx264", "mpeg4"]))]
-    pub codec: Codec,
-    /// Pixel format stored in the video (yuv420p plays everywhere).
-    #[arg(long, default_value = "yuv420p", value_name = "FORMAT",
-          value_parser = choice::<OutputPixelFormat>(&["yuv420p", "yuv444p"]))]
-    pub pix_fmt: OutputPixelFormat,
-    /// Constant rate factor for libx264, 0 (lossless) to 51 [x264 default: 23].
-    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
-    pub crf: Option<f32>,
-    /// Average bitrate in bits per second, with an optional K, M or G suffix (4M, 800k).
-    #[arg(long, value_name = "RATE", value_parser = parse_bitrate)]
-    pub bitrate: Option<u64>,
-    /// libx264 preset: ultrafast ... veryslow [x264 default: medium].
-    #[arg(long, value_name = "PRESET")]
-    pub preset: Option<String>,
-    /// libx264 tune: film, animation, grain, stillimage, psnr, ssim, fastdecode, zerolatency.
-    #[arg(long, value_name = "TUNE")]
-    pub tune: Option<String>,
-    /// H.264 profile: baseline, main, high (yuv420p) or high444 (yuv444p).
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// Maximum distance between keyframes, in frames.
-    #[arg(long, value_name = "N")]
-    pub gop: Option<u32>,
-    /// Raw libx264 parameters, key=value:key=value.
-    #[arg(long, value_name = "PARAMS")]
-    pub x264_params: Option<String>,
-    /// Odd width or height with yuv420p: add a row/column, drop one, or refuse.
-    #[arg(long, default_value = "pad", value_name = "POLICY",
-          value_parser = choice::<OddSize>(&["pad", "crop", "error"]))]
-    pub odd_size: OddSize,
-    /// RGB to YUV matrix [default: bt709 from 1280x720 up, bt601 below].
-    #[arg(long, value_name = "MATRIX",
-          value_parser = choice::<ColorMatrix>(&["bt709", "bt601"]))]
-    pub color_matrix: Option<ColorMatrix>,
-    /// Full range (0-255) instead of the limited range players expect.
-    #[arg(long)]
-    pub full_range: bool,
-    /// Encoder threads (0: automatic).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub threads: u32,
-    /// Frames that may wait between the input and the encoder.
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pub queue: usize,
-    /// Fragmented MP4/MOV, a fragment at least every SECONDS (default 1 when given alone).
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "1")]
-    pub fragmented: Option<f64>,
+    /// The encoding settings.
+    #[command(flatten)]
+    pub settings: SettingArgs,
     /// Replace an existing output file.
     #[arg(short = 'y', long)]
     pub overwrite: bool,
@@ -204,6 +150,97 @@ pub struct OutputArgs {
     /// No progress bar and no summary (warnings and errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// The encoding settings given on the command line, as (key, value) pairs in the order given.
+///
+/// There is one option per output setting of the library's table
+/// ([`EncoderConfig::settings`]), named after its key (`pix_fmt` is `--pix-fmt`), with its help
+/// line and its choices; so a setting added to the library is an option here with no code.
+#[derive(Debug, Clone, Default)]
+pub struct SettingArgs(pub Vec<(&'static str, String)>);
+
+impl SettingArgs {
+    /// The value given for `key`, the last one if it was given several times.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The settings that are options of the encoding subcommands.
+fn output_settings() -> impl Iterator<Item = &'static Setting> {
+    EncoderConfig::settings().iter().filter(|s| s.output_option)
+}
+
+impl FromArgMatches for SettingArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut settings = SettingArgs::default();
+        settings.update_from_arg_matches(matches)?;
+        Ok(settings)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for s in output_settings() {
+            if s.kind == SettingKind::Switch {
+                if matches.get_flag(s.key) {
+                    self.0.push((s.key, "true".into()));
+                }
+            } else if let Some(values) = matches.get_many::<String>(s.key) {
+                self.0.extend(values.map(|v| (s.key, v.clone())));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for SettingArgs {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for s in output_settings() {
+            let mut help = s.help.to_string();
+            if !s.default.is_empty() && !help.contains("default") {
+                help.push_str(&format!(" [default: {}]", s.default));
+            }
+            let mut arg = Arg::new(s.key)
+                .long(s.key.replace('_', "-"))
+                .help(help)
+                .value_name(s.value_name)
+                .conflicts_with_all(s.conflicts);
+            arg = match s.kind {
+                SettingKind::Switch => arg.action(ArgAction::SetTrue),
+                SettingKind::OptionalValue(missing) => {
+                    arg.num_args(0..=1).default_missing_value(missing)
+                }
+                SettingKind::Repeated => arg.action(ArgAction::Append),
+                _ => arg,
+            };
+            if s.kind != SettingKind::Switch {
+                arg = if s.choices.is_empty() {
+                    // Checked now by the library itself, so `--crf abc` is a usage error
+                    // that says what is allowed; negative numbers reach that check too.
+                    arg.allow_negative_numbers(true).value_parser(
+                        move |v: &str| -> Result<String, String> {
+                            EncoderConfig::new(64, 64, 30)
+                                .set(s.key, v)
+                                .map(|()| v.to_string())
+                                .map_err(|e| e.to_string())
+                        },
+                    )
+                } else {
+                    arg.value_parser(PossibleValuesParser::new(s.choices))
+                };
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// A picture size.
@@ -247,29 +284,18 @@ pub fn parse_fps(s: &str) -> Result<FrameRate, String> {
     Ok(rate)
 }
 
-/// Parses a bitrate with an optional K, M or G suffix (powers of 1000), e.g. `4M`, `2.5m`, `800k`.
-pub fn parse_bitrate(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (number, factor) = match t.chars().last().map(|c| c.to_ascii_lowercase()) {
-        Some('k') => (&t[..t.len() - 1], 1e3),
-        Some('m') => (&t[..t.len() - 1], 1e6),
-        Some('g') => (&t[..t.len() - 1], 1e9),
-        _ => (t, 1.0),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("expected bits per second such as 4M, 800k or 2500000, got '{s}'"))?;
-    let bits = value * factor;
-    if !bits.is_finite() || !(1000.0..=2e9).contains(&bits) {
-        return Err(format!("{s}: the bitrate must be 1k to 2G bits per second"));
-    }
-    Ok(bits.round() as u64)
+/// The packed pixel formats (raw input has no planar YUV).
+fn packed_formats() -> Vec<&'static str> {
+    PixelFormat::ALL
+        .iter()
+        .filter(|f| !f.is_planar_yuv())
+        .map(|f| f.name())
+        .collect()
 }
 
 /// A parser that offers `names` (shown in --help and suggested on a typo) and converts the
 /// chosen one with the library's `FromStr`.
-fn choice<T>(names: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+fn choice<T>(names: Vec<&'static str>) -> impl TypedValueParser<Value = T>
 where
     T: FromStr<Err = encode_native::Error> + Clone + Send + Sync + 'static,
 {
@@ -295,22 +321,57 @@ mod tests {
     }
 
     #[test]
-    fn bitrates() {
-        assert_eq!(parse_bitrate("4M"), Ok(4_000_000));
-        assert_eq!(parse_bitrate("800k"), Ok(800_000));
-        assert_eq!(parse_bitrate("2.5m"), Ok(2_500_000));
-        assert_eq!(parse_bitrate("1G"), Ok(1_000_000_000));
-        assert_eq!(parse_bitrate("64000"), Ok(64_000));
-        assert!(parse_bitrate("fast").is_err());
-        assert!(parse_bitrate("5").is_err());
-    }
-
-    #[test]
     fn rates() {
         assert_eq!(parse_fps("29.97"), Ok(FrameRate::new(30000, 1001)));
         assert_eq!(parse_fps("30000/1001"), Ok(FrameRate::new(30000, 1001)));
         assert!(parse_fps("0").is_err());
         assert!(parse_fps("5000").is_err());
+    }
+
+    #[test]
+    fn every_output_setting_is_an_option() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let demo = cli.find_subcommand("demo").unwrap();
+        for s in output_settings() {
+            let long = s.key.replace('_', "-");
+            assert!(
+                demo.get_arguments()
+                    .any(|a| a.get_long() == Some(long.as_str())),
+                "--{long} is missing"
+            );
+        }
+        let parsed = Cli::try_parse_from([
+            "encode-native",
+            "demo",
+            "-o",
+            "x.mp4",
+            "--crf",
+            "20",
+            "--full-range",
+            "--fragmented",
+            "--codec-option",
+            "aq-mode=2",
+            "--codec-option",
+            "qcomp=0.5",
+        ])
+        .unwrap();
+        let Command::Demo(d) = parsed.command else {
+            panic!("not demo")
+        };
+        let got = &d.output.settings.0;
+        assert!(got.contains(&("crf", "20".into())), "{got:?}");
+        assert!(got.contains(&("full_range", "true".into())), "{got:?}");
+        assert!(got.contains(&("fragmented", "1".into())), "{got:?}");
+        assert_eq!(got.iter().filter(|(k, _)| *k == "codec_option").count(), 2);
+        // A negative number is a value (judged by the library), not an unknown option.
+        assert!(
+            Cli::try_parse_from(["encode-native", "demo", "-o", "x.mp4", "--crf", "-3"]).is_ok()
+        );
+        let e = Cli::try_parse_from(["encode-native", "demo", "-o", "x.mp4", "--crf", "abc"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("0 to 51"), "{e}");
     }
 
     #[test]

@@ -36,11 +36,13 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
         match pool.next() {
             None => bail!(
                 "none of the {total} images could be read (the first problem: {})",
-                skipped.first().map_or(String::new(), crate::error_chain)
+                skipped
+                    .first()
+                    .map_or(String::new(), crate::report::error_chain)
             ),
             Some((path, Ok(img))) => break (path, img),
             Some((_, Err(e))) if args.skip_bad => {
-                eprintln!("warning: skipped: {}", crate::error_chain(&e));
+                eprintln!("warning: skipped: {}", crate::report::error_chain(&e));
                 skipped.push(e);
             }
             Some((_, Err(e))) => return Err(e),
@@ -65,7 +67,7 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
             let image = match image {
                 Ok(img) => img,
                 Err(e) if args.skip_bad => {
-                    encoder.warn(&format!("skipped: {}", crate::error_chain(&e)));
+                    encoder.warn(&format!("skipped: {}", crate::report::error_chain(&e)));
                     encoder.count_skipped();
                     skipped.push(e);
                     continue;
@@ -181,7 +183,8 @@ pub fn collect_inputs(inputs: &[String]) -> Result<Vec<PathBuf>> {
             bail!("cannot find '{input}': no such file or folder");
         }
     }
-    files.sort_by(|a, b| encode_native::natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
+    // Natural order (frame2 before frame10), on the names as the OS gives them.
+    alphanumeric_sort::sort_path_slice(&mut files);
     files.dedup();
     Ok(files)
 }
@@ -246,7 +249,7 @@ impl Pool {
                                 Err(anyhow!(
                                     "cannot decode '{}': the decoder failed ({})",
                                     path.display(),
-                                    crate::panic_message(&*panic)
+                                    crate::report::panic_message(&*panic)
                                 ))
                             });
                         if tx.send((index, result)).is_err() {

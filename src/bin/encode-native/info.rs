@@ -84,7 +84,7 @@ fn x264_description(info: &LibraryInfo) -> String {
     let present = info
         .encoders
         .iter()
-        .any(|(c, ok)| *ok && *c == encode_native::Codec::Libx264);
+        .any(|(c, ok)| *ok && *c == encode_native::Encoder::Libx264);
     if !present {
         return "not available (the linked libavcodec has no libx264 encoder)".into();
     }

@@ -6,20 +6,22 @@
 
 mod args;
 mod demo;
+mod dest;
 mod images;
 mod info;
 mod output;
 mod progress;
 mod raw;
+mod report;
+mod settings;
 mod signals;
 
-use std::any::Any;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use args::{Cli, Command};
-use output::Outcome;
+use report::{error_chain, panic_message, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -52,30 +54,4 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Raw(a) => raw::run(a),
         Command::Info(a) => info::run(a).map(|()| Outcome::Done),
     }
-}
-
-/// The text of a panic's payload.
-pub fn panic_message(panic: &(dyn Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic".into())
-}
-
-/// The error and its causes on one line, `a: b: c`, leaving out a cause whose text the
-/// message before it already ends with (errors that print their source themselves).
-pub fn error_chain(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if line.ends_with(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line
 }

@@ -1,104 +1,40 @@
-//! The shared output options: checking the destination, building the [`EncoderConfig`],
-//! opening the writer, feeding it, and reporting the result (summary line or JSON).
+//! An encode from start to end: the checked destination and settings, the writer, feeding
+//! it, keeping what was accepted after an error, and the report.
 
-use std::fs::File;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-
-use anyhow::{bail, Context, Result};
-use encode_native::{
-    Container, EncoderConfig, Frame, FrameRate, PixelFormat, RateControl, Summary, VideoWriter,
-};
-use serde_json::{json, Map, Value};
+use anyhow::{Context, Result};
+use encode_native::{Container, EncoderConfig, Frame, FrameRate, PixelFormat, VideoWriter};
+use serde_json::{Map, Value};
 
 use crate::args::OutputArgs;
+use crate::dest::Target;
 use crate::progress::Progress;
-use crate::signals;
+pub use crate::report::Outcome;
+use crate::{report, settings, signals};
 
-/// Where the video goes.
-#[derive(Debug, Clone)]
-enum Destination {
-    /// A file.
-    File(PathBuf),
-    /// Standard output (`-o -`).
-    Stdout,
-}
-
-/// The destination, checked, with the encoding options.
+/// The checked destination and settings of an encode.
 pub struct Output<'a> {
     args: &'a OutputArgs,
-    destination: Destination,
-    container: Container,
-}
-
-/// How an encode ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Every input frame was encoded.
-    Done,
-    /// Stopped by Ctrl-C or SIGTERM; the video holds the frames accepted until then.
-    Interrupted,
+    target: Target,
+    base: EncoderConfig,
 }
 
 impl<'a> Output<'a> {
     /// Checks the destination and the options before any input is read: an existing file
     /// without `-y`, a missing folder, an unknown extension, AVI on a pipe, a bad setting.
     pub fn prepare(args: &'a OutputArgs) -> Result<Self> {
-        let (destination, container) = if args.output.as_os_str() == "-" {
-            if std::io::stdout().is_terminal() {
-                bail!("refusing to write a video to the terminal: redirect standard output or give -o FILE");
-            }
-            let container = args.format.unwrap_or(Container::Mp4);
-            if container == Container::Avi {
-                bail!("AVI needs a seekable output and cannot go to standard output; use --format mp4 (fragmented), mkv or ts");
-            }
-            (Destination::Stdout, container)
-        } else {
-            let path = &args.output;
-            check_path(path, args.overwrite)?;
-            let container = match args.format {
-                Some(c) => c,
-                None => Container::from_path(path).map_err(|_| {
-                    anyhow::anyhow!(
-                        "cannot choose a container for '{}' from its extension: name it .mp4, \
-                         .mov, .mkv, .avi or .ts, or give --format",
-                        path.display()
-                    )
-                })?,
-            };
-            (Destination::File(path.clone()), container)
-        };
-        let output = Output {
-            args,
-            destination,
-            container,
-        };
-        // Catch a bad setting now rather than after reading input (the size is checked at open).
-        output
-            .config(2, 2, PixelFormat::Rgb24, FrameRate::new(30, 1))
-            .validate()?;
-        Ok(output)
+        let format = args
+            .settings
+            .get("format")
+            .map(str::parse::<Container>)
+            .transpose()?;
+        let (target, container) = Target::check(&args.output, args.overwrite, format)?;
+        let base = settings::base_config(&args.settings, container)?;
+        Ok(Output { args, target, base })
     }
 
     /// A name for messages: the path, or "standard output".
     pub fn name(&self) -> String {
-        match &self.destination {
-            Destination::File(p) => format!("'{}'", p.display()),
-            Destination::Stdout => "standard output".into(),
-        }
-    }
-
-    /// The name after "wrote": the path, or "to standard output".
-    fn target_name(&self) -> String {
-        match &self.destination {
-            Destination::File(p) => format!("'{}'", p.display()),
-            Destination::Stdout => "the video to standard output".into(),
-        }
-    }
-
-    /// Whether the video goes to standard output.
-    pub fn is_stdout(&self) -> bool {
-        matches!(self.destination, Destination::Stdout)
+        self.target.name()
     }
 
     /// The writer's settings for `width`×`height` frames of `format` at `fps`.
@@ -109,30 +45,7 @@ impl<'a> Output<'a> {
         format: PixelFormat,
         fps: FrameRate,
     ) -> EncoderConfig {
-        let a = self.args;
-        let mut c = EncoderConfig::new(width, height, fps)
-            .input_format(format)
-            .output_format(a.pix_fmt)
-            .codec(a.codec)
-            .container(self.container)
-            .odd_size(a.odd_size)
-            .full_range(a.full_range)
-            .threads(a.threads)
-            .queue_depth(a.queue);
-        // The optional settings map one to one onto the config's own optional fields.
-        c.preset = a.preset.clone();
-        c.tune = a.tune.clone();
-        c.profile = a.profile.clone();
-        // --crf and --bitrate exclude each other (clap).
-        c.rate = a
-            .crf
-            .map(RateControl::Crf)
-            .or(a.bitrate.map(RateControl::Bitrate));
-        c.gop = a.gop;
-        c.x264_params = a.x264_params.clone();
-        c.color.matrix = a.color_matrix;
-        c.fragment_seconds = a.fragmented;
-        c
+        settings::sized(&self.base, width, height, format, fps)
     }
 
     /// Opens the writer with `config` and runs `feed`, which pushes the frames through the
@@ -146,11 +59,7 @@ impl<'a> Output<'a> {
         feed: impl FnOnce(&mut Encoder) -> Result<()>,
     ) -> Result<Outcome> {
         let fps = config.frame_rate;
-        let writer = match &self.destination {
-            Destination::File(path) => VideoWriter::create(path, config),
-            Destination::Stdout => VideoWriter::to_stream(stdout_file()?, config),
-        }
-        .map_err(|e| match e {
+        let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
             encode_native::Error::Config { .. } => anyhow::Error::new(e),
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
@@ -189,7 +98,7 @@ impl<'a> Output<'a> {
                     "kept the {} frame{} encoded before the error in {}",
                     s.frames,
                     if s.frames == 1 { "" } else { "s" },
-                    self.target_name()
+                    self.target.written_name()
                 )),
                 Err(e) => encoder
                     .progress
@@ -200,7 +109,7 @@ impl<'a> Output<'a> {
         if !matches!(fed, Ok(Outcome::Done)) {
             encoder.progress.finish();
             drop(writer);
-            if let Destination::File(path) = &self.destination {
+            if let Target::File(path) = &self.target {
                 let _ = std::fs::remove_file(path);
             }
             return fed;
@@ -215,80 +124,15 @@ impl<'a> Output<'a> {
         } else {
             Outcome::Done
         };
-        self.report(&summary, fps, outcome, &encoder);
-        Ok(outcome)
-    }
-
-    /// The summary line on stderr and the JSON object.
-    fn report(&self, s: &Summary, fps: FrameRate, outcome: Outcome, encoder: &Encoder) {
-        let wall = s.wall.as_secs_f64();
-        let speed = if wall > 0.0 {
-            s.frames as f64 / wall
-        } else {
-            0.0
-        };
-        let resized = if (s.width, s.height) != (s.input_width, s.input_height) {
-            format!(" (from {}x{})", s.input_width, s.input_height)
-        } else {
-            String::new()
-        };
-        let line = format!(
-            "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}; encoded in {:.2} s ({:.1} fps)",
-            s.frames,
-            s.duration.as_secs_f64(),
+        report::report(
+            &self.target,
+            &summary,
             fps,
-            s.width,
-            s.height,
-            resized,
-            s.pixel_format.name(),
-            s.codec.name(),
-            s.container.name(),
-            if s.fragmented { " (fragmented)" } else { "" },
-            human_bytes(s.bytes),
-            wall,
-            speed,
+            outcome,
+            &encoder.progress,
+            self.args.json.then_some(&encoder.extra),
         );
-        match outcome {
-            Outcome::Done => encoder
-                .progress
-                .info(&format!("wrote {}: {line}", self.target_name())),
-            Outcome::Interrupted => encoder.progress.warn(&format!(
-                "interrupted: finalized {} with the frames accepted so far: {line}",
-                self.target_name()
-            )),
-        }
-        if self.args.json {
-            let mut object = json!({
-                "output": match &self.destination {
-                    Destination::File(p) => p.display().to_string(),
-                    Destination::Stdout => "-".to_string(),
-                },
-                "frames": s.frames,
-                "duration_s": s.duration.as_secs_f64(),
-                "bytes": s.bytes,
-                "width": s.width,
-                "height": s.height,
-                "input_width": s.input_width,
-                "input_height": s.input_height,
-                "pix_fmt": s.pixel_format.name(),
-                "codec": s.codec.name(),
-                "container": s.container.name(),
-                "fragmented": s.fragmented,
-                "fps": fps.as_f64(),
-                "frame_rate": fps.to_string(),
-                "wall_s": wall,
-                "speed_fps": speed,
-                "interrupted": outcome == Outcome::Interrupted,
-            });
-            if let Value::Object(o) = &mut object {
-                o.extend(encoder.extra.clone());
-            }
-            if self.is_stdout() {
-                eprintln!("{object}");
-            } else {
-                println!("{object}");
-            }
-        }
+        Ok(outcome)
     }
 }
 
@@ -329,72 +173,5 @@ impl Encoder {
     /// Adds a field to the JSON report.
     pub fn report_field(&mut self, key: &str, value: impl Into<Value>) {
         self.extra.insert(key.to_string(), value.into());
-    }
-}
-
-/// Refuses an existing file without `--overwrite`, a folder, and a missing parent folder.
-fn check_path(path: &Path, overwrite: bool) -> Result<()> {
-    if path.is_dir() {
-        bail!("cannot write '{}': it is a folder", path.display());
-    }
-    if path.exists() && !overwrite {
-        bail!(
-            "'{}' already exists; use -y/--overwrite to replace it",
-            path.display()
-        );
-    }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !parent.is_dir() {
-        let why = if parent.exists() {
-            "is not a folder"
-        } else {
-            "does not exist"
-        };
-        bail!(
-            "cannot write '{}': the folder '{}' {why}",
-            path.display(),
-            parent.display()
-        );
-    }
-    Ok(())
-}
-
-/// Standard output as a file of its own (a duplicate descriptor), unbuffered by Rust:
-/// libavformat buffers, and a write error such as a closed pipe is reported, not lost.
-fn stdout_file() -> Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        let fd = std::io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .context("cannot use standard output")?;
-        Ok(File::from(fd))
-    }
-    #[cfg(windows)]
-    {
-        use std::os::windows::io::AsHandle;
-        let handle = std::io::stdout()
-            .as_handle()
-            .try_clone_to_owned()
-            .context("cannot use standard output")?;
-        Ok(File::from(handle))
-    }
-}
-
-/// `1234567` → `1.23 MB`.
-fn human_bytes(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b >= 1e9 {
-        format!("{:.2} GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.2} MB", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.1} kB", b / 1e3)
-    } else {
-        format!("{bytes} bytes")
     }
 }

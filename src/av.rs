@@ -1,0 +1,77 @@
+//! Every mapping from encode-native's types to FFmpeg's, in one place.
+
+use ff::format::Pixel;
+use ff::util::color;
+use ffmpeg_next as ff;
+
+use crate::config::{ColorMatrix, FrameRate, OutputPixelFormat};
+use crate::frame::PixelFormat;
+
+/// An exact rational as FFmpeg's.
+pub(crate) fn rational(r: FrameRate) -> ff::Rational {
+    ff::Rational::new(r.num, r.den)
+}
+
+/// The FFmpeg pixel format of an output format.
+pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
+    match f {
+        OutputPixelFormat::Yuv420p => Pixel::YUV420P,
+        OutputPixelFormat::Yuv444p => Pixel::YUV444P,
+    }
+}
+
+/// The pixel format an input is staged in for libswscale (floats become 16-bit).
+pub(crate) fn staged_pixel(input: PixelFormat) -> Pixel {
+    match input {
+        PixelFormat::Rgb24 => Pixel::RGB24,
+        PixelFormat::Bgr24 => Pixel::BGR24,
+        PixelFormat::Rgba => Pixel::RGBA,
+        PixelFormat::Bgra => Pixel::BGRA,
+        PixelFormat::Gray8 => Pixel::GRAY8,
+        PixelFormat::Gray16Le => Pixel::GRAY16LE,
+        PixelFormat::Rgb48Le | PixelFormat::RgbF32 => Pixel::RGB48LE,
+        PixelFormat::Yuv420p => Pixel::YUV420P,
+        PixelFormat::Yuv444p => Pixel::YUV444P,
+    }
+}
+
+/// The stream's colour tags for a matrix.
+pub(crate) struct ColorTags {
+    pub(crate) space: color::Space,
+    pub(crate) primaries: color::Primaries,
+    /// The transfer characteristic, by its AVOption name (ffmpeg-next has no setter for it).
+    pub(crate) transfer: &'static str,
+}
+
+/// The colour tags that say `matrix` to players.
+pub(crate) fn color_tags(matrix: ColorMatrix) -> ColorTags {
+    match matrix {
+        ColorMatrix::Bt709 => ColorTags {
+            space: color::Space::BT709,
+            primaries: color::Primaries::BT709,
+            transfer: "bt709",
+        },
+        ColorMatrix::Bt601 => ColorTags {
+            space: color::Space::SMPTE170M,
+            primaries: color::Primaries::SMPTE170M,
+            transfer: "smpte170m",
+        },
+    }
+}
+
+/// FFmpeg's range tag: JPEG is full range (0–255), MPEG limited (16–235).
+pub(crate) fn range(full: bool) -> color::Range {
+    if full {
+        color::Range::JPEG
+    } else {
+        color::Range::MPEG
+    }
+}
+
+/// libswscale's colourspace constant for a matrix.
+pub(crate) fn sws_colorspace(matrix: ColorMatrix) -> std::ffi::c_int {
+    match matrix {
+        ColorMatrix::Bt709 => ff::ffi::SWS_CS_ITU709,
+        ColorMatrix::Bt601 => ff::ffi::SWS_CS_ITU601,
+    }
+}

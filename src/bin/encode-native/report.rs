@@ -1,0 +1,137 @@
+//! What the command line says at the end: the summary line, the JSON object, error lines.
+
+use std::any::Any;
+
+use encode_native::{FrameRate, Summary};
+use serde_json::{json, Map, Value};
+
+use crate::dest::Target;
+use crate::progress::Progress;
+
+/// How an encode ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every input frame was encoded.
+    Done,
+    /// Stopped by Ctrl-C or SIGTERM; the video holds the frames accepted until then.
+    Interrupted,
+}
+
+/// The summary line on stderr and, with `--json`, the JSON object (on stdout, or on stderr
+/// when the video goes to stdout), with the subcommand's `extra` fields.
+pub fn report(
+    target: &Target,
+    s: &Summary,
+    fps: FrameRate,
+    outcome: Outcome,
+    progress: &Progress,
+    json: Option<&Map<String, Value>>,
+) {
+    let wall = s.wall.as_secs_f64();
+    let speed = if wall > 0.0 {
+        s.frames as f64 / wall
+    } else {
+        0.0
+    };
+    let resized = if (s.width, s.height) != (s.input_width, s.input_height) {
+        format!(" (from {}x{})", s.input_width, s.input_height)
+    } else {
+        String::new()
+    };
+    let line = format!(
+        "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}; encoded in {:.2} s ({:.1} fps)",
+        s.frames,
+        s.duration.as_secs_f64(),
+        fps,
+        s.width,
+        s.height,
+        resized,
+        s.pixel_format.name(),
+        s.codec.name(),
+        s.container.name(),
+        if s.fragmented { " (fragmented)" } else { "" },
+        human_bytes(s.bytes),
+        wall,
+        speed,
+    );
+    match outcome {
+        Outcome::Done => progress.info(&format!("wrote {}: {line}", target.written_name())),
+        Outcome::Interrupted => progress.warn(&format!(
+            "interrupted: finalized {} with the frames accepted so far: {line}",
+            target.written_name()
+        )),
+    }
+    let Some(extra) = json else {
+        return;
+    };
+    let mut object = json!({
+        "output": match target {
+            Target::File(p) => p.display().to_string(),
+            Target::Stdout => "-".to_string(),
+        },
+        "frames": s.frames,
+        "duration_s": s.duration.as_secs_f64(),
+        "bytes": s.bytes,
+        "width": s.width,
+        "height": s.height,
+        "input_width": s.input_width,
+        "input_height": s.input_height,
+        "pix_fmt": s.pixel_format.name(),
+        "codec": s.codec.name(),
+        "container": s.container.name(),
+        "fragmented": s.fragmented,
+        "fps": fps.as_f64(),
+        "frame_rate": fps.to_string(),
+        "wall_s": wall,
+        "speed_fps": speed,
+        "interrupted": outcome == Outcome::Interrupted,
+    });
+    if let Value::Object(o) = &mut object {
+        o.extend(extra.clone());
+    }
+    if matches!(target, Target::Stdout) {
+        eprintln!("{object}");
+    } else {
+        println!("{object}");
+    }
+}
+
+/// `1234567` → `1.23 MB`.
+fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.2} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The text of a panic's payload.
+pub fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic".into())
+}
+
+/// The error and its causes on one line, `a: b: c`, leaving out a cause whose text the
+/// message before it already ends with (errors that print their source themselves).
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}

@@ -1,0 +1,71 @@
+//! FFmpeg's own MPEG-4 Part 2 encoder (OpenCV's `mp4v`): a fixed quantiser or a bitrate.
+
+use super::{check_bitrate, CodecOptions, EncoderInfo, Family, VideoCodec};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat, RateControl};
+use crate::error::{Error, Result};
+
+pub(super) static INFO: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Mpeg4,
+    codec: VideoCodec::Mpeg4,
+    pixel_formats: &[OutputPixelFormat::Yuv420p],
+    containers: &[
+        Container::Mp4,
+        Container::Mov,
+        Container::Mkv,
+        Container::Avi,
+        Container::Ts,
+    ],
+    license: "LGPL-2.1-or-later",
+    family: &Mpeg4,
+};
+
+struct Mpeg4;
+
+impl Family for Mpeg4 {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        if let Some(p) = &cfg.preset {
+            return Err(Error::config("preset", p, "a preset only with libx264"));
+        }
+        if let Some(t) = &cfg.tune {
+            return Err(Error::config("tune", t, "a tune only with libx264"));
+        }
+        if let Some(p) = &cfg.profile {
+            return Err(Error::config("profile", p, "no profile with mpeg4"));
+        }
+        match cfg.rate {
+            Some(RateControl::Crf(c)) => {
+                return Err(Error::config(
+                    "crf",
+                    c,
+                    "crf only with libx264; use a bitrate or a quantizer with mpeg4",
+                ))
+            }
+            Some(RateControl::Bitrate(b)) => check_bitrate(b)?,
+            Some(RateControl::Quantizer(q)) if !(1..=31).contains(&q) => {
+                return Err(Error::config("quantizer", q, "1 to 31 (lower is better)"))
+            }
+            _ => {}
+        }
+        if let Some(p) = &cfg.x264_params {
+            return Err(Error::config(
+                "x264_params",
+                p,
+                "x264 parameters only with libx264",
+            ));
+        }
+        Ok(())
+    }
+
+    fn default_rate(&self) -> RateControl {
+        RateControl::Quantizer(3)
+    }
+
+    fn options(&self, _cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+        match rate {
+            RateControl::Bitrate(b) => out.bit_rate = Some(b),
+            RateControl::Quantizer(q) => out.qscale = Some(q),
+            // Refused by `validate`; the default quantiser if it ever came through.
+            RateControl::Crf(_) => out.qscale = Some(3),
+        }
+    }
+}

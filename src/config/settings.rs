@@ -1,0 +1,579 @@
+//! Settings by name: the one vocabulary that the command line's options, Python's keyword
+//! arguments and the C API's `en_config_set` share. A setting added to [`SETTINGS`] appears
+//! in all of them.
+
+use super::rate::{parse_bitrate, parse_size};
+use super::{EncoderConfig, RateControl, Timing};
+use crate::error::{Error, Result};
+use crate::names::{close_matches, one_of};
+
+/// How a setting takes its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettingKind {
+    /// One value (the last one given wins).
+    Value,
+    /// A yes/no setting: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`; on the command line
+    /// a flag that means `true`.
+    Switch,
+    /// A value that may be left out on the command line, meaning the value given here.
+    OptionalValue(&'static str),
+    /// May be given several times; each adds one entry.
+    Repeated,
+}
+
+/// One setting that [`EncoderConfig::set`] takes by name.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Setting {
+    /// The name: the command line's long option with `_` for `-` (`pix_fmt` is `--pix-fmt`).
+    pub key: &'static str,
+    /// Other names accepted for it (FFmpeg's or the config field's).
+    pub aliases: &'static [&'static str],
+    /// A placeholder for its value in help texts.
+    pub value_name: &'static str,
+    /// One line that says what it does.
+    pub help: &'static str,
+    /// The values it takes, when it takes one of a fixed list.
+    pub choices: &'static [&'static str],
+    /// The value [`EncoderConfig::new`] starts with, for help texts (empty: none or automatic).
+    pub default: &'static str,
+    /// How it takes its value.
+    pub kind: SettingKind,
+    /// Whether it is an output option of the command line's encoding subcommands (the others,
+    /// such as the size or the input pixel format, come from the input there).
+    pub output_option: bool,
+    /// Settings it cannot be given together with.
+    pub conflicts: &'static [&'static str],
+    apply: fn(&mut EncoderConfig, &str) -> Result<()>,
+}
+
+/// Parses `value` as `T`, or the error for `field` with what is allowed.
+fn number<T: std::str::FromStr>(field: &'static str, value: &str, allowed: &str) -> Result<T> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::config(field, value, allowed))
+}
+
+/// A yes/no value.
+fn switch(field: &'static str, value: &str) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::config(
+            field,
+            value,
+            "true or false (also yes/no, on/off, 1/0)",
+        )),
+    }
+}
+
+/// `None` for an empty value or `none`/`auto`/`default`, else the value.
+fn optional(value: &str) -> Option<String> {
+    let v = value.trim();
+    match v.to_ascii_lowercase().as_str() {
+        "" | "none" | "auto" | "default" => None,
+        _ => Some(v.to_string()),
+    }
+}
+
+/// Every setting, in the order of the documentation.
+pub(super) static SETTINGS: &[Setting] = &[
+    Setting {
+        key: "width",
+        aliases: &[],
+        value_name: "N",
+        help: "Width of the frames pushed, in pixels",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.width = number("width", v, "1 to 16384 pixels")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "height",
+        aliases: &[],
+        value_name: "N",
+        help: "Height of the frames pushed, in pixels",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.height = number("height", v, "1 to 16384 pixels")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "size",
+        aliases: &["s"],
+        value_name: "WxH",
+        help: "Width and height of the frames pushed, e.g. 1280x720",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            (c.width, c.height) = parse_size(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "fps",
+        aliases: &["frame_rate", "framerate", "r"],
+        value_name: "RATE",
+        help: "Frames per second, exact: 30, 29.97 (= 30000/1001), 12.5, 30000/1001",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.frame_rate = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "in_pix_fmt",
+        aliases: &["input_format"],
+        value_name: "FORMAT",
+        help: "Layout of the pixels pushed",
+        choices: crate::frame::PixelFormat::NAMES,
+        default: "rgb24",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.input_format = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "time_base",
+        aliases: &["timestamps"],
+        value_name: "FRACTION",
+        help: "Explicit per-frame timestamps in units of this many seconds (1/1000: milliseconds), or 'constant' for a constant frame rate",
+        choices: &[],
+        default: "constant",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.timing = match v.trim() {
+                "constant" | "none" | "" => Timing::Constant,
+                t => Timing::Explicit {
+                    time_base: t.parse().map_err(|_| {
+                        Error::config(
+                            "time_base",
+                            v,
+                            "a positive fraction of a second such as 1/1000, or 'constant'",
+                        )
+                    })?,
+                },
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "format",
+        aliases: &["container", "f"],
+        value_name: "FORMAT",
+        help: "Container [default: from the output's extension; mp4 for memory and streams]",
+        choices: super::Container::NAMES,
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.container = Some(v.parse()?);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "codec",
+        aliases: &["encoder", "vcodec", "c:v"],
+        value_name: "CODEC",
+        help: "Encoder (h264 means libx264)",
+        choices: crate::codec::Encoder::NAMES,
+        default: "libx264",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.codec = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "pix_fmt",
+        aliases: &["output_format"],
+        value_name: "FORMAT",
+        help: "Pixel format stored in the video (yuv420p plays everywhere)",
+        choices: super::OutputPixelFormat::NAMES,
+        default: "yuv420p",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.output_format = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "crf",
+        aliases: &[],
+        value_name: "N",
+        help: "Constant rate factor for libx264, 0 (lossless) to 51; 18 looks lossless [x264 default: 23]",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &["bitrate", "qscale"],
+        apply: |c, v| {
+            c.rate = Some(RateControl::Crf(number("crf", v, "a number from 0 to 51 (lower is better)")?));
+            Ok(())
+        },
+    },
+    Setting {
+        key: "bitrate",
+        aliases: &["b", "b:v"],
+        value_name: "RATE",
+        help: "Average bitrate in bits per second, with an optional k, M or G suffix (4M, 800k)",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &["crf", "qscale"],
+        apply: |c, v| {
+            c.rate = Some(RateControl::Bitrate(parse_bitrate(v)?));
+            Ok(())
+        },
+    },
+    Setting {
+        key: "qscale",
+        aliases: &["quantizer", "q", "q:v"],
+        value_name: "N",
+        help: "Fixed quantiser for mpeg4, 1 (best) to 31 [mpeg4 default: 3]",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &["crf", "bitrate"],
+        apply: |c, v| {
+            c.rate = Some(RateControl::Quantizer(number("quantizer", v, "a whole number from 1 to 31 (lower is better)")?));
+            Ok(())
+        },
+    },
+    Setting {
+        key: "preset",
+        aliases: &[],
+        value_name: "PRESET",
+        help: "libx264 preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow [x264 default: medium]",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.preset = optional(v);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "tune",
+        aliases: &[],
+        value_name: "TUNE",
+        help: "libx264 tune: film, animation, grain, stillimage, psnr, ssim, fastdecode, zerolatency",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.tune = optional(v);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "profile",
+        aliases: &["profile:v"],
+        value_name: "PROFILE",
+        help: "H.264 profile: baseline, main, high (yuv420p) or high444 (yuv444p)",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.profile = optional(v);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "gop",
+        aliases: &["g", "keyint"],
+        value_name: "N",
+        help: "Maximum distance between keyframes, in frames [x264 default: 250]",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.gop = Some(number("gop", v, "1 to 100000 frames")?);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "x264_params",
+        aliases: &[],
+        value_name: "PARAMS",
+        help: "Raw libx264 parameters, key=value:key=value (an unknown one is an error)",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.x264_params = optional(v);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "codec_option",
+        aliases: &["codec_options"],
+        value_name: "NAME=VALUE",
+        help: "An option of the encoder (an FFmpeg AVOption; an unknown one is an error); may be repeated",
+        choices: &[],
+        default: "",
+        kind: SettingKind::Repeated,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            match v.split_once('=') {
+                Some((k, val)) if !k.trim().is_empty() => {
+                    c.codec_options.push((k.trim().to_string(), val.to_string()));
+                    Ok(())
+                }
+                _ => Err(Error::config("codec_options", v, "NAME=VALUE, e.g. aq-mode=2")),
+            }
+        },
+    },
+    Setting {
+        key: "odd_size",
+        aliases: &[],
+        value_name: "POLICY",
+        help: "Odd width or height with yuv420p: add a row/column, drop one, or refuse",
+        choices: super::OddSize::NAMES,
+        default: "pad",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.odd_size = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "color_matrix",
+        aliases: &["colorspace"],
+        value_name: "MATRIX",
+        help: "RGB to YUV matrix, which also sets the colour tags [default: bt709 from 1280x720 up, bt601 below]",
+        choices: super::ColorMatrix::NAMES,
+        default: "",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.color.matrix = match optional(v) {
+                None => None,
+                Some(m) => Some(m.parse()?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "full_range",
+        aliases: &[],
+        value_name: "BOOL",
+        help: "Full range (0-255) instead of the limited range players expect",
+        choices: &[],
+        default: "false",
+        kind: SettingKind::Switch,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.color.full_range = switch("full_range", v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "threads",
+        aliases: &[],
+        value_name: "N",
+        help: "Encoder threads (0: automatic)",
+        choices: &[],
+        default: "0",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.threads = number("threads", v, "0 (automatic) to 64")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "queue",
+        aliases: &["queue_depth"],
+        value_name: "N",
+        help: "Frames that may wait between the input and the encoder thread",
+        choices: &[],
+        default: "8",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.queue_depth = number("queue_depth", v, "1 to 4096 frames")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "fragmented",
+        aliases: &["fragment_seconds"],
+        value_name: "SECONDS",
+        help: "Fragmented MP4/MOV, a fragment at least every SECONDS (1 when given alone; 'off' for none)",
+        choices: &[],
+        default: "",
+        kind: SettingKind::OptionalValue("1"),
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.fragment_seconds = match v.trim().to_ascii_lowercase().as_str() {
+                "off" | "false" | "no" | "none" => None,
+                "on" | "true" | "yes" => Some(1.0),
+                _ => Some(number(
+                    "fragment_seconds",
+                    v,
+                    "more than 0 and at most 3600 seconds, or 'off'",
+                )?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "faststart",
+        aliases: &[],
+        value_name: "BOOL",
+        help: "Move the MP4/MOV index to the front so the video plays while it downloads",
+        choices: &[],
+        default: "true",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.faststart = switch("faststart", v)?;
+            Ok(())
+        },
+    },
+];
+
+/// Makes a key comparable: lower case, `-` as `_`, no leading dashes (`--pix-fmt` is `pix_fmt`).
+fn normalize(key: &str) -> String {
+    key.trim()
+        .trim_start_matches('-')
+        .to_ascii_lowercase()
+        .replace('-', "_")
+}
+
+impl EncoderConfig {
+    /// Sets one setting by name, from text: the vocabulary the command line, Python keyword
+    /// arguments and the C API share. Keys are the command line's long option names, with `_`
+    /// or `-` alike (`pix_fmt`, `pix-fmt`, `--pix-fmt`); [`settings`](Self::settings) lists
+    /// them. The value is checked as far as it can be alone (a number, a name from a list);
+    /// [`validate`](Self::validate) checks the whole.
+    ///
+    /// An unknown key is an error that names the close matches.
+    ///
+    /// ```
+    /// use encode_native::{EncoderConfig, OutputPixelFormat, RateControl};
+    /// let mut config = EncoderConfig::new(640, 480, 30);
+    /// config.set("crf", "18")?;
+    /// config.set("pix-fmt", "yuv444p")?;
+    /// config.set("fps", "29.97")?;
+    /// assert_eq!(config.rate, Some(RateControl::Crf(18.0)));
+    /// assert_eq!(config.output_format, OutputPixelFormat::Yuv444p);
+    /// let err = config.set("crff", "18").unwrap_err().to_string();
+    /// assert!(err.contains("did you mean 'crf'"), "{err}");
+    /// # Ok::<(), encode_native::Error>(())
+    /// ```
+    pub fn set(&mut self, key: &str, value: &str) -> crate::Result<()> {
+        let setting = Self::setting(key)?;
+        (setting.apply)(self, value)
+    }
+
+    /// The setting named `key` (or one of its aliases); an unknown key is an error naming
+    /// the close matches and listing every key.
+    pub fn setting(key: &str) -> crate::Result<&'static Setting> {
+        let k = normalize(key);
+        if let Some(s) = SETTINGS
+            .iter()
+            .find(|s| s.key == k || s.aliases.contains(&k.as_str()))
+        {
+            return Ok(s);
+        }
+        let names = SETTINGS
+            .iter()
+            .flat_map(|s| std::iter::once(s.key).chain(s.aliases.iter().copied()));
+        let close = close_matches(&k, names);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = close.iter().map(|c| format!("'{c}'")).collect();
+            let quoted: Vec<&str> = quoted.iter().map(String::as_str).collect();
+            format!("did you mean {}? ", one_of(&quoted))
+        };
+        let keys: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+        Err(Error::config(
+            "setting",
+            key,
+            format!("{hint}the settings are {}", one_of(&keys)),
+        ))
+    }
+
+    /// Every setting [`set`](Self::set) takes, with a one-line description each.
+    pub fn settings() -> &'static [Setting] {
+        SETTINGS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_normalized_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for s in SETTINGS {
+            assert_eq!(normalize(s.key), s.key);
+            for name in std::iter::once(s.key).chain(s.aliases.iter().copied()) {
+                assert!(seen.insert(name), "{name} is listed twice");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_keys_name_close_matches() {
+        let mut c = EncoderConfig::new(64, 48, 30);
+        let e = c.set("pixfmt", "yuv420p").unwrap_err().to_string();
+        assert!(e.contains("'pix_fmt'"), "{e}");
+        let e = c.set("zzz", "1").unwrap_err().to_string();
+        assert!(!e.contains("did you mean") && e.contains("crf"), "{e}");
+    }
+}

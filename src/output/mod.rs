@@ -1,0 +1,9 @@
+//! Muxing and where the bytes go: libavformat (`mux`), the destinations (`sink`), and the
+//! MP4 index mover for in-memory output (`faststart`).
+
+pub(crate) mod faststart;
+pub(crate) mod mux;
+pub(crate) mod sink;
+
+pub use mux::{FragmentCallback, FragmentInfo};
+pub use sink::{Destination, MemoryBuffer, WriteSeek};
