@@ -41,25 +41,58 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
+/// Whether a libclang that bindgen (clang-sys) would load is present: the same directories
+/// and file names it searches (`libclang.so`, `libclang-*.so`, `libclang.so.*`,
+/// `libclang-*.so.*`), leaving out `libclang-cpp`, which is another library.
 fn has_libclang() -> bool {
-    let dirs = [
+    let roots = [
         "/usr/lib",
         "/usr/lib64",
         "/usr/local/lib",
-        "/usr/lib/x86_64-linux-gnu",
-        "/usr/lib/aarch64-linux-gnu",
+        "/usr/local/lib64",
     ];
-    let llvm = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("llvm"))
-        .map(|e| e.path().join("lib"));
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    for root in roots {
+        let root = std::path::PathBuf::from(root);
+        for sub in read_dirs(&root) {
+            dirs.extend(read_dirs(&sub));
+            dirs.push(sub);
+        }
+        dirs.push(root);
+    }
+    dirs.extend(
+        read_dirs(std::path::Path::new("/usr/local"))
+            .into_iter()
+            .filter(|d| {
+                d.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("llvm"))
+            })
+            .map(|d| d.join("lib")),
+    );
     dirs.iter()
-        .map(std::path::PathBuf::from)
-        .chain(llvm)
         .filter_map(|d| std::fs::read_dir(d).ok())
         .flatten()
         .flatten()
-        .any(|e| e.file_name().to_string_lossy().starts_with("libclang"))
+        .any(|e| is_libclang(&e.file_name().to_string_lossy()))
+}
+
+/// The sub-folders of `dir`.
+fn read_dirs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect()
+}
+
+/// Whether `name` is a file name clang-sys loads as libclang.
+fn is_libclang(name: &str) -> bool {
+    if name.contains("-cpp.") {
+        return false;
+    }
+    name == "libclang.so"
+        || name.starts_with("libclang.so.")
+        || (name.starts_with("libclang-") && (name.ends_with(".so") || name.contains(".so.")))
 }

@@ -38,6 +38,8 @@ pub struct Setting {
     pub choices: &'static [&'static str],
     /// The value [`EncoderConfig::new`] starts with, for help texts (empty: none or automatic).
     pub default: &'static str,
+    /// A value it takes, for documentation and tests.
+    pub example: &'static str,
     /// How it takes its value.
     pub kind: SettingKind,
     /// Whether it is an output option of the command line's encoding subcommands (the others,
@@ -87,6 +89,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Width of the frames pushed, in pixels",
         choices: &[],
         default: "",
+        example: "640",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -102,6 +105,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Height of the frames pushed, in pixels",
         choices: &[],
         default: "",
+        example: "360",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -117,6 +121,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Width and height of the frames pushed, e.g. 1280x720",
         choices: &[],
         default: "",
+        example: "640x360",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -132,6 +137,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Frames per second, exact: 30, 29.97 (= 30000/1001), 12.5, 30000/1001",
         choices: &[],
         default: "",
+        example: "29.97",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -147,6 +153,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Layout of the pixels pushed",
         choices: crate::frame::PixelFormat::NAMES,
         default: "rgb24",
+        example: "bgr24",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -162,6 +169,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Explicit per-frame timestamps in units of this many seconds (1/1000: milliseconds), or 'constant' for a constant frame rate",
         choices: &[],
         default: "constant",
+        example: "1/1000",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -188,6 +196,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Container [default: from the output's extension; mp4 for memory and streams]",
         choices: super::Container::NAMES,
         default: "",
+        example: "mkv",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -203,6 +212,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Encoder (h264 means libx264)",
         choices: crate::codec::Encoder::NAMES,
         default: "libx264",
+        example: "mpeg4",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -218,6 +228,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Pixel format stored in the video (yuv420p plays everywhere)",
         choices: super::OutputPixelFormat::NAMES,
         default: "yuv420p",
+        example: "yuv444p",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -233,6 +244,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Constant rate factor for libx264, 0 (lossless) to 51; 18 looks lossless [x264 default: 23]",
         choices: &[],
         default: "",
+        example: "18",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &["bitrate", "qscale"],
@@ -248,6 +260,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Average bitrate in bits per second, with an optional k, M or G suffix (4M, 800k)",
         choices: &[],
         default: "",
+        example: "4M",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &["crf", "qscale"],
@@ -263,6 +276,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Fixed quantiser for mpeg4, 1 (best) to 31 [mpeg4 default: 3]",
         choices: &[],
         default: "",
+        example: "5",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &["crf", "bitrate"],
@@ -278,6 +292,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "libx264 preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow [x264 default: medium]",
         choices: &[],
         default: "",
+        example: "ultrafast",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -293,6 +308,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "libx264 tune: film, animation, grain, stillimage, psnr, ssim, fastdecode, zerolatency",
         choices: &[],
         default: "",
+        example: "film",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -308,6 +324,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "H.264 profile: baseline, main, high (yuv420p) or high444 (yuv444p)",
         choices: &[],
         default: "",
+        example: "high",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -323,6 +340,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Maximum distance between keyframes, in frames [x264 default: 250]",
         choices: &[],
         default: "",
+        example: "60",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -338,6 +356,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Raw libx264 parameters, key=value:key=value (an unknown one is an error)",
         choices: &[],
         default: "",
+        example: "keyint=60:bframes=2",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -353,6 +372,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "An option of the encoder (an FFmpeg AVOption; an unknown one is an error); may be repeated",
         choices: &[],
         default: "",
+        example: "aq-mode=2",
         kind: SettingKind::Repeated,
         output_option: true,
         conflicts: &[],
@@ -373,6 +393,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Odd width or height with yuv420p: add a row/column, drop one, or refuse",
         choices: super::OddSize::NAMES,
         default: "pad",
+        example: "crop",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -388,6 +409,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "RGB to YUV matrix, which also sets the colour tags [default: bt709 from 1280x720 up, bt601 below]",
         choices: super::ColorMatrix::NAMES,
         default: "",
+        example: "bt709",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -406,6 +428,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Full range (0-255) instead of the limited range players expect",
         choices: &[],
         default: "false",
+        example: "true",
         kind: SettingKind::Switch,
         output_option: true,
         conflicts: &[],
@@ -421,6 +444,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Encoder threads (0: automatic)",
         choices: &[],
         default: "0",
+        example: "2",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -436,6 +460,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Frames that may wait between the input and the encoder thread",
         choices: &[],
         default: "8",
+        example: "16",
         kind: SettingKind::Value,
         output_option: true,
         conflicts: &[],
@@ -451,6 +476,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Fragmented MP4/MOV, a fragment at least every SECONDS (1 when given alone; 'off' for none)",
         choices: &[],
         default: "",
+        example: "2",
         kind: SettingKind::OptionalValue("1"),
         output_option: true,
         conflicts: &[],
@@ -474,6 +500,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         help: "Move the MP4/MOV index to the front so the video plays while it downloads",
         choices: &[],
         default: "true",
+        example: "false",
         kind: SettingKind::Value,
         output_option: false,
         conflicts: &[],
@@ -565,6 +592,60 @@ mod tests {
             for name in std::iter::once(s.key).chain(s.aliases.iter().copied()) {
                 assert!(seen.insert(name), "{name} is listed twice");
             }
+        }
+    }
+
+    #[test]
+    fn every_key_sets_its_value() {
+        let base = EncoderConfig::new(64, 48, 30);
+        for s in SETTINGS {
+            for name in std::iter::once(s.key).chain(s.aliases.iter().copied()) {
+                let mut c = base.clone();
+                c.set(name, s.example)
+                    .unwrap_or_else(|e| panic!("{name}={}: {e}", s.example));
+                assert_ne!(c, base, "{name}={} changed nothing", s.example);
+                // The command line's spelling is the same key.
+                let mut d = base.clone();
+                d.set(&format!("--{}", name.replace('_', "-")), s.example)
+                    .unwrap();
+                assert_eq!(c, d, "{name}");
+            }
+            if !s.choices.is_empty() {
+                for choice in s.choices {
+                    base.clone()
+                        .set(s.key, choice)
+                        .unwrap_or_else(|e| panic!("{}={choice}: {e}", s.key));
+                }
+                let e = base.clone().set(s.key, "nonsense").unwrap_err().to_string();
+                assert!(e.contains(s.choices[0]), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_typed() {
+        let mut c = EncoderConfig::new(64, 48, 30);
+        c.set("fps", "29.97").unwrap();
+        assert_eq!(c.frame_rate, crate::FrameRate::new(30000, 1001));
+        c.set("bitrate", "2.5M").unwrap();
+        assert_eq!(c.rate, Some(RateControl::Bitrate(2_500_000)));
+        c.set("full_range", "False").unwrap();
+        assert!(!c.color.full_range);
+        c.set("codec_option", "aq-mode=2").unwrap();
+        c.set("codec_option", "qcomp=0.5").unwrap();
+        assert_eq!(c.codec_options.len(), 2);
+        c.set("fragmented", "off").unwrap();
+        assert_eq!(c.fragment_seconds, None);
+        c.set("time_base", "1/90000").unwrap();
+        assert!(matches!(c.timing, Timing::Explicit { .. }));
+        for (k, v) in [
+            ("crf", "abc"),
+            ("gop", "-1"),
+            ("full_range", "maybe"),
+            ("size", "12"),
+        ] {
+            let e = c.set(k, v).unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{k}={v}: {e}");
         }
     }
 

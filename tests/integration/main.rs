@@ -9,4 +9,5 @@ mod color;
 mod examples;
 mod inputs;
 mod outputs;
+mod setup;
 mod threads;

@@ -1,0 +1,113 @@
+//! The set-up script's detection, run against made-up machines: it must ask for exactly the
+//! packages that are missing, whatever look-alike files are present.
+
+use std::path::Path;
+use std::process::Command;
+
+/// A made-up root whose dpkg database lists `installed` as installed and `removed` as removed
+/// (configuration files left), with `files` present under it.
+fn fake_root(installed: &[&str], removed: &[&str], files: &[&str]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let dpkg = root.path().join("var/lib/dpkg");
+    std::fs::create_dir_all(dpkg.join("info")).unwrap();
+    std::fs::create_dir_all(dpkg.join("updates")).unwrap();
+    let mut status = String::new();
+    for (names, state) in [
+        (installed, "install ok installed"),
+        (removed, "deinstall ok config-files"),
+    ] {
+        for name in names {
+            status.push_str(&format!(
+                "Package: {name}\nStatus: {state}\nPriority: optional\nVersion: 1.0\nArchitecture: amd64\nMaintainer: nobody\nDescription: test\n\n"
+            ));
+        }
+    }
+    std::fs::write(dpkg.join("status"), status).unwrap();
+    for f in files {
+        let p = root.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"\x7fELF").unwrap();
+    }
+    root
+}
+
+/// What `setup.sh --detect` asks to install on `root`.
+fn detect(root: &Path) -> Vec<String> {
+    let out = Command::new("sh")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/setup.sh"))
+        .arg("--detect")
+        .env("ENCODE_NATIVE_SETUP_ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    v.sort();
+    v
+}
+
+fn has_dpkg() -> bool {
+    Command::new("dpkg-query").arg("--version").output().is_ok()
+}
+
+const ALL: &[&str] = &[
+    "ffmpeg",
+    "libavcodec-dev",
+    "libavformat-dev",
+    "libavutil-dev",
+    "libclang-dev",
+    "libswscale-dev",
+    "pkg-config",
+];
+
+#[test]
+fn llvm_libclang_cpp_is_not_libclang() {
+    if !has_dpkg() {
+        eprintln!("no dpkg-query here: the detection is for Debian and Ubuntu");
+        return;
+    }
+    // The machine that failed: the ffmpeg runtime and LLVM 14's libraries, with
+    // libclang-cpp.so.14 (which a loose glob took for libclang) but no libclang1-14.
+    let root = fake_root(
+        &[
+            "ffmpeg",
+            "libavcodec59",
+            "libllvm14",
+            "libclang-cpp14",
+            "pkg-config",
+        ],
+        &["libclang-dev"],
+        &[
+            "usr/lib/llvm-14/lib/libclang-cpp.so.14",
+            "usr/lib/x86_64-linux-gnu/libclang-cpp.so.14",
+        ],
+    );
+    assert_eq!(
+        detect(root.path()),
+        [
+            "libavcodec-dev",
+            "libavformat-dev",
+            "libavutil-dev",
+            "libclang-dev",
+            "libswscale-dev"
+        ]
+    );
+}
+
+#[test]
+fn nothing_is_asked_for_when_everything_is_installed() {
+    if !has_dpkg() {
+        return;
+    }
+    let root = fake_root(ALL, &[], &[]);
+    assert_eq!(detect(root.path()), Vec::<String>::new());
+    // An empty machine needs all of them.
+    let empty = fake_root(&[], &[], &[]);
+    assert_eq!(detect(empty.path()), ALL);
+}
