@@ -466,6 +466,125 @@ fn a_corrupt_image_stops_the_encode_or_is_skipped() {
     assert_eq!(decode_file(&out).frames.len(), 5);
 }
 
+/// `img` encoded as `format`, in memory.
+fn image_bytes(img: &RgbImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn images_streamed_on_stdin_in_every_format() {
+    // The seed pipeline: a program writing one PNG after another into a pipe (as
+    // `plt.savefig(p.stdin, format='png')` does), here with JPEG, BMP and PNM mixed in.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pipe.avi");
+    let formats = [
+        image::ImageFormat::Png,
+        image::ImageFormat::Jpeg,
+        image::ImageFormat::Bmp,
+        image::ImageFormat::Pnm,
+    ];
+    let mut stream = Vec::new();
+    for i in 0..12u8 {
+        let level = 20 + i * 18;
+        let img = RgbImage::from_pixel(96, 64, Rgb([level, level, level]));
+        stream.extend(image_bytes(&img, formats[i as usize % formats.len()]));
+    }
+    let r = run_with_stdin(
+        &args(
+            &["images", "-", "--fps", "1", "-o", s(&out), "--json"],
+            FAST,
+        ),
+        Some(stream),
+    );
+    r.assert_ok();
+    assert_eq!(r.json()["frames"], 12);
+    let d = decode_file(&out);
+    assert_eq!(d.frames.len(), 12);
+    assert_eq!((d.width, d.height), (96, 64));
+    assert_eq!(d.format_name, "avi");
+    assert_duration(&d, 12.0);
+    // Every image arrived, in order: the grey levels rise frame by frame.
+    for (i, f) in d.frames.iter().enumerate() {
+        let want = 16.0 + (20.0 + i as f64 * 18.0) * 219.0 / 255.0;
+        assert!(
+            (mean_luma(f) - want).abs() < 3.0,
+            "frame {i}: {} vs {want}",
+            mean_luma(f)
+        );
+    }
+}
+
+#[test]
+fn a_broken_image_stream_names_the_image_and_keeps_the_frames_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = RgbImage::from_pixel(64, 48, Rgb([90, 90, 90]));
+    let png = image_bytes(&img, image::ImageFormat::Png);
+    // Truncated: the third image stops short.
+    let mut stream = [png.clone(), png.clone()].concat();
+    stream.extend_from_slice(&png[..png.len() / 2]);
+    let out = dir.path().join("t.mp4");
+    let r = run_with_stdin(&args(&["images", "-", "-o", s(&out)], FAST), Some(stream));
+    let offset = format!("at byte {}", 2 * png.len());
+    r.assert_error(&["image 3 of standard input", &offset, "truncated"]);
+    assert_kept(&r, 2, &out);
+
+    // Not an image at all, even with --skip-bad: the stream cannot be followed past it.
+    let mut stream = png.clone();
+    stream.extend_from_slice(b"GIF89a\x01\x00");
+    let out = dir.path().join("g.mp4");
+    let r = run_with_stdin(
+        &args(&["images", "-", "--skip-bad", "-o", s(&out)], FAST),
+        Some(stream),
+    );
+    r.assert_error(&["image 2 of standard input", "at byte", "not a PNG, JPEG"]);
+    assert_kept_one(&r, &out);
+
+    // A well-framed PNG whose pixels are damaged: skipped with --skip-bad, named without.
+    let mut damaged = png.clone();
+    let mid = damaged.len() / 2;
+    for b in &mut damaged[mid..mid + 8] {
+        *b ^= 0x5a;
+    }
+    let stream = [png.clone(), damaged.clone(), png.clone()].concat();
+    let out = dir.path().join("d.mp4");
+    let r = run_with_stdin(
+        &args(&["images", "-", "--skip-bad", "-o", s(&out)], FAST),
+        Some(stream.clone()),
+    );
+    r.assert_ok();
+    assert!(
+        r.stderr.contains("image 2 of standard input"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(decode_file(&out).frames.len(), 2);
+    let out = dir.path().join("e.mp4");
+    let r = run_with_stdin(&args(&["images", "-", "-o", s(&out)], FAST), Some(stream));
+    r.assert_error(&["image 2 of standard input", "cannot decode"]);
+    assert_kept_one(&r, &out);
+
+    // Nothing on stdin at all.
+    let out = dir.path().join("n.mp4");
+    let r = run_with_stdin(
+        &args(&["images", "-", "-o", s(&out)], FAST),
+        Some(Vec::new()),
+    );
+    r.assert_error(&["nothing to encode"]);
+    assert!(!out.exists());
+}
+
+/// The run kept exactly one frame.
+fn assert_kept_one(r: &Run, out: &Path) {
+    assert!(
+        r.stderr.contains("kept the 1 frame encoded"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(decode_file(out).frames.len(), 1);
+}
+
 #[test]
 fn missing_image_inputs_are_reported() {
     let dir = tempfile::tempdir().unwrap();

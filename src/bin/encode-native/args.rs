@@ -76,9 +76,14 @@ pub enum Pattern {
 Inputs are folders (their image files, not recursive), files, or glob patterns such as
 'shots/*.png' (quoted or not). All images are encoded in natural order (frame2 before frame10),
 whatever order they are given in. The input pixel format follows the first image: rgb24, rgba
-when it has alpha, rgb48le or gray16le for 16-bit images.")]
+when it has alpha, rgb48le or gray16le for 16-bit images.
+
+'-' reads images one after another from standard input, in their order: PNG, JPEG, BMP or
+binary PPM/PGM/PAM, told apart by their first bytes (what `plt.savefig(pipe, format=\"png\")`
+in a loop, or `ffmpeg -f image2pipe`, writes). A truncated or corrupt image stops the encode
+with its number and byte offset; the frames before it are kept in a finished video.")]
 pub struct ImagesArgs {
-    /// Image folders, files or glob patterns.
+    /// Image folders, files or glob patterns; or '-' for images on standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...

@@ -1,10 +1,12 @@
-//! `encode-native images`: a sequence of image files, decoded in parallel ahead of the encoder.
+//! `encode-native images`: a sequence of image files, or a stream of images on standard input,
+//! decoded in parallel ahead of the encoder.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use encode_native::{Frame, PixelFormat};
@@ -13,35 +15,58 @@ use image::{ColorType, DynamicImage};
 use crate::args::{ImagesArgs, Size};
 use crate::output::{Outcome, Output};
 use crate::signals;
+use crate::stream::{Piece, Splitter};
 
 /// Extensions picked up from a folder.
 const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "gif"];
 
-/// Encodes the images in natural order.
+/// Encodes the images in natural order, or the images of standard input (`-`) in their order.
 pub fn run(args: &ImagesArgs) -> Result<Outcome> {
-    let paths = collect_inputs(&args.inputs)?;
+    let from_stdin = args.inputs.len() == 1 && args.inputs[0] == "-";
+    let (source, total): (Source, Option<u64>) = if from_stdin {
+        if std::io::stdin().is_terminal() {
+            bail!("'-' reads images from standard input, which is a terminal: pipe images into it");
+        }
+        (stdin_source(), None)
+    } else {
+        if args.inputs.iter().any(|i| i == "-") {
+            bail!("'-' (standard input) cannot be combined with other inputs");
+        }
+        let paths = collect_inputs(&args.inputs)?;
+        let total = paths.len() as u64;
+        let mut paths = paths.into_iter();
+        (
+            Box::new(move || paths.next().map(|p| Ok(Input::File(p)))),
+            Some(total),
+        )
+    };
     let output = Output::prepare(&args.output)?;
-    let total = paths.len();
     let workers = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
             .min(16)
     });
-    let mut pool = Pool::start(Arc::new(paths), workers, workers * 2, args.resize);
+    let mut pool = Pool::start(source, workers, workers * 2, args.resize);
 
     // The first readable image sets the size and the input pixel format.
     let mut skipped = Vec::new();
-    let (first_path, first) = loop {
+    let (first_label, first) = loop {
         match pool.next() {
+            None if signals::interrupted() => {
+                eprintln!("warning: interrupted before the first image: no video was written");
+                return Ok(Outcome::Interrupted);
+            }
+            None if skipped.is_empty() => bail!("nothing to encode: standard input holds no image"),
             None => bail!(
-                "none of the {total} images could be read (the first problem: {})",
+                "none of the {} images could be read (the first problem: {})",
+                skipped.len(),
                 skipped
                     .first()
                     .map_or(String::new(), crate::report::error_chain)
             ),
-            Some((path, Ok(img))) => break (path, img),
-            Some((_, Err(e))) if args.skip_bad => {
+            Some((label, Ok(img))) => break (label, img),
+            Some((_, Err(e))) if args.skip_bad && !e.is::<StreamBroken>() => {
                 eprintln!("warning: skipped: {}", crate::report::error_chain(&e));
                 skipped.push(e);
             }
@@ -51,7 +76,7 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
     let (w, h) = (first.width(), first.height());
     let format = input_format(first.color());
     let config = output.config(w, h, format, args.fps);
-    output.encode(config, Some(total as u64), move |encoder| {
+    output.encode(config, total, move |encoder| {
         for _ in &skipped {
             encoder.count_skipped();
         }
@@ -61,12 +86,12 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
             if signals::interrupted() {
                 break;
             }
-            let Some((path, image)) = pool.next() else {
+            let Some((label, image)) = pool.next() else {
                 break;
             };
             let image = match image {
                 Ok(img) => img,
-                Err(e) if args.skip_bad => {
+                Err(e) if args.skip_bad && !e.is::<StreamBroken>() => {
                     encoder.warn(&format!("skipped: {}", crate::report::error_chain(&e)));
                     encoder.count_skipped();
                     skipped.push(e);
@@ -76,19 +101,16 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
             };
             if (image.width(), image.height()) != (w, h) {
                 bail!(
-                    "'{}' is {}x{} but the first image '{}' is {w}x{h}; all images must have one \
-                     size (or use --resize WxH)",
-                    path.display(),
+                    "{label} is {}x{} but the first image {first_label} is {w}x{h}; all images \
+                     must have one size (or use --resize WxH)",
                     image.width(),
                     image.height(),
-                    first_path.display()
                 );
             }
             if !conversion_reported && loses_information(image.color(), format) {
                 encoder.warn(&format!(
-                    "'{}' is {:?} but the video's input format, set by the first image, is {}: \
+                    "{label} is {:?} but the video's input format, set by the first image, is {}: \
                      converted (further conversions are not reported)",
-                    path.display(),
                     image.color(),
                     format.name()
                 ));
@@ -98,6 +120,42 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
         }
         encoder.report_field("skipped", skipped.len());
         Ok(())
+    })
+}
+
+/// Where the images come from: each call gives the next one, `None` after the last.
+type Source = Box<dyn FnMut() -> Option<Result<Input>> + Send>;
+
+/// An image to decode.
+enum Input {
+    /// A file.
+    File(PathBuf),
+    /// An image cut from standard input.
+    Bytes(Piece),
+}
+
+/// The stream of images on standard input could not be followed (truncated, or not an
+/// image): nothing after it can be read, so `--skip-bad` cannot skip it.
+/// It holds the whole message (the image's number and offset, and what is wrong).
+#[derive(Debug)]
+struct StreamBroken(String);
+
+impl std::fmt::Display for StreamBroken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StreamBroken {}
+
+/// The images concatenated on standard input.
+fn stdin_source() -> Source {
+    let mut splitter = Splitter::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin()));
+    Box::new(move || {
+        splitter.next_piece().map(|r| {
+            r.map(Input::Bytes)
+                .map_err(|e| anyhow::Error::new(StreamBroken(crate::report::error_chain(&e))))
+        })
     })
 }
 
@@ -189,135 +247,148 @@ pub fn collect_inputs(inputs: &[String]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// One decoded image (or why not), by its position in the list.
-type Decoded = (usize, Result<DynamicImage>);
+/// One decoded image (or why not) with its name for messages, by its position.
+type Decoded = (usize, String, Result<DynamicImage>);
 
-/// Where the workers are: the next image to claim, and how many the encoder has taken.
+/// How far the images are: how many were handed to the decoders, and how many the encoder
+/// has taken.
 struct Window {
-    next_claim: usize,
     consumed: usize,
     stop: bool,
 }
 
-/// Worker threads decoding images ahead of the encoder, at most `ahead` images beyond the
-/// one the encoder takes next (so memory stays bounded), handed out in the original order.
+/// Threads decoding images ahead of the encoder, at most `ahead` images beyond the one the
+/// encoder takes next (so memory stays bounded), handed out in the original order.
 struct Pool {
-    paths: Arc<Vec<PathBuf>>,
     window: Arc<(Mutex<Window>, Condvar)>,
     results: Receiver<Decoded>,
-    ready: BTreeMap<usize, Result<DynamicImage>>,
+    ready: BTreeMap<usize, (String, Result<DynamicImage>)>,
     next: usize,
-    workers: Vec<JoinHandle<()>>,
 }
 
 impl Pool {
-    fn start(paths: Arc<Vec<PathBuf>>, workers: usize, ahead: usize, resize: Option<Size>) -> Self {
+    fn start(mut source: Source, workers: usize, ahead: usize, resize: Option<Size>) -> Self {
         let ahead = ahead.max(1);
         let window = Arc::new((
             Mutex::new(Window {
-                next_claim: 0,
                 consumed: 0,
                 stop: false,
             }),
             Condvar::new(),
         ));
+        let (jobs, queue) = crossbeam_channel::bounded::<(usize, Result<Input>)>(workers.max(1));
         let (tx, results) = mpsc::channel::<Decoded>();
-        let handles = (0..workers.max(1))
-            .map(|n| {
-                let (paths, window, tx) = (paths.clone(), window.clone(), tx.clone());
-                std::thread::Builder::new()
-                    .name(format!("decode-{n}"))
-                    .spawn(move || loop {
-                        let index = {
-                            let (lock, cv) = &*window;
-                            let mut w = lock.lock().unwrap_or_else(|p| p.into_inner());
-                            while !w.stop
-                                && w.next_claim < paths.len()
-                                && w.next_claim >= w.consumed + ahead
-                            {
-                                w = cv.wait(w).unwrap_or_else(|p| p.into_inner());
-                            }
-                            if w.stop || w.next_claim >= paths.len() {
-                                return;
-                            }
-                            w.next_claim += 1;
-                            w.next_claim - 1
-                        };
-                        let path = &paths[index];
-                        let result = std::panic::catch_unwind(|| decode(path, resize))
-                            .unwrap_or_else(|panic| {
-                                Err(anyhow!(
-                                    "cannot decode '{}': the decoder failed ({})",
-                                    path.display(),
-                                    crate::report::panic_message(&*panic)
-                                ))
-                            });
-                        if tx.send((index, result)).is_err() {
+        // The feeder takes the inputs in order, never more than `ahead` beyond the encoder.
+        let feeder_window = window.clone();
+        std::thread::Builder::new()
+            .name("images-in".into())
+            .spawn(move || {
+                for index in 0.. {
+                    {
+                        let (lock, cv) = &*feeder_window;
+                        let mut w = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while !w.stop && index >= w.consumed + ahead {
+                            w = cv.wait(w).unwrap_or_else(|p| p.into_inner());
+                        }
+                        if w.stop {
                             return;
                         }
-                    })
-                    .expect("cannot start a decoding thread")
+                    }
+                    let Some(input) = source() else {
+                        return;
+                    };
+                    let last = input.is_err();
+                    if jobs.send((index, input)).is_err() || last {
+                        return;
+                    }
+                }
             })
-            .collect();
+            .expect("cannot start the input thread");
+        for n in 0..workers.max(1) {
+            let (queue, tx) = (queue.clone(), tx.clone());
+            std::thread::Builder::new()
+                .name(format!("decode-{n}"))
+                .spawn(move || {
+                    for (index, input) in queue.iter() {
+                        let (label, result) = match input {
+                            Err(e) => (String::new(), Err(e)),
+                            Ok(input) => {
+                                let label = match &input {
+                                    Input::File(p) => format!("'{}'", p.display()),
+                                    Input::Bytes(p) => Piece::label(p.number, p.offset),
+                                };
+                                let result =
+                                    std::panic::catch_unwind(|| decode(&input, &label, resize))
+                                        .unwrap_or_else(|panic| {
+                                            Err(anyhow!(
+                                                "cannot decode {label}: the decoder failed ({})",
+                                                crate::report::panic_message(&*panic)
+                                            ))
+                                        });
+                                (label, result)
+                            }
+                        };
+                        if tx.send((index, label, result)).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .expect("cannot start a decoding thread");
+        }
         Pool {
-            paths,
             window,
             results,
             ready: BTreeMap::new(),
             next: 0,
-            workers: handles,
         }
     }
 
-    /// The next image in order with its path, or `None` after the last.
-    fn next(&mut self) -> Option<(PathBuf, Result<DynamicImage>)> {
-        if self.next >= self.paths.len() {
-            return None;
-        }
-        let result = loop {
+    /// The next image in order with its name, or `None` after the last (or on Ctrl-C).
+    fn next(&mut self) -> Option<(String, Result<DynamicImage>)> {
+        let item = loop {
             if let Some(r) = self.ready.remove(&self.next) {
                 break r;
             }
-            match self.results.recv() {
-                Ok((i, r)) => {
-                    self.ready.insert(i, r);
+            match self.results.recv_timeout(Duration::from_millis(100)) {
+                Ok((i, label, r)) => {
+                    self.ready.insert(i, (label, r));
                 }
-                Err(_) => {
-                    break Err(anyhow!(
-                        "cannot decode '{}': the decoding threads stopped",
-                        self.paths[self.next].display()
-                    ))
-                }
+                Err(RecvTimeoutError::Timeout) if signals::interrupted() => return None,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return None,
             }
         };
-        let path = self.paths[self.next].clone();
         self.next += 1;
         let (lock, cv) = &*self.window;
         lock.lock().unwrap_or_else(|p| p.into_inner()).consumed = self.next;
         cv.notify_all();
-        Some((path, result))
+        Some(item)
     }
 }
 
 impl Drop for Pool {
+    /// Stops the feeder; the threads end by themselves (one may be waiting on standard input,
+    /// which cannot be interrupted, so they are not joined).
     fn drop(&mut self) {
         let (lock, cv) = &*self.window;
         lock.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
         cv.notify_all();
-        for h in self.workers.drain(..) {
-            let _ = h.join();
-        }
     }
 }
 
-/// Reads and decodes one image (by its content, whatever its extension), resized if asked.
-fn decode(path: &Path, resize: Option<Size>) -> Result<DynamicImage> {
-    let reader = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .with_context(|| format!("cannot read '{}'", path.display()))?;
-    let image = reader
-        .decode()
-        .with_context(|| format!("cannot decode '{}'", path.display()))?;
+/// Reads and decodes one image (by its content, whatever a file's extension), resized if asked.
+fn decode(input: &Input, label: &str, resize: Option<Size>) -> Result<DynamicImage> {
+    let image = match input {
+        Input::File(path) => image::ImageReader::open(path)
+            .and_then(|r| r.with_guessed_format())
+            .with_context(|| format!("cannot read {label}"))?
+            .decode(),
+        Input::Bytes(piece) => image::ImageReader::new(std::io::Cursor::new(&piece.bytes[..]))
+            .with_guessed_format()
+            .with_context(|| format!("cannot read {label}"))?
+            .decode(),
+    }
+    .with_context(|| format!("cannot decode {label}"))?;
     Ok(match resize {
         Some(s) if (image.width(), image.height()) != (s.width, s.height) => {
             image.resize_exact(s.width, s.height, image::imageops::FilterType::Triangle)

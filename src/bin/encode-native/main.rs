@@ -15,6 +15,7 @@ mod raw;
 mod report;
 mod settings;
 mod signals;
+mod stream;
 
 use std::process::ExitCode;
 
