@@ -69,6 +69,16 @@ pub enum Error {
     /// The encoder thread ended without reporting why (it panicked).
     #[error("the encoder thread stopped unexpectedly: {0}")]
     EncoderThread(String),
+    /// Writing a file failed; what was written before the failure is kept, playable, in
+    /// `partial` (finish it with [`recover`](crate::recover)).
+    #[error("{source}; the video so far is kept in '{}' (finish it with `encode-native recover`)", .partial.display())]
+    Kept {
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+        /// The partial file that holds the frames written so far.
+        partial: std::path::PathBuf,
+    },
 }
 
 fn detail_suffix(detail: &[String]) -> String {
@@ -130,6 +140,17 @@ impl Error {
             context: context.into(),
             source: e.into(),
             detail: crate::ffi::take_log_lines(),
+        }
+    }
+
+    /// This error, saying that the frames written so far are kept in `partial`.
+    pub(crate) fn kept_in(self, partial: &std::path::Path) -> Self {
+        if !partial.exists() {
+            return self;
+        }
+        Error::Kept {
+            source: Box::new(self),
+            partial: partial.to_path_buf(),
         }
     }
 

@@ -231,3 +231,30 @@ pub(crate) fn flush_output(octx: &mut ff::format::context::Output) {
         }
     }
 }
+
+/// Whether the named muxer wants codec headers out of band (MP4, MKV…), asked before any
+/// output exists, so the encoder can be opened (and checked) before a file is created.
+pub(crate) fn muxer_wants_global_header(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string; av_guess_format returns null or a pointer
+    // to a static muxer description, whose `flags` we only read.
+    unsafe {
+        let f = sys::av_guess_format(c.as_ptr(), std::ptr::null(), std::ptr::null());
+        !f.is_null() && ((*f).flags & sys::AVFMT_GLOBALHEADER) != 0
+    }
+}
+
+/// Lets the muxer choose the codec tag of a stream copied from another container.
+pub(crate) fn clear_codec_tag(octx: &mut ff::format::context::Output, index: usize) {
+    // SAFETY: the output context is valid and `index` is one of its streams (checked below);
+    // `codecpar` is allocated with every stream and only its `codec_tag` is written.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        if index < (*ctx).nb_streams as usize {
+            let stream = *(*ctx).streams.add(index);
+            (*(*stream).codecpar).codec_tag = 0;
+        }
+    }
+}

@@ -28,6 +28,9 @@ pub use config::{
 pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
-pub use output::{Destination, FragmentCallback, FragmentInfo, MemoryBuffer, WriteSeek};
+pub use output::{
+    partial_path, recover, Destination, FragmentCallback, FragmentInfo, MemoryBuffer, Recovered,
+    WriteSeek, PARTIAL_SUFFIX,
+};
 pub use summary::Summary;
 pub use writer::{MemoryWriter, VideoWriter, WriterOptions};

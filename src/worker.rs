@@ -5,7 +5,8 @@
 //! `push` sees them) and returned from the thread (so `finish` sees them).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -15,12 +16,13 @@ use ffmpeg_next as ff;
 
 use crate::av;
 use crate::codec::VideoEncoder;
-use crate::config::{Container, EncoderConfig, Timing};
+use crate::config::{Container, EncoderConfig, FrameRate, Timing};
 use crate::convert::Converter;
 use crate::error::{Error, Result};
 use crate::frame::Buffer;
 use crate::output::mux::{FragmentCallback, Mp4Layout, Muxer};
-use crate::output::sink::{self, Destination, SizeProbe};
+use crate::output::partial::{self, Partial};
+use crate::output::sink::{self, Sink};
 use crate::summary::Summary;
 
 /// One accepted frame on its way to the encoder thread.
@@ -36,9 +38,21 @@ pub(crate) struct Job {
 pub(crate) struct Shared {
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
+    written: AtomicU64,
+    discard: AtomicBool,
 }
 
 impl Shared {
+    /// Frames written to the container so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Asks the thread to throw the video away at the end instead of finishing it.
+    pub(crate) fn discard(&self) {
+        self.discard.store(true, Ordering::Release);
+    }
+
     fn fail(&self, e: &Error) {
         let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
@@ -59,7 +73,7 @@ impl Shared {
 /// What the encoder thread needs to start.
 pub(crate) struct Setup {
     pub(crate) config: EncoderConfig,
-    pub(crate) target: Destination,
+    pub(crate) sink: Sink,
     pub(crate) container: Container,
     pub(crate) layout: Mp4Layout,
     pub(crate) on_fragment: Option<FragmentCallback>,
@@ -80,7 +94,7 @@ pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Runn
         .name("encode-native".into())
         .spawn(move || {
             crate::ffi::init();
-            let mut state = match State::open(setup, pool_tx) {
+            let mut state = match State::open(setup, pool_tx, shared.clone()) {
                 Ok(s) => {
                     let _ = ready_tx.send(Ok(()));
                     s
@@ -143,7 +157,9 @@ struct State {
     picture: ff::frame::Video,
     packet: ff::Packet,
     pool: Sender<Vec<u8>>,
-    size: SizeProbe,
+    size: Arc<AtomicU64>,
+    partial: Option<Partial>,
+    shared: Arc<Shared>,
     frames: u64,
     /// Explicit timestamps: the frame held until the next one gives its duration.
     pending: Option<Job>,
@@ -156,10 +172,10 @@ struct State {
 }
 
 impl State {
-    fn open(setup: Setup, pool: Sender<Vec<u8>>) -> Result<Self> {
+    fn open(setup: Setup, pool: Sender<Vec<u8>>, shared: Arc<Shared>) -> Result<Self> {
         let Setup {
             config,
-            target,
+            sink,
             container,
             layout,
             on_fragment,
@@ -184,14 +200,19 @@ impl State {
             Timing::Constant => config.frame_rate.invert(),
             Timing::Explicit { time_base } => time_base,
         };
+        // The encoder is opened (and its settings checked) before any output is created.
+        let global_header = crate::ffi::muxer_wants_global_header(container.muxer());
+        let enc = VideoEncoder::open(&config, out, time_base, matrix, global_header)?;
+        let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
+        let partial = match &sink {
+            Sink::Partial(p) => Some(p.clone()),
+            _ => None,
+        };
         let sink::Opened {
             octx,
             size,
             io_error,
-        } = sink::open(target, container)?;
-        let global_header = Muxer::wants_global_header(&octx);
-        let enc = VideoEncoder::open(&config, out, time_base, matrix, global_header)?;
-        let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
+        } = sink::open(sink, container)?;
         let mux = Muxer::start(
             octx,
             &enc,
@@ -200,7 +221,13 @@ impl State {
             config.frame_rate,
             on_fragment,
             io_error,
-        )?;
+        )
+        .inspect_err(|_| {
+            // Nothing of it is worth keeping: it was created just now, by us.
+            if let Some(p) = &partial {
+                p.discard();
+            }
+        })?;
         let mut picture =
             ff::frame::Video::new(av::output_pixel(config.output_format), out.0, out.1);
         picture.set_color_range(av::range(config.color.full_range));
@@ -216,6 +243,8 @@ impl State {
             packet: ff::Packet::empty(),
             pool,
             size,
+            partial,
+            shared,
             frames: 0,
             pending: None,
             durations: HashMap::new(),
@@ -281,6 +310,7 @@ impl State {
             };
             self.packet.set_duration(duration);
             self.mux.write(&mut self.packet)?;
+            self.shared.written.fetch_add(1, Ordering::Relaxed);
             if self.first_packet_latency.is_none() {
                 self.first_packet_latency = self.first_pushed.map(|t| t.elapsed());
             }
@@ -293,15 +323,40 @@ impl State {
         // The trailer is written even when draining fails, so that what was encoded plays.
         let drained = self.flush();
         let trailer = self.mux.finish();
+        if let Some(p) = &self.partial {
+            if self.shared.discard.load(Ordering::Acquire) {
+                p.discard();
+            } else if let Err(e) = drained.as_ref().and(trailer.as_ref()) {
+                // What was written stays playable in the partial file; say where it is.
+                return Err(e.clone().kept_in(&p.partial));
+            }
+        }
         drained?;
         trailer?;
+        let mut bytes = self.size.load(Ordering::Relaxed);
+        let mut fragmented = self.fragmented;
+        if let Some(p) = &self.partial {
+            if !self.shared.discard.load(Ordering::Acquire) {
+                let tb = self.enc.time_base;
+                let timing = partial::Timing {
+                    time_base: FrameRate::new(tb.numerator(), tb.denominator()),
+                    origin: self.first_pts.unwrap_or(0),
+                    last_duration: Some(match self.config.timing {
+                        Timing::Constant => 1,
+                        _ => self.last_duration,
+                    }),
+                };
+                bytes = p.finish(timing).map_err(|e| e.kept_in(&p.partial))?;
+                fragmented &= p.remux.is_none();
+            }
+        }
         let tb = self.enc.time_base;
         let ticks = self.end_pts - self.first_pts.unwrap_or(0);
         let duration =
             Duration::from_secs_f64(ticks as f64 * tb.numerator() as f64 / tb.denominator() as f64);
         Ok(Summary {
             frames: self.frames,
-            bytes: self.size.bytes(),
+            bytes,
             duration,
             width: self.out.0,
             height: self.out.1,
@@ -310,7 +365,7 @@ impl State {
             pixel_format: self.config.output_format,
             codec: self.config.codec,
             container: self.container,
-            fragmented: self.fragmented,
+            fragmented,
             wall: Duration::ZERO,
             first_packet_latency: self.first_packet_latency,
         })

@@ -13,7 +13,8 @@ use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
 use crate::output::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
-use crate::output::sink::{Destination, MemoryBuffer};
+use crate::output::partial::{self, FilePlan};
+use crate::output::sink::{Destination, MemoryBuffer, Sink};
 use crate::summary::Summary;
 use crate::worker::{self, Job, Setup, Shared};
 
@@ -103,35 +104,46 @@ impl VideoWriter {
         options: WriterOptions,
     ) -> Result<Self> {
         config.validate()?;
-        let seekable = destination.seekable_output();
         let container = match (&destination, config.container) {
             (_, Some(c)) => c,
             (Destination::Path(p), None) => Container::from_path(p)?,
             (_, None) => Container::Mp4,
         };
+        config.check_container(container)?;
+        let sink = match destination {
+            Destination::Path(p) => match FilePlan::new(&p, container, &config)? {
+                FilePlan::Special(p) => Sink::Special(p),
+                FilePlan::Partial(p) => Sink::Partial(p),
+            },
+            Destination::Memory(b) => Sink::Memory(b),
+            Destination::Seekable(w) => Sink::Seekable(w),
+            Destination::Stream(w) => Sink::Stream(w),
+        };
+        let seekable = !matches!(sink, Sink::Special(_) | Sink::Stream(_));
         if !seekable && container.needs_seeking() {
             return Err(Error::Unsupported(format!(
                 "{} needs a seekable output; use mp4 (fragmented), mkv or ts for a stream",
                 container.name().to_ascii_uppercase()
             )));
         }
-        let layout = match (config.fragment_seconds, &destination) {
+        let layout = match (config.fragment_seconds, &sink) {
             (Some(s), _) => Mp4Layout::Fragmented(s),
             (None, _) if !seekable => Mp4Layout::Fragmented(1.0),
-            (None, Destination::Path(_)) if config.faststart => Mp4Layout::Faststart,
+            // Crash-safe: short fragments, made into a normal MP4 at the end.
+            (None, Sink::Partial(_)) => Mp4Layout::Fragmented(partial::FRAGMENT_SECONDS),
             // libavformat's faststart reopens the output by name, which a custom writer has
             // not; memory gets its index moved by encode-native at the end instead.
             (None, _) => Mp4Layout::Plain,
         };
-        let memory = match &destination {
-            Destination::Memory(b)
+        let memory = match &sink {
+            Sink::Memory(b)
                 if container.is_mp4_family() && layout == Mp4Layout::Plain && config.faststart =>
             {
                 Some(b.clone())
             }
             _ => None,
         };
-        Self::start(config, destination, container, layout, options, memory)
+        Self::start(config, sink, container, layout, options, memory)
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
@@ -190,13 +202,12 @@ impl VideoWriter {
 
     fn start(
         config: EncoderConfig,
-        target: Destination,
+        sink: Sink,
         container: Container,
         layout: Mp4Layout,
         options: WriterOptions,
         memory: Option<MemoryBuffer>,
     ) -> Result<Self> {
-        config.check_container(container)?;
         crate::ffi::init();
         let started = Instant::now();
         let (width, height, format, timing) = (
@@ -213,7 +224,7 @@ impl VideoWriter {
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             config,
-            target,
+            sink,
             container,
             layout,
             on_fragment: options.on_fragment,
@@ -330,6 +341,20 @@ impl VideoWriter {
     /// Frames accepted so far.
     pub fn frames_pushed(&self) -> u64 {
         self.next_index
+    }
+
+    /// Frames encoded and handed to the container so far (the frames pushed minus those
+    /// still queued or inside the encoder).
+    pub fn frames_written(&self) -> u64 {
+        self.shared.written()
+    }
+
+    /// Stops without making a video: the encoder thread ends and a file destination is left
+    /// as it was (the partial file is removed). For when nothing worth keeping was pushed.
+    /// Other destinations get what was written to them so far, finalized.
+    pub fn discard(mut self) -> Result<()> {
+        self.shared.discard();
+        self.finish_inner().map(|_| ())
     }
 
     /// Encodes every queued frame, drains the encoder completely, writes the trailer and

@@ -3,7 +3,9 @@
 
 pub(crate) mod faststart;
 pub(crate) mod mux;
+pub(crate) mod partial;
 pub(crate) mod sink;
 
 pub use mux::{FragmentCallback, FragmentInfo};
+pub use partial::{partial_path, recover, Recovered, PARTIAL_SUFFIX};
 pub use sink::{Destination, MemoryBuffer, WriteSeek};

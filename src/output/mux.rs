@@ -30,8 +30,6 @@ pub type FragmentCallback = Box<dyn FnMut(FragmentInfo) + Send + 'static>;
 pub(crate) enum Mp4Layout {
     /// Index at the end (what a seekable custom writer gets).
     Plain,
-    /// Index moved to the front after the last frame.
-    Faststart,
     /// A fragment at least every this many seconds.
     Fragmented(f64),
 }
@@ -58,13 +56,6 @@ fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
 }
 
 impl Muxer {
-    /// Whether the container wants codec headers out of band (MP4, MKV…).
-    pub(crate) fn wants_global_header(octx: &ff::format::context::Output) -> bool {
-        octx.format()
-            .flags()
-            .contains(ff::format::Flags::GLOBAL_HEADER)
-    }
-
     /// Adds the video stream for `encoder` and writes the header.
     pub(crate) fn start(
         mut octx: ff::format::context::Output,
@@ -100,7 +91,6 @@ impl Muxer {
             opts.set("movie_timescale", &timescale.to_string());
             match layout {
                 Mp4Layout::Plain => {}
-                Mp4Layout::Faststart => opts.set("movflags", "+faststart"),
                 Mp4Layout::Fragmented(secs) => {
                     fragmented = true;
                     opts.set("movflags", "+frag_keyframe+empty_moov+default_base_moof");
@@ -187,6 +177,11 @@ impl Muxer {
             .write_trailer()
             .map_err(|e| write_error(&self.io_error, "cannot write the trailer".into(), e))?;
         ffi::flush_output(&mut self.octx);
+        // A write or seek that failed quietly (libavformat does not check every seek) means
+        // the file is not what it should be.
+        if let Some(e) = self.io_error.take() {
+            return Err(Error::io("cannot finish the output", e));
+        }
         if self.fragmented && self.on_fragment.is_some() {
             self.last_pos = ffi::output_position(&mut self.octx);
             self.report_fragment(self.packets);

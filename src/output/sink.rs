@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use ff::format::context::{Output, StreamIo};
 use ffmpeg_next as ff;
 
+use super::partial::Partial;
 use crate::config::Container;
 use crate::error::{Error, Result};
 
@@ -47,11 +48,6 @@ impl Destination {
     /// A write-only stream.
     pub fn stream(writer: impl Write + Send + 'static) -> Self {
         Destination::Stream(Box::new(writer))
-    }
-
-    /// Whether the destination can seek back (all but write-only streams).
-    pub(crate) fn seekable_output(&self) -> bool {
-        !matches!(self, Destination::Stream(_))
     }
 
     /// A name for messages.
@@ -156,16 +152,29 @@ impl IoErrorSlot {
     }
 }
 
-/// Counts the size of what reaches a custom writer (the highest offset written) and keeps
-/// its last error.
-struct Counting<W> {
+/// How many times in a row a writer may answer "interrupted" before it counts as failing.
+const INTERRUPTED_RETRIES: u32 = 64;
+
+/// Guards a writer that is not encode-native's: counts the size of what reaches it (the
+/// highest offset written), keeps its last error, turns a panic into an error, retries
+/// "interrupted" a bounded number of times, and checks that every seek lands where asked.
+struct Guarded<W> {
     inner: W,
     pos: u64,
     size: Arc<AtomicU64>,
     error: IoErrorSlot,
 }
 
-impl<W> Counting<W> {
+impl<W> Guarded<W> {
+    fn new(size: Arc<AtomicU64>, error: IoErrorSlot, inner: W) -> Self {
+        Guarded {
+            inner,
+            pos: 0,
+            size,
+            error,
+        }
+    }
+
     fn keep<T>(&self, r: io::Result<T>) -> io::Result<T> {
         if let Err(e) = &r {
             *self.error.0.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -173,100 +182,144 @@ impl<W> Counting<W> {
         }
         r
     }
+
+    /// Runs `f` on the writer, catching a panic and retrying "interrupted".
+    fn call<T>(&mut self, what: &str, mut f: impl FnMut(&mut W) -> io::Result<T>) -> io::Result<T> {
+        let mut tries = 0;
+        loop {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut self.inner)))
+                .unwrap_or_else(|panic| {
+                    let msg = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "a panic".into());
+                    Err(io::Error::other(format!(
+                        "the output panicked in {what}: {msg}"
+                    )))
+                });
+            match r {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted && tries < INTERRUPTED_RETRIES => {
+                    tries += 1;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    return self.keep(Err(io::Error::other(format!(
+                        "the output kept answering 'interrupted' to {what} ({tries} retries)"
+                    ))))
+                }
+                r => return self.keep(r),
+            }
+        }
+    }
 }
 
-impl<W: Write> Write for Counting<W> {
+impl<W: Write> Write for Guarded<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let r = self.inner.write(buf);
-        let n = self.keep(r)?;
+        let n = self.call("write", |w| w.write(buf))?;
+        if n > buf.len() {
+            return self.keep(Err(io::Error::other(format!(
+                "the output claimed to write {n} bytes of {}",
+                buf.len()
+            ))));
+        }
         self.pos += n as u64;
         self.size.fetch_max(self.pos, Ordering::Relaxed);
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        let r = self.inner.flush();
-        self.keep(r)
+        self.call("flush", |w| w.flush())
     }
 }
 
-impl<W: Seek> Seek for Counting<W> {
+impl<W: Seek> Seek for Guarded<W> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let r = self.inner.seek(pos);
-        self.pos = self.keep(r)?;
-        Ok(self.pos)
+        let expected = match pos {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(_) => None,
+        };
+        let got = self.call("seek", |w| w.seek(pos))?;
+        if let Some(want) = expected {
+            if got != want {
+                return self.keep(Err(io::Error::other(format!(
+                    "the output's seek to byte {want} landed at byte {got}"
+                ))));
+            }
+        }
+        self.pos = got;
+        Ok(got)
+    }
+}
+
+/// Where a writer's bytes go, as the encoder thread opens them.
+pub(crate) enum Sink {
+    /// A partial file beside the target, finished into the target at the end.
+    Partial(Partial),
+    /// A device, FIFO or socket, written directly as a stream.
+    Special(PathBuf),
+    /// Memory.
+    Memory(MemoryBuffer),
+    /// A caller's seekable writer.
+    Seekable(Box<dyn WriteSeek>),
+    /// A caller's write-only stream.
+    Stream(Box<dyn Write + Send>),
+}
+
+impl Sink {
+    /// A name for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Sink::Partial(p) => format!("'{}'", p.partial.display()),
+            Sink::Special(p) => format!("'{}'", p.display()),
+            Sink::Memory(_) => "the memory buffer".into(),
+            Sink::Seekable(_) => "the output writer".into(),
+            Sink::Stream(_) => "the output stream".into(),
+        }
     }
 }
 
 /// The opened libavformat output and how to learn its final size.
 pub(crate) struct Opened {
     pub(crate) octx: Output,
-    pub(crate) size: SizeProbe,
+    pub(crate) size: Arc<AtomicU64>,
     pub(crate) io_error: IoErrorSlot,
 }
 
-/// How the number of bytes written is found at the end.
-pub(crate) enum SizeProbe {
-    File(PathBuf),
-    Counted(Arc<AtomicU64>),
-}
-
-impl SizeProbe {
-    pub(crate) fn bytes(&self) -> u64 {
-        match self {
-            SizeProbe::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            SizeProbe::Counted(c) => c.load(Ordering::Relaxed),
-        }
-    }
-}
-
-/// Opens a libavformat output of `container` on `target`.
-pub(crate) fn open(target: Destination, container: Container) -> Result<Opened> {
+/// Opens a libavformat output of `container` on `sink`.
+pub(crate) fn open(target: Sink, container: Container) -> Result<Opened> {
     let muxer = container.muxer();
     let what = target.describe();
-    let counter = Arc::new(AtomicU64::new(0));
+    let size = Arc::new(AtomicU64::new(0));
     let io_error = IoErrorSlot::default();
+    let (sz, er) = (size.clone(), io_error.clone());
     let io_err = |e| Error::ffmpeg(format!("cannot open {what} for writing as {muxer}"), e);
-    let counted = |inner| Counting {
-        inner,
-        pos: 0,
-        size: counter.clone(),
-        error: io_error.clone(),
+    let io = match target {
+        Sink::Partial(p) => {
+            let file: Box<dyn WriteSeek> = Box::new(p.create()?);
+            StreamIo::from_write_seek(Guarded::new(sz.clone(), er.clone(), file))
+        }
+        Sink::Special(path) => {
+            // Opened once, for writing, without truncating or creating anything.
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(format!("cannot open '{}'", path.display()), e))?;
+            let file: Box<dyn Write + Send> = Box::new(file);
+            StreamIo::from_write(Guarded::new(sz.clone(), er.clone(), file))
+        }
+        Sink::Memory(b) => StreamIo::from_write_seek(Guarded::new(
+            sz.clone(),
+            er.clone(),
+            Box::new(b) as Box<dyn WriteSeek>,
+        )),
+        Sink::Seekable(w) => StreamIo::from_write_seek(Guarded::new(sz.clone(), er.clone(), w)),
+        Sink::Stream(w) => StreamIo::from_write(Guarded::new(sz.clone(), er.clone(), w)),
     };
-    let octx = match target {
-        Destination::Path(p) => {
-            // Open the file ourselves first: the OS error names the real cause.
-            std::fs::File::create(&p)
-                .map_err(|e| Error::io(format!("cannot create '{}'", p.display()), e))?;
-            let octx = ff::format::output_as(&p, muxer).map_err(io_err)?;
-            return Ok(Opened {
-                octx,
-                size: SizeProbe::File(p),
-                io_error,
-            });
-        }
-        Destination::Seekable(w) => {
-            let io = StreamIo::from_write_seek(counted(w)).map_err(io_err)?;
-            ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
-        }
-        Destination::Memory(b) => {
-            let io = StreamIo::from_write_seek(counted(Box::new(b) as Box<dyn WriteSeek>))
-                .map_err(io_err)?;
-            ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
-        }
-        Destination::Stream(w) => {
-            let io = StreamIo::from_write(Counting {
-                inner: w,
-                pos: 0,
-                size: counter.clone(),
-                error: io_error.clone(),
-            })
-            .map_err(io_err)?;
-            ff::format::output_to_stream(io, None, Some(muxer)).map_err(io_err)?
-        }
-    };
+    let octx =
+        ff::format::output_to_stream(io.map_err(io_err)?, None, Some(muxer)).map_err(io_err)?;
     Ok(Opened {
         octx,
-        size: SizeProbe::Counted(counter),
+        size,
         io_error,
     })
 }

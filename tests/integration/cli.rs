@@ -921,15 +921,18 @@ fn ctrl_c_finalizes_a_playable_file_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The output exists once the writer is open (the handlers are installed before that).
+    // The partial file exists once the writer is open (the handlers are installed before
+    // that); the target appears only when the video is finished.
+    let partial = encode_native::partial_path(&out);
     let start = Instant::now();
-    while !out.exists() {
+    while !partial.exists() {
         assert!(start.elapsed() < Duration::from_secs(20), "no output");
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(!out.exists());
     // Let it encode for a while: until the file has grown past its header, or a few seconds.
     let start = Instant::now();
-    while std::fs::metadata(&out).map_or(0, |m| m.len()) < 10_000
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 10_000
         && start.elapsed() < Duration::from_secs(3)
     {
         std::thread::sleep(Duration::from_millis(20));
@@ -982,7 +985,7 @@ fn ctrl_c_while_stdin_stalls_still_finalizes_the_frames_read() {
     stdin.write_all(&vec![128u8; 5 * 32 * 24]).unwrap();
     stdin.flush().unwrap();
     let start = Instant::now();
-    while !out.exists() {
+    while !encode_native::partial_path(&out).exists() {
         assert!(start.elapsed() < Duration::from_secs(20), "no output");
         std::thread::sleep(Duration::from_millis(20));
     }

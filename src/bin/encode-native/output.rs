@@ -107,11 +107,10 @@ impl<'a> Output<'a> {
             return fed;
         }
         if !matches!(fed, Ok(Outcome::Done)) {
+            // No frame: no video. A file destination is left as it was (only the partial
+            // file encode-native made is removed); nothing else is ever deleted.
             encoder.progress.finish();
-            drop(writer);
-            if let Target::File(path) = &self.target {
-                let _ = std::fs::remove_file(path);
-            }
+            let _ = writer.discard();
             return fed;
         }
         let summary = writer
