@@ -1,0 +1,416 @@
+"""encode_native: numpy frames, matplotlib animations and image folders to a real video file,
+in-process, with FFmpeg's libraries linked in: no ffmpeg subprocess, no temporary images.
+
+    >>> import numpy as np, encode_native as en
+    >>> frames = (np.random.random((30, 240, 320, 3)) * 255).astype(np.uint8)
+    >>> summary = en.write_video("noise.mp4", frames, fps=30)
+    >>> with en.Writer("out.mp4", fps=30, crf=18, preset="ultrafast") as w:
+    ...     for f in frames:
+    ...         w.write(f)
+    >>> mp4 = en.encode(frames, fps=30)            # bytes: a faststart MP4 in memory
+
+Every setting is a keyword argument named like the library's settings (``crf``, ``preset``,
+``pix_fmt``, ``codec``, ``format``, ``gop``, ...; see :func:`settings`). Frames are numpy
+arrays (or anything with ``__array__``) of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4),
+dtype uint8, uint16 or float in [0, 1], RGB unless ``input_format="bgr24"``.
+
+Importing this package also registers the matplotlib movie writer ``"encode_native"`` and
+the imageio v3 plugin ``"encode_native"`` (when, or as soon as, those are imported).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import os
+from fractions import Fraction
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+
+import numpy as np
+
+from . import _frames, _hooks, _settings
+from ._native import EncodeError
+from ._native import NativeWriter as _NativeWriter
+from ._native import __version__, check_settings, pixel_format_name
+from ._progress import Progress, ProgressArg
+
+__all__ = [
+    "EncodeError",
+    "Summary",
+    "Video",
+    "Writer",
+    "encode",
+    "from_function",
+    "settings",
+    "write_video",
+    "__version__",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Container names -> MIME types for the notebook player.
+_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska",
+         "ts": "video/mp2t", "avi": "video/x-msvideo"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What a finished video contains, from the library's own count.
+
+    Attributes:
+        frames: frames in the video.
+        bytes: bytes written.
+        duration: playing time in seconds.
+        width, height: the encoded picture's size (after padding or cropping an odd size).
+        input_width, input_height: the size of the frames written.
+        pixel_format: the pixel format stored (``yuv420p``, ``yuv444p``).
+        codec: the encoder (``libx264``, ``mpeg4``).
+        container: the container (``mp4``, ``mkv``, ...).
+        fragmented: whether the MP4 is fragmented.
+        wall: seconds from opening the writer to the end of finishing.
+        first_packet_latency: seconds from the first frame to the first packet written.
+    """
+
+    frames: int
+    bytes: int
+    duration: float
+    width: int
+    height: int
+    input_width: int
+    input_height: int
+    pixel_format: str
+    codec: str
+    container: str
+    fragmented: bool
+    wall: float
+    first_packet_latency: Optional[float]
+
+    @property
+    def size(self) -> tuple:
+        """``(width, height)`` of the encoded picture."""
+        return (self.width, self.height)
+
+
+class Video(bytes):
+    """An encoded video in memory: ``bytes`` (write it, send it, hash it) that shows itself as
+    a player in Jupyter (``_repr_html_``).
+
+    Attributes:
+        summary: the :class:`Summary` of the encode.
+        mime: the MIME type (``video/mp4`` for MP4).
+    """
+
+    summary: Optional[Summary]
+    mime: str
+
+    def __new__(cls, data: bytes, summary: Optional[Summary] = None, mime: str = "video/mp4") -> "Video":
+        self = super().__new__(cls, data)
+        self.summary = summary
+        self.mime = mime
+        return self
+
+    def _repr_html_(self) -> str:
+        """A ``<video>`` element with the video inline (base64), for notebooks."""
+        b64 = base64.b64encode(self).decode("ascii")
+        size = ""
+        if self.summary is not None:
+            size = f' width="{self.summary.input_width}" height="{self.summary.input_height}"'
+        return (f'<video controls loop autoplay muted playsinline{size} '
+                f'src="data:{self.mime};base64,{b64}"></video>')
+
+    def save(self, path: PathLike) -> None:
+        """Writes the video to a file."""
+        with open(path, "wb") as f:
+            f.write(self)
+
+    def __repr__(self) -> str:
+        about = f"{self.summary.frames} frames, " if self.summary is not None else ""
+        return f"<encode_native.Video {self.mime}, {about}{len(self)} bytes>"
+
+
+def settings() -> List[Dict[str, Any]]:
+    """Every setting the writers take as a keyword argument, as dicts with ``key``,
+    ``aliases``, ``help``, ``choices``, ``default`` and ``kind`` (``value``, ``switch``,
+    ``optional`` or ``repeated``): the library's own list, so it is never out of date."""
+    return [dict(s) for s in _settings._SETTINGS]
+
+
+class Writer:
+    """Writes frames to a video: a file, memory or a binary file-like object.
+
+    ``Writer(output, fps=30, **settings)`` then :meth:`write` each frame and :meth:`close`
+    (or use it as a context manager, which closes it even when the block raises: a Ctrl-C
+    leaves a playable video with every frame written so far).
+
+    Args:
+        output: a path (``str`` or ``os.PathLike``; the container comes from the extension),
+            ``None`` for memory (the bytes are in :attr:`video` after closing), or a binary
+            file-like object with ``write`` (and ``seek``; when it cannot seek, such as a
+            pipe or ``sys.stdout.buffer``, MP4 is written fragmented).
+        fps: frames per second, exact: ``30``, ``29.97`` (= 30000/1001), ``"30000/1001"``.
+        input_format: the frames' channel order, ``"rgb24"`` (default) or ``"bgr24"``
+            (OpenCV's order; ``"bgra"`` for 4 channels); or an exact layout name (``gray``,
+            ``gray16le``, ``rgb48le``, ``rgbf32``, or pre-converted planar ``yuv420p`` /
+            ``yuv444p``, which needs ``width`` and ``height``).
+        progress: ``True`` for a progress bar (tqdm if installed), or a callable receiving
+            (frames done, total or None).
+        total: the number of frames to expect, for the progress display.
+        **settings: any setting of the library by name, e.g. ``crf=18``,
+            ``preset="ultrafast"``, ``pix_fmt="yuv444p"``, ``codec="mpeg4"``,
+            ``format="mkv"``, ``gop=60``, ``codec_options={"aq-mode": 2}``. Booleans may be
+            given as ``True``/``False``. The list is below and in :func:`settings`.
+
+    The first frame decides the size and layout: arrays of shape (H, W), (H, W, 1),
+    (H, W, 3) or (H, W, 4), dtype uint8, uint16 or float32/float64 in [0, 1] (alpha is
+    dropped). Every later frame must have the same shape and dtype, or :meth:`write` raises
+    ``ValueError`` naming the frame and the writer stays usable.
+
+    C-contiguous arrays and row-strided views (a crop ``a[10:400, 20:600]``) are read in
+    place without a copy; other layouts (``a[:, :, ::-1]``, column steps) are copied once.
+    Do not modify a frame's array while :meth:`write` is running on it (from another
+    thread): the GIL is released while it is read.
+
+    Errors: invalid settings raise ``ValueError`` (when the writer is made), I/O failures
+    ``OSError`` with the path, encoder failures :class:`EncodeError` with FFmpeg's message.
+
+    A writer is not meant to be used from several threads at once.
+
+    Settings (keyword arguments):
+    """
+
+    def __init__(
+        self,
+        output: Union[None, PathLike, Any],
+        fps: Union[int, float, Fraction, str] = 30,
+        *,
+        input_format: Optional[str] = None,
+        progress: ProgressArg = None,
+        total: Optional[int] = None,
+        **settings: Any,
+    ) -> None:
+        if "in_pix_fmt" in settings:
+            input_format = settings.pop("in_pix_fmt")
+        if isinstance(output, (str, os.PathLike)):
+            output = os.fspath(output)
+        elif output is not None and not callable(getattr(output, "write", None)):
+            raise TypeError(
+                "output must be a path, None (memory) or a binary file-like object with "
+                f"write(); got {type(output).__name__}"
+            )
+        self._output = output
+        self._settings = [("fps", _settings.fps_text(fps))] + _settings.to_settings(settings)
+        check_settings(self._settings)  # ValueError now rather than at the first frame
+        if input_format is not None:
+            input_format = pixel_format_name(input_format)
+        self._input_format = input_format
+        self._fps = _settings.fps_value(self._settings[0][1])
+        self._native: Optional[_NativeWriter] = None
+        self._layout: Optional[_frames.Layout] = None
+        self._progress = Progress(progress, total)
+        self._summary: Optional[Summary] = None
+        self._video: Optional[Video] = None
+        self._closed = False
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, frame: Any, pts: Optional[int] = None) -> None:
+        """Writes one frame (see the class's documentation for what a frame may be).
+
+        ``pts`` is the frame's timestamp in units of the ``time_base`` setting, for writers
+        made with explicit timestamps (``time_base="1/1000"``); otherwise frames follow each
+        other at ``fps``.
+
+        Raises ValueError for a frame unlike the first (the writer stays usable), OSError or
+        EncodeError when writing fails."""
+        if self._closed:
+            raise ValueError("write to a closed Writer")
+        array = _frames.as_array(frame)
+        if self._layout is None:
+            self._open(array)
+        else:
+            self._layout.check(array, self.frames_written)
+        assert self._layout is not None and self._native is not None
+        self._native.push(self._layout.convert(array), pts)
+        self._progress.update()
+
+    def write_frames(self, frames: Iterable[Any]) -> None:
+        """Writes every frame of an iterable (or of the first axis of an array)."""
+        for frame in frames:
+            self.write(frame)
+
+    def _open(self, array: np.ndarray) -> None:
+        fmt = self._input_format
+        if _frames.is_planar(fmt):
+            width, height = _settings.size_of(self._settings)
+            if width is None or height is None:
+                raise ValueError(f"{fmt} input needs the picture size: width=..., height=...")
+            layout = _frames.planar_layout(array, fmt, width, height)
+        else:
+            layout = _frames.layout_of(array, fmt)
+        self._native = _NativeWriter(self._output, layout.width, layout.height, layout.pix_fmt,
+                                     self._settings)
+        self._layout = layout
+
+    # -- finishing -------------------------------------------------------------------------
+
+    def close(self) -> Optional[Summary]:
+        """Finishes the video: encodes every frame written, writes the trailer and returns
+        the :class:`Summary` (also in :attr:`summary`). Closing twice does nothing.
+
+        Raises ValueError when no frame was written (nothing is created: the size comes
+        from the first frame)."""
+        if self._closed:
+            return self._summary
+        self._closed = True
+        self._progress.close()
+        if self._native is None:
+            raise ValueError(f"no frames were written, so no video was made for {self._describe()}")
+        data, summary = self._native.finish()
+        self._summary = Summary(**summary)
+        if data is not None:
+            self._video = Video(data, self._summary, _MIME.get(self._summary.container, "video/mp4"))
+        return self._summary
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # Finish what was written even on an error or Ctrl-C, without hiding the exception.
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def summary(self) -> Optional[Summary]:
+        """The :class:`Summary` after :meth:`close`, None before."""
+        return self._summary
+
+    @property
+    def video(self) -> Optional[Video]:
+        """The encoded bytes of a writer into memory (``output=None``) after :meth:`close`."""
+        return self._video
+
+    @property
+    def frames_written(self) -> int:
+        """Frames accepted so far."""
+        return self._native.frames_pushed if self._native is not None else 0
+
+    @property
+    def frames_copied(self) -> int:
+        """Frames whose memory layout could not be read in place and were copied once."""
+        return self._native.frames_copied if self._native is not None else 0
+
+    @property
+    def fps(self) -> Fraction:
+        """The frame rate, exact."""
+        return self._fps
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        return self._closed
+
+    def _describe(self) -> str:
+        if self._output is None:
+            return "memory"
+        if isinstance(self._output, str):
+            return repr(self._output)
+        return f"the {type(self._output).__name__} output"
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        size = f", {self._layout.width}x{self._layout.height} {self._layout.pix_fmt}" if self._layout else ""
+        return f"<encode_native.Writer {self._describe()}, {state}, {self.frames_written} frames{size}>"
+
+
+Writer.__doc__ = (Writer.__doc__ or "") + "\n" + _settings.table() + "\n"
+
+
+def _count(frames: Any) -> Optional[int]:
+    try:
+        return len(frames)
+    except TypeError:
+        return None
+
+
+def write_video(
+    path: Union[PathLike, Any],
+    frames: Iterable[Any],
+    fps: Union[int, float, Fraction, str] = 30,
+    *,
+    progress: ProgressArg = None,
+    **settings: Any,
+) -> Summary:
+    """Writes frames to a video file (or a binary file-like object) and returns its
+    :class:`Summary`.
+
+    ``frames`` is an array of frames (N, H, W[, C]) or any iterable of frames; ``settings``
+    are the :class:`Writer`'s keyword arguments (``crf=18``, ``input_format="bgr24"``, ...).
+    Like ``skvideo.io.vwrite`` or torchvision's ``write_video``."""
+    with Writer(path, fps, progress=progress, total=_count(frames), **settings) as w:
+        w.write_frames(frames)
+    assert w.summary is not None
+    return w.summary
+
+
+def encode(
+    frames: Iterable[Any],
+    fps: Union[int, float, Fraction, str] = 30,
+    *,
+    progress: ProgressArg = None,
+    **settings: Any,
+) -> Video:
+    """Encodes frames into memory and returns the video as :class:`Video` (``bytes`` that
+    show as a player in Jupyter): an MP4 with its index at the front unless ``format`` says
+    otherwise."""
+    with Writer(None, fps, progress=progress, total=_count(frames), **settings) as w:
+        w.write_frames(frames)
+    assert w.video is not None
+    return w.video
+
+
+def from_function(
+    make_frame: Callable[[float], Any],
+    duration: float,
+    fps: Union[int, float, Fraction, str] = 30,
+    path: Union[None, PathLike, Any] = None,
+    *,
+    progress: ProgressArg = None,
+    **settings: Any,
+) -> Union[Summary, Video]:
+    """Makes a video of ``make_frame(t)`` for t = 0, 1/fps, 2/fps, ... below ``duration``
+    seconds (moviepy's ``VideoClip(make_frame)``): ceil(duration × fps) frames.
+
+    Returns the :class:`Summary` when ``path`` is given (a path or a file-like object), else
+    the :class:`Video` in memory."""
+    rate = _settings.fps_value(_settings.fps_text(fps))
+    count = math.ceil(Fraction(duration) * rate - Fraction(1, 10**9)) if duration > 0 else 0
+    frames = (make_frame(float(Fraction(i) / rate)) for i in range(count))
+    with Writer(path, fps, progress=progress, total=count, **settings) as w:
+        w.write_frames(frames)
+    if path is None:
+        assert w.video is not None
+        return w.video
+    assert w.summary is not None
+    return w.summary
+
+
+def _register_matplotlib(_module: Any) -> None:
+    from . import matplotlib as _mpl  # noqa: F401  (registers the writer)
+
+
+def _register_imageio(module: Any) -> None:
+    from .imageio import register
+
+    register(module)
+
+
+_hooks.after_import("matplotlib.animation", _register_matplotlib)
+_hooks.after_import("imageio.config", _register_imageio)

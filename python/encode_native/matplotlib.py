@@ -1,0 +1,310 @@
+"""The matplotlib movie writer ``"encode_native"``: ``ani.save("x.mp4", writer="encode_native")``.
+
+Importing :mod:`encode_native` registers it (as soon as :mod:`matplotlib.animation` is
+imported), so it works wherever ``writer="ffmpeg"`` does, with the same arguments::
+
+    import encode_native
+    ani.save("sine.mp4", writer="encode_native", fps=30, dpi=100)
+
+    with EncodeNativeWriter(fps=30, crf=18).saving(fig, "out.mp4", dpi=100) as writer:
+        for ...:
+            update(...)
+            writer.grab_frame()
+
+Each frame is taken from the figure's Agg canvas (``fig.canvas.buffer_rgba()``), drawn once:
+the draw an animation makes for every frame is reused, where matplotlib's pipe writers draw
+the figure a second time through ``savefig`` and send the pixels to an ``ffmpeg`` process.
+The pictures are the same (the figure at the saving dpi, composited on its face colour).
+When a frame needs what only ``savefig`` does (``savefig_kwargs`` that change the picture,
+a canvas that is not Agg, a HiDPI screen), it renders through ``savefig`` like the others.
+
+``fps``, ``dpi``, ``codec`` (``h264``, ``mpeg4``), ``bitrate`` (kbit/s) and ``extra_args``
+(ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
+mean for ``writer="ffmpeg"``; any setting of :class:`encode_native.Writer` may also be given
+as a keyword (``EncodeNativeWriter(fps=30, crf=18, preset="veryfast")``). ``metadata`` is not
+supported yet (the library writes no container tags) and is refused with an error.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from matplotlib import animation
+from matplotlib import colors as mcolors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from . import Summary, Writer, _settings
+from ._native import check_settings
+
+__all__ = ["EncodeNativeWriter", "extra_args_settings"]
+
+# ffmpeg output options and the settings they are; the others are refused or become codec
+# options (``-bf 2`` is the encoder option bf=2).
+_OPTION_SETTINGS = {
+    "vcodec": "codec", "c:v": "codec", "codec:v": "codec", "codec": "codec", "c": "codec",
+    "pix_fmt": "pix_fmt", "b": "bitrate", "b:v": "bitrate", "crf": "crf", "preset": "preset",
+    "tune": "tune", "profile": "profile", "profile:v": "profile", "g": "gop",
+    "x264-params": "x264_params", "x264opts": "x264_params", "threads": "threads",
+    "colorspace": "color_matrix", "f": "format", "q:v": "qscale", "qscale:v": "qscale",
+    "qscale": "qscale", "q": "qscale",
+}
+_IGNORED_FLAGS = {"y", "n", "an", "sn", "dn", "hide_banner", "nostats", "stats", "nostdin"}
+_IGNORED_WITH_VALUE = {"loglevel", "v"}
+_REFUSED = {
+    "vf": "a video filter", "filter:v": "a video filter", "filter_complex": "a filter graph",
+    "lavfi": "a filter graph", "map": "stream mapping", "ss": "seeking", "t": "a duration limit",
+    "to": "a duration limit", "frames:v": "a frame limit", "vframes": "a frame limit",
+    "r": "a frame rate conversion (give fps= instead)", "s": "scaling",
+    "metadata": "container metadata", "aspect": "an aspect ratio",
+}
+_X264 = {"h264", "libx264", "x264", "avc1"}
+# Writer arguments that are not library settings.
+_NOT_SETTINGS = {"progress", "total", "input_format"}
+
+
+def extra_args_settings(extra_args: Sequence[str]) -> List[Tuple[str, str]]:
+    """ffmpeg output options (matplotlib's ``extra_args``) as encode_native settings.
+
+    Options with a setting of their own map to it (``-crf 18`` → crf, ``-vcodec`` → codec,
+    ``-movflags +faststart`` → faststart, ``-color_range pc`` → full_range), any other
+    ``-name value`` becomes the encoder option ``name=value`` (``-bf 2``), and options
+    that change what is encoded (filters, scaling, seeking, frame-rate conversion) raise
+    ValueError saying so."""
+    args = [str(a) for a in extra_args]
+    out: List[Tuple[str, str]] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("-") or len(arg) < 2:
+            raise ValueError(f"extra_args: expected an option at {arg!r} in {args}")
+        name = arg[1:]
+        has_value = i + 1 < len(args) and not _is_option(args[i + 1])
+        value = args[i + 1] if has_value else None
+        i += 2 if has_value else 1
+        if name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
+            continue
+        if name in _REFUSED:
+            raise ValueError(
+                f"extra_args {arg}: {_REFUSED[name]} has no equivalent in encode_native; "
+                "use writer='ffmpeg' for it"
+            )
+        if value is None:
+            raise ValueError(f"extra_args {arg}: expected a value after it")
+        if name == "movflags":
+            out.extend(_movflags(value))
+        elif name == "color_range":
+            out.append(("full_range", "true" if value.lower() in ("pc", "jpeg", "2", "full") else "false"))
+        elif name in _OPTION_SETTINGS:
+            out.append((_OPTION_SETTINGS[name], value))
+        elif _settings.key_of(name):
+            out.append((_settings.key_of(name) or name, value))
+        else:
+            out.append(("codec_option", f"{name}={value}"))
+    return out
+
+
+def _is_option(text: str) -> bool:
+    if not text.startswith("-") or len(text) < 2:
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def _movflags(value: str) -> List[Tuple[str, str]]:
+    out = []
+    for flag in filter(None, value.replace("-", "+").split("+")):
+        if flag == "faststart":
+            out.append(("faststart", "true"))
+        elif flag in ("frag_keyframe", "empty_moov", "default_base_moof", "separate_moof"):
+            if ("fragmented", "true") not in out:
+                out.append(("fragmented", "true"))
+        else:
+            raise ValueError(f"extra_args -movflags {flag}: not supported by encode_native")
+    return out
+
+
+def _same_color(given: Any, actual: Any) -> bool:
+    if isinstance(given, str) and given == "auto":
+        return True
+    try:
+        rgba = mcolors.to_rgba(given)
+    except ValueError:
+        return False
+    return bool(np.allclose(rgba, mcolors.to_rgba(actual)) and rgba[3] == 1.0)
+
+
+@animation.writers.register("encode_native")
+class EncodeNativeWriter(animation.AbstractMovieWriter):
+    """A matplotlib movie writer that encodes in-process with encode_native.
+
+    Args:
+        fps: frames per second.
+        codec: ``h264`` (default: :rc:`animation.codec`) or ``mpeg4``.
+        bitrate: kbit/s; -1 or None (default: :rc:`animation.bitrate`) lets the encoder
+            choose (crf 23 for H.264).
+        extra_args: ffmpeg output options, mapped to settings (see
+            :func:`extra_args_settings`).
+        metadata: must be empty: container metadata is not supported yet.
+        **settings: any setting of :class:`encode_native.Writer` (``crf=18``,
+            ``preset="veryfast"``, ``pix_fmt="yuv444p"``, ``progress=True``, ...).
+
+    After saving, :attr:`summary` holds the video's :class:`encode_native.Summary`.
+    """
+
+    def __init__(
+        self,
+        fps: float = 5,
+        codec: Optional[str] = None,
+        bitrate: Optional[int] = None,
+        extra_args: Optional[Sequence[str]] = None,
+        metadata: Optional[Dict[str, str]] = None,
+        **settings: Any,
+    ) -> None:
+        super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)
+        if self.metadata:
+            raise ValueError(
+                f"metadata {dict(self.metadata)!r}: encode_native cannot write container "
+                "metadata (title, artist, ...) yet; leave it out or use writer='ffmpeg'"
+            )
+        self.extra_args = list(extra_args) if extra_args is not None else []
+        self._kwargs = self._writer_kwargs(settings)
+        # Invalid settings are reported now, before any frame is drawn.
+        check_settings(
+            [("fps", _settings.fps_text(self.fps))]
+            + _settings.to_settings({k: v for k, v in self._kwargs.items() if k not in _NOT_SETTINGS})
+        )
+        self.summary: Optional[Summary] = None
+        self._writer: Optional[Writer] = None
+        self._restore_dpi: Optional[float] = None
+
+    def _writer_kwargs(self, settings: Dict[str, Any]) -> Dict[str, Any]:
+        pairs: List[Tuple[str, Any]] = []
+        if self.codec:
+            pairs.append(("codec", self.codec))
+        if self.bitrate is not None and self.bitrate > 0:
+            pairs.append(("bitrate", f"{int(self.bitrate)}k"))
+        pairs += extra_args_settings(self.extra_args)
+        kwargs: Dict[str, Any] = {}
+        for key, value in pairs:
+            if key == "codec_option":
+                kwargs.setdefault(key, []).append(value)
+            else:
+                kwargs[key] = value
+        for key, value in settings.items():
+            if _settings.key_of(key) == "codec_option" and isinstance(value, (list, tuple)):
+                kwargs.setdefault("codec_option", []).extend(value)
+            elif _settings.key_of(key) == "codec_option" and isinstance(value, dict):
+                kwargs.setdefault("codec_option", []).extend(f"{k}={v}" for k, v in value.items())
+            else:
+                kwargs[_settings.key_of(key) or key] = value
+        return kwargs
+
+    @classmethod
+    def isAvailable(cls) -> bool:
+        """Always available: nothing outside this package is needed."""
+        return True
+
+    def _even_size_codec(self) -> bool:
+        codec = str(self._kwargs.get("codec", "h264")).lower()
+        return codec in _X264 and str(self._kwargs.get("pix_fmt", "yuv420p")) == "yuv420p"
+
+    def setup(self, fig: Any, outfile: Any, dpi: Optional[float] = None) -> None:
+        """Starts a movie of `fig` in `outfile` (a path or a binary file-like object) at
+        `dpi` (default: the figure's)."""
+        if isinstance(outfile, (str, bytes)) or hasattr(outfile, "__fspath__"):
+            super().setup(fig, outfile, dpi)
+        else:
+            self.outfile, self.fig = outfile, fig
+            self.dpi = fig.dpi if dpi is None else dpi
+        if self._even_size_codec():
+            # Like writer="ffmpeg": a figure size whose pixels are even (yuv420p needs it).
+            wo, ho = (s / self.dpi for s in self.frame_size)
+            w, h = animation.adjusted_figsize(wo, ho, self.dpi, 2)
+            if (wo, ho) != (w, h):
+                self.fig.set_size_inches(w, h, forward=True)
+        self._size_inches = tuple(self.fig.get_size_inches())
+        # Draw at the saving dpi, so the animation's own draw of each frame is the picture
+        # (savefig sets the dpi the same way for each frame it draws).
+        if self.fig.dpi != self.dpi:
+            self._restore_dpi = self.fig.dpi
+            self._set_dpi(self.dpi)
+        self.summary = None
+        self._writer = Writer(outfile, self.fps, **self._kwargs)
+
+    def _set_dpi(self, dpi: float) -> None:
+        set_dpi = getattr(self.fig, "_set_dpi", None)
+        if set_dpi is not None:
+            set_dpi(dpi, forward=False)  # no window resize for a figure on screen
+        else:
+            self.fig.dpi = dpi
+
+    def grab_frame(self, **savefig_kwargs: Any) -> None:
+        """Adds the figure as it is now as the next frame (drawing it only if it changed
+        since its last draw)."""
+        for k in ("dpi", "bbox_inches", "format"):
+            if k in savefig_kwargs:
+                raise TypeError(f"grab_frame got an unexpected keyword argument {k!r}")
+        if self._writer is None:
+            raise RuntimeError("grab_frame before setup (use writer.saving(fig, path, dpi))")
+        fig = self.fig
+        if tuple(fig.get_size_inches()) != self._size_inches:
+            fig.set_size_inches(*self._size_inches)
+        pixels = self._canvas_pixels(savefig_kwargs)
+        if pixels is None:
+            pixels = self._savefig_pixels(savefig_kwargs)
+        self._writer.write(pixels)
+
+    def _canvas_pixels(self, savefig_kwargs: Dict[str, Any]) -> Optional[np.ndarray]:
+        """The Agg canvas's own RGBA buffer (no copy), when it is the picture savefig would
+        make: same dpi, no HiDPI scaling, and savefig arguments that change nothing."""
+        fig = self.fig
+        canvas = fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg) or fig.dpi != self.dpi:
+            return None
+        if getattr(canvas, "device_pixel_ratio", 1) != 1:
+            return None
+        for key, value in savefig_kwargs.items():
+            if key == "facecolor" and _same_color(value, fig.get_facecolor()):
+                continue
+            if key == "edgecolor" and _same_color(value, fig.get_edgecolor()):
+                continue
+            if key == "transparent" and not value:
+                continue
+            return None
+        if fig.get_facecolor()[3] != 1.0 and "facecolor" not in savefig_kwargs:
+            return None
+        if fig.stale or getattr(canvas, "renderer", None) is None:
+            canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())
+        if pixels.shape[:2] != (canvas.get_width_height(physical=True)[::-1]):
+            return None
+        return pixels
+
+    def _savefig_pixels(self, savefig_kwargs: Dict[str, Any]) -> np.ndarray:
+        """The frame rendered by savefig (what matplotlib's own writers do for every frame)."""
+        buf = io.BytesIO()
+        self.fig.savefig(buf, **{**savefig_kwargs, "format": "rgba", "dpi": self.dpi})
+        data = np.frombuffer(buf.getbuffer(), dtype=np.uint8)
+        w, h = self.frame_size
+        if data.size != w * h * 4:
+            w_in, h_in = self.fig.get_size_inches()
+            w = int(w_in * self.dpi)
+            h = data.size // (4 * w)
+        return data.reshape(h, w, 4)
+
+    def finish(self) -> None:
+        """Finishes the video (every grabbed frame encoded, the file complete) and restores
+        the figure's dpi."""
+        try:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                self.summary = writer.close()
+        finally:
+            if self._restore_dpi is not None:
+                self._set_dpi(self._restore_dpi)
+                self._restore_dpi = None

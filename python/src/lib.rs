@@ -1,0 +1,651 @@
+//! The native part of the Python package `encode_native`: a thin layer over the
+//! `encode_native` library's [`VideoWriter`].
+//!
+//! The Python side (`python/encode_native/__init__.py`) turns whatever the user passes into
+//! numpy arrays of one of the library's input layouts and keyword arguments into
+//! `(key, value)` settings; this module opens the writer, reads each array in place when its
+//! memory layout allows (C-contiguous, or rows at any positive stride), copies it once into a
+//! packed buffer otherwise, and pushes it with the GIL released. Python file-like outputs are
+//! wrapped in a [`Write`] (+ [`Seek`]) that takes the GIL for each call, on the encoder thread.
+
+use std::io::{self, Seek, SeekFrom, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use encode_native::{
+    Destination, EncoderConfig, Error, Frame, MemoryBuffer, PixelFormat, SettingKind, Summary,
+    VideoWriter,
+};
+use numpy::ndarray::ArrayViewD;
+use numpy::{
+    Element, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+create_exception!(
+    encode_native,
+    EncodeError,
+    PyRuntimeError,
+    "The encoder, the muxer or FFmpeg failed; the message carries FFmpeg's own words."
+);
+
+/// Locks `m`, recovering the data of a poisoned lock (a panic is reported as an error
+/// where it happened; the writer's state is still consistent enough to be finished).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The first Python exception raised by a file-like output, to re-raise as it is instead of
+/// the library's generic I/O error about it.
+type SinkError = Arc<Mutex<Option<PyErr>>>;
+
+/// Converts a library error into the Python exception a Python user expects.
+fn py_error(e: Error, sink_error: Option<&SinkError>) -> PyErr {
+    if let Some(stored) = sink_error.and_then(|s| lock(s).take()) {
+        return stored;
+    }
+    let text = e.to_string();
+    match e {
+        Error::Config { .. } | Error::Frame { .. } | Error::Timestamp { .. } => {
+            PyValueError::new_err(text)
+        }
+        Error::Io { source, .. } => match source.raw_os_error() {
+            // OSError(errno, text) becomes FileNotFoundError, PermissionError, ... by errno.
+            Some(errno) => PyOSError::new_err((errno, text)),
+            None => PyOSError::new_err(text),
+        },
+        _ => EncodeError::new_err(text),
+    }
+}
+
+/// Runs `f`, turning a panic into an [`Error::EncoderThread`]-like error so that no panic
+/// crosses into Python as anything but an `EncodeError`.
+fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::Unsupported(format!(
+                "internal error while {what}: {msg}"
+            )))
+        }
+    }
+}
+
+/// A Python binary file-like object as the library's output: every call takes the GIL (it
+/// runs on the encoder thread) and calls the object's `write`, `seek` and `flush`.
+struct PySink {
+    obj: Py<PyAny>,
+    error: SinkError,
+}
+
+impl PySink {
+    /// Calls `f` with the GIL; a Python exception is kept for the caller and becomes an
+    /// `io::Error` for the library.
+    fn call<T>(&self, f: impl for<'py> FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> io::Result<T> {
+        Python::attach(|py| match f(self.obj.bind(py)) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let text = e.to_string();
+                lock(&self.error).get_or_insert(e);
+                Err(io::Error::other(text))
+            }
+        })
+    }
+}
+
+impl Write for PySink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.call(|obj| {
+            let written = obj.call_method1("write", (PyBytes::new(obj.py(), buf),))?;
+            // Buffered files return the length, raw files may write less, some objects
+            // return None (everything written).
+            if written.is_none() {
+                Ok(buf.len())
+            } else {
+                Ok(written.extract::<usize>()?.min(buf.len()))
+            }
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.call(|obj| {
+            if obj.hasattr("flush")? {
+                obj.call_method0("flush")?;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Seek for PySink {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let (offset, whence) = match pos {
+            SeekFrom::Start(o) => (o as i64, 0),
+            SeekFrom::Current(o) => (o, 1),
+            SeekFrom::End(o) => (o, 2),
+        };
+        self.call(|obj| obj.call_method1("seek", (offset, whence))?.extract::<u64>())
+    }
+}
+
+/// One video being written: `NativeWriter(target, width, height, input_format, settings)`.
+///
+/// `target` is a path (`str`), `None` for memory, or a binary file-like object (seekable
+/// when its `seekable()` says so). `settings` are `(key, value)` pairs given to
+/// `EncoderConfig::set` in order. The Python class `encode_native.Writer` wraps this one.
+///
+/// Nothing here locks while holding the GIL: the writer's lock is taken with the GIL
+/// released (the encoder thread may need the GIL to write to a Python file-like object while
+/// another thread waits in `push`), and the counters Python reads are atomics.
+#[pyclass(frozen, module = "encode_native._native")]
+struct NativeWriter {
+    /// The library's writer, until it is finished.
+    writer: Mutex<Option<VideoWriter>>,
+    /// Frames accepted.
+    pushed: AtomicU64,
+    /// Frames copied because their layout could not be read in place.
+    copied: AtomicU64,
+    /// Whether `finish` has run.
+    finished: AtomicBool,
+    memory: Option<MemoryBuffer>,
+    sink_error: Option<SinkError>,
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+}
+
+/// The library's configuration from the frame's size and layout and the settings by name.
+fn build_config(
+    width: u32,
+    height: u32,
+    input_format: &str,
+    settings: &[(String, String)],
+) -> Result<EncoderConfig, Error> {
+    let mut config = EncoderConfig::new(width, height, 30);
+    config.set("in_pix_fmt", input_format)?;
+    for (key, value) in settings {
+        config.set(key, value)?;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// Samples numpy hands over for each input layout: 8-bit, 16-bit and 32-bit float.
+trait Sample: Element + bytemuck::Pod + Send + Sync {
+    /// A frame owning a packed copy of the samples.
+    fn owned(width: u32, height: u32, format: PixelFormat, data: Vec<Self>) -> Frame<'static>;
+}
+
+impl Sample for u8 {
+    fn owned(width: u32, height: u32, format: PixelFormat, data: Vec<u8>) -> Frame<'static> {
+        Frame::from_vec(width, height, format, data)
+    }
+}
+
+impl Sample for u16 {
+    fn owned(width: u32, height: u32, format: PixelFormat, data: Vec<u16>) -> Frame<'static> {
+        Frame::from_u16_vec(width, height, format, data)
+    }
+}
+
+impl Sample for f32 {
+    fn owned(width: u32, height: u32, _format: PixelFormat, data: Vec<f32>) -> Frame<'static> {
+        Frame::from_f32_vec(width, height, data)
+    }
+}
+
+/// The sample type and channel count numpy arrays of `format` have.
+fn layout_of(format: PixelFormat) -> (&'static str, usize) {
+    match format {
+        PixelFormat::Gray8 | PixelFormat::Yuv420p | PixelFormat::Yuv444p => ("uint8", 1),
+        PixelFormat::Gray16Le => ("uint16", 1),
+        PixelFormat::Rgb48Le => ("uint16", 3),
+        PixelFormat::RgbF32 => ("float32", 3),
+        PixelFormat::Rgba | PixelFormat::Bgra => ("uint8", 4),
+        _ => ("uint8", 3),
+    }
+}
+
+/// Where a frame's pixels come from: borrowed from the array, or a packed copy of it.
+enum Pixels<'a> {
+    Borrowed(Frame<'a>),
+    Copied(Frame<'static>),
+}
+
+impl NativeWriter {
+    /// Checks that `array` is a `height × width [× channels]` array of `T` and makes a frame of
+    /// it: borrowed in place when its rows are packed pixels at a positive stride, else copied
+    /// once into a packed buffer.
+    fn frame_of<'a, T: Sample>(
+        &self,
+        array: &'a PyReadonlyArrayDyn<'_, T>,
+        index: u64,
+    ) -> PyResult<Pixels<'a>> {
+        let (w, h, format) = (self.width, self.height, self.format);
+        let (_, channels) = layout_of(format);
+        let item = std::mem::size_of::<T>();
+        let shape = array.shape();
+        let strides = array.strides();
+
+        if format.is_planar_yuv() {
+            let need = format.frame_len(w, h);
+            if array.len() != need {
+                return Err(PyValueError::new_err(format!(
+                    "frame {index}: {format} input needs {need} bytes (planes of {w}x{h}), got an array of {} bytes",
+                    array.len()
+                )));
+            }
+            return Ok(match array.as_slice() {
+                Ok(data) => Pixels::Borrowed(Frame::new(w, h, format, bytemuck::cast_slice(data))),
+                Err(_) => Pixels::Copied(T::owned(w, h, format, packed(array.as_array()))),
+            });
+        }
+
+        let expected: &[usize] = &[h as usize, w as usize, channels];
+        let shape_ok = match shape.len() {
+            2 => channels == 1 && shape == &expected[..2],
+            3 => shape == expected,
+            _ => false,
+        };
+        if !shape_ok {
+            let want = if channels == 1 {
+                format!("({h}, {w})")
+            } else {
+                format!("({h}, {w}, {channels})")
+            };
+            return Err(PyValueError::new_err(format!(
+                "frame {index}: expected shape {want}, got {shape:?}"
+            )));
+        }
+        let row_bytes = w as usize * channels * item;
+        // Bytes from one element to the next along each axis must be: a sample apart within
+        // a pixel, a pixel apart within a row; rows may be any positive, sample-aligned
+        // distance apart (a crop of a larger picture).
+        let inner_packed = match strides.len() {
+            3 => {
+                (channels == 1 || strides[2] == item as isize)
+                    && (w == 1 || strides[1] == (channels * item) as isize)
+            }
+            _ => w == 1 || strides[1] == item as isize,
+        };
+        let row_stride = if h == 1 {
+            Some(row_bytes)
+        } else {
+            usize::try_from(strides[0])
+                .ok()
+                .filter(|&s| s >= row_bytes && s % item == 0)
+        };
+        let aligned = (array.data() as usize) % std::mem::align_of::<T>() == 0;
+        let start = array.data() as usize;
+        let span = match row_stride {
+            Some(stride) if inner_packed && aligned => {
+                let tight = stride * (h as usize - 1) + row_bytes;
+                if tight == stride * h as usize {
+                    Some(tight)
+                } else if buffer_end(array.as_any(), start)? >= Some(start + stride * h as usize) {
+                    // The library's SIMD conversion reads whole strides and drops a last row
+                    // that ends before its stride does: hand it the stride's end too, when
+                    // the buffer has those bytes (any crop but one touching the buffer's end).
+                    Some(stride * h as usize)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match (span, row_stride) {
+            (Some(span), Some(stride)) => {
+                // SAFETY: the array is `h × w × channels` (checked above) with its innermost
+                // two axes packed and rows `stride ≥ row_bytes` bytes apart (checked above),
+                // so its first sample is at `data()` and the last byte of its last sample at
+                // `data() + stride·(h−1) + row_bytes − 1`: every byte of that span lies in the
+                // one buffer the array views. A longer span (to `data() + stride·h`) was
+                // checked to end inside the extent of a C-contiguous array the array is a view
+                // of, which is that array's own memory. The readonly borrow `array` keeps the
+                // array (and the buffer it views) alive for the slice's lifetime `'a` and
+                // excludes writable borrows through rust-numpy; Python code could still write
+                // to the buffer meanwhile, which the Python documentation forbids during
+                // `write`, as with any buffer read while the GIL is released. The pointer is
+                // aligned for `T` (checked) and `u8` needs no alignment.
+                let data = unsafe { std::slice::from_raw_parts(array.data().cast::<u8>(), span) };
+                Ok(Pixels::Borrowed(Frame::with_stride(
+                    w, h, format, stride, data,
+                )))
+            }
+            _ => Ok(Pixels::Copied(T::owned(
+                w,
+                h,
+                format,
+                packed(array.as_array()),
+            ))),
+        }
+    }
+
+    /// Pushes `frame`, released from the GIL: the library converts 8-bit RGB on this thread
+    /// and waits here while the queue is full.
+    fn push_frame(&self, py: Python<'_>, frame: Frame<'_>, pts: Option<i64>) -> PyResult<()> {
+        let result = py.detach(|| {
+            let mut writer = lock(&self.writer);
+            let writer = writer.as_mut().ok_or(Error::Finished)?;
+            no_panic("pushing a frame", || match pts {
+                None => writer.push(frame),
+                Some(pts) => writer.push_at(frame, pts),
+            })
+        });
+        result.map_err(|e| py_error(e, self.sink_error.as_ref()))?;
+        self.pushed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// The end address of the memory `array` is known to view, from `start` (its first byte):
+/// the extent of the outermost C-contiguous ndarray in its chain of bases that holds
+/// `start` (`a[10:400, 20:600]` of a packed `a` gives `a`'s end), or None when there is none.
+fn buffer_end(array: &Bound<'_, PyAny>, start: usize) -> PyResult<Option<usize>> {
+    let mut end = None;
+    let mut current = array.clone();
+    while let Ok(a) = current.cast::<PyUntypedArray>() {
+        if a.is_c_contiguous() {
+            let data: usize = a
+                .getattr("__array_interface__")?
+                .get_item("data")?
+                .get_item(0)?
+                .extract()?;
+            let nbytes: usize = a.getattr("nbytes")?.extract()?;
+            if data <= start && start < data + nbytes {
+                end = Some(data + nbytes);
+            }
+        }
+        let base = a.getattr("base")?;
+        if base.is_none() {
+            break;
+        }
+        current = base;
+    }
+    Ok(end)
+}
+
+/// The samples of `view` in C order, packed (the one copy of a frame whose layout cannot
+/// be read in place).
+fn packed<T: Copy>(view: ArrayViewD<'_, T>) -> Vec<T> {
+    match view.as_slice() {
+        Some(s) => s.to_vec(),
+        None => view.iter().copied().collect(),
+    }
+}
+
+/// The summary as a `dict` (the Python side makes it a `Summary`).
+fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("frames", s.frames)?;
+    d.set_item("bytes", s.bytes)?;
+    d.set_item("duration", s.duration.as_secs_f64())?;
+    d.set_item("width", s.width)?;
+    d.set_item("height", s.height)?;
+    d.set_item("input_width", s.input_width)?;
+    d.set_item("input_height", s.input_height)?;
+    d.set_item("pixel_format", s.pixel_format.name())?;
+    d.set_item("codec", s.codec.name())?;
+    d.set_item("container", s.container.name())?;
+    d.set_item("fragmented", s.fragmented)?;
+    d.set_item("wall", s.wall.as_secs_f64())?;
+    d.set_item(
+        "first_packet_latency",
+        s.first_packet_latency.map(|l| l.as_secs_f64()),
+    )?;
+    Ok(d)
+}
+
+#[pymethods]
+impl NativeWriter {
+    /// Opens the output (its header is written when this returns).
+    #[new]
+    fn new(
+        py: Python<'_>,
+        target: &Bound<'_, PyAny>,
+        width: u32,
+        height: u32,
+        input_format: &str,
+        settings: Vec<(String, String)>,
+    ) -> PyResult<Self> {
+        let config =
+            build_config(width, height, input_format, &settings).map_err(|e| py_error(e, None))?;
+        let (format, width, height) = (config.input_format, config.width, config.height);
+        let mut memory = None;
+        let mut sink_error = None;
+        let destination = if target.is_none() {
+            let buffer = MemoryBuffer::new();
+            memory = Some(buffer.clone());
+            Destination::Memory(buffer)
+        } else if let Ok(path) = target.extract::<PathBuf>() {
+            Destination::Path(path)
+        } else if target.hasattr("write")? {
+            let seekable = if target.hasattr("seekable")? {
+                target.call_method0("seekable")?.is_truthy()?
+            } else {
+                target.hasattr("seek")?
+            };
+            let error = SinkError::default();
+            sink_error = Some(error.clone());
+            let sink = PySink {
+                obj: target.clone().unbind(),
+                error,
+            };
+            if seekable {
+                Destination::seekable(sink)
+            } else {
+                Destination::stream(sink)
+            }
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "the output must be a path, None (memory) or a binary file-like object with write(); got {}",
+                target.get_type().name()?
+            )));
+        };
+        // The header may be written through a Python file-like object on the encoder thread,
+        // which needs the GIL: open with it released.
+        let writer = py
+            .detach(|| {
+                no_panic("opening the writer", || {
+                    VideoWriter::open(config, destination)
+                })
+            })
+            .map_err(|e| py_error(e, sink_error.as_ref()))?;
+        Ok(NativeWriter {
+            writer: Mutex::new(Some(writer)),
+            pushed: AtomicU64::new(0),
+            copied: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+            memory,
+            sink_error,
+            width,
+            height,
+            format,
+        })
+    }
+
+    /// Pushes one frame: a numpy array of the writer's layout (uint8, uint16 or float32).
+    /// Returns whether it had to be copied (its memory layout could not be read in place).
+    #[pyo3(signature = (array, pts=None))]
+    fn push(&self, py: Python<'_>, array: &Bound<'_, PyAny>, pts: Option<i64>) -> PyResult<bool> {
+        let index = self.pushed.load(Ordering::Relaxed);
+        let (dtype, _) = layout_of(self.format);
+        let untyped = array.cast::<PyUntypedArray>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "frame {index}: expected a numpy array, got {}",
+                array
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let wrong_dtype = || {
+            PyValueError::new_err(format!(
+                "frame {index}: expected dtype {dtype} for {}, got {}",
+                self.format,
+                untyped.dtype()
+            ))
+        };
+        let borrow_error =
+            |e: numpy::BorrowError| PyValueError::new_err(format!("frame {index}: {e}"));
+        let copied = match dtype {
+            "uint8" => {
+                let a = array.cast::<PyArrayDyn<u8>>().map_err(|_| wrong_dtype())?;
+                let a = a.try_readonly().map_err(borrow_error)?;
+                self.push_pixels(py, self.frame_of(&a, index)?, pts)?
+            }
+            "uint16" => {
+                let a = array.cast::<PyArrayDyn<u16>>().map_err(|_| wrong_dtype())?;
+                let a = a.try_readonly().map_err(borrow_error)?;
+                self.push_pixels(py, self.frame_of(&a, index)?, pts)?
+            }
+            _ => {
+                let a = array.cast::<PyArrayDyn<f32>>().map_err(|_| wrong_dtype())?;
+                let a = a.try_readonly().map_err(borrow_error)?;
+                self.push_pixels(py, self.frame_of(&a, index)?, pts)?
+            }
+        };
+        if copied {
+            self.copied.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(copied)
+    }
+
+    /// Encodes what is queued, writes the trailer and returns `(bytes or None, summary)`:
+    /// the video's bytes for a writer into memory.
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Option<Bound<'py, PyBytes>>, Bound<'py, PyDict>)> {
+        let summary = py
+            .detach(|| {
+                let writer = lock(&self.writer).take().ok_or(Error::Finished)?;
+                self.finished.store(true, Ordering::Relaxed);
+                no_panic("finishing the video", || writer.finish())
+            })
+            .map_err(|e| py_error(e, self.sink_error.as_ref()))?;
+        let bytes = self
+            .memory
+            .as_ref()
+            .map(|m| PyBytes::new(py, &py.detach(|| m.take())));
+        Ok((bytes, summary_dict(py, &summary)?))
+    }
+
+    /// Frames accepted so far.
+    #[getter]
+    fn frames_pushed(&self) -> u64 {
+        self.pushed.load(Ordering::Relaxed)
+    }
+
+    /// Frames that had to be copied because their memory layout could not be read in place.
+    #[getter]
+    fn frames_copied(&self) -> u64 {
+        self.copied.load(Ordering::Relaxed)
+    }
+
+    /// Whether `finish` has run (or the writer failed to finish).
+    #[getter]
+    fn finished(&self) -> bool {
+        self.finished.load(Ordering::Relaxed)
+    }
+}
+
+impl NativeWriter {
+    fn push_pixels(&self, py: Python<'_>, pixels: Pixels<'_>, pts: Option<i64>) -> PyResult<bool> {
+        match pixels {
+            Pixels::Borrowed(frame) => self.push_frame(py, frame, pts).map(|()| false),
+            Pixels::Copied(frame) => self.push_frame(py, frame, pts).map(|()| true),
+        }
+    }
+}
+
+impl Drop for NativeWriter {
+    fn drop(&mut self) {
+        // Finalizes a writer that was never finished (dropping the library's writer does),
+        // with the GIL released: a file-like output is written by the encoder thread, which
+        // needs the GIL. Errors can only be logged by the library here.
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(writer) = writer {
+            let drop_writer = move || {
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(writer)));
+            };
+            // When the interpreter is shutting down nothing can take the GIL any more, and
+            // the closure (with the writer) is dropped without it.
+            let _ = Python::try_attach(|py| py.detach(drop_writer));
+        }
+    }
+}
+
+/// Checks settings by name without opening anything: raises `ValueError` for an unknown
+/// key or a value the setting does not take.
+#[pyfunction]
+fn check_settings(settings: Vec<(String, String)>) -> PyResult<()> {
+    let mut config = EncoderConfig::new(64, 64, 30);
+    for (key, value) in &settings {
+        config.set(key, value).map_err(|e| py_error(e, None))?;
+    }
+    Ok(())
+}
+
+/// The canonical name of an input pixel format given by any of its names (`rgb` is
+/// `rgb24`); `ValueError` listing the names for an unknown one.
+#[pyfunction]
+fn pixel_format_name(name: &str) -> PyResult<&'static str> {
+    name.parse::<PixelFormat>()
+        .map(PixelFormat::name)
+        .map_err(|e| py_error(e, None))
+}
+
+/// Every setting the writers take by keyword, as dicts: `key`, `aliases`, `value_name`,
+/// `help`, `choices`, `default`, `kind` (`value`, `switch`, `optional` or `repeated`).
+#[pyfunction]
+fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for s in EncoderConfig::settings() {
+        let d = PyDict::new(py);
+        d.set_item("key", s.key)?;
+        d.set_item("aliases", s.aliases.to_vec())?;
+        d.set_item("value_name", s.value_name)?;
+        d.set_item("help", s.help)?;
+        d.set_item("choices", s.choices.to_vec())?;
+        d.set_item("default", s.default)?;
+        let kind = match s.kind {
+            SettingKind::Switch => "switch",
+            SettingKind::OptionalValue(_) => "optional",
+            SettingKind::Repeated => "repeated",
+            _ => "value",
+        };
+        d.set_item("kind", kind)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+/// The native part of `encode_native`: the writer over the Rust library. Use the package
+/// `encode_native` instead of this module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeWriter>()?;
+    m.add_function(wrap_pyfunction!(check_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(settings, m)?)?;
+    m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;
+    m.add("EncodeError", m.py().get_type::<EncodeError>())?;
+    m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
