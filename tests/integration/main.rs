@@ -6,6 +6,7 @@ mod bad_input;
 mod basics;
 mod cli;
 mod color;
+mod crash;
 mod examples;
 mod inputs;
 mod outputs;

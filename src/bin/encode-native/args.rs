@@ -38,6 +38,34 @@ pub enum Command {
     Raw(RawArgs),
     /// Show the linked FFmpeg and x264, the licence and what is available.
     Info(InfoArgs),
+    /// Finish a video left unfinished by a crash (`out.mp4.partial` → `out.mp4`).
+    Recover(RecoverArgs),
+}
+
+/// `encode-native recover`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+While encode-native writes `out.mp4` it writes `out.mp4.partial` beside it, in a layout that
+plays at every moment, and renames it into place when the video is finished. After a crash
+(power loss, kill -9, a full disk) the partial file holds every complete fragment (all but the
+last half second of encoded video); `recover` copies them, without re-encoding, into the
+finished video and removes the partial file.")]
+pub struct RecoverArgs {
+    /// The partial file, e.g. out.mp4.partial.
+    #[arg(value_name = "FILE")]
+    pub partial: PathBuf,
+    /// The finished video [default: FILE without `.partial`].
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(short = 'y', long)]
+    pub overwrite: bool,
+    /// Print one JSON object: output, frames, duration_s, bytes.
+    #[arg(long)]
+    pub json: bool,
+    /// No summary line.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 /// `encode-native demo`.

@@ -12,6 +12,7 @@ mod info;
 mod output;
 mod progress;
 mod raw;
+mod recover;
 mod report;
 mod settings;
 mod signals;
@@ -54,5 +55,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Images(a) => images::run(a),
         Command::Raw(a) => raw::run(a),
         Command::Info(a) => info::run(a).map(|()| Outcome::Done),
+        Command::Recover(a) => recover::run(a).map(|()| Outcome::Done),
     }
 }
