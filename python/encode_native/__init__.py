@@ -406,10 +406,15 @@ def _register_matplotlib(_module: Any) -> None:
     from . import matplotlib as _mpl  # noqa: F401  (registers the writer)
 
 
-def _register_imageio(module: Any) -> None:
-    from .imageio import register
-
-    register(module)
+def _register_imageio(config: Any) -> None:
+    # Only imageio.config is complete here (imageio itself may still be importing): add the
+    # plugin by name; imageio imports encode_native.imageio when someone asks for it.
+    plugin_config = getattr(config, "PluginConfig", None)
+    if plugin_config is None:
+        from imageio.config.plugins import PluginConfig as plugin_config
+    config.known_plugins["encode_native"] = plugin_config(
+        name="encode_native", class_name="EncodeNativePlugin", module_name="encode_native.imageio"
+    )
 
 
 _hooks.after_import("matplotlib.animation", _register_matplotlib)

@@ -30,8 +30,9 @@ def key_of(name: str) -> Optional[str]:
 def fps_text(fps: Any) -> str:
     """A frame rate as the library reads it exactly: ``30``, ``30000/1001``.
 
-    Floats become the nearest fraction with a denominator up to 1001, so ``29.97`` is
-    30000/1001 and ``1000 / 30`` is 100/3."""
+    Floats with up to six decimals are passed as written (the library reads ``29.97`` as
+    30000/1001); longer ones become the nearest fraction with a denominator up to 1001, so
+    ``1000 / 30`` (matplotlib's rate for a 30 ms interval) is 100/3."""
     if isinstance(fps, bool):
         raise ValueError(f"invalid fps {fps!r}: a positive number such as 30 or 29.97")
     if isinstance(fps, numbers.Integral):
@@ -42,14 +43,20 @@ def fps_text(fps: Any) -> str:
         f = float(fps)
         if not f > 0 or f != f or f == float("inf"):
             raise ValueError(f"invalid fps {fps!r}: a positive number such as 30 or 29.97")
+        text = repr(f)
+        if f.is_integer():
+            return str(int(f))
+        if "e" not in text and len(text.partition(".")[2]) <= 6:
+            return text
         frac = Fraction(f).limit_denominator(1001)
         return str(frac.numerator) if frac.denominator == 1 else f"{frac.numerator}/{frac.denominator}"
     return str(fps)
 
 
 def fps_value(text: str) -> Fraction:
-    """The frame rate `text` (as made by fps_text) as a fraction."""
-    return Fraction(text)
+    """The frame rate `text` as the library reads it, exactly (``"29.97"`` is 30000/1001)."""
+    num, den = _native.frame_rate(text)
+    return Fraction(num, den)
 
 
 def value_text(key: str, value: Any) -> str:

@@ -24,17 +24,13 @@ from . import Writer
 __all__ = ["EncodeNativePlugin", "register"]
 
 
-def register(config_module: Any = None) -> None:
+def register() -> None:
     """Adds the plugin to ``imageio.config.known_plugins`` (done on import of encode_native)."""
-    if config_module is None:
-        import imageio.config as config_module
-    from imageio.config.plugins import PluginConfig
+    import imageio.config
 
-    config_module.known_plugins["encode_native"] = PluginConfig(
-        name="encode_native",
-        class_name="EncodeNativePlugin",
-        module_name="encode_native.imageio",
-    )
+    from . import _register_imageio
+
+    _register_imageio(imageio.config)
 
 
 class EncodeNativePlugin(PluginV3):
@@ -46,10 +42,10 @@ class EncodeNativePlugin(PluginV3):
 
     def __init__(self, request: Request, **kwargs: Any) -> None:
         super().__init__(request)
+        self._writer: Optional[Writer] = None
         if request.mode.io_mode != IOMode.write:
             raise InitializationError("encode_native writes videos; it does not read them")
         self._to_bytes = request._uri_type == URI_BYTES
-        self._writer: Optional[Writer] = None
         self._options = kwargs
 
     def _target(self) -> Any:

@@ -611,6 +611,14 @@ fn pixel_format_name(name: &str) -> PyResult<&'static str> {
         .map_err(|e| py_error(e, None))
 }
 
+/// A frame rate as the library reads it, exact: `(numerator, denominator)` (`"29.97"` is
+/// `(30000, 1001)`); `ValueError` for text that is not a positive rate.
+#[pyfunction]
+fn frame_rate(text: &str) -> PyResult<(i32, i32)> {
+    let rate: encode_native::FrameRate = text.parse().map_err(|e| py_error(e, None))?;
+    Ok((rate.num, rate.den))
+}
+
 /// Every setting the writers take by keyword, as dicts: `key`, `aliases`, `value_name`,
 /// `help`, `choices`, `default`, `kind` (`value`, `switch`, `optional` or `repeated`).
 #[pyfunction]
@@ -644,6 +652,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_settings, m)?)?;
     m.add_function(wrap_pyfunction!(settings, m)?)?;
     m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_rate, m)?)?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
     m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -1,0 +1,45 @@
+"""The native part of encode_native (Rust): use the package `encode_native` instead."""
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__version__: str
+PIXEL_FORMATS: List[str]
+
+class EncodeError(RuntimeError):
+    """The encoder, the muxer or FFmpeg failed; the message carries FFmpeg's own words."""
+
+class NativeWriter:
+    """One video being written: `NativeWriter(target, width, height, input_format, settings)`."""
+
+    def __init__(
+        self,
+        target: Any,
+        width: int,
+        height: int,
+        input_format: str,
+        settings: Sequence[Tuple[str, str]],
+    ) -> None: ...
+    def push(self, array: np.ndarray, pts: Optional[int] = None) -> bool:
+        """Pushes one frame; returns whether it had to be copied."""
+    def finish(self) -> Tuple[Optional[bytes], Dict[str, Any]]:
+        """Finishes the video: (bytes for a writer into memory, summary)."""
+    @property
+    def frames_pushed(self) -> int: ...
+    @property
+    def frames_copied(self) -> int: ...
+    @property
+    def finished(self) -> bool: ...
+
+def check_settings(settings: Sequence[Tuple[str, str]]) -> None:
+    """Raises ValueError for an unknown setting or a value it does not take."""
+
+def settings() -> List[Dict[str, Any]]:
+    """Every setting, as dicts."""
+
+def pixel_format_name(name: str) -> str:
+    """The canonical name of an input pixel format."""
+
+def frame_rate(text: str) -> Tuple[int, int]:
+    """A frame rate as the library reads it: (numerator, denominator)."""

@@ -1,0 +1,163 @@
+"""Errors as Python expects them, other threads running while frames are encoded, and a
+Ctrl-C that leaves a finished video."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import encode_native as en
+from conftest import blocks, decode
+
+H, W = 48, 64
+
+
+def test_an_unknown_setting_names_the_close_matches():
+    with pytest.raises(ValueError, match=r"invalid setting 'crff': did you mean 'crf'"):
+        en.Writer("x.mp4", crff=18)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(crf="abc"), ["crf", "'abc'", "0 to 51"]),
+        (dict(preset="superduper"), ["preset", "superduper", "ultrafast"]),
+        (dict(pix_fmt="rgb565"), ["rgb565", "yuv420p"]),
+        (dict(fps=0), ["frame_rate", "'0'", "positive"]),
+        (dict(codec="mpeg4", pix_fmt="yuv444p"), ["yuv444p", "mpeg4"]),
+        (dict(full_range="maybe"), ["full_range", "maybe", "true or false"]),
+        (dict(input_format="rgb565"), ["rgb565", "bgr24"]),
+    ],
+)
+def test_invalid_values_are_value_errors_naming_field_value_and_choices(tmp_path, kwargs, words):
+    with pytest.raises(ValueError) as e:
+        w = en.Writer(tmp_path / "x.mp4", **kwargs)
+        w.write(np.zeros((H, W, 3), np.uint8))
+    for word in words:
+        assert word in str(e.value)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_io_errors_are_oserrors_with_the_path(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir" / "x.mp4"
+    w = en.Writer(missing)
+    with pytest.raises(FileNotFoundError) as e:
+        w.write(np.zeros((H, W, 3), np.uint8))
+    assert str(tmp_path / "no") in str(e.value)
+    assert isinstance(e.value, OSError) and e.value.errno == 2
+
+
+def test_encoder_failures_are_encode_errors_with_ffmpegs_message(tmp_path):
+    assert issubclass(en.EncodeError, RuntimeError)
+    w = en.Writer(tmp_path / "x.mp4", codec_options={"level": "99"})
+    with pytest.raises(en.EncodeError, match="invalid level_idc"):
+        w.write(np.zeros((H, W, 3), np.uint8))
+    with pytest.raises(en.EncodeError, match="AVI needs a seekable output"):
+        en.write_video(_Pipe(), blocks(1, H, W), format="avi", codec="mpeg4")
+
+
+class _Pipe:
+    def write(self, b):
+        return len(b)
+
+
+def test_writer_misuse():
+    with pytest.raises(TypeError, match="binary file-like"):
+        en.Writer(42)
+    w = en.Writer(None)
+    with pytest.raises(ValueError, match="no frames were written"):
+        w.close()
+    w = en.Writer(None)
+    w.write(np.zeros((H, W, 3), np.uint8))
+    assert w.close().frames == 1
+    assert w.close().frames == 1  # closing twice returns the same summary
+    with pytest.raises(ValueError, match="closed"):
+        w.write(np.zeros((H, W, 3), np.uint8))
+
+
+def test_an_exception_in_the_with_block_still_finishes_the_video(tmp_path):
+    frames = blocks(5, H, W)
+    with pytest.raises(ZeroDivisionError):
+        with en.Writer(tmp_path / "a.mp4", fps=10) as w:
+            for i, f in enumerate(frames):
+                w.write(f)
+                if i == 2:
+                    1 / 0
+    assert w.summary.frames == 3 and decode(tmp_path / "a.mp4").count == 3
+
+
+def test_other_threads_run_while_write_converts_and_waits(tmp_path):
+    # Noise is slow to encode; without lookahead (zerolatency) and with a queue of one frame,
+    # write() waits for the encoder at every frame.
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, size=(10, 240, 320, 3), dtype=np.uint8)
+    ticks = []
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    calls = []
+    try:
+        with en.Writer(tmp_path / "n.mp4", fps=30, preset="slow", tune="zerolatency", queue=1, threads=1) as w:
+            for f in frames:
+                t0 = time.perf_counter()
+                w.write(f)
+                calls.append((t0, time.perf_counter()))
+    finally:
+        stop.set()
+        spinner.join()
+    long_calls = [(a, b) for a, b in calls if b - a > 0.02]
+    assert long_calls, f"no write() waited: {[round(b - a, 4) for a, b in calls]}"
+    # A tick stamped strictly inside a write() call was made by the other thread while this
+    # one was inside write(): impossible if write() held the GIL throughout.
+    inside = sum(bisect.bisect_left(ticks, b) - bisect.bisect_right(ticks, a) for a, b in long_calls)
+    assert inside > 100, f"{inside} ticks of the other thread during {len(long_calls)} long writes"
+    assert decode(tmp_path / "n.mp4").count == 10
+
+
+CHILD = """
+import sys, time, numpy as np, encode_native as en
+frames = np.zeros((8, 48, 64, 3), np.uint8) + np.arange(8, dtype=np.uint8)[:, None, None, None] * 30
+w = en.Writer(sys.argv[1], fps=30, preset="ultrafast")
+try:
+    with w:
+        i = 0
+        while True:
+            w.write(frames[i % 8])
+            i += 1
+            print("wrote", w.frames_written, flush=True)
+            time.sleep(0.005)
+finally:
+    print("written", w.frames_written, "closed", w.closed, flush=True)
+"""
+
+
+def test_ctrl_c_inside_a_with_block_leaves_a_finished_playable_file(tmp_path):
+    path = tmp_path / "interrupted.mp4"
+    p = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    for line in p.stdout:
+        if line.startswith("wrote") and int(line.split()[1]) >= 30:
+            break
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert "KeyboardInterrupt" in err
+    last = [line for line in out.splitlines() if line.startswith("written")][-1].split()
+    written, closed = int(last[1]), last[3] == "True"
+    assert closed and written >= 30
+    d = decode(path)
+    assert d.count == written
+    assert d.duration == pytest.approx(written / 30)
+    assert abs(int(d.frames[-1][24, 32, 1]) - ((written - 1) % 8) * 30) <= 3

@@ -1,0 +1,184 @@
+"""The matplotlib movie writer: registered on import, the exact number of frames, the same
+pictures as writer="ffmpeg", matplotlib's arguments mapped or refused clearly."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import animation  # noqa: E402
+
+import encode_native as en  # noqa: E402
+from encode_native.matplotlib import EncodeNativeWriter, extra_args_settings  # noqa: E402
+from conftest import assert_close, decode  # noqa: E402
+
+LOSSLESS = ["-pix_fmt", "yuv444p", "-crf", "0", "-preset", "ultrafast"]
+
+
+def sine(frames=100, blit=True, figsize=(6.4, 4.8), dpi=100):
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    x = np.linspace(0, 2 * np.pi, 200)
+    (line,) = ax.plot(x, np.sin(x))
+    ax.set_ylim(-1.1, 1.1)
+
+    def update(i):
+        line.set_ydata(np.sin(x + i / 10))
+        return (line,)
+
+    return fig, animation.FuncAnimation(fig, update, frames=frames, blit=blit, interval=40)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_the_writer_is_registered_on_import():
+    assert animation.writers.is_available("encode_native")
+    assert animation.writers["encode_native"] is EncodeNativeWriter
+
+
+@pytest.mark.parametrize("first", ["encode_native", "matplotlib.animation"])
+def test_registration_does_not_depend_on_import_order(first):
+    other = "matplotlib.animation" if first == "encode_native" else "encode_native"
+    code = (f"import {first}, {other}, sys\n"
+            "from matplotlib import animation\n"
+            "assert animation.writers.is_available('encode_native'), animation.writers.list()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_importing_encode_native_does_not_import_matplotlib():
+    code = "import sys, encode_native\nassert 'matplotlib' not in sys.modules\nassert 'imageio' not in sys.modules\n"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("blit", [True, False])
+def test_a_funcanimation_of_100_frames_gives_100_frames(tmp_path, blit):
+    fig, ani = sine(100, blit=blit, figsize=(3.2, 2.4))
+    path = tmp_path / "sine.mp4"
+    ani.save(path, writer="encode_native", fps=30)
+    d = decode(path)
+    assert (d.count, d.width, d.height, d.pix_fmt) == (100, 320, 240, "yuv420p")
+    assert d.duration == pytest.approx(100 / 30)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command to compare")
+def test_frames_match_what_the_ffmpeg_writer_makes(tmp_path):
+    videos = {}
+    for writer in ("encode_native", "ffmpeg"):
+        fig, ani = sine(8)
+        path = tmp_path / f"{writer}.mp4"
+        # Lossless 4:4:4 on both sides: what is compared is the picture each writer took.
+        ani.save(path, writer=writer, fps=30, extra_args=LOSSLESS)
+        plt.close(fig)
+        videos[writer] = decode(path)
+    ours, theirs = videos["encode_native"], videos["ffmpeg"]
+    assert ours.count == theirs.count == 8
+    assert (ours.width, ours.height, ours.pix_fmt) == (theirs.width, theirs.height, "yuv444p")
+    for i in range(8):
+        assert_close(ours.frames[i], theirs.frames[i], 4, f"frame {i}")
+    assert np.abs(ours.frames[0].astype(int) - ours.frames[7].astype(int)).max() > 100  # it moves
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command to compare")
+def test_default_settings_match_the_ffmpeg_writer_closely(tmp_path):
+    videos = {}
+    for writer in ("encode_native", "ffmpeg"):
+        fig, ani = sine(5)
+        ani.save(tmp_path / f"{writer}.mp4", writer=writer, fps=30)
+        plt.close(fig)
+        videos[writer] = decode(tmp_path / f"{writer}.mp4")
+    for a, b in zip(videos["encode_native"].frames, videos["ffmpeg"].frames):
+        diff = np.abs(a.astype(int) - b.astype(int))
+        # Two lossy encodes differ at sharp edges (chroma filters, rounding); on average they agree.
+        assert diff.mean() < 0.6 and np.percentile(diff, 99) <= 10
+
+
+def test_saving_and_grab_frame_draw_what_changed(tmp_path):
+    fig = plt.figure(figsize=(2, 2), dpi=50)
+    colours = [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0)]
+    writer = EncodeNativeWriter(fps=10, extra_args=LOSSLESS)
+    with writer.saving(fig, tmp_path / "g.mp4", dpi=50):
+        for c in colours:
+            fig.patch.set_facecolor(c)  # no draw here: grab_frame must see the change
+            writer.grab_frame()
+    assert writer.summary.frames == 4
+    d = decode(tmp_path / "g.mp4")
+    assert (d.count, d.width, d.height) == (4, 100, 100)
+    for frame, c in zip(d.frames, colours):
+        assert_close(frame[50, 50], np.array(c, np.uint8) * 255, 3, f"colour {c}")
+
+
+def test_save_dpi_sets_the_size_and_the_figure_keeps_its_dpi(tmp_path):
+    fig, ani = sine(3, figsize=(4, 3), dpi=100)
+    ani.save(tmp_path / "d.mp4", writer="encode_native", fps=10, dpi=50)
+    d = decode(tmp_path / "d.mp4")
+    assert (d.count, d.width, d.height) == (3, 200, 150)
+    assert fig.dpi == 100
+
+
+def test_odd_pixel_sizes_become_even_like_the_ffmpeg_writer(tmp_path):
+    fig, ani = sine(3, figsize=(3.01, 2.01), dpi=100)
+    ani.save(tmp_path / "o.mp4", writer="encode_native", fps=10)
+    d = decode(tmp_path / "o.mp4")
+    assert d.width % 2 == 0 and d.height % 2 == 0 and abs(d.width - 301) <= 1 and abs(d.height - 201) <= 1
+
+
+def test_savefig_kwargs_that_change_the_picture_are_honoured(tmp_path):
+    fig, ani = sine(3, figsize=(2, 2), dpi=50)
+    ani.save(tmp_path / "f.mp4", writer="encode_native", fps=10,
+             savefig_kwargs={"facecolor": "black"}, extra_args=LOSSLESS)
+    d = decode(tmp_path / "f.mp4")
+    assert_close(d.frames[0][1, 1], np.zeros(3, np.uint8), 3, "black background corner")
+
+
+def test_codec_bitrate_and_extra_args_map_to_settings(tmp_path):
+    fig, ani = sine(10, figsize=(3.2, 2.4))
+    ani.save(tmp_path / "m.mp4", writer="encode_native", fps=10, codec="mpeg4", bitrate=400)
+    d = decode(tmp_path / "m.mp4")
+    assert (d.codec, d.count) == ("mpeg4", 10)
+    fig, ani = sine(3, figsize=(3.2, 2.4))
+    ani.save(tmp_path / "x.mp4", writer="encode_native", fps=10,
+             extra_args=["-preset", "ultrafast", "-pix_fmt", "yuv444p", "-g", "1", "-y"])
+    assert decode(tmp_path / "x.mp4").pix_fmt == "yuv444p"
+    assert extra_args_settings(["-vcodec", "h264", "-crf", "18", "-bf", "0", "-movflags", "+faststart"]) == [
+        ("codec", "h264"), ("crf", "18"), ("codec_option", "bf=0"), ("faststart", "true")]
+
+
+@pytest.mark.parametrize("args, words", [(["-vf", "scale=320:-2"], "video filter"),
+                                         (["-r", "10"], "frame rate"),
+                                         (["-crf"], "expected a value")])
+def test_extra_args_without_an_equivalent_are_refused(args, words):
+    with pytest.raises(ValueError, match=words):
+        EncodeNativeWriter(fps=10, extra_args=args)
+
+
+def test_invalid_settings_and_metadata_are_refused_before_drawing():
+    with pytest.raises(ValueError, match="crf"):
+        EncodeNativeWriter(fps=10, extra_args=["-crf", "99x"])
+    with pytest.raises(ValueError, match="metadata"):
+        EncodeNativeWriter(fps=10, metadata={"artist": "me"})
+
+
+def test_writer_settings_as_keywords(tmp_path):
+    fig, ani = sine(4, figsize=(3.2, 2.4))
+    writer = EncodeNativeWriter(fps=20, crf=30, preset="ultrafast", format="mkv")
+    ani.save(tmp_path / "k.mkv", writer=writer)
+    assert writer.summary.container == "mkv" and decode(tmp_path / "k.mkv").count == 4
+
+
+def test_to_html5_video_can_use_it():
+    fig, ani = sine(5, figsize=(3.2, 2.4))
+    with matplotlib.rc_context({"animation.writer": "encode_native"}):
+        html = ani.to_html5_video()
+    assert "<video" in html and "base64" in html
