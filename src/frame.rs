@@ -206,6 +206,14 @@ impl<'a> Frame<'a> {
             return Ok(());
         }
         let row = width as usize * format.bytes_per_pixel();
+        // Strides come from outside: every size computed from one is checked.
+        if self.stride > i32::MAX as usize {
+            return bad(format!(
+                "stride {} bytes is larger than the largest row encode-native takes ({} bytes)",
+                self.stride,
+                i32::MAX
+            ));
+        }
         if self.stride < row {
             return bad(format!(
                 "stride {} bytes is less than a row of {} {} pixels ({} bytes)",
@@ -218,7 +226,16 @@ impl<'a> Frame<'a> {
                 self.stride
             ));
         }
-        let need = self.stride * (height as usize - 1) + row;
+        let Some(need) = self
+            .stride
+            .checked_mul(height.saturating_sub(1) as usize)
+            .and_then(|n| n.checked_add(row))
+        else {
+            return bad(format!(
+                "stride {} bytes for {height} rows is larger than memory can hold",
+                self.stride
+            ));
+        };
         let got = self.data().len();
         if got < need {
             return bad(format!(

@@ -86,9 +86,9 @@ pub(crate) type Running = (Sender<Job>, Receiver<Vec<u8>>, JoinHandle<Result<Sum
 
 /// Starts the encoder thread; returns once its output is open and its header written.
 pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Running> {
-    let depth = setup.config.queue_depth;
+    let depth = queue_depth(&setup.config);
     let (tx, rx) = crossbeam_channel::bounded::<Job>(depth);
-    let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(depth + 2);
+    let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(depth.min(4));
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<()>>(1);
     let handle = std::thread::Builder::new()
         .name("encode-native".into())
@@ -104,7 +104,11 @@ pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Runn
                     return Err(e);
                 }
             };
-            let run = state.run(&rx);
+            // A failed file keeps what was written in its partial file: the error says so.
+            let run = state.run(&rx).map_err(|e| match &state.partial {
+                Some(p) => e.kept_in(&p.partial),
+                None => e,
+            });
             if let Err(e) = &run {
                 shared.fail(e);
             }
@@ -129,6 +133,19 @@ pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Runn
         }
         Err(_) => Err(join_error(handle)),
     }
+}
+
+/// The most pixel bytes that may wait in the queue, whatever the frame size.
+pub(crate) const QUEUE_BYTES: usize = 256 << 20;
+
+/// The queue's depth: the configured number of frames, fewer for frames so large that they
+/// would pass [`QUEUE_BYTES`], and at least one.
+fn queue_depth(config: &EncoderConfig) -> usize {
+    let frame = config
+        .input_format
+        .frame_len(config.width, config.height)
+        .max(1);
+    config.queue_depth.min(QUEUE_BYTES / frame).max(1)
 }
 
 /// The error of a thread that ended without reporting one.
@@ -208,19 +225,15 @@ impl State {
             Sink::Partial(p) => Some(p.clone()),
             _ => None,
         };
-        let sink::Opened {
-            octx,
-            size,
-            io_error,
-        } = sink::open(sink, container)?;
+        let opened = sink::open(sink, container)?;
+        let size = opened.size.clone();
         let mux = Muxer::start(
-            octx,
+            opened,
             &enc,
             container,
             layout,
             config.frame_rate,
             on_fragment,
-            io_error,
         )
         .inspect_err(|_| {
             // Nothing of it is worth keeping: it was created just now, by us.
@@ -268,7 +281,7 @@ impl State {
                     let pts = job.pts.unwrap_or_default();
                     if let Some(prev) = self.pending.take() {
                         let prev_pts = prev.pts.unwrap_or_default();
-                        let d = pts - prev_pts;
+                        let d = pts.saturating_sub(prev_pts);
                         self.last_duration = d;
                         self.encode(prev, prev_pts, d)?;
                     }
@@ -291,7 +304,7 @@ impl State {
             self.durations.insert(pts, duration);
         }
         self.first_pts.get_or_insert(pts);
-        self.end_pts = pts + duration;
+        self.end_pts = pts.saturating_add(duration);
         self.enc.send(Some(&self.picture))?;
         self.frames += 1;
         self.drain()

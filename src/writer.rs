@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::config::{Container, EncoderConfig, Timing};
+use crate::config::{Container, EncoderConfig, TimeLimits, Timing};
 use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
@@ -60,6 +60,8 @@ pub struct VideoWriter {
     timing: Timing,
     next_index: u64,
     last_pts: Option<i64>,
+    /// The timestamps the container can store.
+    limits: TimeLimits,
     started: Instant,
 }
 
@@ -210,6 +212,10 @@ impl VideoWriter {
     ) -> Result<Self> {
         crate::ffi::init();
         let started = Instant::now();
+        let limits = container.time_limits(match config.timing {
+            Timing::Explicit { time_base } => time_base,
+            _ => config.frame_rate.invert(),
+        });
         let (width, height, format, timing) = (
             config.width,
             config.height,
@@ -244,6 +250,7 @@ impl VideoWriter {
             timing,
             next_index: 0,
             last_pts: None,
+            limits,
             started,
         })
     }
@@ -257,6 +264,16 @@ impl VideoWriter {
             return Err(Error::Timestamp {
                 index: self.next_index,
                 problem: "this writer takes explicit timestamps: use push_at".into(),
+            });
+        }
+        let index = self.next_index;
+        if index > self.limits.max_pts as u64 {
+            return Err(Error::Timestamp {
+                index,
+                problem: format!(
+                    "the video cannot be longer: {} (frame {} is the last it can hold)",
+                    self.limits.why, self.limits.max_pts
+                ),
             });
         }
         self.send(frame.into(), None)
@@ -281,6 +298,15 @@ impl VideoWriter {
                 problem: format!("timestamp {pts} is negative"),
             });
         }
+        if pts > self.limits.max_pts {
+            return Err(Error::Timestamp {
+                index,
+                problem: format!(
+                    "timestamp {pts} is past the largest this container stores ({}): {}",
+                    self.limits.max_pts, self.limits.why
+                ),
+            });
+        }
         if let Some(last) = self.last_pts {
             if pts <= last {
                 return Err(Error::Timestamp {
@@ -289,6 +315,18 @@ impl VideoWriter {
                         "timestamp {pts} is not after the previous frame's {last}; timestamps must strictly increase"
                     ),
                 });
+            }
+            if let Some(max) = self.limits.max_gap {
+                if pts - last > max {
+                    return Err(Error::Timestamp {
+                        index,
+                        problem: format!(
+                            "timestamp {pts} is {} units after the previous frame's {last}, more than the {max} this container stores: {}",
+                            pts - last,
+                            self.limits.why
+                        ),
+                    });
+                }
             }
         }
         self.send(frame.into(), Some(pts))?;

@@ -2,7 +2,19 @@
 
 use std::path::Path;
 
+use super::FrameRate;
 use crate::error::{Error, Result};
+
+/// The timestamps a container can store, in the units of one time base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeLimits {
+    /// The largest step from one frame to the next.
+    pub(crate) max_gap: Option<i64>,
+    /// The largest timestamp.
+    pub(crate) max_pts: i64,
+    /// Why, for messages.
+    pub(crate) why: &'static str,
+}
 
 named_enum! {
     /// The container (file format).
@@ -62,6 +74,55 @@ impl Container {
     /// Whether the MP4 family (mp4, mov) that supports faststart and fragments.
     pub fn is_mp4_family(self) -> bool {
         matches!(self, Container::Mp4 | Container::Mov)
+    }
+
+    /// The MP4/MOV track timescale encode-native uses for timestamps in `time_base`: a
+    /// multiple of its denominator (so every timestamp is exact) of at least 10000.
+    pub(crate) fn mp4_timescale(time_base: FrameRate) -> i64 {
+        let mut timescale = i64::from(time_base.den.max(1));
+        while timescale < 10_000 {
+            timescale *= 2;
+        }
+        timescale
+    }
+
+    /// What this container can store of timestamps counted in `time_base` units.
+    pub(crate) fn time_limits(self, time_base: FrameRate) -> TimeLimits {
+        let (num, den) = (
+            i128::from(time_base.num.max(1)),
+            i128::from(time_base.den.max(1)),
+        );
+        // Units → container ticks: `ticks = units * num * rate / den`.
+        let units =
+            |ticks: i128, rate: i128| (ticks * den / (num * rate)).min(i128::from(i64::MAX)) as i64;
+        match self {
+            // movenc stores sample durations in 32 bits (and aborts on a larger gap in
+            // fragmented files).
+            Container::Mp4 | Container::Mov => {
+                let rate = i128::from(Self::mp4_timescale(time_base));
+                TimeLimits {
+                    max_gap: Some(units(i128::from(i32::MAX), rate)),
+                    max_pts: units(1 << 62, rate),
+                    why: "MP4 stores a frame's duration in 32 bits of its timescale",
+                }
+            }
+            // 33-bit timestamps at 90 kHz: about 26.5 hours.
+            Container::Ts => TimeLimits {
+                max_gap: None,
+                max_pts: units((1 << 33) - 1, 90_000),
+                why: "MPEG-TS timestamps are 33 bits at 90 kHz (about 26.5 hours)",
+            },
+            Container::Mkv => TimeLimits {
+                max_gap: None,
+                max_pts: units(1 << 62, 1000),
+                why: "Matroska timestamps are 64-bit milliseconds",
+            },
+            Container::Avi => TimeLimits {
+                max_gap: None,
+                max_pts: units(1 << 62, den),
+                why: "AVI counts frames",
+            },
+        }
     }
 
     /// Whether the container must seek back at the end (no write-only streams).

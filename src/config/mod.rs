@@ -11,6 +11,7 @@ mod settings;
 
 pub use color::{ColorMatrix, ColorSettings};
 pub use container::Container;
+pub(crate) use container::TimeLimits;
 pub use rate::FrameRate;
 pub use settings::{Setting, SettingKind};
 
@@ -290,20 +291,33 @@ impl EncoderConfig {
                 format!("1 to {MAX_DIM} pixels"),
             ));
         }
+        // Rates every container stores exactly: from one frame per 1000 s to 1000 frames per
+        // second, as a fraction of terms up to a million (29.97 is 30000/1001).
         let fr = self.frame_rate;
-        if fr.num <= 0 || fr.den <= 0 || fr.as_f64() > 1000.0 {
+        if fr.num <= 0
+            || fr.den <= 0
+            || fr.num > 1_000_000
+            || fr.den > 1_000_000
+            || fr.as_f64() > 1000.0
+            || fr.as_f64() < 0.001
+        {
             return Err(Error::config(
                 "frame_rate",
                 fr,
-                "a positive rate of at most 1000 frames per second, e.g. 30 or 30000/1001",
+                "0.001 to 1000 frames per second, as a number or a fraction of terms up to 1000000, e.g. 30, 12.5 or 30000/1001",
             ));
         }
         if let Timing::Explicit { time_base } = self.timing {
-            if time_base.num <= 0 || time_base.den <= 0 {
+            if time_base.num <= 0
+                || time_base.den <= 0
+                || time_base.num > 1_000_000_000
+                || time_base.den > 1_000_000_000
+                || time_base.as_f64() > 1000.0
+            {
                 return Err(Error::config(
                     "timing.time_base",
                     time_base,
-                    "a positive fraction of a second, e.g. 1/1000",
+                    "a positive fraction of a second of terms up to 1000000000 and at most 1000 s, e.g. 1/1000",
                 ));
             }
         }
@@ -337,6 +351,15 @@ impl EncoderConfig {
                     "even sizes for yuv420p input (it is encoded as it is)",
                 ));
             }
+        }
+        // FFmpeg's own limit on a picture (av_image_check_size): about 268 million pixels.
+        let (ow, oh) = self.output_size();
+        if (u64::from(ow) + 128) * (u64::from(oh) + 128) >= (i32::MAX / 8) as u64 {
+            return Err(Error::config(
+                "width x height",
+                format!("{}x{}", self.width, self.height),
+                "a picture FFmpeg can hold: (width + 128) x (height + 128) under 268435455, e.g. up to 16000x16000",
+            ));
         }
         crate::codec::validate(self)?;
         if let Some(g) = self.gop {

@@ -9,7 +9,7 @@ use crate::codec::VideoEncoder;
 use crate::config::{Container, FrameRate};
 use crate::error::{Error, Result};
 use crate::ffi;
-use crate::output::sink::IoErrorSlot;
+use crate::output::sink::{IoErrorSlot, Opened};
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,6 +45,8 @@ pub(crate) struct Muxer {
     last_pos: i64,
     packets: u64,
     io_error: IoErrorSlot,
+    /// The output's name for messages.
+    name: String,
 }
 
 /// An FFmpeg failure while writing, with the writer's own I/O error when there is one.
@@ -58,14 +60,19 @@ fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
 impl Muxer {
     /// Adds the video stream for `encoder` and writes the header.
     pub(crate) fn start(
-        mut octx: ff::format::context::Output,
+        output: Opened,
         encoder: &VideoEncoder,
         container: Container,
         layout: Mp4Layout,
         frame_rate: FrameRate,
         on_fragment: Option<FragmentCallback>,
-        io_error: IoErrorSlot,
     ) -> Result<Self> {
+        let Opened {
+            mut octx,
+            io_error,
+            name,
+            ..
+        } = output;
         let rate = Rational::new(frame_rate.num, frame_rate.den);
         {
             let mut stream = octx
@@ -83,10 +90,10 @@ impl Muxer {
             // One timescale for the track and the movie (edit lists, mvhd), a multiple of the
             // encoder's, so every timestamp and the duration are exact (the default movie
             // timescale of 1000 rounds 29.97 fps durations to milliseconds).
-            let mut timescale = encoder.time_base.denominator().max(1) as i64;
-            while timescale < 10_000 {
-                timescale *= 2;
-            }
+            let timescale = Container::mp4_timescale(FrameRate::new(
+                encoder.time_base.numerator(),
+                encoder.time_base.denominator(),
+            ));
             opts.set("video_track_timescale", &timescale.to_string());
             opts.set("movie_timescale", &timescale.to_string());
             match layout {
@@ -135,6 +142,7 @@ impl Muxer {
             last_pos,
             packets: 0,
             io_error,
+            name,
         })
     }
 
@@ -142,9 +150,9 @@ impl Muxer {
     pub(crate) fn write(&mut self, packet: &mut ff::Packet) -> Result<()> {
         packet.set_stream(0);
         packet.rescale_ts(self.enc_tb, self.stream_tb);
-        packet
-            .write_interleaved(&mut self.octx)
-            .map_err(|e| write_error(&self.io_error, "cannot write a packet".into(), e))?;
+        packet.write_interleaved(&mut self.octx).map_err(|e| {
+            write_error(&self.io_error, format!("cannot write to {}", self.name), e)
+        })?;
         self.packets += 1;
         if self.fragmented && self.on_fragment.is_some() {
             let pos = ffi::output_position(&mut self.octx);
@@ -175,12 +183,12 @@ impl Muxer {
         ffi::clear_log_lines();
         self.octx
             .write_trailer()
-            .map_err(|e| write_error(&self.io_error, "cannot write the trailer".into(), e))?;
+            .map_err(|e| write_error(&self.io_error, format!("cannot finish {}", self.name), e))?;
         ffi::flush_output(&mut self.octx);
         // A write or seek that failed quietly (libavformat does not check every seek) means
         // the file is not what it should be.
         if let Some(e) = self.io_error.take() {
-            return Err(Error::io("cannot finish the output", e));
+            return Err(Error::io(format!("cannot finish {}", self.name), e));
         }
         if self.fragmented && self.on_fragment.is_some() {
             self.last_pos = ffi::output_position(&mut self.octx);

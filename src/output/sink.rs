@@ -283,6 +283,8 @@ pub(crate) struct Opened {
     pub(crate) octx: Output,
     pub(crate) size: Arc<AtomicU64>,
     pub(crate) io_error: IoErrorSlot,
+    /// The output's name for messages.
+    pub(crate) name: String,
 }
 
 /// Opens a libavformat output of `container` on `sink`.
@@ -321,5 +323,6 @@ pub(crate) fn open(target: Sink, container: Container) -> Result<Opened> {
         octx,
         size,
         io_error,
+        name: what,
     })
 }

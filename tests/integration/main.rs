@@ -10,5 +10,6 @@ mod crash;
 mod examples;
 mod inputs;
 mod outputs;
+mod probed;
 mod setup;
 mod threads;

@@ -72,17 +72,17 @@ pub struct RecoverArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of frames.
-    #[arg(long, default_value_t = 300, value_name = "N",
+    #[arg(long, allow_negative_numbers = true, default_value_t = 300, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: u64,
     /// Picture size.
-    #[arg(long, default_value = "1280x720", value_name = "WxH", value_parser = parse_size)]
+    #[arg(long, allow_hyphen_values = true, default_value = "1280x720", value_name = "WxH", value_parser = parse_size)]
     pub size: Size,
     /// The picture: smooth gradients with moving shapes, or random pixels.
     #[arg(long, value_enum, default_value_t = Pattern::Scene)]
     pub pattern: Pattern,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
+    #[arg(long, allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Output options.
     #[command(flatten)]
@@ -115,16 +115,16 @@ pub struct ImagesArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
+    #[arg(long, allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Resize every image to this size (otherwise all must have the first image's size).
-    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    #[arg(long, allow_hyphen_values = true, value_name = "WxH", value_parser = parse_size)]
     pub resize: Option<Size>,
     /// Skip unreadable or corrupt images with a warning instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
     /// Images decoded in parallel ahead of the encoder [default: the number of cores].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: Option<u32>,
     /// Output options.
     #[command(flatten)]
@@ -141,13 +141,13 @@ pub struct RawArgs {
     #[arg(short = 'i', long = "input", value_name = "FILE|-")]
     pub input: PathBuf,
     /// Size of each frame.
-    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    #[arg(long, allow_hyphen_values = true, value_name = "WxH", value_parser = parse_size)]
     pub size: Size,
     /// Layout of the pixels.
     #[arg(long, value_name = "FORMAT", value_parser = choice::<PixelFormat>(packed_formats()))]
     pub in_pix_fmt: PixelFormat,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, value_name = "RATE", value_parser = parse_fps)]
+    #[arg(long, allow_negative_numbers = true, value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Output options.
     #[command(flatten)]

@@ -25,6 +25,9 @@ impl Target {
         format: Option<Container>,
     ) -> Result<(Self, Container)> {
         if output.as_os_str() == "-" {
+            if crate::stdio::stdout_closed() {
+                bail!("standard output is closed: nowhere to write the video (-o -)");
+            }
             if std::io::stdout().is_terminal() {
                 bail!("refusing to write a video to the terminal: redirect standard output or give -o FILE");
             }

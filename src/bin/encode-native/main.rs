@@ -16,6 +16,7 @@ mod recover;
 mod report;
 mod settings;
 mod signals;
+mod stdio;
 mod stream;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ use args::{Cli, Command};
 use report::{error_chain, panic_message, Outcome};
 
 fn main() -> ExitCode {
+    stdio::guard();
     let cli = Cli::parse();
     // Panics are reported as one `error:` line by `main`, not by the default hook.
     std::panic::set_hook(Box::new(|_| {}));

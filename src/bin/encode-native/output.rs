@@ -60,9 +60,16 @@ impl<'a> Output<'a> {
     ) -> Result<Outcome> {
         let fps = config.frame_rate;
         let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
-            encode_native::Error::Config { .. } => anyhow::Error::new(e),
+            // These name the setting, or the path, themselves.
+            encode_native::Error::Config { .. } | encode_native::Error::Io { .. } => {
+                anyhow::Error::new(e)
+            }
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
+        if let Target::File(path) = &self.target {
+            let partial = encode_native::partial_path(path);
+            signals::set_partial(partial.exists().then(|| partial.display().to_string()));
+        }
         let mut encoder = Encoder {
             writer: Some(writer),
             progress: Progress::new(total, self.args.quiet),

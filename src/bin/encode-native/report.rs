@@ -1,6 +1,7 @@
 //! What the command line says at the end: the summary line, the JSON object, error lines.
 
 use std::any::Any;
+use std::io::Write;
 
 use encode_native::{FrameRate, Summary};
 use serde_json::{json, Map, Value};
@@ -89,10 +90,17 @@ pub fn report(
     if let Value::Object(o) = &mut object {
         o.extend(extra.clone());
     }
-    if matches!(target, Target::Stdout) {
-        eprintln!("{object}");
+    // Standard output may be closed or full: say so rather than fail after a good video.
+    let printed = if matches!(target, Target::Stdout) {
+        writeln!(std::io::stderr(), "{object}")
+    } else if crate::stdio::stdout_closed() {
+        Err(std::io::Error::other("standard output is closed"))
     } else {
-        println!("{object}");
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{object}").and_then(|()| out.flush())
+    };
+    if let Err(e) = printed {
+        progress.warn(&format!("could not print the JSON report: {e}"));
     }
 }
 

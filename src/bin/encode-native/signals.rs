@@ -1,35 +1,61 @@
 //! Ctrl-C and SIGTERM: the first one asks for a clean stop (the input stops, the encoder is
-//! drained and the trailer written, exit 130); a second one ends the process at once.
+//! drained and the video finished, exit 130); a second one stops at once (exit 3), leaving the
+//! partial file with what was written so far. A file-size limit (SIGXFSZ) makes writes fail
+//! with "file too large", which is reported, instead of killing the process silently.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+static PARTIAL: Mutex<Option<String>> = Mutex::new(None);
 
 /// The exit status after an interruption (128 + SIGINT).
 pub const INTERRUPTED_EXIT: u8 = 130;
 
+/// The exit status after a second interruption, which does not wait for the video to finish.
+pub const STOPPED_EXIT: i32 = 3;
+
 /// Installs the handlers; call once, before any output is opened.
 pub fn install() -> std::io::Result<()> {
-    let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)));
+    let flag = FLAG
+        .get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone();
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        for signal in [SIGINT, SIGTERM] {
-            // The second signal, with the flag already set, exits immediately.
-            signal_hook::flag::register_conditional_shutdown(
-                signal,
-                i32::from(INTERRUPTED_EXIT),
-                flag.clone(),
-            )?;
-            signal_hook::flag::register(signal, flag.clone())?;
-        }
+        use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+        signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))?;
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for _ in signals.forever() {
+                    if flag.swap(true, Ordering::SeqCst) {
+                        let kept = PARTIAL
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .clone()
+                            .map(|p| {
+                                format!(
+                                    "; the frames written so far are in '{p}' (finish it with `encode-native recover`)"
+                                )
+                            })
+                            .unwrap_or_default();
+                        eprintln!("error: interrupted again: stopped before the video was finished{kept}");
+                        std::process::exit(STOPPED_EXIT);
+                    }
+                }
+            })?;
     }
     #[cfg(not(unix))]
     {
-        signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone())?;
+        signal_hook::flag::register(signal_hook::consts::SIGINT, flag)?;
     }
     Ok(())
+}
+
+/// Names the partial file that a second interruption leaves behind.
+pub fn set_partial(path: Option<String>) {
+    *PARTIAL.lock().unwrap_or_else(|p| p.into_inner()) = path;
 }
 
 /// Whether a stop was asked for.
