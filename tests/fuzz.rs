@@ -1,0 +1,505 @@
+//! Randomised calls to the library and the command line, on the stable toolchain: every
+//! setting with hostile values, frames of random shapes, strides and lengths, timestamps,
+//! container and codec combinations, sinks that fail, panic, lie about seeks or answer
+//! "interrupted", and random command lines. Nothing may panic, abort or hang.
+//!
+//! `cargo test --test fuzz` runs a short budget (`FUZZ_SECONDS`, default 20);
+//! `sh scripts/fuzz.sh SECONDS` runs longer, in release mode. `FUZZ_SEED` replays a run.
+
+use std::io::{self, Cursor, Seek, SeekFrom, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use encode_native::{
+    Container, Destination, EncoderConfig, Frame, MemoryBuffer, PixelFormat, VideoWriter,
+    YuvConverter,
+};
+
+/// A small, fast, reproducible generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Values that have broken parsers before.
+fn hostile(rng: &mut Rng) -> String {
+    let fixed = [
+        "",
+        " ",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "-3",
+        "2",
+        "30",
+        "29.97",
+        "30000/1001",
+        "1/0",
+        "0/0",
+        "-1/1",
+        "1/-1",
+        "NaN",
+        "nan",
+        "inf",
+        "-inf",
+        "1e309",
+        "1e-309",
+        "4294967296",
+        "18446744073709551616",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "2147483647",
+        "2147483648",
+        "0.0001",
+        "1000000",
+        "abc",
+        "yuv420p",
+        "yuv444p",
+        "rgb24",
+        "gray",
+        "libx264",
+        "mpeg4",
+        "h264",
+        "mp4",
+        "mkv",
+        "ts",
+        "avi",
+        "mov",
+        "webm",
+        "pad",
+        "crop",
+        "error",
+        "bt709",
+        "bt601",
+        "true",
+        "false",
+        "on",
+        "off",
+        "yes",
+        "auto",
+        "none",
+        "ultrafast",
+        "film,animation",
+        "film,film",
+        "keyint=10",
+        "keyint=abc",
+        "a=b=c",
+        ":::",
+        "dump-yuv=/tmp/x",
+        "crf=40",
+        "aq-mode=2",
+        "=",
+        "x=",
+        "=x",
+        "64x48",
+        "0x0",
+        "-5x10",
+        "16384x16384",
+        "1x1",
+        "3x3",
+        "4M",
+        "800k",
+        "2.5G",
+        "1k",
+        "\0",
+        "é",
+        "💥",
+        "1/1000",
+        "constant",
+        "1/90000",
+        "99999999999999999999999",
+    ];
+    if rng.chance(85) {
+        (*rng.pick(&fixed)).to_string()
+    } else {
+        let len = rng.below(12) as usize;
+        (0..len)
+            .map(|_| *rng.pick(&['0', '1', '9', '-', '.', '/', 'x', 'e', ':', '=', 'a', ' ']))
+            .collect()
+    }
+}
+
+const FORMATS: &[PixelFormat] = &[
+    PixelFormat::Rgb24,
+    PixelFormat::Bgr24,
+    PixelFormat::Rgba,
+    PixelFormat::Bgra,
+    PixelFormat::Gray8,
+    PixelFormat::Gray16Le,
+    PixelFormat::Rgb48Le,
+    PixelFormat::RgbF32,
+    PixelFormat::Yuv420p,
+    PixelFormat::Yuv444p,
+];
+
+/// Settings by name with hostile values, then validation.
+fn settings(rng: &mut Rng, n: &mut u64) {
+    let mut cfg = EncoderConfig::new(
+        rng.below(70) as u32,
+        rng.below(70) as u32,
+        (1 + rng.below(60) as i32, 1 + rng.below(3) as i32),
+    );
+    let keys: Vec<&str> = EncoderConfig::settings().iter().map(|s| s.key).collect();
+    for _ in 0..1 + rng.below(6) {
+        let key = if rng.chance(90) {
+            (*rng.pick(&keys)).to_string()
+        } else {
+            hostile(rng)
+        };
+        let _ = cfg.set(&key, &hostile(rng));
+        *n += 1;
+    }
+    let _ = cfg.validate();
+    *n += 1;
+}
+
+/// Frames of random shapes, strides and lengths through the SIMD converter.
+fn frames(rng: &mut Rng, n: &mut u64) {
+    let (w, h) = (1 + rng.below(40) as u32, 1 + rng.below(40) as u32);
+    let format = *rng.pick(&[
+        PixelFormat::Rgb24,
+        PixelFormat::Bgr24,
+        PixelFormat::Rgba,
+        PixelFormat::Bgra,
+    ]);
+    let mut cfg = EncoderConfig::new(w, h, 30).input_format(format);
+    if rng.chance(30) {
+        cfg.output_format = encode_native::OutputPixelFormat::Yuv444p;
+    }
+    if rng.chance(30) {
+        cfg.odd_size = encode_native::OddSize::Crop;
+    }
+    let Ok(mut conv) = YuvConverter::new(&cfg) else {
+        return;
+    };
+    let bpp = format.bytes_per_pixel();
+    for _ in 0..4 {
+        let fw = if rng.chance(80) {
+            w
+        } else {
+            rng.below(50) as u32
+        };
+        let fh = if rng.chance(80) {
+            h
+        } else {
+            rng.below(50) as u32
+        };
+        let stride = match rng.below(6) {
+            0 => rng.next() as usize,
+            1 => rng.below(200) as usize,
+            _ => fw as usize * bpp + rng.below(8) as usize,
+        };
+        let len = match rng.below(4) {
+            0 => rng.below(10_000) as usize,
+            _ => stride.saturating_mul(fh as usize).min(1 << 20),
+        };
+        let data = vec![rng.below(256) as u8; len];
+        let mut out = Vec::new();
+        let _ = conv.convert(&Frame::with_stride(fw, fh, format, stride, &data), &mut out);
+        *n += 1;
+    }
+}
+
+/// A sink that fails, panics, lies about seeks or answers "interrupted", after a while.
+struct Hostile {
+    inner: Cursor<Vec<u8>>,
+    fault: u8,
+    after: u64,
+    written: u64,
+}
+
+impl Hostile {
+    fn faulty(&self) -> bool {
+        self.written >= self.after
+    }
+}
+
+impl Write for Hostile {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.faulty() {
+            match self.fault {
+                0 => return Err(io::Error::other("disk full")),
+                1 => panic!("the sink panicked"),
+                2 => return Err(io::ErrorKind::Interrupted.into()),
+                3 => return Ok(0),
+                _ => {}
+            }
+        }
+        self.written += b.len() as u64;
+        self.inner.write(b)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for Hostile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        if self.faulty() {
+            match self.fault {
+                4 => return Err(io::Error::other("illegal seek")),
+                5 => return Ok(self.inner.position() + 7),
+                6 => panic!("the seek panicked"),
+                _ => {}
+            }
+        }
+        self.inner.seek(pos)
+    }
+}
+
+/// A whole writer: random settings, destination, frames and timestamps.
+fn sessions(rng: &mut Rng, n: &mut u64) {
+    let (w, h) = (2 + rng.below(30) as u32, 2 + rng.below(30) as u32);
+    let format = *rng.pick(FORMATS);
+    let mut cfg = EncoderConfig::new(w, h, (1 + rng.below(60) as i32, 1))
+        .preset("ultrafast")
+        .input_format(format);
+    cfg.container = Some(*rng.pick(&[
+        Container::Mp4,
+        Container::Mov,
+        Container::Mkv,
+        Container::Avi,
+        Container::Ts,
+    ]));
+    if rng.chance(20) {
+        let _ = cfg.set("codec", "mpeg4");
+        cfg.preset = None;
+    }
+    if rng.chance(20) {
+        let _ = cfg.set("pix_fmt", "yuv444p");
+    }
+    if rng.chance(20) {
+        let _ = cfg.set("fragmented", "0.2");
+    }
+    let explicit = rng.chance(40);
+    if explicit {
+        let time_base = *rng.pick(&["1/1000", "1/1", "1/90000", "1001/30000"]);
+        let _ = cfg.set("time_base", time_base);
+    }
+    let sink = Hostile {
+        inner: Cursor::new(Vec::new()),
+        fault: rng.below(10) as u8,
+        after: rng.below(20_000),
+        written: 0,
+    };
+    let dest = match rng.below(3) {
+        0 => Destination::Memory(MemoryBuffer::new()),
+        1 => Destination::seekable(sink),
+        _ => Destination::stream(sink),
+    };
+    *n += 1;
+    let Ok(mut writer) = VideoWriter::open(cfg, dest) else {
+        return;
+    };
+    let mut pts: i64 = 0;
+    for _ in 0..rng.below(12) {
+        let fw = if rng.chance(90) {
+            w
+        } else {
+            rng.below(40) as u32
+        };
+        let f = if rng.chance(90) {
+            format
+        } else {
+            *rng.pick(FORMATS)
+        };
+        let len = if rng.chance(90) {
+            f.frame_len(fw, h)
+        } else {
+            rng.below(5000) as usize
+        };
+        let data = vec![rng.below(256) as u8; len];
+        let frame = Frame::new(fw, h, f, &data);
+        let pushed = if explicit {
+            pts = match rng.below(10) {
+                0 => rng.next() as i64,
+                1 => pts.wrapping_sub(1),
+                2 => i64::MAX - rng.below(10) as i64,
+                _ => pts.wrapping_add(1 + rng.below(100_000) as i64),
+            };
+            writer.push_at(frame, pts)
+        } else {
+            writer.push(frame)
+        };
+        no_thread_panic(pushed);
+        *n += 1;
+    }
+    no_thread_panic(if rng.chance(10) {
+        writer.discard()
+    } else {
+        writer.finish().map(|_| ())
+    });
+    *n += 1;
+}
+
+/// A panic on the encoder thread comes back as an error: count it as the panic it is.
+fn no_thread_panic<T>(r: encode_native::Result<T>) {
+    if let Err(e @ encode_native::Error::EncoderThread(_)) = r {
+        panic!("the encoder thread panicked: {e}");
+    }
+}
+
+/// A random command line, run with a time limit: it must end with a documented exit code and
+/// without a panic.
+fn command_line(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
+    let out = dir.join(format!(
+        "o{}.{}",
+        rng.below(4),
+        rng.pick(&["mp4", "mkv", "ts", "avi", "mov", "webm"])
+    ));
+    let out = out.to_string_lossy().to_string();
+    let sub = *rng.pick(&["demo", "raw", "images", "info", "recover", "bogus"]);
+    let mut args: Vec<String> = vec![sub.into()];
+    let words = [
+        "--frames",
+        "--size",
+        "--fps",
+        "--crf",
+        "--preset",
+        "--codec",
+        "--pix-fmt",
+        "--format",
+        "--odd-size",
+        "--gop",
+        "--x264-params",
+        "--tune",
+        "--bitrate",
+        "--qscale",
+        "--fragmented",
+        "--queue",
+        "--threads",
+        "-y",
+        "--json",
+        "-q",
+        "--in-pix-fmt",
+        "-i",
+        "--full-range",
+        "--color-matrix",
+        "--codec-option",
+        "--pattern",
+        "--resize",
+        "--skip-bad",
+        "-o",
+    ];
+    for _ in 0..rng.below(8) {
+        args.push((*rng.pick(&words)).into());
+        if rng.chance(70) {
+            args.push(hostile(rng));
+        }
+    }
+    if !args.iter().any(|a| a == "--frames") && sub == "demo" {
+        args.extend(["--frames".into(), "4".into()]);
+    }
+    args.extend(["--size".into(), "32x24".into(), "-o".into(), out]);
+    // A process argument cannot hold a NUL byte.
+    args.retain(|a| !a.contains('\0'));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args(&args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("hang: encode-native {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut err = String::new();
+    io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        matches!(status.code(), Some(0..=2)),
+        "exit {status:?}: encode-native {args:?}: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("internal error"),
+        "encode-native {args:?}: {err}"
+    );
+    *n += 1;
+}
+
+#[test]
+fn fuzz_library_and_command_line() {
+    let seconds: u64 = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                | 1
+        });
+    eprintln!("fuzz: seed {seed}, {seconds} s (replay with FUZZ_SEED={seed})");
+    let dir = tempfile::tempdir().unwrap();
+    // Hostile sinks panic on purpose: keep their messages off the output.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut rng = Rng(seed);
+    let (mut executions, mut cases, mut cli_runs, mut panics) = (0u64, 0u64, 0u64, Vec::new());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let case_seed = rng.next() | 1;
+        let mut case = Rng(case_seed);
+        let kind = case.below(1000);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut n = 0;
+            match kind {
+                0..=599 => settings(&mut case, &mut n),
+                600..=899 => frames(&mut case, &mut n),
+                900..=997 => sessions(&mut case, &mut n),
+                _ => command_line(&mut case, dir.path(), &mut n),
+            }
+            n
+        }));
+        cases += 1;
+        match result {
+            Ok(n) => {
+                executions += n;
+                cli_runs += u64::from(kind >= 998);
+            }
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panics.push(format!("case seed {case_seed} (kind {kind}): {msg}"));
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    eprintln!(
+        "fuzz: {executions} library and command-line executions in {cases} cases ({cli_runs} command lines), {} panics, {:.0} s",
+        panics.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(panics.is_empty(), "{}", panics.join("\n"));
+}
