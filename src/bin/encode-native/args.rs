@@ -183,6 +183,11 @@ pub struct OutputArgs {
     /// No progress bar and no summary (warnings and errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Progress for programs: a JSON object per line on stderr, at most ten a second:
+    /// {"frames_pushed":N,"frames_written":N,"elapsed_s":S}. frames_written counts the frames
+    /// encoded and handed to the container.
+    #[arg(long, verbatim_doc_comment)]
+    pub progress_json: bool,
 }
 
 /// The encoding settings given on the command line, as (key, value) pairs in the order given.

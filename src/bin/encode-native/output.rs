@@ -1,6 +1,8 @@
 //! An encode from start to end: the checked destination and settings, the writer, feeding
 //! it, keeping what was accepted after an error, and the report.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context, Result};
 use encode_native::{Container, EncoderConfig, Frame, FrameRate, PixelFormat, VideoWriter};
 use serde_json::{Map, Value};
@@ -72,8 +74,13 @@ impl<'a> Output<'a> {
         }
         let mut encoder = Encoder {
             writer: Some(writer),
-            progress: Progress::new(total, self.args.quiet),
+            progress: Progress::new(total, self.args.quiet || self.args.progress_json),
             extra: Map::new(),
+            progress_json: self
+                .args
+                .progress_json
+                .then(|| Instant::now() - Duration::from_secs(1)),
+            started: Instant::now(),
         };
         let fed = feed(&mut encoder);
         let writer = encoder
@@ -147,6 +154,9 @@ pub struct Encoder {
     writer: Option<VideoWriter>,
     progress: Progress,
     extra: Map<String, Value>,
+    /// With --progress-json: when the last line was printed.
+    progress_json: Option<Instant>,
+    started: Instant,
 }
 
 impl Encoder {
@@ -158,6 +168,17 @@ impl Encoder {
             .expect("the writer is open while feeding");
         writer.push(frame).context("cannot encode")?;
         self.progress.inc();
+        if let Some(last) = &mut self.progress_json {
+            if last.elapsed() >= Duration::from_millis(100) {
+                *last = Instant::now();
+                eprintln!(
+                    "{{\"frames_pushed\":{},\"frames_written\":{},\"elapsed_s\":{:.3}}}",
+                    writer.frames_pushed(),
+                    writer.frames_written(),
+                    self.started.elapsed().as_secs_f64()
+                );
+            }
+        }
         Ok(())
     }
 
