@@ -1,0 +1,15 @@
+"""Drop-in replacements for the writers of other libraries, so that a working program moves
+to encode-native by changing one import:
+
+- ``from encode_native.compat import skvideo`` for scikit-video's ``skvideo.io.FFmpegWriter``
+  and ``skvideo.io.vwrite``;
+- ``from encode_native.compat import cv2`` for OpenCV's ``cv2.VideoWriter`` and
+  ``cv2.VideoWriter_fourcc``.
+
+They write through :class:`encode_native.Writer`: in-process, exact frame rates, clear errors
+(a frame of the wrong size raises instead of being dropped), no ``ffmpeg`` process.
+"""
+
+from . import cv2, skvideo
+
+__all__ = ["cv2", "skvideo"]
