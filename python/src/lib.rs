@@ -216,6 +216,15 @@ fn layout_of(format: PixelFormat) -> (&'static str, usize) {
     }
 }
 
+/// The input layouts the library converts with SIMD on the pushing thread, straight from
+/// the frame's rows.
+const SIMD_INPUTS: [PixelFormat; 4] = [
+    PixelFormat::Rgb24,
+    PixelFormat::Bgr24,
+    PixelFormat::Rgba,
+    PixelFormat::Bgra,
+];
+
 /// Where a frame's pixels come from: borrowed from the array, or a packed copy of it.
 enum Pixels<'a> {
     Borrowed(Frame<'a>),
@@ -289,14 +298,15 @@ impl NativeWriter {
         let start = array.data() as usize;
         let span = match row_stride {
             Some(stride) if inner_packed && aligned => {
-                let tight = stride * (h as usize - 1) + row_bytes;
-                if tight == stride * h as usize {
+                let (tight, whole) = (stride * (h as usize - 1) + row_bytes, stride * h as usize);
+                if tight == whole || !SIMD_INPUTS.contains(&format) {
                     Some(tight)
-                } else if buffer_end(array.as_any(), start)? >= Some(start + stride * h as usize) {
-                    // The library's SIMD conversion reads whole strides and drops a last row
-                    // that ends before its stride does: hand it the stride's end too, when
-                    // the buffer has those bytes (any crop but one touching the buffer's end).
-                    Some(stride * h as usize)
+                } else if buffer_end(array.as_any(), start)? >= Some(start + whole) {
+                    // The library's SIMD conversion of 8-bit RGB reads whole strides and drops
+                    // a last row that ends before its stride does: hand it the stride's end
+                    // too, when the buffer has those bytes (any crop but one that touches the
+                    // end of its buffer, which is copied instead).
+                    Some(whole)
                 } else {
                     None
                 }

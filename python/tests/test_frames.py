@@ -252,3 +252,17 @@ def test_a_crop_reaching_the_end_of_its_buffer_is_right(tmp_path):
     assert (d.count, d.width, d.height) == (N, 98, 56)
     for i in range(N):
         assert_close(d.frames[i], big[i, 40:, 30:], TOL, f"frame {i}")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_grey_and_16_bit_corner_crops_are_read_in_place(tmp_path, dtype):
+    rgb = blocks(N, 96, 128, seed=12)
+    big = rgb[..., 0].astype(dtype) * (257 if dtype == np.uint16 else 1)
+    with en.Writer(tmp_path / "corner.mp4", fps=25, **EXACT) as w:
+        for f in big:
+            w.write(f[40:, 30:])
+    assert w.frames_copied == 0
+    d = decode(tmp_path / "corner.mp4")
+    for i in range(N):
+        want = np.repeat(rgb[i, 40:, 30:, :1], 3, axis=2)
+        assert_close(d.frames[i], want, TOL, f"frame {i}")
