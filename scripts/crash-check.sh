@@ -12,7 +12,11 @@ BIN="$PWD/target/release/encode-native"
 runs="${1:-20}"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
-count() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+# Frames a decoder reads (0 when none is complete yet).
+count() {
+  n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null || true)
+  case "$n" in ''|*[!0-9]*) echo 0 ;; *) echo "$n" ;; esac
+}
 worst=0
 i=1
 while [ "$i" -le "$runs" ]; do
@@ -26,17 +30,24 @@ while [ "$i" -le "$runs" ]; do
   wait "$pid" 2>/dev/null || true
   written=$(tail -n 1 "$dir/progress$i" | sed 's/.*"frames_written":\([0-9]*\).*/\1/')
   [ -f "$out" ] && { echo "run $i: the target exists after a kill"; exit 1; }
+  [ -n "$written" ] || written=0
   decoded=$(count "$out.partial")
   lost=$((written - decoded))
-  "$BIN" recover "$out.partial" -q
-  recovered=$(count "$out")
+  if [ "$decoded" -gt 0 ]; then
+    "$BIN" recover "$out.partial" -q
+    recovered=$(count "$out")
+  else
+    # Killed before the first fragment was complete: nothing to recover, and recover says so.
+    if "$BIN" recover "$out.partial" -q 2>/dev/null; then echo "run $i: recovered an empty file"; exit 1; fi
+    recovered=0
+  fi
   [ "$recovered" = "$decoded" ] || { echo "run $i: recovered $recovered frames of $decoded"; exit 1; }
   # The demo runs at 30 fps: one second is 30 frames. The progress line can be up to 0.1 s
   # old, so frames written after it are not counted against the loss.
   echo "run $i: killed at $ms ms: $written frames written, $decoded in the partial file (lost $lost = $(awk -v l="$lost" 'BEGIN { printf "%.2f", l / 30 }') s), recovered $recovered"
   [ "$lost" -le 30 ] || { echo "run $i: lost more than 1 s"; exit 1; }
   [ "$lost" -gt "$worst" ] && worst=$lost
-  rm -f "$out" "$out.partial"
+  rm -f "$out" "$out.partial" "$out.finishing"
   i=$((i + 1))
 done
 echo "crash check: $runs kills, every partial file decoded and recovered; worst loss $worst frames ($(awk -v l="$worst" 'BEGIN { printf "%.2f", l / 30 }') s)"

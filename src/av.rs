@@ -75,3 +75,14 @@ pub(crate) fn sws_colorspace(matrix: ColorMatrix) -> std::ffi::c_int {
         ColorMatrix::Bt601 => ff::ffi::SWS_CS_ITU601,
     }
 }
+
+/// A new frame with every byte of its planes (row padding included) set to zero: encoders and
+/// libswscale read whole SIMD blocks past the picture's edge, which would otherwise be
+/// uninitialised memory, and the output then depends on nothing but the pixels.
+pub(crate) fn zeroed_frame(format: Pixel, width: u32, height: u32) -> ff::frame::Video {
+    let mut frame = ff::frame::Video::new(format, width, height);
+    for plane in 0..frame.planes() {
+        frame.data_mut(plane).fill(0);
+    }
+    frame
+}

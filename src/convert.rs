@@ -73,7 +73,7 @@ impl Converter {
                 .map_err(|e| Error::ffmpeg("cannot set the libswscale colour matrix", e))?;
             ConvPath::Swscale {
                 ctx,
-                staged: ff::frame::Video::new(av::staged_pixel(input), out.0, out.1),
+                staged: av::zeroed_frame(av::staged_pixel(input), out.0, out.1),
             }
         };
         Ok(Converter {

@@ -242,7 +242,7 @@ impl State {
             }
         })?;
         let mut picture =
-            ff::frame::Video::new(av::output_pixel(config.output_format), out.0, out.1);
+            av::zeroed_frame(av::output_pixel(config.output_format), out.0, out.1);
         picture.set_color_range(av::range(config.color.full_range));
         Ok(State {
             config,
