@@ -17,6 +17,12 @@ pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
     match f {
         OutputPixelFormat::Yuv420p => Pixel::YUV420P,
         OutputPixelFormat::Yuv444p => Pixel::YUV444P,
+        OutputPixelFormat::Yuv422p => Pixel::YUV422P,
+        OutputPixelFormat::Yuv420p10le => Pixel::YUV420P10LE,
+        OutputPixelFormat::Yuv422p10le => Pixel::YUV422P10LE,
+        OutputPixelFormat::Yuv444p10le => Pixel::YUV444P10LE,
+        OutputPixelFormat::Yuva420p => Pixel::YUVA420P,
+        OutputPixelFormat::Yuva444p10le => Pixel::YUVA444P10LE,
     }
 }
 

@@ -131,8 +131,8 @@ impl Converter {
 /// The size of a chroma plane.
 fn chroma_size(f: OutputPixelFormat, (w, h): (u32, u32)) -> (u32, u32) {
     match f {
-        OutputPixelFormat::Yuv420p => (w.div_ceil(2), h.div_ceil(2)),
         OutputPixelFormat::Yuv444p => (w, h),
+        _ => (w.div_ceil(2), h.div_ceil(2)),
     }
 }
 
@@ -184,6 +184,13 @@ impl YuvConverter {
                 "input_format",
                 config.input_format,
                 "rgb24, bgr24, rgba or bgra for the SIMD converter",
+            ));
+        }
+        if !config.output_format.simd() {
+            return Err(Error::config(
+                "output_format",
+                config.output_format,
+                "yuv420p or yuv444p for the SIMD converter",
             ));
         }
         let out = config.output_size();
@@ -393,8 +400,8 @@ mod tests {
             }
         }
         let (cw, ch, step) = match fmt {
-            OutputPixelFormat::Yuv420p => (w / 2, h / 2, 2),
             OutputPixelFormat::Yuv444p => (w, h, 1),
+            _ => (w / 2, h / 2, 2),
         };
         let mut u = Vec::new();
         let mut v = Vec::new();

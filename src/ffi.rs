@@ -246,15 +246,16 @@ pub(crate) fn muxer_wants_global_header(name: &str) -> bool {
     }
 }
 
-/// Lets the muxer choose the codec tag of a stream copied from another container.
-pub(crate) fn clear_codec_tag(octx: &mut ff::format::context::Output, index: usize) {
+/// Sets the codec tag of a stream (0 lets the muxer choose, as for a stream copied from
+/// another container).
+pub(crate) fn set_codec_tag(octx: &mut ff::format::context::Output, index: usize, tag: u32) {
     // SAFETY: the output context is valid and `index` is one of its streams (checked below);
     // `codecpar` is allocated with every stream and only its `codec_tag` is written.
     unsafe {
         let ctx = octx.as_mut_ptr();
         if index < (*ctx).nb_streams as usize {
             let stream = *(*ctx).streams.add(index);
-            (*(*stream).codecpar).codec_tag = 0;
+            (*(*stream).codecpar).codec_tag = tag;
         }
     }
 }

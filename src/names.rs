@@ -28,6 +28,9 @@ macro_rules! named_enum {
             /// Every name, in the order of [`ALL`](Self::ALL) (aliases are accepted too but not listed).
             pub const NAMES: &'static [&'static str] = &[$($text),+];
 
+            /// Every name and alias `FromStr` accepts.
+            pub const ACCEPTED: &'static [&'static str] = &[$($text, $($alias,)*)+];
+
             /// The name used on the command line, in settings and in messages.
             pub const fn name(self) -> &'static str {
                 match self {

@@ -241,8 +241,7 @@ impl State {
                 p.discard();
             }
         })?;
-        let mut picture =
-            av::zeroed_frame(av::output_pixel(config.output_format), out.0, out.1);
+        let mut picture = av::zeroed_frame(av::output_pixel(config.output_format), out.0, out.1);
         picture.set_color_range(av::range(config.color.full_range));
         Ok(State {
             config,

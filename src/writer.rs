@@ -106,6 +106,9 @@ impl VideoWriter {
         options: WriterOptions,
     ) -> Result<Self> {
         config.validate()?;
+        // The default pixel format becomes the encoder's own where it has no 4:2:0 8-bit.
+        let mut config = config;
+        config.output_format = crate::codec::output_format(&config);
         let container = match (&destination, config.container) {
             (_, Some(c)) => c,
             (Destination::Path(p), None) => Container::from_path(p)?,
@@ -222,7 +225,10 @@ impl VideoWriter {
             config.input_format,
             config.timing,
         );
-        let converter = if !options.force_swscale && YuvConverter::supports(format) {
+        let converter = if !options.force_swscale
+            && YuvConverter::supports(format)
+            && config.output_format.simd()
+        {
             Some(YuvConverter::new(&config)?)
         } else {
             None

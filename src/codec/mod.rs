@@ -5,8 +5,13 @@
 //! its log lines mean. Adding an encoder is a new module here, a variant of [`Encoder`] and
 //! its row in [`Encoder::info`]; nothing else in the crate changes.
 
+mod av1;
+mod ffv1;
 mod mpeg4;
+mod prores;
+mod vpx;
 mod x264;
+mod x265;
 
 use ff::Rational;
 use ffmpeg_next as ff;
@@ -30,6 +35,20 @@ named_enum! {
         Libx264 = ["libx264", "x264", "h264", "avc1"],
         /// MPEG-4 Part 2, what OpenCV's `mp4v` fourcc writes; yuv420p only.
         Mpeg4 = ["mpeg4", "mp4v"],
+        /// HEVC / H.265 through libx265: about half the size of H.264 at the same quality.
+        Libx265 = ["libx265", "x265", "hevc", "h265"],
+        /// AV1 through SVT-AV1, the default AV1 encoder: small files, plays in browsers.
+        Libsvtav1 = ["libsvtav1", "svtav1", "av1"],
+        /// AV1 through libaom (slower than SVT-AV1; 4:2:2 and 4:4:4).
+        LibaomAv1 = ["libaom-av1", "libaom", "aom"],
+        /// AV1 through rav1e.
+        Librav1e = ["librav1e", "rav1e"],
+        /// VP9 through libvpx: web video without licence questions, alpha in WebM.
+        LibvpxVp9 = ["libvpx-vp9", "libvpx", "vp9"],
+        /// Apple ProRes through FFmpeg's prores_ks: editing, alpha with 4444.
+        ProresKs = ["prores_ks", "prores"],
+        /// FFV1: lossless, for archives and science data.
+        Ffv1 = ["ffv1"],
     }
 }
 
@@ -40,6 +59,16 @@ named_enum! {
         H264 = ["h264", "avc"],
         /// MPEG-4 Part 2 (Visual).
         Mpeg4 = ["mpeg4"],
+        /// HEVC / H.265.
+        Hevc = ["hevc", "h265"],
+        /// AV1.
+        Av1 = ["av1"],
+        /// VP9.
+        Vp9 = ["vp9"],
+        /// Apple ProRes.
+        Prores = ["prores"],
+        /// FFV1 (lossless).
+        Ffv1 = ["ffv1"],
     }
 }
 
@@ -73,6 +102,13 @@ impl Encoder {
         match self {
             Encoder::Libx264 => &x264::INFO,
             Encoder::Mpeg4 => &mpeg4::INFO,
+            Encoder::Libx265 => &x265::INFO,
+            Encoder::Libsvtav1 => &av1::SVT,
+            Encoder::LibaomAv1 => &av1::AOM,
+            Encoder::Librav1e => &av1::RAV1E,
+            Encoder::LibvpxVp9 => &vpx::INFO,
+            Encoder::ProresKs => &prores::INFO,
+            Encoder::Ffv1 => &ffv1::INFO,
         }
     }
 
@@ -93,11 +129,18 @@ pub(crate) struct CodecOptions {
     pub(crate) bit_rate: Option<u64>,
     /// A fixed quantiser (FFmpeg's `qscale`), 1 to 31.
     pub(crate) qscale: Option<u32>,
+    /// The user's codec options that the family has merged into its own.
+    pub(crate) merged: Vec<&'static str>,
 }
 
 impl CodecOptions {
     pub(crate) fn set(&mut self, key: &str, value: impl ToString) {
         self.dict.push((key.to_string(), value.to_string()));
+    }
+
+    /// Says that the user's codec option `key` is already in these options.
+    pub(crate) fn skip_user_option(&mut self, key: &'static str) {
+        self.merged.push(key);
     }
 }
 
@@ -118,12 +161,81 @@ pub(crate) trait Family: Sync {
     fn check_log(&self, _lines: &[String]) -> Result<()> {
         Ok(())
     }
+
+    /// The codec tag the stream needs in `container` when the muxer's own choice does not suit
+    /// players (HEVC in MP4 as `hvc1`, which Apple's players require).
+    fn codec_tag(&self, _container: Container) -> Option<[u8; 4]> {
+        None
+    }
+}
+
+/// The codec tag `encoder`'s stream gets in `container`, if it needs one.
+pub(crate) fn codec_tag(encoder: Encoder, container: Container) -> Option<[u8; 4]> {
+    encoder.info().family.codec_tag(container)
+}
+
+/// The pixel format a writer stores: the configured one, or, when that is the default
+/// (yuv420p) and the encoder has no 4:2:0 8-bit, the encoder's own default (ProRes: yuv422p10le).
+pub(crate) fn output_format(cfg: &EncoderConfig) -> OutputPixelFormat {
+    let formats = cfg.codec.info().pixel_formats;
+    if cfg.output_format == OutputPixelFormat::Yuv420p && !formats.contains(&cfg.output_format) {
+        formats[0]
+    } else {
+        cfg.output_format
+    }
+}
+
+/// Refuses a preset, tune or profile an encoder has no use for.
+pub(crate) fn refuse_unused(
+    cfg: &EncoderConfig,
+    what: &[&'static str],
+    encoder: &str,
+) -> Result<()> {
+    for (field, value) in [
+        ("preset", &cfg.preset),
+        ("tune", &cfg.tune),
+        ("profile", &cfg.profile),
+    ] {
+        if let (true, Some(v)) = (what.contains(&field), value) {
+            return Err(Error::config(
+                field,
+                v,
+                format!("no {field} with {encoder}"),
+            ));
+        }
+    }
+    if let Some(p) = &cfg.x264_params {
+        return Err(Error::config(
+            "x264_params",
+            p,
+            "x264 parameters only with libx264",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a number against a range, for a setting of `encoder`.
+pub(crate) fn in_range(
+    field: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    encoder: &str,
+) -> Result<()> {
+    if !(min..=max).contains(&value) {
+        return Err(Error::config(
+            field,
+            value,
+            format!("{min} to {max} for {encoder}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks the settings that depend on the encoder: its pixel formats, then its own rules.
 pub(crate) fn validate(cfg: &EncoderConfig) -> Result<()> {
     let info = cfg.codec.info();
-    if !info.pixel_formats.contains(&cfg.output_format) {
+    if !info.pixel_formats.contains(&output_format(cfg)) {
         let names: Vec<&str> = info.pixel_formats.iter().map(|p| p.name()).collect();
         return Err(Error::config(
             "output_format",
@@ -162,6 +274,7 @@ pub(crate) fn check_bitrate(bits: u64) -> Result<()> {
 
 /// An opened video encoder and the time base its timestamps are in.
 pub(crate) struct VideoEncoder {
+    pub(crate) encoder: Encoder,
     pub(crate) enc: ff::encoder::video::Encoder,
     pub(crate) codec: ff::Codec,
     pub(crate) time_base: Rational,
@@ -187,7 +300,7 @@ impl VideoEncoder {
         let name = cfg.codec.name();
         let codec = ff::encoder::find_by_name(name).ok_or_else(|| {
             Error::Unsupported(format!(
-                "the linked libavcodec has no '{name}' encoder (install a build with it, see vendor-notes/)"
+                "the linked libavcodec has no '{name}' encoder (`encode-native info` lists the encoders it has; see vendor-notes/ for another FFmpeg build)"
             ))
         })?;
         let mut video = ff::codec::Context::new_with_codec(codec)
@@ -197,7 +310,7 @@ impl VideoEncoder {
         let time_base = av::rational(time_base);
         video.set_width(size.0);
         video.set_height(size.1);
-        video.set_format(av::output_pixel(cfg.output_format));
+        video.set_format(av::output_pixel(output_format(cfg)));
         video.set_time_base(time_base);
         video.set_frame_rate(Some(av::rational(cfg.frame_rate)));
         let tags = av::color_tags(matrix);
@@ -243,7 +356,11 @@ impl VideoEncoder {
         for (k, v) in &options.dict {
             opts.set(k, v);
         }
-        for (k, v) in cfg.codec_options.iter().filter(|(k, _)| k != "flags") {
+        for (k, v) in cfg
+            .codec_options
+            .iter()
+            .filter(|(k, _)| k != "flags" && !options.merged.contains(&k.as_str()))
+        {
             opts.set(k, v);
         }
 
@@ -259,6 +376,7 @@ impl VideoEncoder {
         }
         info.family.check_log(&ffi::take_log_lines())?;
         Ok(VideoEncoder {
+            encoder: cfg.codec,
             enc,
             codec,
             time_base,

@@ -29,6 +29,8 @@ named_enum! {
         Avi = ["avi"],
         /// MPEG transport stream (`.ts`); streamable.
         Ts = ["ts", "mpegts"],
+        /// WebM (`.webm`): Matroska for the web, with VP9 or AV1.
+        Webm = ["webm"],
     }
 }
 
@@ -41,6 +43,7 @@ impl Container {
             Container::Mkv => "matroska",
             Container::Avi => "avi",
             Container::Ts => "mpegts",
+            Container::Webm => "webm",
         }
     }
 
@@ -112,7 +115,7 @@ impl Container {
                 max_pts: units((1 << 33) - 1, 90_000),
                 why: "MPEG-TS timestamps are 33 bits at 90 kHz (about 26.5 hours)",
             },
-            Container::Mkv => TimeLimits {
+            Container::Mkv | Container::Webm => TimeLimits {
                 max_gap: None,
                 max_pts: units(1 << 62, 1000),
                 why: "Matroska timestamps are 64-bit milliseconds",

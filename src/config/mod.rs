@@ -20,24 +20,77 @@ use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
 
 named_enum! {
-    /// The pixel format stored in the video.
+    /// The pixel format stored in the video: chroma subsampling, bit depth and alpha.
     #[derive(Default)]
     pub enum OutputPixelFormat ("output_format") {
         /// 4:2:0, 8 bit: plays everywhere (browsers, phones). Needs even sizes (see [`OddSize`]).
         #[default]
         Yuv420p = ["yuv420p"],
-        /// 4:4:4, 8 bit: full colour resolution, profile High 4:4:4; most browsers cannot play it.
+        /// 4:4:4, 8 bit: full colour resolution (H.264 profile High 4:4:4); most browsers
+        /// cannot play it.
         Yuv444p = ["yuv444p"],
+        /// 4:2:2, 8 bit (broadcast and editing).
+        Yuv422p = ["yuv422p"],
+        /// 4:2:0, 10 bit: smooth gradients, HDR work (HEVC, AV1, VP9, FFV1).
+        Yuv420p10le = ["yuv420p10le", "yuv420p10"],
+        /// 4:2:2, 10 bit (ProRes 422, HEVC, VP9, FFV1).
+        Yuv422p10le = ["yuv422p10le", "yuv422p10"],
+        /// 4:4:4, 10 bit (ProRes 4444, HEVC, VP9, FFV1).
+        Yuv444p10le = ["yuv444p10le", "yuv444p10"],
+        /// 4:2:0, 8 bit, with an alpha plane (VP9 in WebM, FFV1).
+        Yuva420p = ["yuva420p"],
+        /// 4:4:4, 10 bit, with an alpha plane (ProRes 4444).
+        Yuva444p10le = ["yuva444p10le", "yuva444p10"],
     }
 }
 
 impl OutputPixelFormat {
-    /// The planar input format with this layout (what [`YuvConverter`](crate::YuvConverter) makes).
+    /// The planar input format with this layout (what [`YuvConverter`](crate::YuvConverter)
+    /// makes), for the 8-bit formats without alpha that it converts to.
     pub fn planar_input(self) -> PixelFormat {
         match self {
-            OutputPixelFormat::Yuv420p => PixelFormat::Yuv420p,
             OutputPixelFormat::Yuv444p => PixelFormat::Yuv444p,
+            _ => PixelFormat::Yuv420p,
         }
+    }
+
+    /// How many pixels share one chroma sample across and down: (2, 2) for 4:2:0, (2, 1) for
+    /// 4:2:2, (1, 1) for 4:4:4.
+    pub fn chroma_step(self) -> (u32, u32) {
+        match self {
+            OutputPixelFormat::Yuv420p
+            | OutputPixelFormat::Yuv420p10le
+            | OutputPixelFormat::Yuva420p => (2, 2),
+            OutputPixelFormat::Yuv422p | OutputPixelFormat::Yuv422p10le => (2, 1),
+            _ => (1, 1),
+        }
+    }
+
+    /// Bits per sample.
+    pub fn bit_depth(self) -> u32 {
+        match self {
+            OutputPixelFormat::Yuv420p10le
+            | OutputPixelFormat::Yuv422p10le
+            | OutputPixelFormat::Yuv444p10le
+            | OutputPixelFormat::Yuva444p10le => 10,
+            _ => 8,
+        }
+    }
+
+    /// Whether it keeps an alpha (transparency) plane.
+    pub fn has_alpha(self) -> bool {
+        matches!(
+            self,
+            OutputPixelFormat::Yuva420p | OutputPixelFormat::Yuva444p10le
+        )
+    }
+
+    /// Whether encode-native's SIMD converter makes it (8-bit 4:2:0 and 4:4:4 without alpha).
+    pub(crate) fn simd(self) -> bool {
+        matches!(
+            self,
+            OutputPixelFormat::Yuv420p | OutputPixelFormat::Yuv444p
+        )
     }
 }
 
@@ -321,14 +374,15 @@ impl EncoderConfig {
                 ));
             }
         }
-        if self.output_format == OutputPixelFormat::Yuv420p
-            && self.odd_size == OddSize::Error
-            && (self.width % 2 == 1 || self.height % 2 == 1)
-        {
+        let (sx, sy) = self.output_format.chroma_step();
+        if self.odd_size == OddSize::Error && (self.width % sx == 1 || self.height % sy == 1) {
             return Err(Error::config(
                 "width x height",
                 format!("{}x{}", self.width, self.height),
-                "even sizes for yuv420p (odd_size is 'error'; use 'pad' or 'crop', or yuv444p)",
+                format!(
+                    "even sizes for {} (odd_size is 'error'; use 'pad' or 'crop', or yuv444p)",
+                    self.output_format
+                ),
             ));
         }
         let planar = match self.input_format {
@@ -429,14 +483,12 @@ impl EncoderConfig {
 
     /// The size of the encoded picture after the odd-size policy.
     pub fn output_size(&self) -> (u32, u32) {
-        if self.output_format == OutputPixelFormat::Yuv444p {
-            return (self.width, self.height);
-        }
-        let fix = |v: u32| match (v % 2, self.odd_size) {
+        let (sx, sy) = self.output_format.chroma_step();
+        let fix = |v: u32, step: u32| match (v % step, self.odd_size) {
             (0, _) => v,
             (_, OddSize::Crop) if v > 1 => v - 1,
             _ => v + 1,
         };
-        (fix(self.width), fix(self.height))
+        (fix(self.width, sx), fix(self.height, sy))
     }
 }

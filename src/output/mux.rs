@@ -84,6 +84,9 @@ impl Muxer {
             stream.set_avg_frame_rate(rate);
             stream.set_rate(rate);
         }
+        if let Some(tag) = crate::codec::codec_tag(encoder.encoder, container) {
+            ffi::set_codec_tag(&mut octx, 0, u32::from_le_bytes(tag));
+        }
         let mut opts = ff::Dictionary::new();
         let mut fragmented = false;
         if container.is_mp4_family() {

@@ -333,12 +333,18 @@ fn remux(
         let mut s = octx
             .add_stream(ff::encoder::find(ff::codec::Id::None))
             .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
-        s.set_parameters(params);
+        s.set_parameters(params.clone());
         s.set_time_base(in_tb);
         s.set_avg_frame_rate(rate);
         s.set_rate(rate);
     }
-    ffi::clear_codec_tag(&mut octx, 0);
+    // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); others are chosen by the muxer.
+    let tag = if params.id() == ff::codec::Id::HEVC && container.is_mp4_family() {
+        u32::from_le_bytes(*b"hvc1")
+    } else {
+        0
+    };
+    ffi::set_codec_tag(&mut octx, 0, tag);
     let mut opts = ff::Dictionary::new();
     if container.is_mp4_family() {
         let ts = in_tb.denominator().max(1).to_string();

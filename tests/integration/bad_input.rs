@@ -100,9 +100,16 @@ fn frame_rate_strings() {
 #[test]
 fn unknown_container_extension() {
     let dir = tempfile::tempdir().unwrap();
+    let e = VideoWriter::create(dir.path().join("x.flv"), base()).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("flv") && msg.contains(".mp4"), "{msg}");
+    // A known container that cannot hold the codec says what would.
     let e = VideoWriter::create(dir.path().join("x.webm"), base()).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("webm") && msg.contains(".mp4"), "{msg}");
+    assert!(
+        msg.contains("webm") && msg.contains("mp4, mov, mkv"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -859,9 +859,9 @@ fn bad_settings_fail_before_encoding() {
     r.assert_error(&["crf"]);
     let r = run(&["demo", "--frames", "2", "--preset", "warp", "-o", s(&out)]);
     r.assert_error(&["preset", "warp", "ultrafast"]);
-    let unknown = dir.path().join("x.webm");
+    let unknown = dir.path().join("x.flv");
     let r = run(&["demo", "--frames", "2", "-o", s(&unknown)]);
-    r.assert_error(&["x.webm", "--format"]);
+    r.assert_error(&["x.flv", "--format"]);
     let r = run(&["demo", "--frames", "2", "--format", "flv", "-o", s(&out)]);
     r.assert_usage_error(&["--format", "flv"]);
     assert!(!out.exists() && !unknown.exists());

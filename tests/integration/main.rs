@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod basics;
 mod cli;
+mod codecs;
 mod color;
 mod crash;
 mod examples;

@@ -28,6 +28,11 @@ use report::{error_chain, panic_message, Outcome};
 
 fn main() -> ExitCode {
     stdio::guard();
+    // SVT-AV1 prints its settings to stderr unless told otherwise: errors only (the process
+    // is still single-threaded here, so changing the environment is safe).
+    if std::env::var_os("SVT_LOG").is_none() {
+        std::env::set_var("SVT_LOG", "1");
+    }
     let cli = Cli::parse();
     // Panics are reported as one `error:` line by `main`, not by the default hook.
     std::panic::set_hook(Box::new(|_| {}));

@@ -1,0 +1,126 @@
+//! AV1: SVT-AV1 (the default: crf 0–63, default 35, preset 0–13), libaom (crf, cpu-used 0–8)
+//! and rav1e (quantizer 0–255, speed 0–10).
+
+use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
+use crate::error::{Error, Result};
+
+const CONTAINERS: &[Container] = &[Container::Mp4, Container::Mkv, Container::Webm];
+
+pub(super) static SVT: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Libsvtav1,
+    codec: VideoCodec::Av1,
+    pixel_formats: &[P::Yuv420p, P::Yuv420p10le],
+    containers: CONTAINERS,
+    license: "BSD-3-Clause-Clear",
+    family: &Av1 {
+        name: "libsvtav1",
+        crf: Some((0.0, 63.0, 35.0)),
+        preset: Some(("preset", 0, 13)),
+    },
+};
+
+pub(super) static AOM: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::LibaomAv1,
+    codec: VideoCodec::Av1,
+    pixel_formats: &[
+        P::Yuv420p,
+        P::Yuv422p,
+        P::Yuv444p,
+        P::Yuv420p10le,
+        P::Yuv422p10le,
+        P::Yuv444p10le,
+    ],
+    containers: CONTAINERS,
+    license: "BSD-2-Clause",
+    family: &Av1 {
+        name: "libaom-av1",
+        crf: Some((0.0, 63.0, 32.0)),
+        preset: Some(("cpu-used", 0, 8)),
+    },
+};
+
+pub(super) static RAV1E: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Librav1e,
+    codec: VideoCodec::Av1,
+    pixel_formats: &[
+        P::Yuv420p,
+        P::Yuv422p,
+        P::Yuv444p,
+        P::Yuv420p10le,
+        P::Yuv422p10le,
+        P::Yuv444p10le,
+    ],
+    containers: CONTAINERS,
+    license: "BSD-2-Clause",
+    family: &Av1 {
+        name: "librav1e",
+        crf: None,
+        preset: Some(("speed", 0, 10)),
+    },
+};
+
+/// One AV1 encoder: its name, its crf range and default (none: a quantizer), and the option
+/// its numeric `preset` sets with its range.
+struct Av1 {
+    name: &'static str,
+    crf: Option<(f64, f64, f64)>,
+    preset: Option<(&'static str, i32, i32)>,
+}
+
+impl Family for Av1 {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        if let (Some(p), Some((option, min, max))) = (&cfg.preset, self.preset) {
+            match p.parse::<i32>() {
+                Ok(v) if (min..=max).contains(&v) => {}
+                _ => {
+                    return Err(Error::config(
+                        "preset",
+                        p,
+                        format!(
+                            "{min} (slowest) to {max} (fastest), {}'s {option}",
+                            self.name
+                        ),
+                    ))
+                }
+            }
+        }
+        super::refuse_unused(cfg, &["tune", "profile"], self.name)?;
+        match (cfg.rate, self.crf) {
+            (Some(RateControl::Crf(c)), Some((min, max, _))) => {
+                in_range("crf", c.into(), min, max, self.name)?
+            }
+            (Some(RateControl::Crf(c)), None) => {
+                return Err(Error::config(
+                    "crf",
+                    c,
+                    format!("qscale (0 to 255) or a bitrate with {}", self.name),
+                ))
+            }
+            (Some(RateControl::Bitrate(b)), _) => check_bitrate(b)?,
+            (Some(RateControl::Quantizer(q)), _) => {
+                in_range("quantizer", q.into(), 0.0, 255.0, self.name)?
+            }
+            (None, _) => {}
+        }
+        Ok(())
+    }
+
+    fn default_rate(&self) -> RateControl {
+        match self.crf {
+            Some((_, _, default)) => RateControl::Crf(default as f32),
+            None => RateControl::Quantizer(100),
+        }
+    }
+
+    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+        match rate {
+            RateControl::Crf(c) => out.set("crf", c.round() as i64),
+            RateControl::Bitrate(b) => out.bit_rate = Some(b),
+            RateControl::Quantizer(q) => out.set("qp", q),
+        }
+        if let (Some(p), Some((option, _, _))) = (&cfg.preset, self.preset) {
+            out.set(option, p);
+        }
+    }
+}

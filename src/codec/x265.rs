@@ -1,0 +1,109 @@
+//! libx265 (HEVC): presets and tunes of its own, crf (default 28), `hvc1` in MP4/MOV.
+
+use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
+use crate::error::{Error, Result};
+
+pub(super) static INFO: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Libx265,
+    codec: VideoCodec::Hevc,
+    pixel_formats: &[
+        P::Yuv420p,
+        P::Yuv422p,
+        P::Yuv444p,
+        P::Yuv420p10le,
+        P::Yuv422p10le,
+        P::Yuv444p10le,
+    ],
+    containers: &[
+        Container::Mp4,
+        Container::Mov,
+        Container::Mkv,
+        Container::Ts,
+    ],
+    license: "GPL-2.0-or-later",
+    family: &X265,
+};
+
+const PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+];
+const TUNES: &[&str] = &[
+    "psnr",
+    "ssim",
+    "grain",
+    "zerolatency",
+    "fastdecode",
+    "animation",
+];
+
+struct X265;
+
+impl Family for X265 {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        if let Some(p) = &cfg.preset {
+            if !PRESETS.contains(&p.as_str()) {
+                return Err(Error::config("preset", p, PRESETS.join(", ")));
+            }
+        }
+        if let Some(t) = &cfg.tune {
+            if !TUNES.contains(&t.as_str()) {
+                return Err(Error::config("tune", t, TUNES.join(", ")));
+            }
+        }
+        super::refuse_unused(cfg, &["profile"], "libx265")?;
+        match cfg.rate {
+            Some(RateControl::Crf(c)) => in_range("crf", c.into(), 0.0, 51.0, "libx265")?,
+            Some(RateControl::Bitrate(b)) => check_bitrate(b)?,
+            Some(RateControl::Quantizer(q)) => {
+                in_range("quantizer", q.into(), 0.0, 51.0, "libx265")?
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn default_rate(&self) -> RateControl {
+        RateControl::Crf(28.0)
+    }
+
+    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+        match rate {
+            RateControl::Crf(c) => out.set("crf", c),
+            RateControl::Bitrate(b) => out.bit_rate = Some(b),
+            RateControl::Quantizer(q) => out.set("qp", q),
+        }
+        for (key, value) in [("preset", &cfg.preset), ("tune", &cfg.tune)] {
+            if let Some(v) = value {
+                out.set(key, v);
+            }
+        }
+        // x265 prints its banner and statistics to stderr itself unless told not to.
+        let user = cfg
+            .codec_options
+            .iter()
+            .find(|(k, _)| k == "x265-params")
+            .map(|(_, v)| v.as_str());
+        out.set(
+            "x265-params",
+            match user {
+                Some(p) if !p.is_empty() => format!("log-level=none:{p}"),
+                _ => "log-level=none".into(),
+            },
+        );
+        out.skip_user_option("x265-params");
+    }
+
+    fn codec_tag(&self, container: Container) -> Option<[u8; 4]> {
+        container.is_mp4_family().then_some(*b"hvc1")
+    }
+}

@@ -1,0 +1,260 @@
+//! Every encoder beyond H.264 through the same writer and command line: decoded back for its
+//! codec, pixel format, size, exact frame count and duration, and its pictures (PSNR).
+
+use encode_native::{Container, Encoder, EncoderConfig, OutputPixelFormat, VideoWriter};
+
+use crate::support::*;
+
+const W: u32 = 160;
+const H: u32 = 120;
+const N: u32 = 30;
+
+/// (encoder, container, pixel format, the decoder's codec name, least PSNR for 8-bit).
+const CASES: &[(Encoder, Container, OutputPixelFormat, &str, f64)] = &[
+    (
+        Encoder::Libx265,
+        Container::Mp4,
+        OutputPixelFormat::Yuv420p,
+        "hevc",
+        32.0,
+    ),
+    (
+        Encoder::Libx265,
+        Container::Mkv,
+        OutputPixelFormat::Yuv420p10le,
+        "hevc",
+        0.0,
+    ),
+    (
+        Encoder::Libsvtav1,
+        Container::Webm,
+        OutputPixelFormat::Yuv420p,
+        "av1",
+        30.0,
+    ),
+    (
+        Encoder::LibaomAv1,
+        Container::Mkv,
+        OutputPixelFormat::Yuv444p,
+        "av1",
+        30.0,
+    ),
+    (
+        Encoder::Librav1e,
+        Container::Mp4,
+        OutputPixelFormat::Yuv420p,
+        "av1",
+        30.0,
+    ),
+    (
+        Encoder::LibvpxVp9,
+        Container::Webm,
+        OutputPixelFormat::Yuv420p,
+        "vp9",
+        30.0,
+    ),
+    (
+        Encoder::LibvpxVp9,
+        Container::Mkv,
+        OutputPixelFormat::Yuv444p10le,
+        "vp9",
+        0.0,
+    ),
+    (
+        Encoder::ProresKs,
+        Container::Mov,
+        OutputPixelFormat::Yuv422p10le,
+        "prores",
+        0.0,
+    ),
+    (
+        Encoder::ProresKs,
+        Container::Mov,
+        OutputPixelFormat::Yuva444p10le,
+        "prores",
+        0.0,
+    ),
+    (
+        Encoder::Ffv1,
+        Container::Mkv,
+        OutputPixelFormat::Yuv444p,
+        "ffv1",
+        45.0,
+    ),
+    (
+        Encoder::Ffv1,
+        Container::Avi,
+        OutputPixelFormat::Yuv420p10le,
+        "ffv1",
+        0.0,
+    ),
+];
+
+/// Whether the decoder FFmpeg chose (`libdav1d` for AV1, say) reads `codec`.
+fn decodes_as(decoder: &str, codec: &str) -> bool {
+    decoder == codec || (codec == "av1" && ["libdav1d", "libaom-av1"].contains(&decoder))
+}
+
+fn available(e: Encoder) -> bool {
+    encode_native::info::library_info()
+        .encoders
+        .iter()
+        .any(|(x, ok)| *x == e && *ok)
+}
+
+#[test]
+fn every_encoder_writes_what_a_decoder_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    for &(encoder, container, format, codec, least_psnr) in CASES {
+        if !available(encoder) {
+            eprintln!("{encoder}: not in the linked libavcodec, skipped");
+            continue;
+        }
+        let path = dir
+            .path()
+            .join(format!("{encoder}-{format}.{}", container.name()));
+        let mut cfg = EncoderConfig::new(W, H, 30)
+            .codec(encoder)
+            .output_format(format);
+        if encoder == Encoder::Libsvtav1 || encoder == Encoder::Librav1e {
+            cfg.preset = Some("10".into());
+        }
+        if encoder == Encoder::LibaomAv1 || encoder == Encoder::LibvpxVp9 {
+            cfg.preset = Some("8".into());
+        }
+        let s = encode_smooth(&path, cfg, N);
+        assert_eq!(
+            (s.frames, s.codec, s.pixel_format),
+            (N as u64, encoder, format)
+        );
+        let d = decode_file(&path);
+        let what = format!("{encoder} {format} in {container}");
+        assert!(decodes_as(&d.codec, codec), "{what}: {}", d.codec);
+        assert_eq!(d.frames.len(), N as usize, "{what}");
+        assert_eq!((d.width, d.height), (W, H), "{what}");
+        assert!((d.duration - 1.0).abs() < 1e-3, "{what}: {} s", d.duration);
+        if least_psnr > 0.0 {
+            let mut worst = f64::MAX;
+            for (i, f) in d.frames.iter().enumerate() {
+                let rgb = yuv_to_rgb(f, BT601.0, BT601.1, false);
+                worst = worst.min(psnr(&rgb, &smooth_rgb(W, H, i as u32)));
+            }
+            assert!(worst >= least_psnr, "{what}: PSNR {worst:.1} dB");
+        }
+    }
+}
+
+#[test]
+fn hevc_in_mp4_is_tagged_hvc1_and_defaults_follow_the_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.mp4");
+    encode_smooth(
+        &path,
+        EncoderConfig::new(W, H, 30).codec(Encoder::Libx265),
+        5,
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.windows(4).any(|w| w == b"hvc1"));
+    assert!(!bytes.windows(4).any(|w| w == b"hev1"));
+    // ProRes has no 4:2:0: the default pixel format becomes its own (4:2:2 10-bit).
+    let path = dir.path().join("p.mov");
+    let s = encode_smooth(
+        &path,
+        EncoderConfig::new(W, H, 30).codec(Encoder::ProresKs),
+        3,
+    );
+    assert_eq!(s.pixel_format, OutputPixelFormat::Yuv422p10le);
+}
+
+#[test]
+fn pairs_that_cannot_work_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cfg, name, text) in [
+        (
+            EncoderConfig::new(W, H, 30).codec(Encoder::ProresKs),
+            "p.webm",
+            "mov or mkv",
+        ),
+        (
+            EncoderConfig::new(W, H, 30).codec(Encoder::LibvpxVp9),
+            "v.avi",
+            "webm",
+        ),
+        (
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::Libsvtav1)
+                .output_format(OutputPixelFormat::Yuv444p),
+            "a.mkv",
+            "yuv420p",
+        ),
+        (
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::Libx265)
+                .crf(60.0),
+            "c.mp4",
+            "0 to 51",
+        ),
+        (
+            EncoderConfig::new(W, H, 30).codec(Encoder::Ffv1).crf(10.0),
+            "f.mkv",
+            "lossless",
+        ),
+        (
+            {
+                let mut c = EncoderConfig::new(W, H, 30).codec(Encoder::Libsvtav1);
+                c.preset = Some("slow".into());
+                c
+            },
+            "s.webm",
+            "0 (slowest) to 13",
+        ),
+        (
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::ProresKs)
+                .profile("4444"),
+            "q.mov",
+            "proxy, lt, standard or hq",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        let e = VideoWriter::create(&path, cfg).unwrap_err().to_string();
+        assert!(e.contains(text), "{name}: {e}");
+        assert!(!path.exists() && !encode_native::partial_path(&path).exists());
+    }
+}
+
+#[test]
+fn the_command_line_reaches_every_codec_by_its_short_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (codec, name, want) in [
+        ("av1", "demo.webm", "av1"),
+        ("hevc", "demo.mp4", "hevc"),
+        ("vp9", "demo.mkv", "vp9"),
+        ("prores", "alpha.mov", "prores"),
+        ("ffv1", "lossless.mkv", "ffv1"),
+    ] {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "demo", "--frames", "12", "--size", "128x96", "--codec", codec,
+        ];
+        if codec == "prores" {
+            args.extend(["--pix-fmt", "yuva444p10le"]);
+        }
+        if codec == "av1" {
+            args.extend(["--preset", "12"]);
+        }
+        let r = std::process::Command::new(env!("CARGO_BIN_EXE_encode-native"))
+            .args(&args)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(r.status.success(), "{codec}: {err}");
+        assert!(!err.contains("Svt["), "SVT-AV1 printed on its own: {err}");
+        let d = decode_file(&out);
+        assert!(decodes_as(&d.codec, want), "{codec}: {}", d.codec);
+        assert_eq!(d.frames.len(), 12, "{codec}");
+        assert!((d.duration - 0.4).abs() < 1e-3, "{codec}: {}", d.duration);
+    }
+}
