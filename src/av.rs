@@ -23,6 +23,8 @@ pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
         OutputPixelFormat::Yuv444p10le => Pixel::YUV444P10LE,
         OutputPixelFormat::Yuva420p => Pixel::YUVA420P,
         OutputPixelFormat::Yuva444p10le => Pixel::YUVA444P10LE,
+        OutputPixelFormat::Bgr0 => Pixel::BGRZ,
+        OutputPixelFormat::Rgb24 => Pixel::RGB24,
     }
 }
 
@@ -49,8 +51,15 @@ pub(crate) struct ColorTags {
     pub(crate) transfer: &'static str,
 }
 
-/// The colour tags that say `matrix` to players.
-pub(crate) fn color_tags(matrix: ColorMatrix) -> ColorTags {
+/// The colour tags that say `matrix` to players (RGB output: the RGB "matrix" and sRGB).
+pub(crate) fn color_tags(matrix: ColorMatrix, format: OutputPixelFormat) -> ColorTags {
+    if format.is_rgb() {
+        return ColorTags {
+            space: color::Space::RGB,
+            primaries: color::Primaries::BT709,
+            transfer: "iec61966-2-1",
+        };
+    }
     match matrix {
         ColorMatrix::Bt709 => ColorTags {
             space: color::Space::BT709,
@@ -65,9 +74,9 @@ pub(crate) fn color_tags(matrix: ColorMatrix) -> ColorTags {
     }
 }
 
-/// FFmpeg's range tag: JPEG is full range (0–255), MPEG limited (16–235).
-pub(crate) fn range(full: bool) -> color::Range {
-    if full {
+/// FFmpeg's range tag: JPEG is full range (0–255), MPEG limited (16–235); RGB is full.
+pub(crate) fn range(full: bool, format: OutputPixelFormat) -> color::Range {
+    if full || format.is_rgb() {
         color::Range::JPEG
     } else {
         color::Range::MPEG

@@ -242,7 +242,7 @@ impl State {
             }
         })?;
         let mut picture = av::zeroed_frame(av::output_pixel(config.output_format), out.0, out.1);
-        picture.set_color_range(av::range(config.color.full_range));
+        picture.set_color_range(av::range(config.color.full_range, config.output_format));
         Ok(State {
             config,
             container,

@@ -15,6 +15,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
         P::Yuv420p10le,
         P::Yuv422p10le,
         P::Yuv444p10le,
+        P::Bgr0,
     ],
     containers: &[Container::Mkv, Container::Avi],
     license: "LGPL-2.1-or-later",

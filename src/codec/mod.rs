@@ -33,6 +33,8 @@ named_enum! {
         /// H.264 through libx264 (the default; plays everywhere).
         #[default]
         Libx264 = ["libx264", "x264", "h264", "avc1"],
+        /// H.264 of RGB pictures through libx264rgb (lossless with crf 0).
+        Libx264rgb = ["libx264rgb", "x264rgb"],
         /// MPEG-4 Part 2, what OpenCV's `mp4v` fourcc writes; yuv420p only.
         Mpeg4 = ["mpeg4", "mp4v"],
         /// HEVC / H.265 through libx265: about half the size of H.264 at the same quality.
@@ -101,6 +103,7 @@ impl Encoder {
     pub fn info(self) -> &'static EncoderInfo {
         match self {
             Encoder::Libx264 => &x264::INFO,
+            Encoder::Libx264rgb => &x264::INFO_RGB,
             Encoder::Mpeg4 => &mpeg4::INFO,
             Encoder::Libx265 => &x265::INFO,
             Encoder::Libsvtav1 => &av1::SVT,
@@ -313,10 +316,11 @@ impl VideoEncoder {
         video.set_format(av::output_pixel(output_format(cfg)));
         video.set_time_base(time_base);
         video.set_frame_rate(Some(av::rational(cfg.frame_rate)));
-        let tags = av::color_tags(matrix);
+        let format = output_format(cfg);
+        let tags = av::color_tags(matrix, format);
         video.set_colorspace(tags.space);
         video.set_color_primaries(tags.primaries);
-        video.set_color_range(av::range(cfg.color.full_range));
+        video.set_color_range(av::range(cfg.color.full_range, format));
         if let Some(g) = cfg.gop {
             video.set_gop(g);
         }

@@ -19,6 +19,21 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     family: &X264,
 };
 
+pub(super) static INFO_RGB: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Libx264rgb,
+    codec: VideoCodec::H264,
+    pixel_formats: &[OutputPixelFormat::Rgb24],
+    containers: &[
+        Container::Mp4,
+        Container::Mov,
+        Container::Mkv,
+        Container::Avi,
+        Container::Ts,
+    ],
+    license: "GPL-2.0-or-later",
+    family: &X264,
+};
+
 /// x264's presets, fastest first.
 pub(crate) const PRESETS: &[&str] = &[
     "ultrafast",
@@ -183,14 +198,19 @@ impl Family for X264 {
         }
         if let Some(p) = &cfg.profile {
             let allowed: &[&str] = match cfg.output_format {
-                OutputPixelFormat::Yuv444p => &["high444"],
+                OutputPixelFormat::Yuv444p | OutputPixelFormat::Rgb24 => &["high444"],
                 _ => &["baseline", "main", "high"],
             };
             if !allowed.contains(&p.as_str()) {
                 return Err(Error::config(
                     "profile",
                     p,
-                    format!("{} for libx264 {}", allowed.join(", "), cfg.output_format),
+                    format!(
+                        "{} for {} {}",
+                        allowed.join(", "),
+                        cfg.codec,
+                        cfg.output_format
+                    ),
                 ));
             }
         }

@@ -41,6 +41,11 @@ named_enum! {
         Yuva420p = ["yuva420p"],
         /// 4:4:4, 10 bit, with an alpha plane (ProRes 4444).
         Yuva444p10le = ["yuva444p10le", "yuva444p10"],
+        /// Packed RGB, 8 bit with a padding byte (B, G, R, 0), no conversion to YUV: lossless
+        /// RGB with FFV1.
+        Bgr0 = ["bgr0"],
+        /// Packed RGB, 8 bit: lossless RGB with libx264rgb.
+        Rgb24 = ["rgb24"],
     }
 }
 
@@ -83,6 +88,11 @@ impl OutputPixelFormat {
             self,
             OutputPixelFormat::Yuva420p | OutputPixelFormat::Yuva444p10le
         )
+    }
+
+    /// Whether it stores RGB as it is (no YUV matrix, full range).
+    pub fn is_rgb(self) -> bool {
+        matches!(self, OutputPixelFormat::Bgr0 | OutputPixelFormat::Rgb24)
     }
 
     /// Whether encode-native's SIMD converter makes it (8-bit 4:2:0 and 4:4:4 without alpha).

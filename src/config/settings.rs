@@ -217,6 +217,15 @@ pub(super) static SETTINGS: &[Setting] = &[
         output_option: true,
         conflicts: &[],
         apply: |c, v| {
+            let name = v.trim().to_ascii_lowercase();
+            let hardware = ["_nvenc", "_vaapi", "_qsv", "_amf", "_videotoolbox", "_v4l2m2m", "_mf"];
+            if hardware.iter().any(|h| name.ends_with(h)) {
+                return Err(Error::config(
+                    "codec",
+                    v,
+                    "a software encoder: hardware encoders (NVENC, VAAPI, QSV, ...) are not supported yet",
+                ));
+            }
             c.codec = v.parse()?;
             Ok(())
         },

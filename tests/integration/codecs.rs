@@ -258,3 +258,68 @@ fn the_command_line_reaches_every_codec_by_its_short_name() {
         assert!((d.duration - 0.4).abs() < 1e-3, "{codec}: {}", d.duration);
     }
 }
+
+/// Every frame of `path` as packed RGB, decoded by the ffmpeg command (an outside decoder).
+fn ffmpeg_rgb(path: &std::path::Path) -> Vec<u8> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn lossless_is_lossless() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames: Vec<Vec<u8>> = (0..6).map(|i| smooth_rgb(W, H, i * 7)).collect();
+    for (encoder, format, name) in [
+        (Encoder::Ffv1, OutputPixelFormat::Bgr0, "l.mkv"),
+        (Encoder::Libx264rgb, OutputPixelFormat::Rgb24, "l.mp4"),
+    ] {
+        for input in [
+            encode_native::PixelFormat::Rgb24,
+            encode_native::PixelFormat::Bgra,
+        ] {
+            let path = dir.path().join(format!("{input}-{name}"));
+            let mut cfg = EncoderConfig::new(W, H, 30)
+                .codec(encoder)
+                .output_format(format)
+                .input_format(input);
+            if encoder == Encoder::Libx264rgb {
+                cfg = cfg.crf(0.0).preset("ultrafast");
+            }
+            let mut w = VideoWriter::create(&path, cfg).unwrap();
+            for f in &frames {
+                let pixels: Vec<u8> = if input == encode_native::PixelFormat::Bgra {
+                    f.chunks(3).flat_map(|p| [p[2], p[1], p[0], 255]).collect()
+                } else {
+                    f.clone()
+                };
+                w.push(encode_native::Frame::from_vec(W, H, input, pixels))
+                    .unwrap();
+            }
+            w.finish().unwrap();
+            assert_eq!(
+                ffmpeg_rgb(&path),
+                frames.concat(),
+                "{encoder} from {input}: not lossless"
+            );
+        }
+    }
+}
+
+#[test]
+fn hardware_encoders_are_named_as_not_supported_yet() {
+    let mut cfg = EncoderConfig::new(W, H, 30);
+    for name in ["h264_nvenc", "hevc_vaapi", "h264_qsv"] {
+        let e = cfg.set("codec", name).unwrap_err().to_string();
+        assert!(e.contains(name) && e.contains("hardware"), "{e}");
+    }
+}
