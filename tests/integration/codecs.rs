@@ -323,3 +323,87 @@ fn hardware_encoders_are_named_as_not_supported_yet() {
         assert!(e.contains(name) && e.contains("hardware"), "{e}");
     }
 }
+
+/// Every frame of `path` as RGBA, decoded by the ffmpeg command with `decoder`.
+fn ffmpeg_rgba(path: &std::path::Path, decoder: Option<&str>) -> Vec<u8> {
+    let mut cmd = std::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error"]);
+    if let Some(d) = decoder {
+        cmd.args(["-c:v", d]);
+    }
+    let out = cmd
+        .arg("-i")
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn alpha_survives_the_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    // Transparency that varies across the picture and from frame to frame.
+    let frames: Vec<Vec<u8>> = (0..8u32)
+        .map(|i| {
+            smooth_rgb(W, H, i)
+                .chunks(3)
+                .enumerate()
+                .flat_map(|(k, p)| {
+                    let (x, y) = (k as u32 % W, k as u32 / W);
+                    [p[0], p[1], p[2], ((x * 2 + y + i * 20) % 256) as u8]
+                })
+                .collect()
+        })
+        .collect();
+    for (encoder, format, name, decoder, tolerance) in [
+        (Encoder::Ffv1, OutputPixelFormat::Yuva420p, "a.mkv", None, 1),
+        (
+            Encoder::ProresKs,
+            OutputPixelFormat::Yuva444p10le,
+            "a.mov",
+            None,
+            2,
+        ),
+        (
+            Encoder::LibvpxVp9,
+            OutputPixelFormat::Yuva420p,
+            "a.webm",
+            Some("libvpx-vp9"),
+            24,
+        ),
+    ] {
+        let path = dir.path().join(name);
+        let cfg = EncoderConfig::new(W, H, 30)
+            .codec(encoder)
+            .output_format(format)
+            .input_format(encode_native::PixelFormat::Rgba);
+        let mut w = VideoWriter::create(&path, cfg).unwrap();
+        for f in &frames {
+            w.push(encode_native::Frame::new(
+                W,
+                H,
+                encode_native::PixelFormat::Rgba,
+                f,
+            ))
+            .unwrap();
+        }
+        w.finish().unwrap();
+        let got = ffmpeg_rgba(&path, decoder);
+        let want = frames.concat();
+        assert_eq!(got.len(), want.len(), "{encoder}");
+        let worst = got
+            .chunks(4)
+            .zip(want.chunks(4))
+            .map(|(g, w)| (g[3] as i32 - w[3] as i32).abs())
+            .max()
+            .unwrap();
+        eprintln!("{encoder}: alpha off by up to {worst}");
+        assert!(worst <= tolerance, "{encoder}: alpha off by up to {worst}");
+    }
+}
