@@ -1,20 +1,39 @@
 //! Handles: the `EnConfig *` and `EnWriter *` that C holds are keys into a table, never
-//! addresses that this library dereferences. A NULL, freed, made-up or wrong-kind handle is
-//! therefore an error, never a crash, and keys are never reused, so a writer used after
-//! `en_writer_finish` is reported even if another writer was opened since.
+//! pointers that this library dereferences. A NULL, freed, made-up or wrong-kind handle is
+//! therefore an error, never a crash.
+//!
+//! Each handle is the address of a small allocation of its own, so it is a real pointer value
+//! (FFI runtimes such as Go's check that pointer-typed values are plausible), distinct from
+//! every other live handle. A freed handle's allocation is kept in a quarantine of the last
+//! [`QUARANTINE`] freed handles before its memory can be reused, so a writer used after
+//! `en_writer_finish` is reported as freed even when other writers were opened since.
 //!
 //! A value is taken out of its table while a call uses it; a second thread calling with the
 //! same handle at that moment gets an error instead of a data race.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::status::Failure;
 
-/// Keys are multiples of 16 (so they are valid, aligned pointer values in C) counted from one
-/// counter for every table: a config's handle is never a writer's.
-static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+/// The allocation whose address is a handle (16 bytes, 8-aligned: a valid pointer value for
+/// any opaque struct in C).
+type Token = Box<[u64; 2]>;
+
+/// How many freed handles keep their address reserved.
+const QUARANTINE: usize = 4096;
+
+/// The tokens of freed handles, oldest first.
+static RETIRED: Mutex<VecDeque<Token>> = Mutex::new(VecDeque::new());
+
+/// Keeps a freed handle's address out of use until [`QUARANTINE`] more handles are freed.
+fn retire(token: Token) {
+    let mut retired = RETIRED.lock().unwrap_or_else(|p| p.into_inner());
+    retired.push_back(token);
+    while retired.len() > QUARANTINE {
+        retired.pop_front();
+    }
+}
 
 enum Slot<T> {
     /// Not in use: the value.
@@ -29,7 +48,13 @@ pub(crate) struct Table<T> {
     kind: &'static str,
     /// The C function that frees it, for messages.
     freed_by: &'static str,
-    slots: Mutex<BTreeMap<usize, Slot<T>>>,
+    slots: Mutex<BTreeMap<usize, Entry<T>>>,
+}
+
+/// A handle's token and its value.
+struct Entry<T> {
+    token: Token,
+    slot: Slot<T>,
 }
 
 impl<T> Table<T> {
@@ -41,19 +66,22 @@ impl<T> Table<T> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<usize, Slot<T>>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<usize, Entry<T>>> {
         // The map is consistent after any panic (each change is a single insert or replace).
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Adds `value`; its handle.
     pub(crate) fn insert(&self, value: T) -> Result<usize, Failure> {
-        let n = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-        let key = n
-            .checked_mul(16)
-            .and_then(|k| usize::try_from(k).ok())
-            .ok_or_else(|| Failure::invalid(format!("no {} handles are left", self.kind)))?;
-        self.lock().insert(key, Slot::Idle(value));
+        let token: Token = Box::new([0; 2]);
+        let key = &*token as *const [u64; 2] as usize;
+        self.lock().insert(
+            key,
+            Entry {
+                token,
+                slot: Slot::Idle(value),
+            },
+        );
         Ok(key)
     }
 
@@ -78,8 +106,8 @@ impl<T> Table<T> {
     /// Takes the value out for the length of one call.
     fn take(&self, key: usize) -> Result<T, Failure> {
         let mut slots = self.lock();
-        let slot = slots.get_mut(&key).ok_or_else(|| self.missing(key))?;
-        match std::mem::replace(slot, Slot::Busy) {
+        let entry = slots.get_mut(&key).ok_or_else(|| self.missing(key))?;
+        match std::mem::replace(&mut entry.slot, Slot::Busy) {
             Slot::Idle(v) => Ok(v),
             Slot::Busy => Err(self.busy()),
         }
@@ -96,7 +124,9 @@ impl<T> Table<T> {
         impl<T> Drop for PutBack<'_, T> {
             fn drop(&mut self) {
                 if let Some(v) = self.value.take() {
-                    self.table.lock().insert(self.key, Slot::Idle(v));
+                    if let Some(entry) = self.table.lock().get_mut(&self.key) {
+                        entry.slot = Slot::Idle(v);
+                    }
                 }
             }
         }
@@ -112,13 +142,18 @@ impl<T> Table<T> {
     /// Removes the value of `key` for good (its handle is then unknown).
     pub(crate) fn remove(&self, key: usize) -> Result<T, Failure> {
         let mut slots = self.lock();
-        match slots.get(&key) {
+        match slots.get(&key).map(|e| &e.slot) {
             None => Err(self.missing(key)),
             Some(Slot::Busy) => Err(self.busy()),
-            Some(Slot::Idle(_)) => match slots.remove(&key) {
-                Some(Slot::Idle(v)) => Ok(v),
-                _ => unreachable!("the slot was just seen idle under the same lock"),
-            },
+            Some(Slot::Idle(_)) => {
+                let entry = slots.remove(&key).expect("the entry was just seen");
+                drop(slots);
+                retire(entry.token);
+                match entry.slot {
+                    Slot::Idle(v) => Ok(v),
+                    Slot::Busy => unreachable!("the slot was just seen idle under the same lock"),
+                }
+            }
         }
     }
 }
@@ -128,21 +163,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_unique_aligned_and_never_reused() {
-        let t: Table<u32> = Table::new("thing", "thing_free");
+    fn keys_are_aligned_real_addresses_not_reused_after_free() {
+        let t: Table<u32> = Table::new("thing", "by thing_free");
         let a = t.insert(1).unwrap();
+        assert_eq!(a % 8, 0);
+        assert!(a >= 4096, "{a:#x}");
         t.remove(a).unwrap();
-        let b = t.insert(2).unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a % 16, 0);
-        assert_eq!(b % 16, 0);
+        // Many handles later, the freed one is still not given out again.
+        let later: Vec<usize> = (0..100).map(|i| t.insert(i).unwrap()).collect();
+        assert!(!later.contains(&a));
         let e = t.remove(a).unwrap_err();
         assert!(
-            e.message.contains("already freed (thing_free)"),
+            e.message.contains("already freed (by thing_free)"),
             "{}",
             e.message
         );
         assert!(t.with(0, |_| ()).unwrap_err().message.contains("NULL"));
+        for k in later {
+            t.remove(k).unwrap();
+        }
     }
 
     #[test]
