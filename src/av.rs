@@ -25,6 +25,7 @@ pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
         OutputPixelFormat::Yuva444p10le => Pixel::YUVA444P10LE,
         OutputPixelFormat::Bgr0 => Pixel::BGRZ,
         OutputPixelFormat::Rgb24 => Pixel::RGB24,
+        OutputPixelFormat::Rgba => Pixel::RGBA,
     }
 }
 

@@ -105,15 +105,20 @@ impl VideoWriter {
         destination: Destination,
         options: WriterOptions,
     ) -> Result<Self> {
-        config.validate()?;
-        // The default pixel format becomes the encoder's own where it has no 4:2:0 8-bit.
         let mut config = config;
-        config.output_format = crate::codec::output_format(&config);
         let container = match (&destination, config.container) {
             (_, Some(c)) => c,
-            (Destination::Path(p), None) => Container::from_path(p)?,
+            (Destination::Path(p), None) => {
+                // The settings first: their errors say more than the file name's.
+                config.validate()?;
+                Container::from_path(p)?
+            }
             (_, None) => Container::Mp4,
         };
+        // The default codec follows the container, and the default pixel format the codec.
+        config.codec = crate::codec::encoder_for(&config, container);
+        config.validate()?;
+        config.output_format = crate::codec::output_format(&config);
         config.check_container(container)?;
         let sink = match destination {
             Destination::Path(p) => match FilePlan::new(&p, container, &config)? {

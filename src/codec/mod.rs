@@ -5,6 +5,7 @@
 //! its log lines mean. Adding an encoder is a new module here, a variant of [`Encoder`] and
 //! its row in [`Encoder::info`]; nothing else in the crate changes.
 
+mod anim;
 mod av1;
 mod ffv1;
 mod mpeg4;
@@ -51,6 +52,10 @@ named_enum! {
         ProresKs = ["prores_ks", "prores"],
         /// FFV1: lossless, for archives and science data.
         Ffv1 = ["ffv1"],
+        /// Animated PNG: lossless, with transparency.
+        Apng = ["apng"],
+        /// Animated WebP through libwebp: quality 0–100 (`crf`), or lossless.
+        LibwebpAnim = ["libwebp_anim", "libwebp", "webp"],
     }
 }
 
@@ -71,6 +76,10 @@ named_enum! {
         Prores = ["prores"],
         /// FFV1 (lossless).
         Ffv1 = ["ffv1"],
+        /// Animated PNG.
+        Apng = ["apng"],
+        /// WebP.
+        Webp = ["webp"],
     }
 }
 
@@ -112,6 +121,8 @@ impl Encoder {
             Encoder::LibvpxVp9 => &vpx::INFO,
             Encoder::ProresKs => &prores::INFO,
             Encoder::Ffv1 => &ffv1::INFO,
+            Encoder::Apng => &anim::APNG,
+            Encoder::LibwebpAnim => &anim::WEBP,
         }
     }
 
@@ -170,11 +181,37 @@ pub(crate) trait Family: Sync {
     fn codec_tag(&self, _container: Container) -> Option<[u8; 4]> {
         None
     }
+
+    /// Options the muxer needs for this encoder's streams (an animation's loop count).
+    fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// The muxer options `encoder` asks for.
+pub(crate) fn muxer_options(encoder: Encoder) -> &'static [(&'static str, &'static str)] {
+    encoder.info().family.muxer_options()
 }
 
 /// The codec tag `encoder`'s stream gets in `container`, if it needs one.
 pub(crate) fn codec_tag(encoder: Encoder, container: Container) -> Option<[u8; 4]> {
     encoder.info().family.codec_tag(container)
+}
+
+/// The encoder a writer uses in `container`: the configured one, or, when that is the default
+/// (libx264) and the container cannot hold H.264, the container's own default (WebM: VP9,
+/// APNG: apng, WebP: libwebp_anim).
+pub(crate) fn encoder_for(cfg: &EncoderConfig, container: Container) -> Encoder {
+    if cfg.codec == Encoder::Libx264 && !Encoder::Libx264.info().containers.contains(&container) {
+        match container {
+            Container::Webm => Encoder::LibvpxVp9,
+            Container::Apng => Encoder::Apng,
+            Container::Webp => Encoder::LibwebpAnim,
+            _ => cfg.codec,
+        }
+    } else {
+        cfg.codec
+    }
 }
 
 /// The pixel format a writer stores: the configured one, or, when that is the default

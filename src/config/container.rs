@@ -31,6 +31,10 @@ named_enum! {
         Ts = ["ts", "mpegts"],
         /// WebM (`.webm`): Matroska for the web, with VP9 or AV1.
         Webm = ["webm"],
+        /// Animated PNG (`.apng`): lossless, with transparency, loops.
+        Apng = ["apng"],
+        /// Animated WebP (`.webp`): small animations for pages and READMEs, loops.
+        Webp = ["webp"],
     }
 }
 
@@ -44,6 +48,8 @@ impl Container {
             Container::Avi => "avi",
             Container::Ts => "mpegts",
             Container::Webm => "webm",
+            Container::Apng => "apng",
+            Container::Webp => "webp",
         }
     }
 
@@ -119,6 +125,12 @@ impl Container {
                 max_gap: None,
                 max_pts: units(1 << 62, 1000),
                 why: "Matroska timestamps are 64-bit milliseconds",
+            },
+            // Frame delays in milliseconds (WebP) or 16-bit fractions (APNG).
+            Container::Apng | Container::Webp => TimeLimits {
+                max_gap: Some(units(65_535, 1000)),
+                max_pts: units(1 << 62, 1000),
+                why: "animated images store each frame's delay in 16 bits of milliseconds",
             },
             Container::Avi => TimeLimits {
                 max_gap: None,

@@ -44,8 +44,10 @@ named_enum! {
         /// Packed RGB, 8 bit with a padding byte (B, G, R, 0), no conversion to YUV: lossless
         /// RGB with FFV1.
         Bgr0 = ["bgr0"],
-        /// Packed RGB, 8 bit: lossless RGB with libx264rgb.
+        /// Packed RGB, 8 bit: lossless RGB with libx264rgb, APNG.
         Rgb24 = ["rgb24"],
+        /// Packed RGB with alpha, 8 bit: APNG with transparency.
+        Rgba = ["rgba"],
     }
 }
 
@@ -86,13 +88,16 @@ impl OutputPixelFormat {
     pub fn has_alpha(self) -> bool {
         matches!(
             self,
-            OutputPixelFormat::Yuva420p | OutputPixelFormat::Yuva444p10le
+            OutputPixelFormat::Yuva420p | OutputPixelFormat::Yuva444p10le | OutputPixelFormat::Rgba
         )
     }
 
     /// Whether it stores RGB as it is (no YUV matrix, full range).
     pub fn is_rgb(self) -> bool {
-        matches!(self, OutputPixelFormat::Bgr0 | OutputPixelFormat::Rgb24)
+        matches!(
+            self,
+            OutputPixelFormat::Bgr0 | OutputPixelFormat::Rgb24 | OutputPixelFormat::Rgba
+        )
     }
 
     /// Whether encode-native's SIMD converter makes it (8-bit 4:2:0 and 4:4:4 without alpha).
@@ -339,6 +344,15 @@ impl EncoderConfig {
 
     /// Checks every setting; the error names the field, the value and what is allowed.
     pub fn validate(&self) -> Result<()> {
+        // The default codec follows the container (see `codec`).
+        if let Some(c) = self.container {
+            let encoder = crate::codec::encoder_for(self, c);
+            if encoder != self.codec {
+                let mut resolved = self.clone();
+                resolved.codec = encoder;
+                return resolved.validate();
+            }
+        }
         const MAX_DIM: u32 = 16384;
         if self.width == 0 || self.width > MAX_DIM {
             return Err(Error::config(

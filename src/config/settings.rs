@@ -209,7 +209,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         key: "codec",
         aliases: &["encoder", "vcodec", "c:v"],
         value_name: "CODEC",
-        help: "Encoder, by FFmpeg's name or a short one that picks the default encoder for a codec (h264, hevc, av1, vp9, prores, ffv1, mpeg4)",
+        help: "Encoder, by FFmpeg's name or a short one that picks the default encoder for a codec (h264, hevc, av1, vp9, prores, ffv1, apng, webp, mpeg4) [default: libx264, or the container's own: vp9 for webm]",
         choices: crate::codec::Encoder::ACCEPTED,
         default: "libx264",
         example: "mpeg4",

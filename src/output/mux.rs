@@ -88,6 +88,9 @@ impl Muxer {
             ffi::set_codec_tag(&mut octx, 0, u32::from_le_bytes(tag));
         }
         let mut opts = ff::Dictionary::new();
+        for (k, v) in crate::codec::muxer_options(encoder.encoder) {
+            opts.set(k, v);
+        }
         let mut fragmented = false;
         if container.is_mp4_family() {
             // One timescale for the track and the movie (edit lists, mvhd), a multiple of the

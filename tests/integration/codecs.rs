@@ -407,3 +407,36 @@ fn alpha_survives_the_round_trip() {
         assert!(worst <= tolerance, "{encoder}: alpha off by up to {worst}");
     }
 }
+
+#[test]
+fn animated_png_is_lossless_and_webp_has_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames: Vec<Vec<u8>> = (0..5).map(|i| smooth_rgb(W, H, i * 5)).collect();
+    // The container picks its codec: APNG, lossless.
+    let path = dir.path().join("a.apng");
+    let mut w = VideoWriter::create(&path, EncoderConfig::new(W, H, 10)).unwrap();
+    for f in &frames {
+        w.push(encode_native::Frame::new(
+            W,
+            H,
+            encode_native::PixelFormat::Rgb24,
+            f,
+        ))
+        .unwrap();
+    }
+    let s = w.finish().unwrap();
+    assert_eq!(
+        (s.codec, s.pixel_format),
+        (Encoder::Apng, OutputPixelFormat::Rgb24)
+    );
+    assert_eq!(ffmpeg_rgb(&path), frames.concat());
+    // Animated WebP: FFmpeg 5.1 cannot decode it, so its structure is read: one ANMF chunk
+    // per frame, looping forever, in a RIFF WEBP file.
+    let path = dir.path().join("a.webp");
+    let s = encode_smooth(&path, EncoderConfig::new(W, H, 10), 7);
+    assert_eq!(s.codec, Encoder::LibwebpAnim);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!((&bytes[..4], &bytes[8..12]), (&b"RIFF"[..], &b"WEBP"[..]));
+    assert_eq!(bytes.windows(4).filter(|w| w == b"ANMF").count(), 7);
+    assert!(bytes.windows(4).any(|w| w == b"ANIM"));
+}

@@ -1,0 +1,91 @@
+//! Animated images for pages, READMEs and notebooks: APNG (lossless, alpha) and animated WebP
+//! through libwebp (quality 0–100 as `crf`, default 75; `codec_option lossless=1`). Both loop
+//! forever.
+
+use super::{in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
+use crate::error::{Error, Result};
+
+pub(super) static APNG: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Apng,
+    codec: VideoCodec::Apng,
+    pixel_formats: &[P::Rgb24, P::Rgba],
+    containers: &[Container::Apng],
+    license: "LGPL-2.1-or-later",
+    family: &Apng,
+};
+
+pub(super) static WEBP: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::LibwebpAnim,
+    codec: VideoCodec::Webp,
+    pixel_formats: &[P::Yuv420p, P::Yuva420p],
+    containers: &[Container::Webp],
+    license: "BSD-3-Clause",
+    family: &Webp,
+};
+
+struct Apng;
+
+impl Family for Apng {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        super::refuse_unused(cfg, &["preset", "tune", "profile"], "apng")?;
+        if let Some(r) = cfg.rate {
+            return Err(Error::config(
+                "rate",
+                format!("{r:?}"),
+                "no rate control with apng: it is lossless",
+            ));
+        }
+        Ok(())
+    }
+
+    fn default_rate(&self) -> RateControl {
+        RateControl::Quantizer(0)
+    }
+
+    fn options(&self, _cfg: &EncoderConfig, _rate: RateControl, out: &mut CodecOptions) {
+        // The best of PNG's row filters, chosen per row.
+        out.set("pred", "mixed");
+    }
+
+    fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
+        &[("plays", "0")]
+    }
+}
+
+struct Webp;
+
+impl Family for Webp {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        super::refuse_unused(cfg, &["preset", "tune", "profile"], "libwebp_anim")?;
+        match cfg.rate {
+            None => Ok(()),
+            Some(RateControl::Crf(q)) => in_range(
+                "crf",
+                q.into(),
+                0.0,
+                100.0,
+                "libwebp_anim (its quality, higher is better)",
+            ),
+            Some(_) => Err(Error::config(
+                "rate",
+                "bitrate or qscale",
+                "crf as libwebp's quality, 0 to 100 (higher is better)",
+            )),
+        }
+    }
+
+    fn default_rate(&self) -> RateControl {
+        RateControl::Crf(75.0)
+    }
+
+    fn options(&self, _cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+        if let RateControl::Crf(q) = rate {
+            out.set("quality", q);
+        }
+    }
+
+    fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
+        &[("loop", "0")]
+    }
+}
