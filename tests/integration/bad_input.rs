@@ -103,8 +103,12 @@ fn unknown_container_extension() {
     let e = VideoWriter::create(dir.path().join("x.flv"), base()).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("flv") && msg.contains(".mp4"), "{msg}");
-    // A known container that cannot hold the codec says what would.
-    let e = VideoWriter::create(dir.path().join("x.webm"), base()).unwrap_err();
+    // A known container that cannot hold the codec asked for says what would.
+    let e = VideoWriter::create(
+        dir.path().join("x.webm"),
+        EncoderConfig::new(64, 48, 30).codec(Codec::Mpeg4),
+    )
+    .unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("webm") && msg.contains("mp4, mov, mkv"),
