@@ -259,3 +259,27 @@ pub(crate) fn set_codec_tag(octx: &mut ff::format::context::Output, index: usize
         }
     }
 }
+
+/// The codec's out-of-band headers (SPS/PPS and the like) of a stream's parameters.
+pub(crate) fn extradata(params: &ff::codec::Parameters) -> Vec<u8> {
+    // SAFETY: `params` wraps a valid AVCodecParameters; `extradata` is null or points to
+    // `extradata_size` readable bytes owned by it, which are copied out while it is borrowed.
+    unsafe {
+        let p = params.as_ptr();
+        let (data, size) = ((*p).extradata, (*p).extradata_size);
+        if data.is_null() || size <= 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(data, size as usize).to_vec()
+        }
+    }
+}
+
+/// A stream's codec profile and pixel format (raw values), from its parameters.
+pub(crate) fn profile_and_format(params: &ff::codec::Parameters) -> (i32, i32) {
+    // SAFETY: `params` wraps a valid AVCodecParameters whose plain fields are read.
+    unsafe {
+        let p = params.as_ptr();
+        ((*p).profile, (*p).format)
+    }
+}

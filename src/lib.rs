@@ -29,8 +29,8 @@ pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
 pub use output::{
-    partial_path, recover, Destination, FragmentCallback, FragmentInfo, MemoryBuffer, Recovered,
-    WriteSeek, PARTIAL_SUFFIX,
+    concat, partial_path, recover, Concatenated, Destination, FragmentCallback, FragmentInfo,
+    MemoryBuffer, Recovered, WriteSeek, PARTIAL_SUFFIX,
 };
 pub use summary::Summary;
 pub use writer::{MemoryWriter, VideoWriter, WriterOptions};

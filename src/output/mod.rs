@@ -1,11 +1,13 @@
 //! Muxing and where the bytes go: libavformat (`mux`), the destinations (`sink`), and the
 //! MP4 index mover for in-memory output (`faststart`).
 
+pub(crate) mod concat;
 pub(crate) mod faststart;
 pub(crate) mod mux;
 pub(crate) mod partial;
 pub(crate) mod sink;
 
+pub use concat::{concat, Concatenated};
 pub use mux::{FragmentCallback, FragmentInfo};
 pub use partial::{partial_path, recover, Recovered, PARTIAL_SUFFIX};
 pub use sink::{Destination, MemoryBuffer, WriteSeek};

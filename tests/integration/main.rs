@@ -7,6 +7,7 @@ mod basics;
 mod cli;
 mod codecs;
 mod color;
+mod concat;
 mod crash;
 mod examples;
 mod inputs;

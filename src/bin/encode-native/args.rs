@@ -40,6 +40,32 @@ pub enum Command {
     Info(InfoArgs),
     /// Finish a video left unfinished by a crash (`out.mp4.partial` → `out.mp4`).
     Recover(RecoverArgs),
+    /// Join segments encoded with the same settings into one video, without re-encoding.
+    Concat(ConcatArgs),
+}
+
+/// `encode-native concat`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The segments must come from encode-native with the same settings (codec, size, pixel format,
+frame rate...): the first difference is named and nothing is written. Timestamps run on from
+one segment to the next, so N frames at r fps last N/r; an MP4 gets its index in front.")]
+pub struct ConcatArgs {
+    /// The segments, in order.
+    #[arg(required = true, value_name = "SEGMENT")]
+    pub inputs: Vec<PathBuf>,
+    /// The joined video.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: PathBuf,
+    /// Replace an existing output file.
+    #[arg(short = 'y', long)]
+    pub overwrite: bool,
+    /// Print one JSON object: output, frames, duration_s, bytes.
+    #[arg(long)]
+    pub json: bool,
+    /// No summary line.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 /// `encode-native recover`.

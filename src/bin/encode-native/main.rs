@@ -5,6 +5,7 @@
 //! 130 interrupted by Ctrl-C or SIGTERM (the video is finalized with the frames so far).
 
 mod args;
+mod concat;
 mod demo;
 mod dest;
 mod images;
@@ -63,5 +64,6 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Raw(a) => raw::run(a),
         Command::Info(a) => info::run(a).map(|()| Outcome::Done),
         Command::Recover(a) => recover::run(a).map(|()| Outcome::Done),
+        Command::Concat(a) => concat::run(a).map(|()| Outcome::Done),
     }
 }

@@ -1,0 +1,159 @@
+//! Joining segments without re-encoding: exact frames, durations and pixels; segments that
+//! differ are refused before anything is written.
+
+use encode_native::{concat, Encoder, EncoderConfig, OutputPixelFormat};
+
+use crate::support::*;
+
+const W: u32 = 64;
+const H: u32 = 48;
+
+fn segment(path: &std::path::Path, cfg: EncoderConfig, first: u32, n: u32) {
+    let mut w = encode_native::VideoWriter::create(path, cfg).unwrap();
+    for i in first..first + n {
+        w.push(encode_native::Frame::from_vec(
+            W,
+            H,
+            encode_native::PixelFormat::Rgb24,
+            smooth_rgb(W, H, i),
+        ))
+        .unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn four_segments_join_into_exact_frames_durations_and_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    for (fps, seconds) in [
+        ((30, 1), 1000.0 / 30.0),
+        ((30000, 1001), 1000.0 * 1001.0 / 30000.0),
+    ] {
+        let cfg = EncoderConfig::new(W, H, fps).preset("ultrafast");
+        let parts: Vec<_> = (0..4)
+            .map(|k| {
+                let p = dir.path().join(format!("seg{k}-{}.mp4", fps.0));
+                segment(&p, cfg.clone(), k * 250, 250);
+                p
+            })
+            .collect();
+        let out = dir.path().join(format!("joined-{}.mp4", fps.0));
+        let done = concat(&parts, &out).unwrap();
+        assert_eq!(done.frames, 1000);
+        assert!((done.duration.as_secs_f64() - seconds).abs() < 1e-6);
+        let d = decode_file(&out);
+        assert_eq!(d.frames.len(), 1000);
+        assert!(
+            (d.duration - seconds).abs() < 1e-3,
+            "{} vs {seconds}",
+            d.duration
+        );
+        let boxes = top_level_boxes(&std::fs::read(&out).unwrap());
+        let pos = |k: &str| boxes.iter().position(|b| b == k);
+        assert!(pos("moov") < pos("mdat"), "{boxes:?}");
+        // A copy, not a re-encode: every frame is the segment's own decoded frame, and the
+        // timestamps run on evenly.
+        let mut k = 0;
+        for p in &parts {
+            for f in decode_file(p).frames {
+                assert_eq!(d.frames[k].planes, f.planes, "frame {k}");
+                let want = k as f64 * f64::from(fps.1) / f64::from(fps.0);
+                assert!(
+                    (d.frames[k].pts - want).abs() < 1e-6,
+                    "frame {k}: {}",
+                    d.frames[k].pts
+                );
+                k += 1;
+            }
+        }
+    }
+}
+
+#[test]
+fn segments_that_differ_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = EncoderConfig::new(W, H, 30).preset("ultrafast");
+    let first = dir.path().join("a.mp4");
+    segment(&first, base.clone(), 0, 10);
+    for (name, cfg, text) in [
+        (
+            "size.mp4",
+            EncoderConfig::new(W * 2, H, 30).preset("ultrafast"),
+            "size",
+        ),
+        (
+            "codec.mp4",
+            EncoderConfig::new(W, H, 30).codec(Encoder::Mpeg4),
+            "codec",
+        ),
+        (
+            "pixfmt.mp4",
+            base.clone().output_format(OutputPixelFormat::Yuv444p),
+            "pixel format",
+        ),
+        (
+            "rate.mp4",
+            EncoderConfig::new(W, H, 25).preset("ultrafast"),
+            "time base",
+        ),
+        ("profile.mp4", EncoderConfig::new(W, H, 30), "profile"),
+    ] {
+        let other = dir.path().join(name);
+        let (w, h) = (cfg.width, cfg.height);
+        let mut writer = encode_native::VideoWriter::create(&other, cfg).unwrap();
+        for i in 0..10 {
+            writer
+                .push(encode_native::Frame::from_vec(
+                    w,
+                    h,
+                    encode_native::PixelFormat::Rgb24,
+                    smooth_rgb(w, h, i),
+                ))
+                .unwrap();
+        }
+        writer.finish().unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        let e = concat(&[&first, &other], &out).unwrap_err().to_string();
+        assert!(e.contains("segment 2") && e.contains(text), "{name}: {e}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn the_command_line_joins_segments_made_on_separate_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_encode-native");
+    let mut parts = Vec::new();
+    for k in 0..3 {
+        let p = dir.path().join(format!("part{k}.mp4"));
+        let ok = std::process::Command::new(bin)
+            .args([
+                "demo",
+                "--frames",
+                "40",
+                "--size",
+                "96x64",
+                "--preset",
+                "ultrafast",
+                "-q",
+                "-o",
+            ])
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        parts.push(p);
+    }
+    let out = dir.path().join("all.mp4");
+    let r = std::process::Command::new(bin)
+        .arg("concat")
+        .args(&parts)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let d = decode_file(&out);
+    assert_eq!(d.frames.len(), 120);
+    assert!((d.duration - 4.0).abs() < 1e-3, "{}", d.duration);
+}
