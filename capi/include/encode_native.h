@@ -25,10 +25,10 @@
  * what each function says: those the library cannot check.)
  *
  * Threads. One writer is used by one thread at a time; it may move from thread to thread
- * between calls. Different writers may be used on different threads at the same moment, and
- * so may different configs. Every writer encodes on its own encoder thread, where the
- * callbacks of en_writer_open_callback are called. A handle used by two threads at once gets
- * EN_ERR_INVALID_ARGUMENT on the second.
+ * between calls. Different writers may be used on different threads at the same moment. A
+ * writer used by two threads at once gets EN_ERR_INVALID_ARGUMENT on the second call. Every
+ * writer encodes on its own encoder thread, where the callbacks of en_writer_open_callback
+ * are called. Configs may be used by any number of threads at once (each call is atomic).
  *
  * Memory. Each thing the library makes is freed by the function named for it: a config by
  * en_config_free, a writer by one of en_writer_finish, en_writer_finish_memory or
@@ -108,7 +108,8 @@ typedef enum EnSeekWhence {
 /**
  * Encoder settings: size, frame rate and the settings `en_config_set` takes by name. Made by
  * `en_config_new`, freed by `en_config_free`. Opening a writer copies it, so it may be freed
- * or changed (and used for more writers) right after.
+ * or changed (and used for more writers) right after. Each call on a config is atomic: one
+ * config may open writers on several threads at once.
  */
 typedef struct EnConfig EnConfig;
 

@@ -26,7 +26,8 @@ use table::Table;
 
 /// Encoder settings: size, frame rate and the settings `en_config_set` takes by name. Made by
 /// `en_config_new`, freed by `en_config_free`. Opening a writer copies it, so it may be freed
-/// or changed (and used for more writers) right after.
+/// or changed (and used for more writers) right after. Each call on a config is atomic: one
+/// config may open writers on several threads at once.
 pub struct EnConfig {
     _opaque: [u8; 0],
 }
@@ -250,7 +251,7 @@ fn open(
     config: *const EnConfig,
     destination: impl FnOnce() -> Result<(Destination, Option<MemoryBuffer>), Failure>,
 ) -> Result<*mut EnWriter, Failure> {
-    let config = CONFIGS.with(config_key(config), |c| c.clone())?;
+    let config = CONFIGS.with_locked(config_key(config), |c| c.clone())?;
     let (destination, memory) = destination()?;
     let (width, height, format) = (config.width, config.height, config.input_format);
     let inner = VideoWriter::open(config, destination)?;
@@ -308,7 +309,7 @@ pub unsafe extern "C" fn en_config_set(
     status(|| {
         // SAFETY: the caller promises NULL or NUL-terminated strings, used during this call only.
         let (key, value) = unsafe { (c_str(key, "key")?, c_str(value, "value")?) };
-        CONFIGS.with(config_key(config), |c| c.set(key, value))??;
+        CONFIGS.with_locked(config_key(config), |c| c.set(key, value))??;
         Ok(())
     })
 }

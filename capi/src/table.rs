@@ -113,8 +113,25 @@ impl<T> Table<T> {
         }
     }
 
-    /// Runs `f` on the value of `key`; the value goes back into the table afterwards, even if
-    /// `f` panics.
+    /// Runs `f` on the value of `key` with the table locked: for quick calls, which are then
+    /// atomic, so that several threads may use one value at once (a config that opens writers
+    /// on several threads).
+    pub(crate) fn with_locked<R>(
+        &self,
+        key: usize,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Result<R, Failure> {
+        let mut slots = self.lock();
+        let entry = slots.get_mut(&key).ok_or_else(|| self.missing(key))?;
+        match &mut entry.slot {
+            Slot::Idle(v) => Ok(f(v)),
+            Slot::Busy => Err(self.busy()),
+        }
+    }
+
+    /// Runs `f` on the value of `key` without the table locked (for calls that take long or
+    /// wait, such as a push): the value is taken out meanwhile, and goes back into the table
+    /// afterwards, even if `f` panics.
     pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&mut T) -> R) -> Result<R, Failure> {
         struct PutBack<'a, T> {
             table: &'a Table<T>,
@@ -201,6 +218,10 @@ mod tests {
         .unwrap();
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| t.with(k, |_| panic!("boom"))));
         assert!(r.is_err());
+        // A panic under the lock leaves the table usable too.
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| t.with_locked(k, |_| panic!("boom"))));
+        assert!(r.is_err());
+        assert_eq!(t.with_locked(k, |v| *v).unwrap(), 8);
         assert_eq!(t.remove(k).unwrap(), 8);
     }
 

@@ -223,3 +223,31 @@ fn keys_and_help() {
     let v = unsafe { CStr::from_ptr(en_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn one_config_opens_writers_on_several_threads_at_once() {
+    let cfg = en_config_new(32, 32, 10, 1) as usize;
+    assert_ne!(cfg, 0, "{}", last_error());
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let cfg = cfg as *mut EnConfig;
+                let mut opened = 0;
+                for _ in 0..5 {
+                    // SAFETY: NUL-terminated literals.
+                    let rc =
+                        unsafe { en_config_set(cfg, c"preset".as_ptr(), c"ultrafast".as_ptr()) };
+                    assert_eq!(rc, 0, "thread {i}: {}", last_error());
+                    let w = en_writer_open_memory(cfg);
+                    assert!(!w.is_null(), "thread {i}: {}", last_error());
+                    assert_eq!(en_writer_discard(w), 0, "thread {i}: {}", last_error());
+                    opened += 1;
+                }
+                opened
+            })
+        })
+        .collect();
+    let opened: i32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(opened, 20);
+    en_config_free(cfg as *mut EnConfig);
+}
