@@ -9,6 +9,4 @@ sh scripts/setup.sh
 cargo build --examples --bins
 cargo test
 ENCODE_NATIVE_BIN="$PWD/target/debug/encode-native" sh scripts/test-python.sh
-if [ -f scripts/test-c.sh ]; then
-  sh scripts/test-c.sh
-fi
+sh scripts/test-c.sh
