@@ -1,12 +1,12 @@
 //! Joining segments without re-encoding: every packet of every segment is copied into one
 //! file, each segment's timeline moved to start where the one before ends.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ffmpeg_next as ff;
 
+use super::copy::{Copy, Source};
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -84,42 +84,26 @@ impl Shape {
     }
 }
 
-/// Opens a segment and describes its video stream.
-fn open(
-    path: &Path,
-) -> Result<(
-    ff::format::context::Input,
-    usize,
-    Shape,
-    ff::codec::Parameters,
-)> {
-    let ictx = ff::format::input(path)
+/// What must be equal in a segment's video stream.
+fn shape(path: &Path) -> Result<Shape> {
+    let src = Source::open(path)?;
+    let ctx = ff::codec::Context::from_parameters(src.params.clone())
         .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
-    let (index, shape, params) = {
-        let s = ictx.streams().best(ff::media::Type::Video).ok_or_else(|| {
-            Error::Unsupported(format!("'{}' has no video stream", path.display()))
-        })?;
-        let params = s.parameters();
-        let ctx = ff::codec::Context::from_parameters(params.clone())
-            .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
-        let video = ctx
-            .decoder()
-            .video()
-            .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
-        let (profile, format) = ffi::profile_and_format(&params);
-        let shape = Shape {
-            codec: params.id(),
-            width: video.width(),
-            height: video.height(),
-            format,
-            profile,
-            extradata: ffi::extradata(&params),
-            time_base: s.time_base(),
-            frame_rate: s.avg_frame_rate(),
-        };
-        (s.index(), shape, params)
-    };
-    Ok((ictx, index, shape, params))
+    let video = ctx
+        .decoder()
+        .video()
+        .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
+    let (profile, format) = ffi::profile_and_format(&src.params);
+    Ok(Shape {
+        codec: src.params.id(),
+        width: video.width(),
+        height: video.height(),
+        format,
+        profile,
+        extradata: ffi::extradata(&src.params),
+        time_base: src.time_base,
+        frame_rate: src.rate,
+    })
 }
 
 /// Joins `inputs`, segments encode-native wrote with the same settings, into `output`
@@ -144,7 +128,7 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
     // Check every segment before writing anything.
     let mut first_shape: Option<Shape> = None;
     for (i, input) in inputs.iter().enumerate() {
-        let (_, _, shape, _) = open(input.as_ref())?;
+        let shape = shape(input.as_ref())?;
         match &first_shape {
             None => first_shape = Some(shape),
             Some(first) => {
@@ -164,7 +148,7 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
         PathBuf::from(name)
     };
     let made = join(inputs, &finishing, container);
-    let (frames, ticks, tb) = match made {
+    let (frames, duration) = match made {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&finishing);
@@ -178,111 +162,24 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
     Ok(Concatenated {
         path: output.to_path_buf(),
         frames,
-        duration: Duration::from_secs_f64(
-            ticks as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1)),
-        ),
+        duration,
         bytes: std::fs::metadata(output).map(|m| m.len()).unwrap_or(0),
     })
 }
 
-/// Copies every segment into `output` (created here); returns the frames, the ticks of
-/// playing time and their time base.
+/// Copies every segment into `output` (created here); returns the frames and their playing
+/// time.
 fn join(
     inputs: &[impl AsRef<Path>],
     output: &Path,
     container: Container,
-) -> Result<(u64, i64, ff::Rational)> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(output)
-        .map_err(|e| Error::io(format!("cannot create '{}'", output.display()), e))?;
-    let (_, _, first, params) = open(inputs[0].as_ref())?;
-    let tb = first.time_base;
-    let mut octx = ff::format::output_as(output, container.muxer())
-        .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-    {
-        let mut s = octx
-            .add_stream(ff::encoder::find(ff::codec::Id::None))
-            .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
-        s.set_parameters(params.clone());
-        s.set_time_base(tb);
-        s.set_avg_frame_rate(first.frame_rate);
-        s.set_rate(first.frame_rate);
+) -> Result<(u64, Duration)> {
+    let mut first = Source::open(inputs[0].as_ref())?;
+    let mut copy = Copy::create(output, container, &first, container.is_mp4_family())?;
+    let mut start = copy.append(&mut first, 0, None, false)?;
+    for input in &inputs[1..] {
+        let mut src = Source::open(input.as_ref())?;
+        start = copy.append(&mut src, start, None, false)?;
     }
-    let tag = if params.id() == ff::codec::Id::HEVC && container.is_mp4_family() {
-        u32::from_le_bytes(*b"hvc1")
-    } else {
-        0
-    };
-    ffi::set_codec_tag(&mut octx, 0, tag);
-    let mut opts = ff::Dictionary::new();
-    if container.is_mp4_family() {
-        let ts = tb.denominator().max(1).to_string();
-        opts.set("video_track_timescale", &ts);
-        opts.set("movie_timescale", &ts);
-        opts.set("movflags", "+faststart");
-    }
-    octx.write_header_with(opts)
-        .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-    let out_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(tb);
-    let (mut frames, mut start) = (0u64, 0i64);
-    for input in inputs {
-        let path = input.as_ref();
-        let (mut ictx, index, _, _) = open(path)?;
-        // This segment's timeline moves so that its first frame is shown at `start`.
-        let (mut shift, mut end, mut delta) = (None::<i64>, start, 0i64);
-        let mut held: Option<ff::Packet> = None;
-        let mut write = |mut p: ff::Packet, octx: &mut ff::format::context::Output| -> Result<()> {
-            if let Some(pts) = p.pts() {
-                end = end.max(pts.saturating_add(p.duration()));
-            }
-            p.set_stream(0);
-            p.set_position(-1);
-            p.rescale_ts(tb, out_tb);
-            p.write_interleaved(octx)
-                .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-            frames += 1;
-            Ok(())
-        };
-        loop {
-            let mut packet = ff::Packet::empty();
-            match packet.read(&mut ictx) {
-                Ok(()) => {}
-                Err(ff::Error::Eof) => break,
-                Err(e) => {
-                    return Err(Error::ffmpeg(
-                        format!("cannot read '{}'", path.display()),
-                        e,
-                    ))
-                }
-            }
-            if packet.stream() != index {
-                continue;
-            }
-            let s = *shift.get_or_insert(start - packet.pts().unwrap_or(0));
-            packet.set_pts(packet.pts().map(|t| t.saturating_add(s)));
-            packet.set_dts(packet.dts().map(|t| t.saturating_add(s)));
-            if let Some(mut prev) = held.take() {
-                if let (Some(a), Some(b)) = (prev.dts(), packet.dts()) {
-                    delta = b.saturating_sub(a);
-                    if prev.duration() <= 0 {
-                        prev.set_duration(delta);
-                    }
-                }
-                write(prev, &mut octx)?;
-            }
-            held = Some(packet);
-        }
-        if let Some(mut last) = held.take() {
-            if last.duration() <= 0 {
-                last.set_duration(delta);
-            }
-            write(last, &mut octx)?;
-        }
-        start = end;
-    }
-    octx.write_trailer()
-        .map_err(|e| Error::ffmpeg(format!("cannot finish '{}'", output.display()), e))?;
-    Ok((frames, start, tb))
+    copy.finish()
 }

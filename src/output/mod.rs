@@ -2,6 +2,7 @@
 //! MP4 index mover for in-memory output (`faststart`).
 
 pub(crate) mod concat;
+pub(crate) mod copy;
 pub(crate) mod faststart;
 pub(crate) mod mux;
 pub(crate) mod partial;

@@ -8,6 +8,8 @@
 //! encode-native never creates, replaces or removes them.
 
 use std::fs::{File, OpenOptions};
+
+use super::copy::{Copy, Source};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,7 +39,6 @@ impl Default for Timing {
     }
 }
 use crate::error::{Error, Result};
-use crate::ffi;
 
 /// What a partial file is named after its target: `out.mp4` → `out.mp4.partial`.
 pub const PARTIAL_SUFFIX: &str = ".partial";
@@ -312,112 +313,11 @@ fn remux(
     faststart: bool,
     timing: Timing,
 ) -> Result<(u64, Duration)> {
-    let what = |e| Error::ffmpeg(format!("cannot read '{}'", input.display()), e);
-    let mut ictx = ff::format::input(input).map_err(what)?;
-    let (index, in_tb, params, rate) = {
-        let s = ictx.streams().best(ff::media::Type::Video).ok_or_else(|| {
-            Error::Unsupported(format!("'{}' has no video stream", input.display()))
-        })?;
-        (s.index(), s.time_base(), s.parameters(), s.avg_frame_rate())
-    };
-    // Ours from here: created exclusively, then opened again by libavformat by name (which
-    // its faststart pass needs).
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(output)
-        .map_err(|e| Error::io(format!("cannot create '{}'", output.display()), e))?;
-    let mut octx = ff::format::output_as(output, container.muxer())
-        .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-    {
-        let mut s = octx
-            .add_stream(ff::encoder::find(ff::codec::Id::None))
-            .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
-        s.set_parameters(params.clone());
-        s.set_time_base(in_tb);
-        s.set_avg_frame_rate(rate);
-        s.set_rate(rate);
-    }
-    // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); others are chosen by the muxer.
-    let tag = if params.id() == ff::codec::Id::HEVC && container.is_mp4_family() {
-        u32::from_le_bytes(*b"hvc1")
-    } else {
-        0
-    };
-    ffi::set_codec_tag(&mut octx, 0, tag);
-    let mut opts = ff::Dictionary::new();
-    if container.is_mp4_family() {
-        let ts = in_tb.denominator().max(1).to_string();
-        opts.set("video_track_timescale", &ts);
-        opts.set("movie_timescale", &ts);
-        if faststart {
-            opts.set("movflags", "+faststart");
-        }
-    }
-    octx.write_header_with(opts)
-        .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-    let out_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(in_tb);
+    let mut src = Source::open(input)?;
+    let mut copy = Copy::create(output, container, &src, faststart)?;
     let tb = ff::Rational::new(timing.time_base.num, timing.time_base.den);
-    let origin = timing.origin.rescale(tb, in_tb);
-    let last_duration = timing.last_duration.map(|d| d.rescale(tb, in_tb));
-    let (mut frames, mut first, mut end) = (0u64, None::<i64>, 0i64);
-    let mut shift = None::<i64>;
-    // One packet is held back until the next gives its duration (or the end its last one).
-    let mut held: Option<ff::Packet> = None;
-    let mut delta = 0i64;
-    let mut write = |mut p: ff::Packet, octx: &mut ff::format::context::Output| -> Result<()> {
-        if let Some(pts) = p.pts() {
-            first = Some(first.map_or(pts, |f: i64| f.min(pts)));
-            end = end.max(pts.saturating_add(p.duration()));
-        }
-        p.set_stream(0);
-        p.set_position(-1);
-        p.rescale_ts(in_tb, out_tb);
-        p.write_interleaved(octx)
-            .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-        frames += 1;
-        Ok(())
-    };
-    loop {
-        let mut packet = ff::Packet::empty();
-        match packet.read(&mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            // A crash leaves the last fragment incomplete: everything before it is kept.
-            Err(_) if held.is_some() => break,
-            Err(e) => return Err(what(e)),
-        }
-        if packet.stream() != index {
-            continue;
-        }
-        // The first packet (a keyframe, shown first) sets the shift back to the origin.
-        let shift = *shift.get_or_insert(packet.pts().unwrap_or(0).saturating_sub(origin));
-        if shift != 0 {
-            packet.set_pts(packet.pts().map(|t| t.saturating_sub(shift)));
-            packet.set_dts(packet.dts().map(|t| t.saturating_sub(shift)));
-        }
-        if let Some(mut prev) = held.take() {
-            if let (Some(a), Some(b)) = (prev.dts(), packet.dts()) {
-                delta = b.saturating_sub(a);
-                if prev.duration() <= 0 {
-                    prev.set_duration(delta);
-                }
-            }
-            write(prev, &mut octx)?;
-        }
-        held = Some(packet);
-    }
-    if let Some(mut last) = held.take() {
-        if last.duration() <= 0 {
-            last.set_duration(last_duration.filter(|&d| d > 0).unwrap_or(delta));
-        }
-        write(last, &mut octx)?;
-    }
-    octx.write_trailer()
-        .map_err(|e| Error::ffmpeg(format!("cannot finish '{}'", output.display()), e))?;
-    let ticks = end.saturating_sub(first.unwrap_or(0)).max(0);
-    let duration = Duration::from_secs_f64(
-        ticks as f64 * f64::from(in_tb.numerator()) / f64::from(in_tb.denominator().max(1)),
-    );
-    Ok((frames, duration))
+    let origin = timing.origin.rescale(tb, src.time_base);
+    let last = timing.last_duration.map(|d| d.rescale(tb, src.time_base));
+    copy.append(&mut src, origin, last, true)?;
+    copy.finish()
 }
