@@ -23,14 +23,7 @@ pub(super) static SVT: EncoderInfo = EncoderInfo {
 pub(super) static AOM: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::LibaomAv1,
     codec: VideoCodec::Av1,
-    pixel_formats: &[
-        P::Yuv420p,
-        P::Yuv422p,
-        P::Yuv444p,
-        P::Yuv420p10le,
-        P::Yuv422p10le,
-        P::Yuv444p10le,
-    ],
+    pixel_formats: super::YUV_8_AND_10_BIT,
     containers: CONTAINERS,
     license: "BSD-2-Clause",
     family: &Av1 {
@@ -43,14 +36,7 @@ pub(super) static AOM: EncoderInfo = EncoderInfo {
 pub(super) static RAV1E: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Librav1e,
     codec: VideoCodec::Av1,
-    pixel_formats: &[
-        P::Yuv420p,
-        P::Yuv422p,
-        P::Yuv444p,
-        P::Yuv420p10le,
-        P::Yuv422p10le,
-        P::Yuv444p10le,
-    ],
+    pixel_formats: super::YUV_8_AND_10_BIT,
     containers: CONTAINERS,
     license: "BSD-2-Clause",
     family: &Av1 {

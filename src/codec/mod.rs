@@ -83,6 +83,25 @@ named_enum! {
     }
 }
 
+/// 4:2:0, 4:2:2 and 4:4:4 in 8 and 10 bit: what most software encoders take.
+pub(crate) const YUV_8_AND_10_BIT: &[OutputPixelFormat] = &[
+    OutputPixelFormat::Yuv420p,
+    OutputPixelFormat::Yuv422p,
+    OutputPixelFormat::Yuv444p,
+    OutputPixelFormat::Yuv420p10le,
+    OutputPixelFormat::Yuv422p10le,
+    OutputPixelFormat::Yuv444p10le,
+];
+
+/// The containers H.264 and MPEG-4 Part 2 go in.
+pub(crate) const CLASSIC_CONTAINERS: &[Container] = &[
+    Container::Mp4,
+    Container::Mov,
+    Container::Mkv,
+    Container::Avi,
+    Container::Ts,
+];
+
 /// What encode-native knows about one encoder: a row of the encoder table.
 #[derive(Debug)]
 #[non_exhaustive]

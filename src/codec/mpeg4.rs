@@ -1,20 +1,14 @@
 //! FFmpeg's own MPEG-4 Part 2 encoder (OpenCV's `mp4v`): a fixed quantiser or a bitrate.
 
 use super::{check_bitrate, CodecOptions, EncoderInfo, Family, VideoCodec};
-use crate::config::{Container, EncoderConfig, OutputPixelFormat, RateControl};
+use crate::config::{EncoderConfig, OutputPixelFormat, RateControl};
 use crate::error::{Error, Result};
 
 pub(super) static INFO: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Mpeg4,
     codec: VideoCodec::Mpeg4,
     pixel_formats: &[OutputPixelFormat::Yuv420p],
-    containers: &[
-        Container::Mp4,
-        Container::Mov,
-        Container::Mkv,
-        Container::Avi,
-        Container::Ts,
-    ],
+    containers: super::CLASSIC_CONTAINERS,
     license: "LGPL-2.1-or-later",
     family: &Mpeg4,
 };

@@ -1,20 +1,14 @@
 //! libx264 (H.264): presets, tunes, profiles, crf, x264-params and its log warnings.
 
 use super::{check_bitrate, CodecOptions, EncoderInfo, Family, VideoCodec};
-use crate::config::{Container, EncoderConfig, OutputPixelFormat, RateControl};
+use crate::config::{EncoderConfig, OutputPixelFormat, RateControl};
 use crate::error::{Error, Result};
 
 pub(super) static INFO: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Libx264,
     codec: VideoCodec::H264,
     pixel_formats: &[OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p],
-    containers: &[
-        Container::Mp4,
-        Container::Mov,
-        Container::Mkv,
-        Container::Avi,
-        Container::Ts,
-    ],
+    containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
     family: &X264,
 };
@@ -23,13 +17,7 @@ pub(super) static INFO_RGB: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Libx264rgb,
     codec: VideoCodec::H264,
     pixel_formats: &[OutputPixelFormat::Rgb24],
-    containers: &[
-        Container::Mp4,
-        Container::Mov,
-        Container::Mkv,
-        Container::Avi,
-        Container::Ts,
-    ],
+    containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
     family: &X264,
 };

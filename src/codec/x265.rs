@@ -1,20 +1,13 @@
 //! libx265 (HEVC): presets and tunes of its own, crf (default 28), `hvc1` in MP4/MOV.
 
 use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
-use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
+use crate::config::{Container, EncoderConfig, RateControl};
 use crate::error::{Error, Result};
 
 pub(super) static INFO: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Libx265,
     codec: VideoCodec::Hevc,
-    pixel_formats: &[
-        P::Yuv420p,
-        P::Yuv422p,
-        P::Yuv444p,
-        P::Yuv420p10le,
-        P::Yuv422p10le,
-        P::Yuv444p10le,
-    ],
+    pixel_formats: super::YUV_8_AND_10_BIT,
     containers: &[
         Container::Mp4,
         Container::Mov,

@@ -1,7 +1,6 @@
 //! `encode-native concat`: segments → one video, without re-encoding.
 
 use anyhow::{bail, Result};
-use serde_json::json;
 
 use crate::args::ConcatArgs;
 
@@ -18,15 +17,7 @@ pub fn run(args: &ConcatArgs) -> Result<()> {
     }
     let done = encode_native::concat(&args.inputs, &args.output)?;
     if args.json {
-        println!(
-            "{}",
-            json!({
-                "output": done.path.display().to_string(),
-                "frames": done.frames,
-                "duration_s": done.duration.as_secs_f64(),
-                "bytes": done.bytes,
-            })
-        );
+        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes);
     }
     if !args.quiet {
         eprintln!(

@@ -1,7 +1,6 @@
 //! `encode-native recover`: a partial file left by a crash → the finished video.
 
 use anyhow::{bail, Context, Result};
-use serde_json::json;
 
 use crate::args::RecoverArgs;
 
@@ -34,15 +33,7 @@ pub fn run(args: &RecoverArgs) -> Result<()> {
     let done = encode_native::recover(partial, Some(&target))
         .with_context(|| format!("cannot recover '{}'", partial.display()))?;
     if args.json {
-        println!(
-            "{}",
-            json!({
-                "output": done.path.display().to_string(),
-                "frames": done.frames,
-                "duration_s": done.duration.as_secs_f64(),
-                "bytes": done.bytes,
-            })
-        );
+        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes);
     }
     if !args.quiet {
         eprintln!(

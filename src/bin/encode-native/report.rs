@@ -143,3 +143,21 @@ pub fn error_chain(error: &anyhow::Error) -> String {
     }
     line
 }
+
+/// The one-object JSON report of a command that makes a file (`recover`, `concat`).
+pub fn print_file_json(
+    path: &std::path::Path,
+    frames: u64,
+    duration: std::time::Duration,
+    bytes: u64,
+) {
+    println!(
+        "{}",
+        json!({
+            "output": path.display().to_string(),
+            "frames": frames,
+            "duration_s": duration.as_secs_f64(),
+            "bytes": bytes,
+        })
+    );
+}
