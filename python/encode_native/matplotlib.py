@@ -11,12 +11,16 @@ imported), so it works wherever ``writer="ffmpeg"`` does, with the same argument
             update(...)
             writer.grab_frame()
 
-Each frame is taken from the figure's Agg canvas (``fig.canvas.buffer_rgba()``), drawn once:
-the draw an animation makes for every frame is reused, where matplotlib's pipe writers draw
-the figure a second time through ``savefig`` and send the pixels to an ``ffmpeg`` process.
-The pictures are the same (the figure at the saving dpi, composited on its face colour).
-When a frame needs what only ``savefig`` does (``savefig_kwargs`` that change the picture,
-a canvas that is not Agg, a HiDPI screen), it renders through ``savefig`` like the others.
+Each frame is taken from the figure's Agg canvas (``fig.canvas.buffer_rgba()``), drawn at
+most once: where matplotlib's pipe writers draw the figure twice per frame (once for the
+animation, once through ``savefig``) and send the pixels to an ``ffmpeg`` process, this
+writer draws it only when it changed. A blitted animation (``blit=True``) is not drawn in
+full for every frame either: its animated artists, and what a full draw puts over them, are
+drawn over a background of the rest, in the full draw's order, so the pixels are those of a
+full draw (the background is drawn again whenever anything else changes). The pictures are
+the same as ``writer="ffmpeg"`` makes (the figure at the saving dpi, composited on its face
+colour). When a frame needs what only ``savefig`` does (``savefig_kwargs`` that change the
+picture, a canvas that is not Agg, a HiDPI screen), it renders through ``savefig``.
 
 ``fps``, ``dpi``, ``codec`` (``h264``, ``mpeg4``), ``bitrate`` (kbit/s) and ``extra_args``
 (ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
@@ -32,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib import animation
+from matplotlib import axes as maxes
 from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -138,6 +143,112 @@ def _same_color(given: Any, actual: Any) -> bool:
     return bool(np.allclose(rgba, mcolors.to_rgba(actual)) and rgba[3] == 1.0)
 
 
+_MISSING = object()
+
+
+def _skip_draw(renderer: Any) -> None:
+    """Stands in for an artist's draw while the background is drawn without it."""
+
+
+def _axes_draw_list(ax: Any) -> List[Any]:
+    """The artists `Axes.draw` draws after the Axes patch, in its order (when saving)."""
+    artists = [a for a in ax.get_children() if a is not ax.patch]
+    if not (ax.axison and ax.get_frame_on()):
+        spines = list(ax.spines.values())
+        artists = [a for a in artists if not any(a is s for s in spines)]
+    if not ax.axison:
+        artists = [a for a in artists if a is not ax.xaxis and a is not ax.yaxis]
+    return sorted(artists, key=lambda a: a.get_zorder())
+
+
+class _BlitFrames:
+    """Draws the frames of a blitted animation the way a full draw would, at blitting's cost.
+
+    Artists a blitted animation changes are "animated": they do not mark the figure stale,
+    and matplotlib draws them over a saved background on screen. When saving, matplotlib
+    draws the whole figure for every frame instead. This does what the full draw does in
+    fewer steps: the background is a full draw without the first animated artist of the
+    first Axes holding one and everything drawn after it (the rest of that Axes' artists
+    in z-order, the figure's later children); each frame restores it and draws those
+    artists, in the full draw's order, so the pixels are the full draw's. Whenever the
+    figure is stale (something not animated changed) or the artists change, the background
+    is drawn again. Figures this does not reproduce exactly (a layout engine, subfigures,
+    Axes with their own draw, rasterization z-order) are drawn in full.
+    """
+
+    def __init__(self, fig: Any) -> None:
+        self.fig = fig
+        self.plan: Optional[Tuple[Any, ...]] = None
+        self.background: Any = None
+        self.size: Any = None
+
+    def animated(self) -> List[Any]:
+        """The animated artists a full draw while saving draws (the figure's own animated
+        children it never draws)."""
+        fig = self.fig
+        own = {id(a) for a in fig.get_children()}
+        return [a for a in fig.findobj(lambda a: a.get_animated(), include_self=False) if id(a) not in own]
+
+    def make_plan(self, animated: List[Any]) -> Optional[Tuple[Any, ...]]:
+        """(tail of the Axes, later figure children) to draw over the background, or None
+        when this figure is to be drawn in full."""
+        fig = self.fig
+        if fig.get_layout_engine() is not None or getattr(fig, "subfigs", None):
+            return None
+        by_axes: Dict[Any, List[Any]] = {}
+        for a in animated:
+            ax = a.axes
+            if ax is None or not any(a is c for c in ax.get_children()):
+                return None  # inside a legend, an inset, ...: drawn in full
+            by_axes.setdefault(ax, []).append(a)
+        children = sorted((a for a in fig.get_children() if a is not fig.patch and not a.get_animated()),
+                          key=lambda a: a.get_zorder())
+        positions = [i for i, a in enumerate(children) if a in by_axes]
+        if len(positions) != len(by_axes):
+            return None  # an Axes that is not the figure's own
+        first = positions[0]
+        ax = children[first]
+        if type(ax).draw is not maxes.Axes.draw or ax.get_rasterization_zorder() is not None:
+            return None
+        order = _axes_draw_list(ax)
+        moving = by_axes[ax]
+        start = next(i for i, a in enumerate(order) if any(a is m for m in moving))
+        return (tuple(order[start:]), tuple(children[first + 1:]))
+
+    def draw(self, plan: Tuple[Any, ...]) -> None:
+        """Brings the canvas to the figure's current picture."""
+        canvas = self.fig.canvas
+        size = (canvas.get_width_height(physical=True), self.fig.dpi)
+        if self.fig.stale or plan != self.plan or self.background is None or size != self.size:
+            self._draw_background(plan)
+            self.plan, self.size = plan, size
+        else:
+            canvas.restore_region(self.background)
+        renderer = canvas.get_renderer()
+        for artists in plan:
+            for a in artists:
+                a.draw(renderer)
+        # Drawing updates some artists (an axis its ticks), which marks the figure stale;
+        # Figure.draw and Axes.draw clear it when they are done, and so does this.
+        plan[0][0].axes.stale = False
+        self.fig.stale = False
+
+    def _draw_background(self, plan: Tuple[Any, ...]) -> None:
+        hidden = [a for artists in plan for a in artists]
+        saved = [a.__dict__.get("draw", _MISSING) for a in hidden]
+        for a in hidden:
+            a.draw = _skip_draw
+        try:
+            self.fig.canvas.draw()
+        finally:
+            for a, old in zip(hidden, saved):
+                if old is _MISSING:
+                    del a.draw
+                else:
+                    a.draw = old
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+
 @animation.writers.register("encode_native")
 class EncodeNativeWriter(animation.AbstractMovieWriter):
     """A matplotlib movie writer that encodes in-process with encode_native.
@@ -181,6 +292,8 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         self.summary: Optional[Summary] = None
         self._writer: Optional[Writer] = None
         self._restore_dpi: Optional[float] = None
+        self._canvas_state: Optional[Tuple[Any, bool, bool]] = None
+        self._blit: Optional[_BlitFrames] = None
 
     def _writer_kwargs(self, settings: Dict[str, Any]) -> Dict[str, Any]:
         pairs: List[Tuple[str, Any]] = []
@@ -235,6 +348,17 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             self._set_dpi(self.dpi)
         self.summary = None
         self._writer = Writer(outfile, self.fps, **self._kwargs)
+        canvas = self.fig.canvas
+        self._canvas_state = None
+        self._blit = None
+        if isinstance(canvas, FigureCanvasAgg):
+            self._blit = _BlitFrames(self.fig)
+            # While saving, like savefig: animated artists are part of the picture; and
+            # grab_frame draws what changed, so the draw an animation asks for after each
+            # frame (draw_idle) would only be drawn again.
+            self._canvas_state = (canvas, canvas._is_saving, canvas._is_idle_drawing)
+            canvas._is_saving = True
+            canvas._is_idle_drawing = True
 
     def _set_dpi(self, dpi: float) -> None:
         set_dpi = getattr(self.fig, "_set_dpi", None)
@@ -278,7 +402,12 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             return None
         if fig.get_facecolor()[3] != 1.0 and "facecolor" not in savefig_kwargs:
             return None
-        if fig.stale or getattr(canvas, "renderer", None) is None:
+        animated = self._blit.animated() if self._blit is not None else []
+        plan = self._blit.make_plan(animated) if self._blit is not None and animated else None
+        if plan is not None:
+            self._blit.draw(plan)
+        elif animated or fig.stale or getattr(canvas, "renderer", None) is None:
+            # Animated artists change without making the figure stale: drawn in full.
             canvas.draw()
         pixels = np.asarray(canvas.buffer_rgba())
         if pixels.shape[:2] != (canvas.get_width_height(physical=True)[::-1]):
@@ -305,6 +434,10 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 writer, self._writer = self._writer, None
                 self.summary = writer.close()
         finally:
+            if self._canvas_state is not None:
+                canvas, saving, idle = self._canvas_state
+                canvas._is_saving, canvas._is_idle_drawing = saving, idle
+                self._canvas_state = None
             if self._restore_dpi is not None:
                 self._set_dpi(self._restore_dpi)
                 self._restore_dpi = None

@@ -90,6 +90,76 @@ def test_frames_match_what_the_ffmpeg_writer_makes(tmp_path):
     assert np.abs(ours.frames[0].astype(int) - ours.frames[7].astype(int)).max() > 100  # it moves
 
 
+def busy_blit(frames=9):
+    """A blitted animation that tests the redraw of only what changes: two Axes with moving
+    lines (one leaving its Axes under the spines), a legend and a title over them, a moving
+    text below the tick labels, a figure title, and a title that changes every third frame
+    (not animated: the background must be drawn again)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(4.8, 2.4), dpi=100)
+    x = np.linspace(0, 2 * np.pi, 100)
+    (line1,) = ax1.plot(x, np.sin(x), lw=3, label="sin")
+    ax1.set_ylim(-0.8, 0.8)
+    ax1.legend(loc="upper right", framealpha=0.6)
+    ax1.set_title("frame 0")
+    note = ax1.text(1, 0, "t", zorder=1, fontsize=14)
+    (line2,) = ax2.plot(x, np.cos(x), color="red")
+    fig.suptitle("busy")
+
+    def update(i):
+        line1.set_ydata(np.sin(x + i / 3))
+        line2.set_ydata(np.cos(x - i / 2))
+        note.set_position((1 + i / 3, 0))
+        if i % 3 == 0:
+            ax1.set_title(f"frame {i}")
+        return line1, line2, note
+
+    return fig, animation.FuncAnimation(fig, update, frames=frames, blit=True)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command to compare")
+def test_blitted_animations_match_the_ffmpeg_writer_frame_by_frame(tmp_path):
+    videos = {}
+    for writer in ("encode_native", "ffmpeg"):
+        fig, ani = busy_blit()
+        ani.save(tmp_path / f"{writer}.mp4", writer=writer, fps=10, extra_args=LOSSLESS)
+        plt.close(fig)
+        videos[writer] = decode(tmp_path / f"{writer}.mp4")
+    ours, theirs = videos["encode_native"], videos["ffmpeg"]
+    assert ours.count == theirs.count == 9
+    for i in range(9):
+        assert_close(ours.frames[i], theirs.frames[i], 4, f"frame {i}")
+
+
+def test_a_blitted_animation_is_drawn_in_full_only_when_needed(tmp_path, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    draws = []
+    full_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw", lambda self: (draws.append(1), full_draw(self))[1])
+    fig, ani = sine(30, blit=True, figsize=(3.2, 2.4))
+    ani.save(tmp_path / "b.mp4", writer="encode_native", fps=30)
+    assert decode(tmp_path / "b.mp4").count == 30
+    assert len(draws) <= 3, f"{len(draws)} full draws for 30 blitted frames"
+    fig, ani = busy_blit(9)
+    draws.clear()
+    ani.save(tmp_path / "busy.mp4", writer="encode_native", fps=10)
+    assert 3 <= len(draws) <= 5  # the title changes at frames 0, 3 and 6
+
+
+def test_animated_artists_in_a_grab_frame_loop_are_drawn(tmp_path):
+    fig, ax = plt.subplots(figsize=(2, 2), dpi=50)
+    (line,) = ax.plot([0, 1], [0, 0], lw=8, color="black", animated=True)
+    ax.set_ylim(-1, 1)
+    writer = EncodeNativeWriter(fps=10, extra_args=LOSSLESS)
+    with writer.saving(fig, tmp_path / "a.mp4", dpi=50):
+        for y in (-0.5, 0.5):
+            line.set_ydata([y, y])  # an animated artist: the figure does not become stale
+            writer.grab_frame()
+    d = decode(tmp_path / "a.mp4")
+    rows = [np.flatnonzero(f[:, 50, 0] < 60) for f in d.frames]
+    assert len(rows[0]) and len(rows[1]) and rows[0].mean() > rows[1].mean() + 20, rows
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command to compare")
 def test_default_settings_match_the_ffmpeg_writer_closely(tmp_path):
     videos = {}
