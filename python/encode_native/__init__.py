@@ -33,6 +33,7 @@ from . import _frames, _hooks, _settings
 from ._native import EncodeError
 from ._native import NativeWriter as _NativeWriter
 from ._native import __version__, check_settings, pixel_format_name
+from ._native import concat as _concat
 from ._progress import Progress, ProgressArg
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Summary",
     "Video",
     "Writer",
+    "concat",
     "encode",
     "from_function",
     "settings",
@@ -400,6 +402,35 @@ def from_function(
         return w.video
     assert w.summary is not None
     return w.summary
+
+
+def concat(paths: Iterable[PathLike], out: PathLike) -> Summary:
+    """Joins segments encoded with the same settings (codec, size, pixel format, frame rate,
+    ...) into ``out`` without re-encoding: the timestamps run on from one segment to the next,
+    so N frames at r fps last N/r, and an MP4 gets its index in front. Segments that differ
+    raise ``ValueError`` naming the first difference, before anything is written; ``out``
+    appears only once complete (an existing file is replaced). Returns what ``out`` holds
+    (``frames``, ``duration``, ``bytes``; the other fields are those of the first segment as
+    far as they are known, else zero)."""
+    inputs = [os.fspath(p) for p in paths]
+    if not inputs:
+        raise ValueError("concat needs at least one segment")
+    frames, duration, size = _concat(inputs, os.fspath(out))
+    return Summary(
+        frames=frames,
+        bytes=size,
+        duration=duration,
+        width=0,
+        height=0,
+        input_width=0,
+        input_height=0,
+        pixel_format="",
+        codec="",
+        container=os.path.splitext(os.fspath(out))[1].lstrip(".").lower(),
+        fragmented=False,
+        wall=0.0,
+        first_packet_latency=None,
+    )
 
 
 def _register_matplotlib(_module: Any) -> None:

@@ -43,3 +43,4 @@ def pixel_format_name(name: str) -> str:
 
 def frame_rate(text: str) -> Tuple[int, int]:
     """A frame rate as the library reads it: (numerator, denominator)."""
+def concat(inputs: List[str], output: str) -> Tuple[int, float, int]: ...

@@ -654,6 +654,24 @@ fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     Ok(list)
 }
 
+/// Joins segments encoded with the same settings into `output` without re-encoding; returns
+/// `(frames, duration in seconds, bytes)`. The GIL is released while it copies.
+#[pyfunction]
+fn concat(
+    py: Python<'_>,
+    inputs: Vec<std::path::PathBuf>,
+    output: std::path::PathBuf,
+) -> PyResult<(u64, f64, u64)> {
+    let done = py
+        .detach(|| encode_native::concat(&inputs, &output))
+        .map_err(|e| match e {
+            // Segments that cannot be joined are the caller's arguments, not a failure.
+            Error::Unsupported(text) => PyValueError::new_err(text),
+            e => py_error(e, None),
+        })?;
+    Ok((done.frames, done.duration.as_secs_f64(), done.bytes))
+}
+
 /// The native part of `encode_native`: the writer over the Rust library. Use the package
 /// `encode_native` instead of this module.
 #[pymodule]
@@ -663,6 +681,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(settings, m)?)?;
     m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;
     m.add_function(wrap_pyfunction!(frame_rate, m)?)?;
+    m.add_function(wrap_pyfunction!(concat, m)?)?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
     m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
