@@ -21,6 +21,9 @@ full draw (the background is drawn again whenever anything else changes). The pi
 the same as ``writer="ffmpeg"`` makes (the figure at the saving dpi, composited on its face
 colour). When a frame needs what only ``savefig`` does (``savefig_kwargs`` that change the
 picture, a canvas that is not Agg, a HiDPI screen), it renders through ``savefig``.
+Between ``setup`` and ``finish`` (the ``saving`` block) the canvas is in saving mode, as
+during ``savefig``: animated artists are part of the picture, and ``draw_idle`` draws
+nothing (``grab_frame`` draws what changed), so a figure on screen is not redrawn meanwhile.
 
 ``fps``, ``dpi``, ``codec`` (``h264``, ``mpeg4``), ``bitrate`` (kbit/s) and ``extra_args``
 (ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
