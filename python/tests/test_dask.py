@@ -182,3 +182,22 @@ def test_default_client_is_used(client, tmp_path):
     s = end.render(picture, 130, 30, tmp_path / "v.mp4", preset="ultrafast", crf=12)
     assert s.frames == 130
     check_video(tmp_path / "v.mp4", 130, Fraction(30), [0, 129])
+
+
+def test_the_example_runs_on_a_local_cluster(tmp_path):
+    from conftest import EXAMPLES, run_python
+
+    r = run_python([os.path.join(EXAMPLES, "dask_render.py"), "out.mp4", "450"], cwd=tmp_path)
+    assert b"450 frames, 15.00 s" in r.stdout
+    d = decode(tmp_path / "out.mp4")
+    assert (d.count, d.width, d.height) == (450, 320, 240)
+    assert d.duration == pytest.approx(15.0, abs=1e-6)
+    # The pictures are the example's own make_frame.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dask_render_example", os.path.join(EXAMPLES, "dask_render.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for i in (0, 299, 300, 449):
+        diff = np.abs(d.frames[i].astype(np.int16) - module.make_frame(i).astype(np.int16))
+        assert diff.mean() < 2.5, f"frame {i}: mean difference {diff.mean():.2f}"
