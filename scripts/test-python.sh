@@ -34,6 +34,12 @@ fi
 # several times slower), installed into the venv as an editable package.
 "$VENV/bin/maturin" develop --release --quiet -m python/Cargo.toml
 
+# The compatibility tests drive the encode-native command too: $ENCODE_NATIVE_BIN, or the
+# repository's build (made here when there is none).
+if [ -z "${ENCODE_NATIVE_BIN:-}" ] && [ ! -x target/release/encode-native ] && [ ! -x target/debug/encode-native ]; then
+  cargo build --release --quiet --bin encode-native
+fi
+
 # pytest exits 5 when it collected no test: that is a failure here too.
 status=0
 "$PY" -m pytest python/tests -q "$@" || status=$?
