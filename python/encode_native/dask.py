@@ -191,7 +191,7 @@ def _wait_all(client: distributed.Client, futures: Sequence[Any],
     """Calls done(future, result) as futures finish; on the first failure, cancels the rest
     and raises that task's exception (with its traceback from the worker)."""
     try:
-        for future in distributed.as_completed(futures):
+        for future in distributed.as_completed(futures, loop=client.loop):
             if future.status == "error":
                 future.result()  # raises the task's own exception
             done(future, future.result())

@@ -201,3 +201,30 @@ def test_the_example_runs_on_a_local_cluster(tmp_path):
     for i in (0, 299, 300, 449):
         diff = np.abs(d.frames[i].astype(np.int16) - module.make_frame(i).astype(np.int16))
         assert diff.mean() < 2.5, f"frame {i}: mean difference {diff.mean():.2f}"
+
+
+def test_without_a_client_a_temporary_local_cluster_is_used(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import numpy as np, distributed, encode_native.dask as end\n"
+        "def make_frame(i):\n"
+        "    return np.full((48, 64, 3), i, np.uint8)\n"
+        "if __name__ == '__main__':\n"
+        "    s = end.render(make_frame, 90, 30, 'v.mp4', segment_frames=30, preset='ultrafast')\n"
+        "    print(s.frames, s.duration)\n"
+        "    try:\n"
+        "        distributed.get_client()\n"
+        "    except ValueError:\n"
+        "        print('closed')\n"
+    )
+    r = run_python_here([str(script)], cwd=tmp_path)
+    assert r.stdout.split() == [b"90", b"3.0", b"closed"]
+    d = decode(tmp_path / "v.mp4")
+    assert d.count == 90 and d.duration == pytest.approx(3.0, abs=1e-6)
+    assert sorted(os.listdir(tmp_path)) == ["script.py", "v.mp4"]
+
+
+def run_python_here(args, cwd):
+    from conftest import run_python
+
+    return run_python(args, cwd=cwd, timeout=120)
