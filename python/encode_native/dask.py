@@ -195,6 +195,7 @@ def _wait_all(client: distributed.Client, futures: Sequence[Any],
             if future.status == "error":
                 future.result()  # raises the task's own exception
             done(future, future.result())
+            future.release()  # the result is with the client now: free the worker's copy
     except BaseException:
         client.cancel(list(futures))
         raise
@@ -367,8 +368,8 @@ def encode_many(
         client: a ``distributed.Client``; by default the current one, or a temporary
             LocalCluster.
         retries: how many times Dask reruns a failed task.
-        progress: ``True`` for a progress bar, or a callable receiving (videos done, jobs),
-            updated as videos finish.
+        progress: ``True`` for a progress bar, or a callable receiving (frames done, the
+            jobs' frames in all), updated as videos finish.
         **settings: settings for every job (a job's own settings take precedence). Unless
             ``threads`` is given, x264 gets :func:`encoder_threads` threads, so that
             workers × threads does not exceed the cores.
@@ -378,21 +379,27 @@ def encode_many(
         common = dict(settings)
         if "threads" not in common:
             common["threads"] = encoder_threads(c)
-        futures = []
+        counts = []  # each job's frames, for the progress display
         for k, (source, n_frames, fps, path, own) in enumerate(parsed):
-            merged = {**common, **own}
-            Writer(None, fps, **merged)  # bad settings fail here, before any task runs
-            futures.append(c.submit(_job_task, source, n_frames, fps, path, merged,
-                                    key=f"encode_native-job-{k}-{os.urandom(6).hex()}",
-                                    retries=retries, pure=False))
+            if n_frames is None and callable(source):
+                raise ValueError(f"job {k}: a job with make_frame needs n_frames")
+            counts.append(len(source) if n_frames is None else n_frames)
+            Writer(None, fps, **{**common, **own})  # bad settings fail before any task runs
+        futures = [
+            c.submit(_job_task, source, n_frames, fps, path, {**common, **own},
+                     key=f"encode_native-job-{k}-{os.urandom(6).hex()}",
+                     retries=retries, pure=False)
+            for k, (source, n_frames, fps, path, own) in enumerate(parsed)
+        ]
         index = {f.key: k for k, f in enumerate(futures)}
         results: List[Any] = [None] * len(futures)
-        shown = Progress(progress, len(futures), desc="videos")
+        shown = Progress(progress, sum(counts), desc="videos")
 
         def done(future: Any, result: Tuple[Optional[bytes], Summary]) -> None:
             data, summary = result
-            results[index[future.key]] = summary if data is None else Video(data, summary, _MIME.get(summary.container, "video/mp4"))
-            shown.update()
+            k = index[future.key]
+            results[k] = summary if data is None else Video(data, summary, _MIME.get(summary.container, "video/mp4"))
+            shown.update(counts[k])
 
         try:
             _wait_all(c, futures, done)
