@@ -218,6 +218,13 @@ impl Family for X264 {
         }
         if let Some(p) = &cfg.x264_params {
             check_params(cfg, p)?;
+            if cfg.segment && p.split(':').any(|kv| kv == "open-gop=1") {
+                return Err(Error::config(
+                    "x264_params",
+                    p,
+                    "closed GOPs for a segment (open-gop=1 refers across keyframes)",
+                ));
+            }
         }
         for (k, v) in &cfg.codec_options {
             if ["x264-params", "x264opts", "stats", "passlogfile", "pass"].contains(&k.as_str()) {

@@ -86,11 +86,17 @@ impl Family for X265 {
             .iter()
             .find(|(k, _)| k == "x265-params")
             .map(|(_, v)| v.as_str());
+        // A clean segment needs closed GOPs, which x265 does not make by default.
+        let base = if cfg.segment {
+            "log-level=none:open-gop=0"
+        } else {
+            "log-level=none"
+        };
         out.set(
             "x265-params",
             match user {
-                Some(p) if !p.is_empty() => format!("log-level=none:{p}"),
-                _ => "log-level=none".into(),
+                Some(p) if !p.is_empty() => format!("{base}:{p}"),
+                _ => base.into(),
             },
         );
         out.skip_user_option("x265-params");

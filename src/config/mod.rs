@@ -208,6 +208,10 @@ pub struct EncoderConfig {
     pub color: ColorSettings,
     /// Constant frame rate (default) or explicit timestamps.
     pub timing: Timing,
+    /// Make the video a clean segment for [`concat`](crate::concat): it starts with a
+    /// keyframe that needs nothing before it and no frame refers across a keyframe (closed
+    /// GOPs), whatever the encoder's own default (x265's GOPs are open unless told).
+    pub segment: bool,
 }
 
 impl EncoderConfig {
@@ -236,6 +240,7 @@ impl EncoderConfig {
             odd_size: OddSize::Pad,
             color: ColorSettings::default(),
             timing: Timing::Constant,
+            segment: false,
         }
     }
 

@@ -503,6 +503,22 @@ pub(super) static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "segment",
+        aliases: &[],
+        value_name: "BOOL",
+        help: "Make the video a clean segment for concat: closed GOPs whatever the encoder's default",
+        choices: &[],
+        default: "false",
+        example: "true",
+        kind: SettingKind::Switch,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.segment = switch("segment", v)?;
+            Ok(())
+        },
+    },
+    Setting {
         key: "faststart",
         aliases: &[],
         value_name: "BOOL",

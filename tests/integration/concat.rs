@@ -157,3 +157,51 @@ fn the_command_line_joins_segments_made_on_separate_runs() {
     assert_eq!(d.frames.len(), 120);
     assert!((d.duration - 4.0).abs() < 1e-3, "{}", d.duration);
 }
+
+#[test]
+fn hevc_segments_made_with_the_segment_setting_join_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = EncoderConfig::new(W, H, 30)
+        .codec(Encoder::Libx265)
+        .preset("ultrafast");
+    cfg.set("segment", "true").unwrap();
+    let parts: Vec<_> = (0..3)
+        .map(|k| {
+            let p = dir.path().join(format!("h{k}.mp4"));
+            segment(&p, cfg.clone(), k * 40, 40);
+            p
+        })
+        .collect();
+    // x265 writes its settings into the stream: closed GOPs with the setting, open without.
+    let settings_of = |p: &std::path::Path| {
+        let bytes = std::fs::read(p).unwrap();
+        (
+            bytes.windows(11).any(|w| w == b"no-open-gop"),
+            bytes.windows(9).any(|w| w == b" open-gop"),
+        )
+    };
+    assert_eq!(settings_of(&parts[0]), (true, false));
+    let plain = dir.path().join("plain.mp4");
+    segment(
+        &plain,
+        EncoderConfig::new(W, H, 30)
+            .codec(Encoder::Libx265)
+            .preset("ultrafast"),
+        0,
+        5,
+    );
+    assert_eq!(settings_of(&plain), (false, true));
+    let out = dir.path().join("h.mp4");
+    let done = concat(&parts, &out).unwrap();
+    assert_eq!(done.frames, 120);
+    let d = decode_file(&out);
+    assert_eq!(d.frames.len(), 120);
+    assert!((d.duration - 4.0).abs() < 1e-3, "{}", d.duration);
+    let mut k = 0;
+    for p in &parts {
+        for f in decode_file(p).frames {
+            assert_eq!(d.frames[k].planes, f.planes, "frame {k}");
+            k += 1;
+        }
+    }
+}
