@@ -236,7 +236,10 @@ impl YuvConverter {
         out: &mut Vec<u8>,
     ) -> Result<()> {
         let (w, h) = self.out;
-        let (src, src_stride) = if self.src == self.out {
+        // The SIMD functions walk whole strides: a last row that ends right after its pixels
+        // (a crop at the end of its buffer) is staged like an odd size, or it would be lost.
+        let whole_rows = data.len() >= stride.saturating_mul(h as usize);
+        let (src, src_stride) = if self.src == self.out && whole_rows {
             (data, stride)
         } else {
             let s = w as usize * self.input.bytes_per_pixel();

@@ -288,3 +288,37 @@ fn odd_sizes_in_every_input_format() {
         }
     }
 }
+
+#[test]
+fn a_strided_frame_whose_last_row_ends_the_buffer_keeps_every_row() {
+    // A crop at the end of its buffer: rows `stride` bytes apart, and the slice ends right
+    // after the last row's pixels (no padding after it), as numpy crops and C callers give.
+    const W: u32 = 64;
+    const H: u32 = 48;
+    for format in [PixelFormat::Rgb24, PixelFormat::Bgra] {
+        let bpp = format.bytes_per_pixel();
+        let stride = (W as usize + 16) * bpp;
+        let mut data = vec![0u8; stride * (H as usize - 1) + W as usize * bpp];
+        for y in 0..H as usize {
+            for x in 0..W as usize {
+                let level = if y >= H as usize - 2 { 230 } else { 40 };
+                data[y * stride + x * bpp..][..3].fill(level);
+            }
+        }
+        let cfg = EncoderConfig::new(W, H, 30).input_format(format).crf(10.0);
+        let mut w = VideoWriter::to_memory(cfg).unwrap();
+        w.push(Frame::with_stride(W, H, format, stride, &data))
+            .unwrap();
+        let (bytes, _) = w.finish_to_vec().unwrap();
+        let d = decode_bytes(bytes);
+        let rgb = yuv_to_rgb(&d.frames[0], BT601.0, BT601.1, false);
+        // The last row is as bright as it was pushed, not lost (it decoded green before).
+        let last = &rgb[(H as usize - 1) * W as usize * 3..];
+        for px in last.chunks(3) {
+            assert!(
+                px.iter().all(|&c| (c as i32 - 230).abs() < 12),
+                "{format}: {px:?}"
+            );
+        }
+    }
+}
