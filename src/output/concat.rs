@@ -7,6 +7,7 @@ use std::time::Duration;
 use ffmpeg_next as ff;
 
 use super::copy::{Copy, Source};
+use super::partial::write_new;
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -142,23 +143,7 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
             }
         }
     }
-    let finishing = {
-        let mut name = output.as_os_str().to_owned();
-        name.push(".finishing");
-        PathBuf::from(name)
-    };
-    let made = join(inputs, &finishing, container);
-    let (frames, duration) = match made {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_file(&finishing);
-            return Err(e);
-        }
-    };
-    std::fs::File::open(&finishing)
-        .and_then(|f| f.sync_all())
-        .and_then(|()| std::fs::rename(&finishing, output))
-        .map_err(|e| Error::io(format!("cannot write '{}'", output.display()), e))?;
+    let (frames, duration) = write_new(output, |finishing| join(inputs, finishing, container))?;
     Ok(Concatenated {
         path: output.to_path_buf(),
         frames,

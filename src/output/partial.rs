@@ -158,36 +158,49 @@ impl Partial {
     /// `timing` is how the encoder timed the video: where the first frame is shown, and how
     /// long the last one lasts.
     pub(crate) fn finish(&self, timing: Timing) -> Result<u64> {
-        let done = match self.remux {
+        match self.remux {
             Some(faststart) => {
-                let finishing = finishing_path(&self.target);
-                let made = remux(&self.partial, &finishing, self.container, faststart, timing)
-                    .and_then(|_| sync(&finishing));
-                if let Err(e) = made {
-                    // Ours: the half-written remux goes; the partial file stays.
-                    let _ = std::fs::remove_file(&finishing);
-                    return Err(e);
-                }
-                rename(&finishing, &self.target)?;
+                write_new(&self.target, |finishing| {
+                    remux(&self.partial, finishing, self.container, faststart, timing)
+                })?;
                 std::fs::remove_file(&self.partial).map_err(|e| {
                     Error::io(format!("cannot remove '{}'", self.partial.display()), e)
                 })?;
-                self.target.clone()
             }
             None => {
                 sync(&self.partial)?;
                 rename(&self.partial, &self.target)?;
-                self.target.clone()
+                sync_folder(&self.target);
             }
-        };
-        sync_folder(&done);
-        Ok(std::fs::metadata(&done).map(|m| m.len()).unwrap_or(0))
+        }
+        Ok(std::fs::metadata(&self.target)
+            .map(|m| m.len())
+            .unwrap_or(0))
     }
 
     /// Removes the partial file (nothing of it is wanted).
     pub(crate) fn discard(&self) {
         let _ = std::fs::remove_file(&self.partial);
     }
+}
+
+/// Makes a new file for `target` beside it (`<target>.finishing`, which `make` creates and
+/// writes) and, once complete and synced to the disk, renames it over `target`: the target
+/// holds its old content or the whole new file. On failure the half-written file, which is
+/// encode-native's own, is removed.
+pub(crate) fn write_new<T>(target: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let finishing = finishing_path(target);
+    let made = make(&finishing).and_then(|r| sync(&finishing).map(|()| r));
+    let made = match made {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&finishing);
+            return Err(e);
+        }
+    };
+    rename(&finishing, target)?;
+    sync_folder(target);
+    Ok(made)
 }
 
 /// Flushes a file's data to the disk.
@@ -269,27 +282,15 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
         ));
     }
     let container = Container::from_path(&target)?;
-    let finishing = finishing_path(&target);
-    let made = remux(partial, &finishing, container, true, Timing::default()).and_then(|r| {
-        sync(&finishing)?;
-        Ok(r)
-    });
-    let (frames, duration) = match made {
-        Ok((0, _)) => {
-            let _ = std::fs::remove_file(&finishing);
-            return Err(Error::Unsupported(format!(
+    let (frames, duration) = write_new(&target, |finishing| {
+        match remux(partial, finishing, container, true, Timing::default())? {
+            (0, _) => Err(Error::Unsupported(format!(
                 "'{}' holds no complete frame",
                 partial.display()
-            )));
+            ))),
+            r => Ok(r),
         }
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_file(&finishing);
-            return Err(e);
-        }
-    };
-    rename(&finishing, &target)?;
-    sync_folder(&target);
+    })?;
     std::fs::remove_file(partial)
         .map_err(|e| Error::io(format!("cannot remove '{}'", partial.display()), e))?;
     Ok(Recovered {
