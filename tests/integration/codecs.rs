@@ -261,10 +261,21 @@ fn the_command_line_reaches_every_codec_by_its_short_name() {
 
 /// Every frame of `path` as packed RGB, decoded by the ffmpeg command (an outside decoder).
 fn ffmpeg_rgb(path: &std::path::Path) -> Vec<u8> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
+    ffmpeg_raw(path, None, "rgb24")
+}
+
+/// Every frame of `path` in the raw `pix_fmt`, decoded by the ffmpeg command with `decoder`
+/// (or its own choice).
+fn ffmpeg_raw(path: &std::path::Path, decoder: Option<&str>, pix_fmt: &str) -> Vec<u8> {
+    let mut cmd = std::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error"]);
+    if let Some(d) = decoder {
+        cmd.args(["-c:v", d]);
+    }
+    let out = cmd
+        .arg("-i")
         .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .unwrap();
     assert!(
@@ -324,27 +335,6 @@ fn hardware_encoders_are_named_as_not_supported_yet() {
     }
 }
 
-/// Every frame of `path` as RGBA, decoded by the ffmpeg command with `decoder`.
-fn ffmpeg_rgba(path: &std::path::Path, decoder: Option<&str>) -> Vec<u8> {
-    let mut cmd = std::process::Command::new("ffmpeg");
-    cmd.args(["-v", "error"]);
-    if let Some(d) = decoder {
-        cmd.args(["-c:v", d]);
-    }
-    let out = cmd
-        .arg("-i")
-        .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgba", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 #[test]
 fn alpha_survives_the_round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -394,7 +384,7 @@ fn alpha_survives_the_round_trip() {
             .unwrap();
         }
         w.finish().unwrap();
-        let got = ffmpeg_rgba(&path, decoder);
+        let got = ffmpeg_raw(&path, decoder, "rgba");
         let want = frames.concat();
         assert_eq!(got.len(), want.len(), "{encoder}");
         let worst = got

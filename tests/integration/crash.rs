@@ -13,6 +13,19 @@ use crate::support::*;
 
 const CHILD: &str = "ENCODE_NATIVE_CRASH_CHILD";
 
+/// Reads everything written to the FIFO at `path`, on a thread of its own.
+fn read_in_background(path: &Path) -> std::thread::JoinHandle<Vec<u8>> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    })
+}
+
 fn fast() -> EncoderConfig {
     EncoderConfig::new(96, 64, 30).preset("ultrafast")
 }
@@ -194,15 +207,7 @@ fn the_cli_never_deletes_or_truncates_its_output_when_nothing_was_encoded() {
         .status()
         .unwrap()
         .success());
-    let reader_path = fifo.clone();
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        std::fs::File::open(reader_path)
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
-        bytes
-    });
+    let reader = read_in_background(&fifo);
     let r = run(&fifo);
     assert_eq!(
         r.status.code(),
@@ -224,15 +229,7 @@ fn a_fifo_gets_a_fragmented_mp4_written_once() {
         .status()
         .unwrap()
         .success());
-    let reader_path = fifo.clone();
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        std::fs::File::open(reader_path)
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
-        bytes
-    });
+    let reader = read_in_background(&fifo);
     let start = Instant::now();
     let mut w = VideoWriter::create(&fifo, fast()).unwrap();
     push_smooth(&mut w, 12, (96, 64));
