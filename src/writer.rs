@@ -107,17 +107,17 @@ impl VideoWriter {
     ) -> Result<Self> {
         let mut config = config;
         let container = match (&destination, config.container) {
-            (_, Some(c)) => c,
-            (Destination::Path(p), None) => {
-                // The settings first: their errors say more than the file name's.
-                config.validate()?;
-                Container::from_path(p)?
-            }
-            (_, None) => Container::Mp4,
+            (_, Some(c)) => Ok(c),
+            (Destination::Path(p), None) => Container::from_path(p),
+            (_, None) => Ok(Container::Mp4),
         };
         // The default codec follows the container, and the default pixel format the codec.
-        config.codec = crate::codec::encoder_for(&config, container);
+        if let Ok(c) = container {
+            config.codec = crate::codec::encoder_for(&config, c);
+        }
+        // The settings first: their errors say more than the file name's.
         config.validate()?;
+        let container = container?;
         config.output_format = crate::codec::output_format(&config);
         config.check_container(container)?;
         let sink = match destination {
