@@ -37,3 +37,4 @@ run libaom-av1 mkv --codec aom --preset 8
 run prores_ks mov --codec prores
 run ffv1 mkv --codec ffv1
 run mpeg4 mp4 --codec mpeg4
+run gif gif

@@ -26,6 +26,7 @@ pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
         OutputPixelFormat::Bgr0 => Pixel::BGRZ,
         OutputPixelFormat::Rgb24 => Pixel::RGB24,
         OutputPixelFormat::Rgba => Pixel::RGBA,
+        OutputPixelFormat::Pal8 => Pixel::PAL8,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Input pixels → yuv420p / yuv444p with the configured colour matrix and range.
+//! Input pixels → the output pixel format (YUV with the configured colour matrix and range,
+//! RGB, or palette indices for GIF).
 //!
 //! rgb24, bgr24, rgba and bgra go through `yuvutils-rs` (SIMD, ±1 level of an exact
 //! conversion with a 2×2 box chroma filter); every other input goes through libswscale
@@ -11,7 +12,7 @@ use yuvutils_rs::{
 };
 
 use crate::av;
-use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat};
+use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat, PaletteSettings};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::frame::{Frame, PixelFormat};
@@ -42,6 +43,16 @@ enum ConvPath {
         ctx: scaling::Context,
         staged: ff::frame::Video,
     },
+    /// libswscale to packed RGB, then palette indices (GIF).
+    #[cfg(feature = "gif")]
+    Palette {
+        ctx: scaling::Context,
+        staged: ff::frame::Video,
+        rgb: ff::frame::Video,
+        packed: Vec<u8>,
+        indices: Vec<u8>,
+        palettizer: Box<crate::quantize::Palettizer>,
+    },
 }
 
 impl Converter {
@@ -53,9 +64,39 @@ impl Converter {
         out_format: OutputPixelFormat,
         matrix: ColorMatrix,
         full_range: bool,
+        palette: &PaletteSettings,
     ) -> Result<Self> {
         let path = if input.is_planar_yuv() {
             ConvPath::Copy
+        } else if out_format == OutputPixelFormat::Pal8 {
+            #[cfg(feature = "gif")]
+            {
+                let ctx = scaling::Context::get(
+                    av::staged_pixel(input),
+                    out.0,
+                    out.1,
+                    ff::format::Pixel::RGB24,
+                    out.0,
+                    out.1,
+                    scaling::Flags::AREA | scaling::Flags::ACCURATE_RND,
+                )
+                .map_err(|e| Error::ffmpeg("cannot create the libswscale converter", e))?;
+                ConvPath::Palette {
+                    ctx,
+                    staged: av::zeroed_frame(av::staged_pixel(input), out.0, out.1),
+                    rgb: av::zeroed_frame(ff::format::Pixel::RGB24, out.0, out.1),
+                    packed: Vec::new(),
+                    indices: Vec::new(),
+                    palettizer: Box::new(crate::quantize::Palettizer::new(palette)),
+                }
+            }
+            #[cfg(not(feature = "gif"))]
+            {
+                let _ = palette;
+                return Err(Error::Unsupported(
+                    "pal8 (GIF) needs encode-native's `gif` feature".into(),
+                ));
+            }
         } else {
             let mut ctx = scaling::Context::get(
                 av::staged_pixel(input),
@@ -123,6 +164,47 @@ impl Converter {
                 );
                 ctx.run(staged, dst)
                     .map_err(|e| Error::ffmpeg("libswscale conversion failed", e))
+            }
+            #[cfg(feature = "gif")]
+            ConvPath::Palette {
+                ctx,
+                staged,
+                rgb,
+                packed,
+                indices,
+                palettizer,
+            } => {
+                ffi::make_writable(staged)
+                    .map_err(|e| Error::ffmpeg("cannot reuse the staging buffer", e))?;
+                let s = staged.stride(0);
+                stage(
+                    data,
+                    stride,
+                    self.input,
+                    self.src,
+                    staged.data_mut(0),
+                    s,
+                    self.out,
+                );
+                ctx.run(staged, rgb)
+                    .map_err(|e| Error::ffmpeg("libswscale conversion failed", e))?;
+                let (w, h) = (ow as usize, oh as usize);
+                packed.clear();
+                for row in rgb.data(0).chunks(rgb.stride(0)).take(h) {
+                    packed.extend_from_slice(&row[..w * 3]);
+                }
+                let pixels = palette::cast::from_component_slice(packed);
+                let palette = palettizer.map(pixels, ow, oh, indices);
+                let dst_stride = dst.stride(0);
+                for (row, src) in dst
+                    .data_mut(0)
+                    .chunks_mut(dst_stride)
+                    .zip(indices.chunks(w))
+                {
+                    row[..w].copy_from_slice(src);
+                }
+                ffi::set_palette(dst, &palette);
+                Ok(())
             }
         }
     }
@@ -447,7 +529,16 @@ mod tests {
         fmt: OutputPixelFormat,
     ) -> Vec<u8> {
         crate::ffi::init();
-        let mut c = Converter::new(PixelFormat::Rgb24, (w, h), (w, h), fmt, m, full).unwrap();
+        let mut c = Converter::new(
+            PixelFormat::Rgb24,
+            (w, h),
+            (w, h),
+            fmt,
+            m,
+            full,
+            &PaletteSettings::default(),
+        )
+        .unwrap();
         let mut f = ff::frame::Video::new(av::output_pixel(fmt), w, h);
         c.convert(rgb, w as usize * 3, &mut f).unwrap();
         let mut out = Vec::new();

@@ -283,3 +283,20 @@ pub(crate) fn profile_and_format(params: &ff::codec::Parameters) -> (i32, i32) {
         ((*p).profile, (*p).format)
     }
 }
+
+/// Sets the 256-colour palette of a PAL8 frame (each entry `0xAARRGGBB`).
+#[cfg(feature = "gif")]
+pub(crate) fn set_palette(frame: &mut ff::frame::Video, palette: &[u32; 256]) {
+    if frame.format() != ff::format::Pixel::PAL8 {
+        return;
+    }
+    // SAFETY: a PAL8 frame allocated by av_frame_get_buffer has data[1] pointing to a palette
+    // of AVPALETTE_SIZE (1024) bytes, 4-byte aligned, which nothing else borrows now.
+    unsafe {
+        let f = frame.as_mut_ptr();
+        let dst = (*f).data[1] as *mut u32;
+        if !dst.is_null() {
+            std::ptr::copy_nonoverlapping(palette.as_ptr(), dst, 256);
+        }
+    }
+}

@@ -14,6 +14,8 @@ mod error;
 mod ffi;
 mod frame;
 mod output;
+#[cfg(feature = "gif")]
+mod quantize;
 mod summary;
 mod worker;
 mod writer;
@@ -22,8 +24,8 @@ pub mod info;
 
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{
-    ColorMatrix, ColorSettings, Container, EncoderConfig, FrameRate, OddSize, OutputPixelFormat,
-    RateControl, Setting, SettingKind, Timing,
+    ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate, OddSize,
+    OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, Setting, SettingKind, Timing,
 };
 pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};

@@ -212,6 +212,7 @@ impl State {
             config.output_format,
             matrix,
             config.color.full_range,
+            &config.palette,
         )?;
         let time_base = match config.timing {
             Timing::Constant => config.frame_rate.invert(),

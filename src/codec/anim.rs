@@ -24,6 +24,46 @@ pub(super) static WEBP: EncoderInfo = EncoderInfo {
     family: &Webp,
 };
 
+pub(super) static GIF: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Gif,
+    codec: VideoCodec::Gif,
+    pixel_formats: &[P::Pal8],
+    containers: &[Container::Gif],
+    license: "LGPL-2.1-or-later",
+    family: &Gif,
+};
+
+struct Gif;
+
+impl Family for Gif {
+    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+        super::refuse_unused(cfg, &["preset", "tune", "profile"], "gif")?;
+        if cfg!(not(feature = "gif")) {
+            return Err(Error::Unsupported(
+                "GIF needs encode-native's `gif` feature (its palettes come from quantette)".into(),
+            ));
+        }
+        if let Some(r) = cfg.rate {
+            return Err(Error::config(
+                "rate",
+                format!("{r:?}"),
+                "no rate control with gif: the palette settings (colors, dither, palette) set its quality",
+            ));
+        }
+        Ok(())
+    }
+
+    fn default_rate(&self) -> RateControl {
+        RateControl::Quantizer(0)
+    }
+
+    fn options(&self, _cfg: &EncoderConfig, _rate: RateControl, _out: &mut CodecOptions) {}
+
+    fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
+        &[("loop", "0")]
+    }
+}
+
 struct Apng;
 
 impl Family for Apng {

@@ -56,6 +56,8 @@ named_enum! {
         Apng = ["apng"],
         /// Animated WebP through libwebp: quality 0–100 (`crf`), or lossless.
         LibwebpAnim = ["libwebp_anim", "libwebp", "webp"],
+        /// GIF: 256-colour palettes made from the frames, Floyd–Steinberg dithering.
+        Gif = ["gif"],
     }
 }
 
@@ -80,6 +82,8 @@ named_enum! {
         Apng = ["apng"],
         /// WebP.
         Webp = ["webp"],
+        /// GIF.
+        Gif = ["gif"],
     }
 }
 
@@ -142,6 +146,7 @@ impl Encoder {
             Encoder::Ffv1 => &ffv1::INFO,
             Encoder::Apng => &anim::APNG,
             Encoder::LibwebpAnim => &anim::WEBP,
+            Encoder::Gif => &anim::GIF,
         }
     }
 
@@ -226,6 +231,7 @@ pub(crate) fn encoder_for(cfg: &EncoderConfig, container: Container) -> Encoder 
             Container::Webm => Encoder::LibvpxVp9,
             Container::Apng => Encoder::Apng,
             Container::Webp => Encoder::LibwebpAnim,
+            Container::Gif => Encoder::Gif,
             _ => cfg.codec,
         }
     } else {
@@ -301,6 +307,18 @@ pub(crate) fn validate(cfg: &EncoderConfig) -> Result<()> {
             cfg.output_format,
             format!("{} with {}", one_of(&names), cfg.codec),
         ));
+    }
+    if info.encoder != Encoder::Gif {
+        if let Some((key, value)) = cfg.palette.first_set() {
+            return Err(Error::config(
+                key,
+                value,
+                format!("palette settings only with gif, not with {}", cfg.codec),
+            ));
+        }
+    }
+    if let Some(c) = cfg.palette.colors {
+        in_range("colors", f64::from(c), 2.0, 256.0, "gif")?;
     }
     info.family.validate(cfg)
 }

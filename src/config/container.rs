@@ -35,6 +35,8 @@ named_enum! {
         Apng = ["apng"],
         /// Animated WebP (`.webp`): small animations for pages and READMEs, loops.
         Webp = ["webp"],
+        /// GIF (`.gif`): 256 colours, plays everywhere, loops; delays in 1/100 s.
+        Gif = ["gif"],
     }
 }
 
@@ -50,6 +52,7 @@ impl Container {
             Container::Webm => "webm",
             Container::Apng => "apng",
             Container::Webp => "webp",
+            Container::Gif => "gif",
         }
     }
 
@@ -127,6 +130,11 @@ impl Container {
                 why: "Matroska timestamps are 64-bit milliseconds",
             },
             // Frame delays in milliseconds (WebP) or 16-bit fractions (APNG).
+            Container::Gif => TimeLimits {
+                max_gap: Some(units(65_535, 100)),
+                max_pts: units(1 << 62, 100),
+                why: "GIF stores each frame's delay in 16 bits of 1/100 s",
+            },
             Container::Apng | Container::Webp => TimeLimits {
                 max_gap: Some(units(65_535, 1000)),
                 max_pts: units(1 << 62, 1000),

@@ -6,12 +6,14 @@
 
 mod color;
 mod container;
+mod palette;
 mod rate;
 mod settings;
 
 pub use color::{ColorMatrix, ColorSettings};
 pub use container::Container;
 pub(crate) use container::TimeLimits;
+pub use palette::{Dither, PaletteMode, PaletteSettings};
 pub use rate::FrameRate;
 pub use settings::{Setting, SettingKind};
 
@@ -48,6 +50,8 @@ named_enum! {
         Rgb24 = ["rgb24"],
         /// Packed RGB with alpha, 8 bit: APNG with transparency.
         Rgba = ["rgba"],
+        /// 256 colours from palettes made from the frames (GIF); see [`PaletteSettings`].
+        Pal8 = ["pal8"],
     }
 }
 
@@ -96,7 +100,10 @@ impl OutputPixelFormat {
     pub fn is_rgb(self) -> bool {
         matches!(
             self,
-            OutputPixelFormat::Bgr0 | OutputPixelFormat::Rgb24 | OutputPixelFormat::Rgba
+            OutputPixelFormat::Bgr0
+                | OutputPixelFormat::Rgb24
+                | OutputPixelFormat::Rgba
+                | OutputPixelFormat::Pal8
         )
     }
 
@@ -212,6 +219,8 @@ pub struct EncoderConfig {
     /// keyframe that needs nothing before it and no frame refers across a keyframe (closed
     /// GOPs), whatever the encoder's own default (x265's GOPs are open unless told).
     pub segment: bool,
+    /// How a 256-colour output (GIF) gets its palettes.
+    pub palette: PaletteSettings,
 }
 
 impl EncoderConfig {
@@ -241,6 +250,7 @@ impl EncoderConfig {
             color: ColorSettings::default(),
             timing: Timing::Constant,
             segment: false,
+            palette: PaletteSettings::default(),
         }
     }
 

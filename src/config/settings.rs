@@ -209,7 +209,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         key: "codec",
         aliases: &["encoder", "vcodec", "c:v"],
         value_name: "CODEC",
-        help: "Encoder, by FFmpeg's name or a short one that picks the default encoder for a codec (h264, hevc, av1, vp9, prores, ffv1, apng, webp, mpeg4) [default: libx264, or the container's own: vp9 for webm]",
+        help: "Encoder, by FFmpeg's name or a short one that picks the default encoder for a codec (h264, hevc, av1, vp9, prores, ffv1, apng, webp, gif, mpeg4) [default: libx264, or the container's own: vp9 for webm, gif for gif]",
         choices: crate::codec::Encoder::ACCEPTED,
         default: "libx264",
         example: "mpeg4",
@@ -355,6 +355,57 @@ pub(super) static SETTINGS: &[Setting] = &[
         conflicts: &[],
         apply: |c, v| {
             c.gop = Some(number("gop", v, "1 to 100000 frames")?);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "colors",
+        aliases: &["max_colors"],
+        value_name: "N",
+        help: "GIF: colours in a palette, 2-256 [default: 255, one left free for unchanged pixels]",
+        choices: &[],
+        default: "",
+        example: "64",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.palette.colors = match optional(v) {
+                None => None,
+                Some(n) => Some(number("colors", &n, "2 to 256 colours")?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "dither",
+        aliases: &[],
+        value_name: "METHOD",
+        help: "GIF: how pixels map to the palette: error diffusion, or the nearest colour (flat graphics)",
+        choices: super::Dither::NAMES,
+        default: "floyd-steinberg",
+        example: "none",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.palette.dither = Some(v.parse()?);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "palette",
+        aliases: &["palette_mode"],
+        value_name: "MODE",
+        help: "GIF: keep a palette while it fits (small files) or make one for every frame",
+        choices: super::PaletteMode::NAMES,
+        default: "adaptive",
+        example: "per-frame",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.palette.mode = Some(v.parse()?);
             Ok(())
         },
     },

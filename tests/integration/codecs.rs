@@ -232,11 +232,13 @@ fn the_command_line_reaches_every_codec_by_its_short_name() {
         ("vp9", "demo.mkv", "vp9"),
         ("prores", "alpha.mov", "prores"),
         ("ffv1", "lossless.mkv", "ffv1"),
+        ("", "demo.gif", "gif"),
     ] {
         let out = dir.path().join(name);
-        let mut args = vec![
-            "demo", "--frames", "12", "--size", "128x96", "--codec", codec,
-        ];
+        let mut args = vec!["demo", "--frames", "12", "--size", "128x96"];
+        if !codec.is_empty() {
+            args.extend(["--codec", codec]);
+        }
         if codec == "prores" {
             args.extend(["--pix-fmt", "yuva444p10le"]);
         }
@@ -255,8 +257,24 @@ fn the_command_line_reaches_every_codec_by_its_short_name() {
         let d = decode_file(&out);
         assert!(decodes_as(&d.codec, want), "{codec}: {}", d.codec);
         assert_eq!(d.frames.len(), 12, "{codec}");
-        assert!((d.duration - 0.4).abs() < 1e-3, "{codec}: {}", d.duration);
+        // GIF keeps time in 1/100 s.
+        let precision = if want == "gif" { 0.0101 } else { 1e-3 };
+        assert!(
+            (d.duration - 0.4).abs() < precision,
+            "{codec}: {}",
+            d.duration
+        );
     }
+    // Animated WebP (FFmpeg 5.1 cannot decode it): one ANMF chunk per frame.
+    let out = dir.path().join("demo.webp");
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args(["demo", "--frames", "12", "--size", "128x96", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(bytes.windows(4).filter(|w| w == b"ANMF").count(), 12);
 }
 
 /// Every frame of `path` as packed RGB, decoded by the ffmpeg command (an outside decoder).
@@ -429,4 +447,149 @@ fn animated_png_is_lossless_and_webp_has_every_frame() {
     assert_eq!((&bytes[..4], &bytes[8..12]), (&b"RIFF"[..], &b"WEBP"[..]));
     assert_eq!(bytes.windows(4).filter(|w| w == b"ANMF").count(), 7);
     assert!(bytes.windows(4).any(|w| w == b"ANIM"));
+}
+
+/// Every frame of a GIF as packed RGB, decoded by the ffmpeg command, one picture per frame
+/// whatever the delays.
+fn gif_frames(path: &std::path::Path, w: u32, h: u32) -> Vec<Vec<u8>> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks((w * h * 3) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn push_all(
+    path: &std::path::Path,
+    cfg: EncoderConfig,
+    frames: &[Vec<u8>],
+) -> encode_native::Summary {
+    let (w, h) = (cfg.width, cfg.height);
+    let mut writer = VideoWriter::create(path, cfg).unwrap();
+    for f in frames {
+        writer
+            .push(encode_native::Frame::new(
+                w,
+                h,
+                encode_native::PixelFormat::Rgb24,
+                f,
+            ))
+            .unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+#[test]
+fn gif_has_every_frame_in_close_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("smooth.gif");
+    let frames: Vec<Vec<u8>> = (0..N).map(|i| smooth_rgb(W, H, i)).collect();
+    let s = push_all(&path, EncoderConfig::new(W, H, 30), &frames);
+    assert_eq!(
+        (s.frames, s.codec, s.pixel_format),
+        (N as u64, Encoder::Gif, OutputPixelFormat::Pal8)
+    );
+    let d = decode_file(&path);
+    assert_eq!(d.codec, "gif");
+    assert_eq!((d.width, d.height, d.frames.len()), (W, H, N as usize));
+    // GIF stores delays in 1/100 s: 30 frames at 30 fps last 1.00 s, to one hundredth.
+    assert!((d.duration - 1.0).abs() <= 0.0101, "{} s", d.duration);
+    let back = gif_frames(&path, W, H);
+    assert_eq!(back.len(), N as usize);
+    for (i, (a, b)) in back.iter().zip(&frames).enumerate() {
+        let p = psnr(a, b);
+        assert!(p >= 30.0, "frame {i}: PSNR {p:.1} dB");
+    }
+}
+
+#[test]
+fn gif_keeps_few_colours_exactly_and_its_palette_while_it_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    // A flat picture of 200 colours with a small square moving over it.
+    let frames: Vec<Vec<u8>> = (0..20u32)
+        .map(|i| {
+            let mut f = Vec::with_capacity((W * H * 3) as usize);
+            for y in 0..H {
+                for x in 0..W {
+                    let inside = (x / 8 == i % 20) && (y / 8 == 0);
+                    let c = if inside {
+                        [250, 10, 10]
+                    } else {
+                        [(x / 8 * 12) as u8, (y / 12 * 25) as u8, 90]
+                    };
+                    f.extend_from_slice(&c);
+                }
+            }
+            f
+        })
+        .collect();
+    let adaptive = dir.path().join("adaptive.gif");
+    push_all(&adaptive, EncoderConfig::new(W, H, 10), &frames);
+    assert_eq!(gif_frames(&adaptive, W, H), frames, "exact colours");
+    let mut cfg = EncoderConfig::new(W, H, 10);
+    cfg.set("palette", "per-frame").unwrap();
+    let per_frame = dir.path().join("per-frame.gif");
+    push_all(&per_frame, cfg, &frames);
+    assert_eq!(gif_frames(&per_frame, W, H), frames);
+    // One palette lets the encoder store only the moving square after the first frame.
+    let (a, p) = (
+        std::fs::metadata(&adaptive).unwrap().len(),
+        std::fs::metadata(&per_frame).unwrap().len(),
+    );
+    assert!(a * 2 < p, "adaptive {a} bytes, per-frame {p} bytes");
+}
+
+#[test]
+fn gif_palette_settings_are_applied_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames: Vec<Vec<u8>> = (0..4).map(|i| smooth_rgb(W, H, i * 7)).collect();
+    let path = dir.path().join("16.gif");
+    let mut cfg = EncoderConfig::new(W, H, 10);
+    cfg.set("colors", "16").unwrap();
+    cfg.set("dither", "none").unwrap();
+    push_all(&path, cfg, &frames);
+    for (i, f) in gif_frames(&path, W, H).iter().enumerate() {
+        let mut colours: Vec<&[u8]> = f.chunks(3).collect();
+        colours.sort();
+        colours.dedup();
+        assert!(colours.len() <= 16, "frame {i}: {} colours", colours.len());
+        assert!(psnr(f, &frames[i]) > 20.0);
+    }
+    for (key, value, codec, says) in [
+        ("colors", "1", "gif", "2 to 256"),
+        ("colors", "300", "gif", "2 to 256"),
+        ("colors", "64", "libx264", "only with gif"),
+        ("dither", "none", "libx265", "only with gif"),
+        ("palette", "per-frame", "ffv1", "only with gif"),
+    ] {
+        let mut cfg = EncoderConfig::new(W, H, 10);
+        cfg.set("codec", codec).unwrap();
+        cfg.set(key, value).unwrap();
+        let err = cfg.validate().unwrap_err().to_string();
+        assert!(
+            err.contains(key) && err.contains(says),
+            "{key}={value}: {err}"
+        );
+    }
+    let mut cfg = EncoderConfig::new(W, H, 10);
+    let err = cfg.set("dither", "bayer").unwrap_err().to_string();
+    assert!(err.contains("floyd-steinberg"), "{err}");
 }
