@@ -77,6 +77,7 @@ mkdir -p "$bin" "$work/out"
   c++ $CXXFLAGS capi/examples/wrapper.cpp -o "$bin/wrapper" $shared
   cc $CFLAGS capi/tests/bad_args.c -o "$bin/bad_args" $shared
   cc $CFLAGS capi/tests/callbacks.c -o "$bin/callbacks" $shared -pthread
+  cc $CFLAGS capi/tests/codecs.c -o "$bin/codecs" $shared
   # The static library, with FFmpeg's shared libraries: encode_native-static.pc.
   cc $CFLAGS capi/examples/noise.c -o "$bin/noise-static" $static
 }
@@ -151,6 +152,30 @@ check_video callbacks-seekable.mp4 40 176 144 2.0
 check_video callbacks-stream.mp4 40 176 144 2.0
 grep -aq moof callbacks-stream.mp4 || fail "callbacks-stream.mp4 is not fragmented"
 ! grep -aq moof callbacks-seekable.mp4 || fail "callbacks-seekable.mp4 is fragmented"
+
+echo "test-c: codecs (every codec by its name)"
+mkdir -p codecs
+LD_LIBRARY_PATH="$libs" $run "$bin/codecs" codecs > codecs.log || fail "codecs"
+while read -r file codec; do
+  case "$file" in
+    *.webp)
+      # FFmpeg 5.1 cannot decode animated WebP: one ANMF chunk per frame.
+      n="$(grep -ao ANMF "$file" | wc -l)"
+      [ "$n" = 10 ] || fail "$file: $n frames"
+      echo "test-c:   $(basename "$file"): webp, 10 frames"
+      continue ;;
+  esac
+  probe="$(ffprobe -v error -count_frames -select_streams v:0 \
+    -show_entries stream=codec_name,width,height,nb_read_frames -of default=noprint_wrappers=1 "$file")" \
+    || fail "ffprobe cannot read $file"
+  got="$(printf '%s\n' "$probe" | sed -n 's/^codec_name=//p;s/^width=//p;s/^height=//p;s/^nb_read_frames=//p' | tr '\n' ' ')"
+  want="$codec 96 64 10 "
+  [ "$codec" = av1 ] && got="$(printf '%s' "$got" | sed 's/^libdav1d /av1 /')"
+  [ "$codec" = libx264rgb ] && want="h264 96 64 10 "
+  [ "$got" = "$want" ] || fail "$file: expected $want; ffprobe says $got"
+  echo "test-c:   $(basename "$file"): $got"
+done < codecs.log
+[ "$(wc -l < codecs.log)" = 13 ] || fail "codecs wrote $(wc -l < codecs.log) videos, expected 13"
 
 echo "test-c: bad arguments (each an error code and a message, no crash)"
 LD_LIBRARY_PATH="$libs" $run "$bin/bad_args" "$work/out" > bad_args.log 2>&1 \

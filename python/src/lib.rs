@@ -176,7 +176,7 @@ fn build_config(
     for (key, value) in settings {
         config.set(key, value)?;
     }
-    config.validate()?;
+    // Validated when the writer opens, once the container (and so the default codec) is known.
     Ok(config)
 }
 
