@@ -150,18 +150,7 @@ impl Converter {
                 Ok(())
             }
             ConvPath::Swscale { ctx, staged } => {
-                ffi::make_writable(staged)
-                    .map_err(|e| Error::ffmpeg("cannot reuse the staging buffer", e))?;
-                let s = staged.stride(0);
-                stage(
-                    data,
-                    stride,
-                    self.input,
-                    self.src,
-                    staged.data_mut(0),
-                    s,
-                    self.out,
-                );
+                stage_frame(data, stride, self.input, self.src, staged, self.out)?;
                 ctx.run(staged, dst)
                     .map_err(|e| Error::ffmpeg("libswscale conversion failed", e))
             }
@@ -174,18 +163,7 @@ impl Converter {
                 indices,
                 palettizer,
             } => {
-                ffi::make_writable(staged)
-                    .map_err(|e| Error::ffmpeg("cannot reuse the staging buffer", e))?;
-                let s = staged.stride(0);
-                stage(
-                    data,
-                    stride,
-                    self.input,
-                    self.src,
-                    staged.data_mut(0),
-                    s,
-                    self.out,
-                );
+                stage_frame(data, stride, self.input, self.src, staged, self.out)?;
                 ctx.run(staged, rgb)
                     .map_err(|e| Error::ffmpeg("libswscale conversion failed", e))?;
                 let (w, h) = (ow as usize, oh as usize);
@@ -380,6 +358,21 @@ impl YuvConverter {
         let res = convert(&mut planar, src, src_stride as u32, range, m, mode);
         res.map_err(|e| Error::Unsupported(format!("colour conversion failed: {e}")))
     }
+}
+
+/// Stages `data` into the reusable frame `staged` (see [`stage`]).
+fn stage_frame(
+    data: &[u8],
+    stride: usize,
+    input: PixelFormat,
+    src: (u32, u32),
+    staged: &mut ff::frame::Video,
+    out: (u32, u32),
+) -> Result<()> {
+    ffi::make_writable(staged).map_err(|e| Error::ffmpeg("cannot reuse the staging buffer", e))?;
+    let s = staged.stride(0);
+    stage(data, stride, input, src, staged.data_mut(0), s, out);
+    Ok(())
 }
 
 /// Copies `src` (size `src_size`) into `dst` (size `out`), replicating the last column and

@@ -283,7 +283,7 @@ fn ffmpeg_rgb(path: &std::path::Path) -> Vec<u8> {
 }
 
 /// Every frame of `path` in the raw `pix_fmt`, decoded by the ffmpeg command with `decoder`
-/// (or its own choice).
+/// (or its own choice), one picture per frame whatever the timestamps.
 fn ffmpeg_raw(path: &std::path::Path, decoder: Option<&str>, pix_fmt: &str) -> Vec<u8> {
     let mut cmd = std::process::Command::new("ffmpeg");
     cmd.args(["-v", "error"]);
@@ -293,6 +293,7 @@ fn ffmpeg_raw(path: &std::path::Path, decoder: Option<&str>, pix_fmt: &str) -> V
     let out = cmd
         .arg("-i")
         .arg(path)
+        .args(["-fps_mode", "passthrough"])
         .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .unwrap();
@@ -452,26 +453,7 @@ fn animated_png_is_lossless_and_webp_has_every_frame() {
 /// Every frame of a GIF as packed RGB, decoded by the ffmpeg command, one picture per frame
 /// whatever the delays.
 fn gif_frames(path: &std::path::Path, w: u32, h: u32) -> Vec<Vec<u8>> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    ffmpeg_raw(path, None, "rgb24")
         .chunks((w * h * 3) as usize)
         .map(<[u8]>::to_vec)
         .collect()
