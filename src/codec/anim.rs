@@ -50,6 +50,9 @@ impl Family for Gif {
                 "no rate control with gif: the palette settings (colors, dither, palette) set its quality",
             ));
         }
+        if let Some(c) = cfg.palette.colors {
+            super::in_range("colors", f64::from(c), 2.0, 256.0, "gif")?;
+        }
         Ok(())
     }
 

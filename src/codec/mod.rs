@@ -317,9 +317,6 @@ pub(crate) fn validate(cfg: &EncoderConfig) -> Result<()> {
             ));
         }
     }
-    if let Some(c) = cfg.palette.colors {
-        in_range("colors", f64::from(c), 2.0, 256.0, "gif")?;
-    }
     info.family.validate(cfg)
 }
 

@@ -423,17 +423,7 @@ fn animated_png_is_lossless_and_webp_has_every_frame() {
     let frames: Vec<Vec<u8>> = (0..5).map(|i| smooth_rgb(W, H, i * 5)).collect();
     // The container picks its codec: APNG, lossless.
     let path = dir.path().join("a.apng");
-    let mut w = VideoWriter::create(&path, EncoderConfig::new(W, H, 10)).unwrap();
-    for f in &frames {
-        w.push(encode_native::Frame::new(
-            W,
-            H,
-            encode_native::PixelFormat::Rgb24,
-            f,
-        ))
-        .unwrap();
-    }
-    let s = w.finish().unwrap();
+    let s = push_all(&path, EncoderConfig::new(W, H, 10), &frames);
     assert_eq!(
         (s.codec, s.pixel_format),
         (Encoder::Apng, OutputPixelFormat::Rgb24)
