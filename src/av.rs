@@ -27,6 +27,10 @@ pub(crate) fn output_pixel(f: OutputPixelFormat) -> Pixel {
         OutputPixelFormat::Rgb24 => Pixel::RGB24,
         OutputPixelFormat::Rgba => Pixel::RGBA,
         OutputPixelFormat::Pal8 => Pixel::PAL8,
+        OutputPixelFormat::Bgra => Pixel::BGRA,
+        OutputPixelFormat::Gray => Pixel::GRAY8,
+        OutputPixelFormat::Gray16le => Pixel::GRAY16LE,
+        OutputPixelFormat::Rgb48le => Pixel::RGB48LE,
     }
 }
 
@@ -55,6 +59,13 @@ pub(crate) struct ColorTags {
 
 /// The colour tags that say `matrix` to players (RGB output: the RGB "matrix" and sRGB).
 pub(crate) fn color_tags(matrix: ColorMatrix, format: OutputPixelFormat) -> ColorTags {
+    if format.is_gray() {
+        return ColorTags {
+            space: color::Space::Unspecified,
+            primaries: color::Primaries::BT709,
+            transfer: "iec61966-2-1",
+        };
+    }
     if format.is_rgb() {
         return ColorTags {
             space: color::Space::RGB,
@@ -76,9 +87,10 @@ pub(crate) fn color_tags(matrix: ColorMatrix, format: OutputPixelFormat) -> Colo
     }
 }
 
-/// FFmpeg's range tag: JPEG is full range (0–255), MPEG limited (16–235); RGB is full.
+/// FFmpeg's range tag: JPEG is full range (0–255), MPEG limited (16–235); RGB and grey (which
+/// are stored as they come) are full.
 pub(crate) fn range(full: bool, format: OutputPixelFormat) -> color::Range {
-    if full || format.is_rgb() {
+    if full || format.is_rgb() || format.is_gray() {
         color::Range::JPEG
     } else {
         color::Range::MPEG

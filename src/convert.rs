@@ -12,10 +12,11 @@ use yuvutils_rs::{
 };
 
 use crate::av;
-use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat, PaletteSettings};
+use crate::config::{ColorMatrix, EncoderConfig, OutputPixelFormat};
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::frame::{Frame, PixelFormat};
+use crate::plan::Plan;
 
 /// Bytes per pixel of the staged copy.
 fn staged_bpp(input: PixelFormat) -> usize {
@@ -56,16 +57,18 @@ enum ConvPath {
 }
 
 impl Converter {
-    /// A converter from `src` sized `input` pictures to `out` sized YUV.
-    pub(crate) fn new(
-        input: PixelFormat,
-        src: (u32, u32),
-        out: (u32, u32),
-        out_format: OutputPixelFormat,
-        matrix: ColorMatrix,
-        full_range: bool,
-        palette: &PaletteSettings,
-    ) -> Result<Self> {
+    /// The plan's converter from the input to the stored pictures; `converted_by_caller`: the
+    /// writer already made planar YUV of the output size (its SIMD path).
+    pub(crate) fn new(plan: &Plan, converted_by_caller: bool) -> Result<Self> {
+        let out = plan.output_size();
+        let out_format = plan.output_format();
+        let (input, src) = if converted_by_caller {
+            (out_format.planar_input(), out)
+        } else {
+            (plan.input_format(), plan.input_size())
+        };
+        let (matrix, full_range) = (plan.color_matrix(), plan.full_range());
+        let palette = &plan.settings().palette;
         let path = if input.is_planar_yuv() {
             ConvPath::Copy
         } else if out_format == OutputPixelFormat::Pal8 {
@@ -236,9 +239,10 @@ impl YuvConverter {
         )
     }
 
-    /// A converter for the frames a writer with `config` takes.
+    /// A converter for the frames a writer with `config` takes (the output format and
+    /// size are the ones the writer resolves to, see [`Plan`]).
     pub fn new(config: &EncoderConfig) -> Result<Self> {
-        config.validate()?;
+        let plan = Plan::resolve(config, config.container)?;
         if !Self::supports(config.input_format) {
             return Err(Error::config(
                 "input_format",
@@ -246,30 +250,36 @@ impl YuvConverter {
                 "rgb24, bgr24, rgba or bgra for the SIMD converter",
             ));
         }
-        if !config.output_format.simd() {
+        if !plan.output_format().simd() {
             return Err(Error::config(
                 "output_format",
-                config.output_format,
+                plan.output_format(),
                 "yuv420p or yuv444p for the SIMD converter",
             ));
         }
-        let out = config.output_size();
-        Ok(YuvConverter {
-            input: config.input_format,
-            src: (config.width, config.height),
+        Ok(Self::from_plan(&plan))
+    }
+
+    /// The converter of a plan whose input [`supports`](Self::supports) and whose output is
+    /// 8-bit 4:2:0 or 4:4:4 (the writer checks both before asking).
+    pub(crate) fn from_plan(plan: &Plan) -> Self {
+        let out = plan.output_size();
+        YuvConverter {
+            input: plan.input_format(),
+            src: plan.input_size(),
             out,
-            out_format: config.output_format,
-            range: if config.color.full_range {
+            out_format: plan.output_format(),
+            range: if plan.full_range() {
                 YuvRange::Full
             } else {
                 YuvRange::Limited
             },
-            matrix: match config.color.resolved_matrix(out.0, out.1) {
+            matrix: match plan.color_matrix() {
                 ColorMatrix::Bt709 => YuvStandardMatrix::Bt709,
                 ColorMatrix::Bt601 => YuvStandardMatrix::Bt601,
             },
             scratch: Vec::new(),
-        })
+        }
     }
 
     /// The pixel format of the result.
@@ -522,16 +532,12 @@ mod tests {
         fmt: OutputPixelFormat,
     ) -> Vec<u8> {
         crate::ffi::init();
-        let mut c = Converter::new(
-            PixelFormat::Rgb24,
-            (w, h),
-            (w, h),
-            fmt,
-            m,
-            full,
-            &PaletteSettings::default(),
-        )
-        .unwrap();
+        let config = EncoderConfig::new(w, h, 30)
+            .output_format(fmt)
+            .color_matrix(m)
+            .full_range(full);
+        let plan = config.plan(crate::config::Container::Mkv).unwrap();
+        let mut c = Converter::new(&plan, false).unwrap();
         let mut f = ff::frame::Video::new(av::output_pixel(fmt), w, h);
         c.convert(rgb, w as usize * 3, &mut f).unwrap();
         let mut out = Vec::new();

@@ -162,3 +162,135 @@ impl Error {
         }
     }
 }
+
+/// What kind of failure an [`Error`] is: the one table that says how each front end reports
+/// it (the Python exception, the C status), so that the same failure is the same everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A setting is invalid ([`Error::Config`]).
+    Config,
+    /// A frame or its timestamp was refused; the writer goes on ([`Error::Frame`],
+    /// [`Error::Timestamp`]).
+    Frame,
+    /// The linked FFmpeg or the output cannot do what was asked: an encoder it lacks, AVI to
+    /// a stream, segments that differ ([`Error::Unsupported`]).
+    Unsupported,
+    /// The disk (or the device) is full: `ENOSPC`.
+    NoSpace,
+    /// Reading or writing a file or stream failed for another reason ([`Error::Io`]).
+    Io,
+    /// FFmpeg failed while encoding or muxing ([`Error::Ffmpeg`]).
+    Encode,
+    /// The writer was used after it had finished ([`Error::Finished`]).
+    Finished,
+    /// A bug: the encoder thread stopped without saying why ([`Error::EncoderThread`]).
+    Internal,
+}
+
+impl ErrorKind {
+    /// Every kind.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Config,
+        ErrorKind::Frame,
+        ErrorKind::Unsupported,
+        ErrorKind::NoSpace,
+        ErrorKind::Io,
+        ErrorKind::Encode,
+        ErrorKind::Finished,
+        ErrorKind::Internal,
+    ];
+
+    /// Its name (`config`, `no_space`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::Frame => "frame",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::NoSpace => "no_space",
+            ErrorKind::Io => "io",
+            ErrorKind::Encode => "encode",
+            ErrorKind::Finished => "finished",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The Python exception it raises: `ValueError` for what the caller asked (settings,
+    /// frames, what cannot be done, a closed writer), `OSError` with the errno for files
+    /// (`ENOSPC` for a full disk), `EncodeError` (a `RuntimeError`) for FFmpeg's failures and
+    /// bugs.
+    pub fn python_exception(self) -> &'static str {
+        match self {
+            ErrorKind::Config | ErrorKind::Frame | ErrorKind::Unsupported | ErrorKind::Finished => {
+                "ValueError"
+            }
+            ErrorKind::NoSpace | ErrorKind::Io => "OSError",
+            ErrorKind::Encode | ErrorKind::Internal => "EncodeError",
+        }
+    }
+
+    /// The status a C function returns for it (`EN_ERR_CONFIG` = -1, `EN_ERR_FRAME` = -2,
+    /// `EN_ERR_IO` = -3, `EN_ERR_ENCODER` = -4, `EN_ERR_INVALID_ARGUMENT` = -5,
+    /// `EN_ERR_INTERNAL` = -6, `EN_ERR_NO_SPACE` = -7).
+    pub fn c_status(self) -> i32 {
+        match self {
+            ErrorKind::Config | ErrorKind::Unsupported => -1,
+            ErrorKind::Frame => -2,
+            ErrorKind::Io => -3,
+            ErrorKind::Encode => -4,
+            ErrorKind::Finished => -5,
+            ErrorKind::Internal => -6,
+            ErrorKind::NoSpace => -7,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `ENOSPC` on the systems encode-native builds for.
+const ENOSPC: i32 = 28;
+
+impl Error {
+    /// What kind of failure this is (through [`Error::Kept`] to its cause).
+    pub fn kind(&self) -> ErrorKind {
+        if self.os_error() == Some(ENOSPC) {
+            return ErrorKind::NoSpace;
+        }
+        match self {
+            Error::Config { .. } => ErrorKind::Config,
+            Error::Frame { .. } | Error::Timestamp { .. } => ErrorKind::Frame,
+            Error::Unsupported(_) => ErrorKind::Unsupported,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Ffmpeg { .. } => ErrorKind::Encode,
+            Error::Finished => ErrorKind::Finished,
+            Error::EncoderThread(_) => ErrorKind::Internal,
+            Error::Kept { source, .. } => source.kind(),
+        }
+    }
+
+    /// The operating system's error number behind this error, if it has one: an I/O error's,
+    /// or the `errno` inside an FFmpeg `AVERROR` (through [`Error::Kept`]).
+    pub fn os_error(&self) -> Option<i32> {
+        match self {
+            Error::Io { source, .. } => source.raw_os_error(),
+            // AVERROR(e) is -e for POSIX error numbers; FFmpeg's own codes are tags far below.
+            Error::Ffmpeg { source, .. } if (-4095..0).contains(&source.code()) => {
+                Some(-source.code())
+            }
+            Error::Kept { source, .. } => source.os_error(),
+            _ => None,
+        }
+    }
+
+    /// The partial file that keeps the frames written before this error, if any.
+    pub fn kept_in_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Kept { partial, .. } => Some(partial),
+            _ => None,
+        }
+    }
+}

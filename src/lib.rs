@@ -2,7 +2,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-// The data path, in order: writer → (channel) → worker → convert → codec → output (mux → sink).
+// The settings, in order: config (what the user said) → codec (the encoder table and its
+// rules) → plan (what will be done). The data path reads the plan: writer → (channel) →
+// worker → convert → encode → output (mux → sink).
 #[macro_use]
 mod names;
 
@@ -10,10 +12,12 @@ mod av;
 mod codec;
 mod config;
 mod convert;
+mod encode;
 mod error;
 mod ffi;
 mod frame;
 mod output;
+mod plan;
 #[cfg(feature = "gif")]
 mod quantize;
 mod summary;
@@ -24,15 +28,17 @@ pub mod info;
 
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{
-    ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate, OddSize,
-    OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, Setting, SettingKind, Timing,
+    BrowserElement, ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate,
+    OddSize, OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, Setting, SettingKind,
+    Timing,
 };
 pub use convert::YuvConverter;
-pub use error::{Error, FfmpegError, Result};
+pub use error::{Error, ErrorKind, FfmpegError, Result};
 pub use frame::{Frame, PixelFormat};
 pub use output::{
     concat, partial_path, recover, Concatenated, Destination, FragmentCallback, FragmentInfo,
     MemoryBuffer, Recovered, WriteSeek, PARTIAL_SUFFIX,
 };
+pub use plan::Plan;
 pub use summary::Summary;
 pub use writer::{MemoryWriter, VideoWriter, WriterOptions};

@@ -37,6 +37,13 @@ macro_rules! named_enum {
                     $($name::$variant => $text,)+
                 }
             }
+
+            /// The other names `FromStr` accepts for this value.
+            pub const fn aliases(self) -> &'static [&'static str] {
+                match self {
+                    $($name::$variant => &[$($alias),*],)+
+                }
+            }
         }
 
         impl ::std::fmt::Display for $name {

@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use crate::codec::Encoder;
-use crate::config::{Container, OutputPixelFormat};
+use crate::config::{Container, Encoder, OutputPixelFormat, VideoCodec};
+use crate::plan::Plan;
 
-/// What a finished encode produced.
+/// What a finished encode produced. Python's `Summary` and C's `EnSummary` have the same
+/// fields with the same meanings (names as [`Encoder::name`], [`VideoCodec::name`],
+/// [`Container::name`] and [`OutputPixelFormat::name`] give them).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Summary {
@@ -25,8 +27,10 @@ pub struct Summary {
     pub input_height: u32,
     /// Pixel format stored.
     pub pixel_format: OutputPixelFormat,
-    /// Encoder used (its [`codec`](Encoder::codec) is the coding format).
-    pub codec: Encoder,
+    /// The coding format of the stream (`h264`), what a decoder needs.
+    pub codec: VideoCodec,
+    /// The encoder that made it (`libx264`).
+    pub encoder: Encoder,
     /// Container written.
     pub container: Container,
     /// Whether the MP4 is fragmented.
@@ -35,4 +39,35 @@ pub struct Summary {
     pub wall: Duration,
     /// Time from the first `push` to the first packet written (`None` without frames).
     pub first_packet_latency: Option<Duration>,
+}
+
+impl Summary {
+    /// The summary of a finished encode that followed `plan`.
+    pub(crate) fn new(
+        plan: &Plan,
+        frames: u64,
+        bytes: u64,
+        duration: Duration,
+        fragmented: bool,
+        first_packet_latency: Option<Duration>,
+    ) -> Self {
+        let (width, height) = plan.output_size();
+        let (input_width, input_height) = plan.input_size();
+        Summary {
+            frames,
+            bytes,
+            duration,
+            width,
+            height,
+            input_width,
+            input_height,
+            pixel_format: plan.output_format(),
+            codec: plan.codec(),
+            encoder: plan.encoder(),
+            container: plan.container(),
+            fragmented,
+            wall: Duration::ZERO,
+            first_packet_latency,
+        }
+    }
 }

@@ -15,14 +15,15 @@ use crossbeam_channel::{Receiver, Sender};
 use ffmpeg_next as ff;
 
 use crate::av;
-use crate::codec::VideoEncoder;
-use crate::config::{Container, EncoderConfig, FrameRate, Timing};
+use crate::config::{FrameRate, Timing};
 use crate::convert::Converter;
+use crate::encode::VideoEncoder;
 use crate::error::{Error, Result};
 use crate::frame::Buffer;
 use crate::output::mux::{FragmentCallback, Mp4Layout, Muxer};
 use crate::output::partial::{self, Partial};
 use crate::output::sink::{self, Sink};
+use crate::plan::Plan;
 use crate::summary::Summary;
 
 /// One accepted frame on its way to the encoder thread.
@@ -72,9 +73,8 @@ impl Shared {
 
 /// What the encoder thread needs to start.
 pub(crate) struct Setup {
-    pub(crate) config: EncoderConfig,
+    pub(crate) plan: Plan,
     pub(crate) sink: Sink,
-    pub(crate) container: Container,
     pub(crate) layout: Mp4Layout,
     pub(crate) on_fragment: Option<FragmentCallback>,
     /// The caller converts frames to planar YUV of the output size before queueing them.
@@ -86,7 +86,7 @@ pub(crate) type Running = (Sender<Job>, Receiver<Vec<u8>>, JoinHandle<Result<Sum
 
 /// Starts the encoder thread; returns once its output is open and its header written.
 pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Running> {
-    let depth = queue_depth(&setup.config);
+    let depth = queue_depth(&setup.plan);
     let (tx, rx) = crossbeam_channel::bounded::<Job>(depth);
     let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(depth.min(4));
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<()>>(1);
@@ -140,12 +140,10 @@ pub(crate) const QUEUE_BYTES: usize = 256 << 20;
 
 /// The queue's depth: the configured number of frames, fewer for frames so large that they
 /// would pass [`QUEUE_BYTES`], and at least one.
-fn queue_depth(config: &EncoderConfig) -> usize {
-    let frame = config
-        .input_format
-        .frame_len(config.width, config.height)
-        .max(1);
-    config.queue_depth.min(QUEUE_BYTES / frame).max(1)
+fn queue_depth(plan: &Plan) -> usize {
+    let (width, height) = plan.input_size();
+    let frame = plan.input_format().frame_len(width, height).max(1);
+    plan.settings().queue_depth.min(QUEUE_BYTES / frame).max(1)
 }
 
 /// The error of a thread that ended without reporting one.
@@ -164,10 +162,8 @@ pub(crate) fn join_error(handle: JoinHandle<Result<Summary>>) -> Error {
 }
 
 struct State {
-    config: EncoderConfig,
-    container: Container,
+    plan: Plan,
     fragmented: bool,
-    out: (u32, u32),
     conv: Converter,
     enc: VideoEncoder,
     mux: Muxer,
@@ -191,36 +187,17 @@ struct State {
 impl State {
     fn open(setup: Setup, pool: Sender<Vec<u8>>, shared: Arc<Shared>) -> Result<Self> {
         let Setup {
-            config,
+            plan,
             sink,
-            container,
             layout,
             on_fragment,
             converted_by_caller,
         } = setup;
-        let out = config.output_size();
-        let matrix = config.color.resolved_matrix(out.0, out.1);
-        let (input, src) = if converted_by_caller {
-            (config.output_format.planar_input(), out)
-        } else {
-            (config.input_format, (config.width, config.height))
-        };
-        let conv = Converter::new(
-            input,
-            src,
-            out,
-            config.output_format,
-            matrix,
-            config.color.full_range,
-            &config.palette,
-        )?;
-        let time_base = match config.timing {
-            Timing::Constant => config.frame_rate.invert(),
-            Timing::Explicit { time_base } => time_base,
-        };
+        let conv = Converter::new(&plan, converted_by_caller)?;
         // The encoder is opened (and its settings checked) before any output is created.
+        let container = plan.container();
         let global_header = crate::ffi::muxer_wants_global_header(container.muxer());
-        let enc = VideoEncoder::open(&config, out, time_base, matrix, global_header)?;
+        let enc = VideoEncoder::open(&plan, global_header)?;
         let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
         let partial = match &sink {
             Sink::Partial(p) => Some(p.clone()),
@@ -228,27 +205,18 @@ impl State {
         };
         let opened = sink::open(sink, container)?;
         let size = opened.size.clone();
-        let mux = Muxer::start(
-            opened,
-            &enc,
-            container,
-            layout,
-            config.frame_rate,
-            on_fragment,
-        )
-        .inspect_err(|_| {
+        let mux = Muxer::start(opened, &enc, &plan, layout, on_fragment).inspect_err(|_| {
             // Nothing of it is worth keeping: it was created just now, by us.
             if let Some(p) = &partial {
                 p.discard();
             }
         })?;
-        let mut picture = av::zeroed_frame(av::output_pixel(config.output_format), out.0, out.1);
-        picture.set_color_range(av::range(config.color.full_range, config.output_format));
+        let (format, (width, height)) = (plan.output_format(), plan.output_size());
+        let mut picture = av::zeroed_frame(av::output_pixel(format), width, height);
+        picture.set_color_range(av::range(plan.full_range(), format));
         Ok(State {
-            config,
-            container,
+            plan,
             fragmented,
-            out,
             conv,
             enc,
             mux,
@@ -272,7 +240,7 @@ impl State {
     fn run(&mut self, rx: &Receiver<Job>) -> Result<()> {
         for job in rx.iter() {
             self.first_pushed.get_or_insert(job.pushed);
-            match self.config.timing {
+            match self.plan.timing() {
                 Timing::Constant => {
                     let pts = self.frames as i64;
                     self.encode(job, pts, 1)?;
@@ -300,7 +268,7 @@ impl State {
             let _ = self.pool.try_send(v);
         }
         self.picture.set_pts(Some(pts));
-        if matches!(self.config.timing, Timing::Explicit { .. }) {
+        if matches!(self.plan.timing(), Timing::Explicit { .. }) {
             self.durations.insert(pts, duration);
         }
         self.first_pts.get_or_insert(pts);
@@ -313,7 +281,7 @@ impl State {
     /// Writes every packet the encoder has ready.
     fn drain(&mut self) -> Result<()> {
         while self.enc.receive(&mut self.packet)? {
-            let duration = match self.config.timing {
+            let duration = match self.plan.timing() {
                 Timing::Constant => 1,
                 Timing::Explicit { .. } => self
                     .packet
@@ -354,7 +322,7 @@ impl State {
                 let timing = partial::Timing {
                     time_base: FrameRate::new(tb.numerator(), tb.denominator()),
                     origin: self.first_pts.unwrap_or(0),
-                    last_duration: Some(match self.config.timing {
+                    last_duration: Some(match self.plan.timing() {
                         Timing::Constant => 1,
                         _ => self.last_duration,
                     }),
@@ -367,21 +335,14 @@ impl State {
         let ticks = self.end_pts - self.first_pts.unwrap_or(0);
         let duration =
             Duration::from_secs_f64(ticks as f64 * tb.numerator() as f64 / tb.denominator() as f64);
-        Ok(Summary {
-            frames: self.frames,
+        Ok(Summary::new(
+            &self.plan,
+            self.frames,
             bytes,
             duration,
-            width: self.out.0,
-            height: self.out.1,
-            input_width: self.config.width,
-            input_height: self.config.height,
-            pixel_format: self.config.output_format,
-            codec: self.config.codec,
-            container: self.container,
             fragmented,
-            wall: Duration::ZERO,
-            first_packet_latency: self.first_packet_latency,
-        })
+            self.first_packet_latency,
+        ))
     }
 
     /// Encodes the held frame (explicit timestamps) and drains the encoder to its end.
@@ -392,7 +353,7 @@ impl State {
                 self.last_duration
             } else {
                 // A single frame lasts one nominal frame period.
-                let (fr, tb) = (self.config.frame_rate, self.enc.time_base);
+                let (fr, tb) = (self.plan.frame_rate(), self.enc.time_base);
                 let num = fr.den as i64 * tb.denominator() as i64;
                 let den = fr.num as i64 * tb.numerator() as i64;
                 ((num + den / 2) / den).max(1)

@@ -15,6 +15,7 @@ use crate::frame::{Buffer, Frame, PixelFormat};
 use crate::output::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
 use crate::output::partial::{self, FilePlan};
 use crate::output::sink::{Destination, MemoryBuffer, Sink};
+use crate::plan::Plan;
 use crate::summary::Summary;
 use crate::worker::{self, Job, Setup, Shared};
 
@@ -105,23 +106,22 @@ impl VideoWriter {
         destination: Destination,
         options: WriterOptions,
     ) -> Result<Self> {
-        let mut config = config;
         let container = match (&destination, config.container) {
             (_, Some(c)) => Ok(c),
             (Destination::Path(p), None) => Container::from_path(p),
             (_, None) => Ok(Container::Mp4),
         };
-        // The default codec follows the container, and the default pixel format the codec.
-        if let Ok(c) = container {
-            config.codec = crate::codec::encoder_for(&config, c);
-        }
-        // The settings first: their errors say more than the file name's.
-        config.validate()?;
-        let container = container?;
-        config.output_format = crate::codec::output_format(&config);
-        config.check_container(container)?;
+        let plan = match container {
+            Ok(c) => Plan::resolve(&config, Some(c))?,
+            Err(e) => {
+                // The settings first: their errors say more than the file name's.
+                config.validate()?;
+                return Err(e);
+            }
+        };
+        let container = plan.container();
         let sink = match destination {
-            Destination::Path(p) => match FilePlan::new(&p, container, &config)? {
+            Destination::Path(p) => match FilePlan::new(&p, &plan)? {
                 FilePlan::Special(p) => Sink::Special(p),
                 FilePlan::Partial(p) => Sink::Partial(p),
             },
@@ -136,6 +136,7 @@ impl VideoWriter {
                 container.name().to_ascii_uppercase()
             )));
         }
+        let config = plan.settings();
         let layout = match (config.fragment_seconds, &sink) {
             (Some(s), _) => Mp4Layout::Fragmented(s),
             (None, _) if !seekable => Mp4Layout::Fragmented(1.0),
@@ -153,7 +154,7 @@ impl VideoWriter {
             }
             _ => None,
         };
-        Self::start(config, sink, container, layout, options, memory)
+        Self::start(plan, sink, layout, options, memory)
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
@@ -211,38 +212,29 @@ impl VideoWriter {
     }
 
     fn start(
-        config: EncoderConfig,
+        plan: Plan,
         sink: Sink,
-        container: Container,
         layout: Mp4Layout,
         options: WriterOptions,
         memory: Option<MemoryBuffer>,
     ) -> Result<Self> {
         crate::ffi::init();
         let started = Instant::now();
-        let limits = container.time_limits(match config.timing {
-            Timing::Explicit { time_base } => time_base,
-            _ => config.frame_rate.invert(),
-        });
-        let (width, height, format, timing) = (
-            config.width,
-            config.height,
-            config.input_format,
-            config.timing,
-        );
+        let limits = plan.limits();
+        let ((width, height), format, timing) =
+            (plan.input_size(), plan.input_format(), plan.timing());
         let converter = if !options.force_swscale
             && YuvConverter::supports(format)
-            && config.output_format.simd()
+            && plan.output_format().simd()
         {
-            Some(YuvConverter::new(&config)?)
+            Some(YuvConverter::from_plan(&plan))
         } else {
             None
         };
         let shared = Arc::new(Shared::default());
         let setup = Setup {
-            config,
+            plan,
             sink,
-            container,
             layout,
             on_fragment: options.on_fragment,
             converted_by_caller: converter.is_some(),

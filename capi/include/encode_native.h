@@ -84,6 +84,11 @@ typedef enum EnStatus {
      * A bug in encode-native (a caught panic); the message says where.
      */
     EN_ERR_INTERNAL = -6,
+    /**
+     * The disk (or device) the output is on is full (`ENOSPC`). As for `EN_ERR_IO`, the
+     * frames written before are kept in the partial file the message names.
+     */
+    EN_ERR_NO_SPACE = -7,
 } EnStatus;
 
 /**

@@ -222,8 +222,8 @@ unsafe fn fill_summary(target: Option<*mut EnSummary>, s: &native::Summary) {
         encoder: [0; 16],
         container: [0; 16],
     };
-    copy_name(&mut out.codec, s.codec.codec().name());
-    copy_name(&mut out.encoder, s.codec.name());
+    copy_name(&mut out.codec, s.codec.name());
+    copy_name(&mut out.encoder, s.encoder.name());
     copy_name(&mut out.container, s.container.name());
     // SAFETY: `summary_target` checked that the pointer is non-NULL and aligned and that the
     // caller's struct is this version's size; the caller promises it is writable.
@@ -353,22 +353,7 @@ fn key_table() -> &'static KeyTable {
             .map(|s| leak(s.key.to_string()).as_ptr())
             .collect();
         keys.push(std::ptr::null());
-        let help = settings
-            .iter()
-            .map(|s| {
-                let mut text = s.help.to_string();
-                if !s.choices.is_empty() {
-                    text.push_str(&format!("; one of: {}", s.choices.join(", ")));
-                }
-                if !s.default.is_empty() {
-                    text.push_str(&format!("; default: {}", s.default));
-                }
-                if !s.example.is_empty() {
-                    text.push_str(&format!("; e.g. {}", s.example));
-                }
-                leak(text)
-            })
-            .collect();
+        let help = settings.iter().map(|s| leak(s.describe())).collect();
         KeyTable { keys, help }
     })
 }

@@ -31,6 +31,28 @@ pub enum EnStatus {
     EN_ERR_INVALID_ARGUMENT = -5,
     /// A bug in encode-native (a caught panic); the message says where.
     EN_ERR_INTERNAL = -6,
+    /// The disk (or device) the output is on is full (`ENOSPC`). As for `EN_ERR_IO`, the
+    /// frames written before are kept in the partial file the message names.
+    EN_ERR_NO_SPACE = -7,
+}
+
+impl EnStatus {
+    /// Every status, for looking one up by its number.
+    pub(crate) const ALL: [EnStatus; 8] = [
+        EnStatus::EN_OK,
+        EnStatus::EN_ERR_CONFIG,
+        EnStatus::EN_ERR_FRAME,
+        EnStatus::EN_ERR_IO,
+        EnStatus::EN_ERR_ENCODER,
+        EnStatus::EN_ERR_INVALID_ARGUMENT,
+        EnStatus::EN_ERR_INTERNAL,
+        EnStatus::EN_ERR_NO_SPACE,
+    ];
+
+    /// The status numbered `code`, if there is one.
+    pub(crate) fn from_code(code: i32) -> Option<EnStatus> {
+        Self::ALL.into_iter().find(|s| *s as i32 == code)
+    }
 }
 
 /// A failed call: its category and its message.
@@ -65,20 +87,10 @@ impl From<Error> for Failure {
     }
 }
 
-/// The status category of a library error.
+/// The status of a library error: the library's own table ([`native::ErrorKind::c_status`]),
+/// so that C reports a failure as the same kind as Rust and Python do.
 pub(crate) fn category(e: &Error) -> EnStatus {
-    match e {
-        Error::Config { .. } | Error::Unsupported(_) => EnStatus::EN_ERR_CONFIG,
-        Error::Frame { .. } | Error::Timestamp { .. } => EnStatus::EN_ERR_FRAME,
-        Error::Io { .. } => EnStatus::EN_ERR_IO,
-        Error::Ffmpeg { .. } => EnStatus::EN_ERR_ENCODER,
-        // Only reachable through a handle that was already finished.
-        Error::Finished => EnStatus::EN_ERR_INVALID_ARGUMENT,
-        Error::Kept { source, .. } => category(source),
-        // The encoder thread panicked: a bug, like a panic here.
-        Error::EncoderThread(_) => EnStatus::EN_ERR_INTERNAL,
-        _ => EnStatus::EN_ERR_INTERNAL,
-    }
+    EnStatus::from_code(e.kind().c_status()).unwrap_or(EnStatus::EN_ERR_INTERNAL)
 }
 
 thread_local! {

@@ -251,3 +251,52 @@ fn one_config_opens_writers_on_several_threads_at_once() {
     assert_eq!(opened, 20);
     en_config_free(cfg as *mut EnConfig);
 }
+
+#[test]
+fn every_error_kind_has_its_own_defined_status() {
+    for &kind in native::ErrorKind::ALL {
+        let status = EnStatus::from_code(kind.c_status());
+        assert!(
+            status.is_some(),
+            "{kind}: {} is no EnStatus",
+            kind.c_status()
+        );
+        assert_ne!(status, Some(EnStatus::EN_OK), "{kind}");
+    }
+    assert_eq!(
+        EnStatus::from_code(native::ErrorKind::NoSpace.c_status()),
+        Some(EnStatus::EN_ERR_NO_SPACE)
+    );
+}
+
+#[test]
+fn a_full_disk_is_its_own_status() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("SKIPPED a_full_disk_is_its_own_status: no /dev/full here");
+        return;
+    }
+    let mut writer = VideoWriter::create(
+        "/dev/full",
+        EncoderConfig::new(64, 48, 30).container(native::Container::Mkv),
+    )
+    .map(Some)
+    .unwrap_or_else(|e| {
+        assert_eq!(category(&e), EnStatus::EN_ERR_NO_SPACE, "{e}");
+        None
+    });
+    if let Some(w) = writer.as_mut() {
+        let frame = vec![7u8; 64 * 48 * 3];
+        let mut failed = None;
+        for _ in 0..30 {
+            if let Err(e) = w.push(native::Frame::new(64, 48, PixelFormat::Rgb24, &frame)) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = match failed {
+            Some(e) => e,
+            None => writer.take().unwrap().finish().unwrap_err(),
+        };
+        assert_eq!(category(&e), EnStatus::EN_ERR_NO_SPACE, "{e}");
+    }
+}

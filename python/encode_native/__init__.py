@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 import numpy as np
 
-from . import _frames, _hooks, _settings
+from . import _frames, _hooks, _native, _settings
 from ._native import EncodeError
 from ._native import NativeWriter as _NativeWriter
 from ._native import __version__, check_settings, pixel_format_name
@@ -51,9 +51,9 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Container names -> MIME types for the notebook player.
-_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska",
-         "ts": "video/mp2t", "avi": "video/x-msvideo"}
+#: The library's container table, by name: extension, MIME type, the element a browser
+#: shows it in.
+_CONTAINERS = {c["name"]: c for c in _native.containers()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +67,8 @@ class Summary:
         width, height: the encoded picture's size (after padding or cropping an odd size).
         input_width, input_height: the size of the frames written.
         pixel_format: the pixel format stored (``yuv420p``, ``yuv444p``).
-        codec: the encoder (``libx264``, ``mpeg4``).
+        codec: the coding format (``h264``, ``mpeg4``), what a decoder needs.
+        encoder: the encoder that made it (``libx264``, ``mpeg4``).
         container: the container (``mp4``, ``mkv``, ...).
         fragmented: whether the MP4 is fragmented.
         wall: seconds from opening the writer to the end of finishing.
@@ -83,6 +84,7 @@ class Summary:
     input_height: int
     pixel_format: str
     codec: str
+    encoder: str
     container: str
     fragmented: bool
     wall: float
@@ -95,31 +97,42 @@ class Summary:
 
 
 class Video(bytes):
-    """An encoded video in memory: ``bytes`` (write it, send it, hash it) that shows itself as
-    a player in Jupyter (``_repr_html_``).
+    """An encoded video in memory: ``bytes`` (write it, send it, hash it) that shows itself in
+    Jupyter (``_repr_html_``): a ``<video>`` player for MP4 and WebM, an ``<img>`` for GIF,
+    animated WebP and APNG, a download link for what browsers do not play (MOV, MKV, AVI, TS).
 
     Attributes:
         summary: the :class:`Summary` of the encode.
-        mime: the MIME type (``video/mp4`` for MP4).
+        mime: the MIME type (``video/mp4`` for MP4, ``image/gif`` for GIF).
     """
 
     summary: Optional[Summary]
     mime: str
 
-    def __new__(cls, data: bytes, summary: Optional[Summary] = None, mime: str = "video/mp4") -> "Video":
+    def __new__(cls, data: bytes, summary: Optional[Summary] = None, mime: Optional[str] = None) -> "Video":
         self = super().__new__(cls, data)
         self.summary = summary
-        self.mime = mime
+        container = _CONTAINERS.get(summary.container if summary is not None else "mp4")
+        self.mime = mime or (container["mime"] if container else "video/mp4")
+        self._browser = container["browser"] if container and not mime else (
+            "video" if self.mime.startswith("video/") else "img")
         return self
 
     def _repr_html_(self) -> str:
-        """A ``<video>`` element with the video inline (base64), for notebooks."""
+        """The video inline (base64), for notebooks: ``<video>``, ``<img>`` or a link."""
         b64 = base64.b64encode(self).decode("ascii")
         size = ""
         if self.summary is not None:
             size = f' width="{self.summary.input_width}" height="{self.summary.input_height}"'
-        return (f'<video controls loop autoplay muted playsinline{size} '
-                f'src="data:{self.mime};base64,{b64}"></video>')
+        src = f"data:{self.mime};base64,{b64}"
+        if self._browser == "video":
+            return f'<video controls loop autoplay muted playsinline{size} src="{src}"></video>'
+        if self._browser == "img":
+            return f'<img{size} src="{src}">'
+        name = "video"
+        if self.summary is not None:
+            name += "." + _CONTAINERS[self.summary.container]["extension"]
+        return f'<a download="{name}" href="{src}">{name} ({len(self)} bytes, {self.mime})</a>'
 
     def save(self, path: PathLike) -> None:
         """Writes the video to a file."""
@@ -271,7 +284,7 @@ class Writer:
         data, summary = self._native.finish()
         self._summary = Summary(**summary)
         if data is not None:
-            self._video = Video(data, self._summary, _MIME.get(self._summary.container, "video/mp4"))
+            self._video = Video(data, self._summary)
         return self._summary
 
     def __enter__(self) -> "Writer":
@@ -426,6 +439,7 @@ def concat(paths: Iterable[PathLike], out: PathLike) -> Summary:
         input_height=0,
         pixel_format="",
         codec="",
+        encoder="",
         container=os.path.splitext(os.fspath(out))[1].lstrip(".").lower(),
         fragmented=False,
         wall=0.0,

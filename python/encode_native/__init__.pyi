@@ -25,6 +25,7 @@ class Summary:
     input_height: int
     pixel_format: str
     codec: str
+    encoder: str
     container: str
     fragmented: bool
     wall: float
@@ -40,6 +41,7 @@ class Summary:
         input_height: int,
         pixel_format: str,
         codec: str,
+        encoder: str,
         container: str,
         fragmented: bool,
         wall: float,
@@ -53,7 +55,7 @@ class Video(bytes):
 
     summary: Optional[Summary]
     mime: str
-    def __new__(cls, data: bytes, summary: Optional[Summary] = ..., mime: str = ...) -> Video: ...
+    def __new__(cls, data: bytes, summary: Optional[Summary] = ..., mime: Optional[str] = ...) -> Video: ...
     def _repr_html_(self) -> str: ...
     def save(self, path: PathLike) -> None: ...
 

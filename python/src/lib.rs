@@ -50,12 +50,11 @@ fn py_error(e: Error, sink_error: Option<&SinkError>) -> PyErr {
         return stored;
     }
     let text = e.to_string();
-    match e {
-        Error::Config { .. } | Error::Frame { .. } | Error::Timestamp { .. } => {
-            PyValueError::new_err(text)
-        }
-        Error::Io { source, .. } => match source.raw_os_error() {
-            // OSError(errno, text) becomes FileNotFoundError, PermissionError, ... by errno.
+    // The library's table says which exception each kind of failure is.
+    match e.kind().python_exception() {
+        "ValueError" => PyValueError::new_err(text),
+        // OSError(errno, text) becomes FileNotFoundError, PermissionError, ... by errno.
+        "OSError" => match e.os_error() {
             Some(errno) => PyOSError::new_err((errno, text)),
             None => PyOSError::new_err(text),
         },
@@ -74,7 +73,7 @@ fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Er
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(Error::Unsupported(format!(
+            Err(Error::EncoderThread(format!(
                 "internal error while {what}: {msg}"
             )))
         }
@@ -406,6 +405,7 @@ fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict
     d.set_item("input_height", s.input_height)?;
     d.set_item("pixel_format", s.pixel_format.name())?;
     d.set_item("codec", s.codec.name())?;
+    d.set_item("encoder", s.encoder.name())?;
     d.set_item("container", s.container.name())?;
     d.set_item("fragmented", s.fragmented)?;
     d.set_item("wall", s.wall.as_secs_f64())?;
@@ -630,7 +630,9 @@ fn frame_rate(text: &str) -> PyResult<(i32, i32)> {
 }
 
 /// Every setting the writers take by keyword, as dicts: `key`, `aliases`, `value_name`,
-/// `help`, `choices`, `default`, `kind` (`value`, `switch`, `optional` or `repeated`).
+/// `help`, `choices`, `default`, `kind` (`value`, `switch`, `optional` or `repeated`),
+/// `encoders` (what each encoder takes, where that differs: `{"libx264": "0 to 51 ..."}`)
+/// and `description` (all of it in one text, as the command line's help says it).
 #[pyfunction]
 fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -640,6 +642,12 @@ fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("aliases", s.aliases.to_vec())?;
         d.set_item("value_name", s.value_name)?;
         d.set_item("help", s.help)?;
+        let encoders = PyDict::new(py);
+        for (e, text) in s.per_encoder() {
+            encoders.set_item(e.name(), text)?;
+        }
+        d.set_item("encoders", encoders)?;
+        d.set_item("description", s.describe())?;
         d.set_item("choices", s.choices.to_vec())?;
         d.set_item("default", s.default)?;
         let kind = match s.kind {
@@ -649,6 +657,62 @@ fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             _ => "value",
         };
         d.set_item("kind", kind)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+/// The library's container table, as dicts: `name`, `aliases`, `extension`, `mime`,
+/// `browser` (`"video"`, `"img"` or `None`: the element a browser shows it in), `muxer` and
+/// `default_encoder`.
+#[pyfunction]
+fn containers(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for c in encode_native::Container::ALL {
+        let d = PyDict::new(py);
+        d.set_item("name", c.name())?;
+        d.set_item("aliases", c.aliases().to_vec())?;
+        d.set_item("extension", c.extension())?;
+        d.set_item("mime", c.mime())?;
+        d.set_item("browser", c.browser_element().map(|b| b.tag()))?;
+        d.set_item("muxer", c.muxer())?;
+        d.set_item("default_encoder", c.default_encoder().name())?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+/// The library's encoder table, as dicts: `name`, `aliases`, `codec` (the coding format),
+/// `pixel_formats`, `containers`, `license`.
+#[pyfunction]
+fn encoders(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for e in encode_native::Encoder::ALL {
+        let info = e.info();
+        let d = PyDict::new(py);
+        d.set_item("name", e.name())?;
+        d.set_item("aliases", e.aliases().to_vec())?;
+        d.set_item("codec", info.codec.name())?;
+        let formats: Vec<&str> = info.pixel_formats.iter().map(|f| f.name()).collect();
+        d.set_item("pixel_formats", formats)?;
+        let containers: Vec<&str> = info.containers.iter().map(|c| c.name()).collect();
+        d.set_item("containers", containers)?;
+        d.set_item("license", info.license)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+/// The library's table of error kinds, as dicts: `kind`, `exception` (the Python exception
+/// it raises) and `c_status` (the status C returns for it).
+#[pyfunction]
+fn error_kinds(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for k in encode_native::ErrorKind::ALL {
+        let d = PyDict::new(py);
+        d.set_item("kind", k.name())?;
+        d.set_item("exception", k.python_exception())?;
+        d.set_item("c_status", k.c_status())?;
         list.append(d)?;
     }
     Ok(list)
@@ -664,11 +728,7 @@ fn concat(
 ) -> PyResult<(u64, f64, u64)> {
     let done = py
         .detach(|| encode_native::concat(&inputs, &output))
-        .map_err(|e| match e {
-            // Segments that cannot be joined are the caller's arguments, not a failure.
-            Error::Unsupported(text) => PyValueError::new_err(text),
-            e => py_error(e, None),
-        })?;
+        .map_err(|e| py_error(e, None))?;
     Ok((done.frames, done.duration.as_secs_f64(), done.bytes))
 }
 
@@ -682,6 +742,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;
     m.add_function(wrap_pyfunction!(frame_rate, m)?)?;
     m.add_function(wrap_pyfunction!(concat, m)?)?;
+    m.add_function(wrap_pyfunction!(containers, m)?)?;
+    m.add_function(wrap_pyfunction!(encoders, m)?)?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
     m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

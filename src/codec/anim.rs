@@ -2,14 +2,14 @@
 //! through libwebp (quality 0–100 as `crf`, default 75; `codec_option lossless=1`). Both loop
 //! forever.
 
-use super::{in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{in_range, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
 use crate::error::{Error, Result};
 
 pub(super) static APNG: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::Apng,
     codec: VideoCodec::Apng,
-    pixel_formats: &[P::Rgb24, P::Rgba],
+    pixel_formats: &[P::Rgb24, P::Rgba, P::Gray],
     containers: &[Container::Apng],
     license: "LGPL-2.1-or-later",
     family: &Apng,
@@ -18,7 +18,7 @@ pub(super) static APNG: EncoderInfo = EncoderInfo {
 pub(super) static WEBP: EncoderInfo = EncoderInfo {
     encoder: super::Encoder::LibwebpAnim,
     codec: VideoCodec::Webp,
-    pixel_formats: &[P::Yuv420p, P::Yuva420p],
+    pixel_formats: &[P::Yuv420p, P::Yuva420p, P::Bgra],
     containers: &[Container::Webp],
     license: "BSD-3-Clause",
     family: &Webp,
@@ -36,7 +36,7 @@ pub(super) static GIF: EncoderInfo = EncoderInfo {
 struct Gif;
 
 impl Family for Gif {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         super::refuse_unused(cfg, &["preset", "tune", "profile"], "gif")?;
         if cfg!(not(feature = "gif")) {
             return Err(Error::Unsupported(
@@ -56,11 +56,22 @@ impl Family for Gif {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![("colors", "2 to 256 [255]".into())]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Quantizer(0)
     }
 
-    fn options(&self, _cfg: &EncoderConfig, _rate: RateControl, _out: &mut CodecOptions) {}
+    fn options(
+        &self,
+        _cfg: &EncoderConfig,
+        _target: &Target,
+        _rate: RateControl,
+        _out: &mut CodecOptions,
+    ) {
+    }
 
     fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
         &[("loop", "0")]
@@ -70,7 +81,7 @@ impl Family for Gif {
 struct Apng;
 
 impl Family for Apng {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         super::refuse_unused(cfg, &["preset", "tune", "profile"], "apng")?;
         if let Some(r) = cfg.rate {
             return Err(Error::config(
@@ -86,7 +97,17 @@ impl Family for Apng {
         RateControl::Quantizer(0)
     }
 
-    fn options(&self, _cfg: &EncoderConfig, _rate: RateControl, out: &mut CodecOptions) {
+    fn lossless(&self, _cfg: &EncoderConfig) -> bool {
+        true
+    }
+
+    fn options(
+        &self,
+        _cfg: &EncoderConfig,
+        _target: &Target,
+        _rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         // The best of PNG's row filters, chosen per row.
         out.set("pred", "mixed");
     }
@@ -99,7 +120,7 @@ impl Family for Apng {
 struct Webp;
 
 impl Family for Webp {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         super::refuse_unused(cfg, &["preset", "tune", "profile"], "libwebp_anim")?;
         match cfg.rate {
             None => Ok(()),
@@ -118,11 +139,31 @@ impl Family for Webp {
         }
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![(
+            "crf",
+            "0 to 100, its quality (higher is better) [75]".into(),
+        )]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Crf(75.0)
     }
 
-    fn options(&self, _cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    /// `codec_option lossless=1` makes libwebp lossless (then RGB is stored as BGRA).
+    fn lossless(&self, cfg: &EncoderConfig) -> bool {
+        cfg.codec_options
+            .iter()
+            .any(|(k, v)| k == "lossless" && v.trim() == "1")
+    }
+
+    fn options(
+        &self,
+        _cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         if let RateControl::Crf(q) = rate {
             out.set("quality", q);
         }

@@ -1,7 +1,7 @@
 //! AV1: SVT-AV1 (the default: crf 0–63, default 35, preset 0–13), libaom (crf, cpu-used 0–8)
 //! and rav1e (quantizer 0–255, speed 0–10).
 
-use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
 use crate::error::{Error, Result};
 
@@ -55,7 +55,7 @@ struct Av1 {
 }
 
 impl Family for Av1 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         if let (Some(p), Some((option, min, max))) = (&cfg.preset, self.preset) {
             match p.parse::<i32>() {
                 Ok(v) if (min..=max).contains(&v) => {}
@@ -92,6 +92,22 @@ impl Family for Av1 {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match self.crf {
+            Some((min, max, default)) => out.push(("crf", format!("{min} to {max} [{default}]"))),
+            None => out.push(("crf", "none: qscale or a bitrate".to_string())),
+        }
+        if let Some((option, min, max)) = self.preset {
+            out.push((
+                "preset",
+                format!("{min} (slowest) to {max} (fastest), its {option}"),
+            ));
+        }
+        out.push(("qscale", "0 to 255, a constant quantiser".to_string()));
+        out
+    }
+
     fn default_rate(&self) -> RateControl {
         match self.crf {
             Some((_, _, default)) => RateControl::Crf(default as f32),
@@ -99,7 +115,13 @@ impl Family for Av1 {
         }
     }
 
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         match rate {
             RateControl::Crf(c) => out.set("crf", c.round() as i64),
             RateControl::Bitrate(b) => out.bit_rate = Some(b),

@@ -1,6 +1,6 @@
 //! FFV1: lossless, for archives and science data (level 3, slices, checksums).
 
-use super::{CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
 use crate::error::{Error, Result};
 
@@ -16,6 +16,10 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
         P::Yuv422p10le,
         P::Yuv444p10le,
         P::Bgr0,
+        P::Bgra,
+        P::Gray,
+        P::Gray16le,
+        P::Rgb48le,
     ],
     containers: &[Container::Mkv, Container::Avi],
     license: "LGPL-2.1-or-later",
@@ -25,7 +29,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
 struct Ffv1;
 
 impl Family for Ffv1 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         super::refuse_unused(cfg, &["preset", "tune", "profile"], "ffv1")?;
         if let Some(r) = cfg.rate {
             return Err(Error::config(
@@ -41,7 +45,17 @@ impl Family for Ffv1 {
         RateControl::Quantizer(0)
     }
 
-    fn options(&self, _cfg: &EncoderConfig, _rate: RateControl, out: &mut CodecOptions) {
+    fn lossless(&self, _cfg: &EncoderConfig) -> bool {
+        true
+    }
+
+    fn options(
+        &self,
+        _cfg: &EncoderConfig,
+        _target: &Target,
+        _rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         out.set("level", 3);
         out.set("slicecrc", 1);
         out.set("slices", 4);

@@ -4,6 +4,9 @@
 //! (validation), its default rate control, how the settings become FFmpeg options, and what
 //! its log lines mean. Adding an encoder is a new module here, a variant of [`Encoder`] and
 //! its row in [`Encoder::info`]; nothing else in the crate changes.
+//!
+//! This module reads the user's settings (`config/`) and is read by the plan (`plan.rs`),
+//! which asks it about the encoder it resolves to; it opens nothing (`encode.rs` does).
 
 mod anim;
 mod av1;
@@ -14,78 +17,10 @@ mod vpx;
 mod x264;
 mod x265;
 
-use ff::Rational;
-use ffmpeg_next as ff;
-
-use crate::av;
-use crate::config::{
-    ColorMatrix, Container, EncoderConfig, FrameRate, OutputPixelFormat, RateControl,
-};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat, RateControl};
+pub use crate::config::{Encoder, VideoCodec};
 use crate::error::{Error, Result};
-use crate::ffi;
 use crate::names::one_of;
-
-named_enum! {
-    /// The encoder that makes the video stream, by FFmpeg's name for it (as `ffmpeg -c:v`
-    /// takes). The coding format it produces is its [`VideoCodec`]; `h264` names libx264, the
-    /// one H.264 encoder encode-native drives.
-    #[derive(Default)]
-    pub enum Encoder ("codec") {
-        /// H.264 through libx264 (the default; plays everywhere).
-        #[default]
-        Libx264 = ["libx264", "x264", "h264", "avc1"],
-        /// H.264 of RGB pictures through libx264rgb (lossless with crf 0).
-        Libx264rgb = ["libx264rgb", "x264rgb"],
-        /// MPEG-4 Part 2, what OpenCV's `mp4v` fourcc writes; yuv420p only.
-        Mpeg4 = ["mpeg4", "mp4v"],
-        /// HEVC / H.265 through libx265: about half the size of H.264 at the same quality.
-        Libx265 = ["libx265", "x265", "hevc", "h265"],
-        /// AV1 through SVT-AV1, the default AV1 encoder: small files, plays in browsers.
-        Libsvtav1 = ["libsvtav1", "svtav1", "av1"],
-        /// AV1 through libaom (slower than SVT-AV1; 4:2:2 and 4:4:4).
-        LibaomAv1 = ["libaom-av1", "libaom", "aom"],
-        /// AV1 through rav1e.
-        Librav1e = ["librav1e", "rav1e"],
-        /// VP9 through libvpx: web video without licence questions, alpha in WebM.
-        LibvpxVp9 = ["libvpx-vp9", "libvpx", "vp9"],
-        /// Apple ProRes through FFmpeg's prores_ks: editing, alpha with 4444.
-        ProresKs = ["prores_ks", "prores"],
-        /// FFV1: lossless, for archives and science data.
-        Ffv1 = ["ffv1"],
-        /// Animated PNG: lossless, with transparency.
-        Apng = ["apng"],
-        /// Animated WebP through libwebp: quality 0–100 (`crf`), or lossless.
-        LibwebpAnim = ["libwebp_anim", "libwebp", "webp"],
-        /// GIF: 256-colour palettes made from the frames, Floyd–Steinberg dithering.
-        Gif = ["gif"],
-    }
-}
-
-named_enum! {
-    /// A video coding format: what a decoder needs, whichever encoder made it.
-    pub enum VideoCodec ("video_codec") {
-        /// H.264 / AVC.
-        H264 = ["h264", "avc"],
-        /// MPEG-4 Part 2 (Visual).
-        Mpeg4 = ["mpeg4"],
-        /// HEVC / H.265.
-        Hevc = ["hevc", "h265"],
-        /// AV1.
-        Av1 = ["av1"],
-        /// VP9.
-        Vp9 = ["vp9"],
-        /// Apple ProRes.
-        Prores = ["prores"],
-        /// FFV1 (lossless).
-        Ffv1 = ["ffv1"],
-        /// Animated PNG.
-        Apng = ["apng"],
-        /// WebP.
-        Webp = ["webp"],
-        /// GIF.
-        Gif = ["gif"],
-    }
-}
 
 /// 4:2:0, 4:2:2 and 4:4:4 in 8 and 10 bit: what most software encoders take.
 pub(crate) const YUV_8_AND_10_BIT: &[OutputPixelFormat] = &[
@@ -156,6 +91,17 @@ impl Encoder {
     }
 }
 
+/// What the plan decided that an encoder family needs besides the user's settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    /// The encoder.
+    pub(crate) encoder: Encoder,
+    /// The pixel format it stores.
+    pub(crate) format: OutputPixelFormat,
+    /// The container, when known (validation without an output has none).
+    pub(crate) container: Option<Container>,
+}
+
 /// Every setting a family turns into FFmpeg's terms, applied to the codec context in one place.
 #[derive(Debug, Default)]
 pub(crate) struct CodecOptions {
@@ -186,13 +132,31 @@ impl CodecOptions {
 pub(crate) trait Family: Sync {
     /// Checks the settings this encoder takes (preset, tune, profile, rate control, its own
     /// parameters); the error names the field, the value and what is allowed.
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()>;
+    fn validate(&self, cfg: &EncoderConfig, target: &Target) -> Result<()>;
 
     /// The rate control used when none is configured.
     fn default_rate(&self) -> RateControl;
 
     /// Turns the settings into FFmpeg options.
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions);
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    );
+
+    /// Whether these settings make the encoder lossless, so that the plan stores the input's
+    /// pixels exactly when no output format is chosen.
+    fn lossless(&self, _cfg: &EncoderConfig) -> bool {
+        false
+    }
+
+    /// What this encoder's settings take, one line each (`("crf", "0 to 51, default 23")`),
+    /// for help texts and the README.
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 
     /// Looks through the lines the encoder logged while opening for a problem it only warned
     /// about (an unknown private parameter, say).
@@ -222,31 +186,78 @@ pub(crate) fn codec_tag(encoder: Encoder, container: Container) -> Option<[u8; 4
     encoder.info().family.codec_tag(container)
 }
 
-/// The encoder a writer uses in `container`: the configured one, or, when that is the default
-/// (libx264) and the container cannot hold H.264, the container's own default (WebM: VP9,
-/// APNG: apng, WebP: libwebp_anim).
-pub(crate) fn encoder_for(cfg: &EncoderConfig, container: Container) -> Encoder {
-    if cfg.codec == Encoder::Libx264 && !Encoder::Libx264.info().containers.contains(&container) {
-        match container {
-            Container::Webm => Encoder::LibvpxVp9,
-            Container::Apng => Encoder::Apng,
-            Container::Webp => Encoder::LibwebpAnim,
-            Container::Gif => Encoder::Gif,
-            _ => cfg.codec,
-        }
-    } else {
-        cfg.codec
+/// Whether `encoder` is lossless with these settings.
+pub(crate) fn lossless(encoder: Encoder, cfg: &EncoderConfig) -> bool {
+    encoder.info().family.lossless(cfg)
+}
+
+/// The rate control `encoder` uses when none is configured.
+pub(crate) fn default_rate(encoder: Encoder) -> RateControl {
+    encoder.info().family.default_rate()
+}
+
+/// Turns the settings into `target.encoder`'s FFmpeg options.
+pub(crate) fn options(cfg: &EncoderConfig, target: &Target, rate: RateControl) -> CodecOptions {
+    let mut out = CodecOptions::default();
+    target
+        .encoder
+        .info()
+        .family
+        .options(cfg, target, rate, &mut out);
+    out
+}
+
+/// Looks through what `encoder` logged while opening for a problem it only warned about.
+pub(crate) fn check_log(encoder: Encoder, lines: &[String]) -> Result<()> {
+    encoder.info().family.check_log(lines)
+}
+
+impl EncoderInfo {
+    /// What this encoder takes for the settings whose ranges differ from one encoder to the
+    /// next (`crf`, `preset`, `tune`, `profile`, `qscale`, `colors`), as (key, text) with the
+    /// default in brackets: `("crf", "0 to 51 [28]")`.
+    pub fn setting_ranges(&self) -> Vec<(&'static str, String)> {
+        self.family.ranges()
     }
 }
 
-/// The pixel format a writer stores: the configured one, or, when that is the default
-/// (yuv420p) and the encoder has no 4:2:0 8-bit, the encoder's own default (ProRes: yuv422p10le).
-pub(crate) fn output_format(cfg: &EncoderConfig) -> OutputPixelFormat {
-    let formats = cfg.codec.info().pixel_formats;
-    if cfg.output_format == OutputPixelFormat::Yuv420p && !formats.contains(&cfg.output_format) {
-        formats[0]
-    } else {
-        cfg.output_format
+impl crate::config::Setting {
+    /// What each encoder takes for this setting, where that differs from one encoder to the
+    /// next (empty for the others): `[(Libx264, "0 (lossless) to 51 ..."), ...]`.
+    pub fn per_encoder(&self) -> Vec<(Encoder, String)> {
+        Encoder::ALL
+            .iter()
+            .filter(|e| **e != Encoder::Libx264rgb)
+            .flat_map(|&e| {
+                e.info()
+                    .setting_ranges()
+                    .into_iter()
+                    .filter(|(k, _)| *k == self.key)
+                    .map(move |(_, text)| (e, text))
+            })
+            .collect()
+    }
+
+    /// The whole help text of this setting, as the command line, Python's `help()` and C's
+    /// `en_config_key_help` show it: what it does, what each encoder takes, the choices, the
+    /// default and an example.
+    pub fn describe(&self) -> String {
+        let mut text = self.help.to_string();
+        let per = self.per_encoder();
+        if !per.is_empty() {
+            let list: Vec<String> = per.iter().map(|(e, t)| format!("{e}: {t}")).collect();
+            text.push_str(&format!(" ({})", list.join("; ")));
+        }
+        if !self.choices.is_empty() {
+            text.push_str(&format!("; one of: {}", self.choices.join(", ")));
+        }
+        if !self.default.is_empty() {
+            text.push_str(&format!("; default: {}", self.default));
+        }
+        if !self.example.is_empty() {
+            text.push_str(&format!("; e.g. {}", self.example));
+        }
+        text
     }
 }
 
@@ -298,14 +309,14 @@ pub(crate) fn in_range(
 }
 
 /// Checks the settings that depend on the encoder: its pixel formats, then its own rules.
-pub(crate) fn validate(cfg: &EncoderConfig) -> Result<()> {
-    let info = cfg.codec.info();
-    if !info.pixel_formats.contains(&output_format(cfg)) {
+pub(crate) fn validate(cfg: &EncoderConfig, target: &Target) -> Result<()> {
+    let info = target.encoder.info();
+    if !info.pixel_formats.contains(&target.format) {
         let names: Vec<&str> = info.pixel_formats.iter().map(|p| p.name()).collect();
         return Err(Error::config(
             "output_format",
-            cfg.output_format,
-            format!("{} with {}", one_of(&names), cfg.codec),
+            target.format,
+            format!("{} with {}", one_of(&names), target.encoder),
         ));
     }
     if info.encoder != Encoder::Gif {
@@ -313,11 +324,14 @@ pub(crate) fn validate(cfg: &EncoderConfig) -> Result<()> {
             return Err(Error::config(
                 key,
                 value,
-                format!("palette settings only with gif, not with {}", cfg.codec),
+                format!(
+                    "palette settings only with gif, not with {}",
+                    target.encoder
+                ),
             ));
         }
     }
-    info.family.validate(cfg)
+    info.family.validate(cfg, target)
 }
 
 /// Checks that `container` can hold what `encoder` writes.
@@ -344,137 +358,6 @@ pub(crate) fn check_bitrate(bits: u64) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// An opened video encoder and the time base its timestamps are in.
-pub(crate) struct VideoEncoder {
-    pub(crate) encoder: Encoder,
-    pub(crate) enc: ff::encoder::video::Encoder,
-    pub(crate) codec: ff::Codec,
-    pub(crate) time_base: Rational,
-}
-
-/// Whether FFmpeg answered "not now" or "no more" (flow control, not a failure).
-pub(crate) fn is_again_or_eof(e: &ff::Error) -> bool {
-    matches!(e, ff::Error::Eof)
-        || matches!(e, ff::Error::Other { errno } if *errno == ff::util::error::EAGAIN)
-}
-
-impl VideoEncoder {
-    /// Opens the configured encoder for `size` output pictures in `time_base`, with a global
-    /// header when the container wants one.
-    pub(crate) fn open(
-        cfg: &EncoderConfig,
-        size: (u32, u32),
-        time_base: FrameRate,
-        matrix: ColorMatrix,
-        global_header: bool,
-    ) -> Result<Self> {
-        let info = cfg.codec.info();
-        let name = cfg.codec.name();
-        let codec = ff::encoder::find_by_name(name).ok_or_else(|| {
-            Error::Unsupported(format!(
-                "the linked libavcodec has no '{name}' encoder (`encode-native info` lists the encoders it has; see vendor-notes/ for another FFmpeg build)"
-            ))
-        })?;
-        let mut video = ff::codec::Context::new_with_codec(codec)
-            .encoder()
-            .video()
-            .map_err(|e| Error::ffmpeg("cannot create the video encoder", e))?;
-        let time_base = av::rational(time_base);
-        video.set_width(size.0);
-        video.set_height(size.1);
-        video.set_format(av::output_pixel(output_format(cfg)));
-        video.set_time_base(time_base);
-        video.set_frame_rate(Some(av::rational(cfg.frame_rate)));
-        let format = output_format(cfg);
-        let tags = av::color_tags(matrix, format);
-        video.set_colorspace(tags.space);
-        video.set_color_primaries(tags.primaries);
-        video.set_color_range(av::range(cfg.color.full_range, format));
-        if let Some(g) = cfg.gop {
-            video.set_gop(g);
-        }
-
-        let mut options = CodecOptions::default();
-        // The transfer characteristic has no setter in ffmpeg-next; it is an AVOption.
-        options.set("color_trc", tags.transfer);
-        options.set(
-            "threads",
-            match cfg.threads {
-                0 => "auto".to_string(),
-                n => n.to_string(),
-            },
-        );
-        if global_header {
-            options.flags.push("+global_header".into());
-        }
-        let rate = cfg.rate.unwrap_or_else(|| info.family.default_rate());
-        info.family.options(cfg, rate, &mut options);
-        if let Some(b) = options.bit_rate {
-            video.set_bit_rate(usize::try_from(b).unwrap_or(usize::MAX));
-        }
-        if let Some(q) = options.qscale {
-            options.flags.push("+qscale".into());
-            video.set_global_quality(q.saturating_mul(ff::ffi::FF_QP2LAMBDA as u32) as i32);
-        }
-        // Codec flags are added to the encoder's own defaults (libx264 starts with closed
-        // GOPs, "+cgop"), never assigned over them; a user's own "flags" adds to these.
-        let mut flags = options.flags.concat();
-        for (_, v) in cfg.codec_options.iter().filter(|(k, _)| k == "flags") {
-            flags.push_str(v);
-        }
-        let mut opts = ff::Dictionary::new();
-        if !flags.is_empty() {
-            opts.set("flags", &flags);
-        }
-        for (k, v) in &options.dict {
-            opts.set(k, v);
-        }
-        for (k, v) in cfg
-            .codec_options
-            .iter()
-            .filter(|(k, _)| k != "flags" && !options.merged.contains(&k.as_str()))
-        {
-            opts.set(k, v);
-        }
-
-        ffi::clear_log_lines();
-        let (enc, unused) = ffi::open_encoder(video, codec, opts)
-            .map_err(|e| Error::ffmpeg(format!("cannot open the {name} encoder"), e))?;
-        if let Some(kv) = unused.first() {
-            return Err(Error::config(
-                "codec_options",
-                kv,
-                format!("an option the {name} encoder knows (see `ffmpeg -h encoder={name}`)"),
-            ));
-        }
-        info.family.check_log(&ffi::take_log_lines())?;
-        Ok(VideoEncoder {
-            encoder: cfg.codec,
-            enc,
-            codec,
-            time_base,
-        })
-    }
-
-    /// Sends one frame (or `None` to start draining).
-    pub(crate) fn send(&mut self, frame: Option<&ff::frame::Video>) -> Result<()> {
-        let res = match frame {
-            Some(f) => self.enc.send_frame(f),
-            None => self.enc.send_eof(),
-        };
-        res.map_err(|e| Error::ffmpeg("the encoder refused a frame", e))
-    }
-
-    /// The next finished packet, or `None` when the encoder needs more input (or is drained).
-    pub(crate) fn receive(&mut self, packet: &mut ff::Packet) -> Result<bool> {
-        match self.enc.receive_packet(packet) {
-            Ok(()) => Ok(true),
-            Err(e) if is_again_or_eof(&e) => Ok(false),
-            Err(e) => Err(Error::ffmpeg("encoding failed", e)),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! FFmpeg's own MPEG-4 Part 2 encoder (OpenCV's `mp4v`): a fixed quantiser or a bitrate.
 
-use super::{check_bitrate, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{check_bitrate, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{EncoderConfig, OutputPixelFormat, RateControl};
 use crate::error::{Error, Result};
 
@@ -16,7 +16,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
 struct Mpeg4;
 
 impl Family for Mpeg4 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         if let Some(p) = &cfg.preset {
             return Err(Error::config("preset", p, "a preset only with libx264"));
         }
@@ -50,11 +50,21 @@ impl Family for Mpeg4 {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![("qscale", "1 (best) to 31 [3]".into())]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Quantizer(3)
     }
 
-    fn options(&self, _cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        _cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         match rate {
             RateControl::Bitrate(b) => out.bit_rate = Some(b),
             RateControl::Quantizer(q) => out.qscale = Some(q),

@@ -1,7 +1,7 @@
 //! Apple ProRes through prores_ks: `profile` proxy, lt, standard, hq, 4444 or 4444xq (the
 //! default follows the pixel format: hq for 4:2:2, 4444 for 4:4:4 and alpha).
 
-use super::{CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
 use crate::error::{Error, Result};
 
@@ -19,9 +19,9 @@ const PROFILES: &[&str] = &["proxy", "lt", "standard", "hq", "4444", "4444xq"];
 struct Prores;
 
 impl Family for Prores {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, target: &Target) -> Result<()> {
         super::refuse_unused(cfg, &["preset", "tune"], "prores_ks")?;
-        let format = super::output_format(cfg);
+        let format = target.format;
         if let Some(p) = &cfg.profile {
             let i = PROFILES
                 .iter()
@@ -54,17 +54,33 @@ impl Family for Prores {
         }
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "profile",
+                format!("{} [hq for 4:2:2, 4444 for 4:4:4]", PROFILES.join(", ")),
+            ),
+            ("qscale", "1 to 31 [the profile's own data rate]".into()),
+        ]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Quantizer(0)
     }
 
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         if let RateControl::Quantizer(q) = rate {
             if q > 0 {
                 out.qscale = Some(q);
             }
         }
-        let profile = match (&cfg.profile, super::output_format(cfg)) {
+        let profile = match (&cfg.profile, target.format) {
             (Some(p), _) => p.as_str(),
             (None, P::Yuv422p10le) => "hq",
             (None, _) => "4444",

@@ -1,7 +1,7 @@
 //! libvpx VP9: constant quality by crf (0–63, default 31, with no bitrate cap), `preset` as
 //! its cpu-used (-8 to 8), row threads; alpha in WebM.
 
-use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, OutputPixelFormat as P, RateControl};
 use crate::error::{Error, Result};
 
@@ -25,7 +25,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
 struct Vp9;
 
 impl Family for Vp9 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, target: &Target) -> Result<()> {
         if let Some(p) = &cfg.preset {
             match p.parse::<i32>() {
                 Ok(v) if (-8..=8).contains(&v) => {}
@@ -51,8 +51,8 @@ impl Family for Vp9 {
             }
             None => {}
         }
-        if cfg.output_format.has_alpha() && cfg.container != Some(Container::Webm) {
-            if let Some(c) = cfg.container {
+        if target.format.has_alpha() && target.container != Some(Container::Webm) {
+            if let Some(c) = target.container {
                 return Err(Error::config(
                     "container",
                     c,
@@ -63,11 +63,24 @@ impl Family for Vp9 {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("crf", "0 to 63, constant quality [31]".into()),
+            ("preset", "-8 to 8, its cpu-used (higher is faster)".into()),
+        ]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Crf(31.0)
     }
 
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         match rate {
             RateControl::Crf(c) => {
                 out.set("crf", c.round() as i64);

@@ -1,6 +1,6 @@
 //! libx264 (H.264): presets, tunes, profiles, crf, x264-params and its log warnings.
 
-use super::{check_bitrate, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{check_bitrate, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{EncoderConfig, OutputPixelFormat, RateControl};
 use crate::error::{Error, Result};
 
@@ -158,7 +158,7 @@ fn check_params(cfg: &EncoderConfig, params: &str) -> Result<()> {
 struct X264;
 
 impl Family for X264 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, target: &Target) -> Result<()> {
         if let Some(p) = &cfg.preset {
             if !PRESETS.contains(&p.as_str()) {
                 return Err(Error::config("preset", p, PRESETS.join(", ")));
@@ -185,7 +185,7 @@ impl Family for X264 {
             }
         }
         if let Some(p) = &cfg.profile {
-            let allowed: &[&str] = match cfg.output_format {
+            let allowed: &[&str] = match target.format {
                 OutputPixelFormat::Yuv444p | OutputPixelFormat::Rgb24 => &["high444"],
                 _ => &["baseline", "main", "high"],
             };
@@ -196,8 +196,8 @@ impl Family for X264 {
                     format!(
                         "{} for {} {}",
                         allowed.join(", "),
-                        cfg.codec,
-                        cfg.output_format
+                        target.encoder,
+                        target.format
                     ),
                 ));
             }
@@ -238,11 +238,36 @@ impl Family for X264 {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("crf", "0 (lossless) to 51, 18 looks lossless [23]".into()),
+            ("preset", format!("{} [medium]", PRESETS.join(", "))),
+            (
+                "tune",
+                format!(
+                    "{} (one of the first six, plus fastdecode/zerolatency)",
+                    TUNES.join(", ")
+                ),
+            ),
+            (
+                "profile",
+                "baseline, main, high (yuv420p); high444 (yuv444p, rgb24)".into(),
+            ),
+            ("qscale", "0 to 51, a constant quantiser".into()),
+        ]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Crf(23.0)
     }
 
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         match rate {
             RateControl::Crf(c) => out.set("crf", c),
             RateControl::Bitrate(b) => out.bit_rate = Some(b),

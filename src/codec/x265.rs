@@ -1,6 +1,6 @@
 //! libx265 (HEVC): presets and tunes of its own, crf (default 28), `hvc1` in MP4/MOV.
 
-use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, VideoCodec};
+use super::{check_bitrate, in_range, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
 use crate::config::{Container, EncoderConfig, RateControl};
 use crate::error::{Error, Result};
 
@@ -42,7 +42,7 @@ const TUNES: &[&str] = &[
 struct X265;
 
 impl Family for X265 {
-    fn validate(&self, cfg: &EncoderConfig) -> Result<()> {
+    fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
         if let Some(p) = &cfg.preset {
             if !PRESETS.contains(&p.as_str()) {
                 return Err(Error::config("preset", p, PRESETS.join(", ")));
@@ -65,11 +65,26 @@ impl Family for X265 {
         Ok(())
     }
 
+    fn ranges(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("crf", "0 to 51 [28]".into()),
+            ("preset", format!("{} [medium]", PRESETS.join(", "))),
+            ("tune", TUNES.join(", ")),
+            ("qscale", "0 to 51, a constant quantiser".into()),
+        ]
+    }
+
     fn default_rate(&self) -> RateControl {
         RateControl::Crf(28.0)
     }
 
-    fn options(&self, cfg: &EncoderConfig, rate: RateControl, out: &mut CodecOptions) {
+    fn options(
+        &self,
+        cfg: &EncoderConfig,
+        _target: &Target,
+        rate: RateControl,
+        out: &mut CodecOptions,
+    ) {
         match rate {
             RateControl::Crf(c) => out.set("crf", c),
             RateControl::Bitrate(b) => out.bit_rate = Some(b),

@@ -2,8 +2,28 @@
 
 use std::path::Path;
 
-use super::FrameRate;
+use super::{Encoder, FrameRate};
 use crate::error::{Error, Result};
+
+/// The HTML element a browser shows a file in, when it shows it at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BrowserElement {
+    /// `<video>`: a player with controls.
+    Video,
+    /// `<img>`: an animation that loops on its own.
+    Img,
+}
+
+impl BrowserElement {
+    /// The element's tag name: `video` or `img`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            BrowserElement::Video => "video",
+            BrowserElement::Img => "img",
+        }
+    }
+}
 
 /// The timestamps a container can store, in the units of one time base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +73,61 @@ impl Container {
             Container::Apng => "apng",
             Container::Webp => "webp",
             Container::Gif => "gif",
+        }
+    }
+
+    /// The file name extension it is written with, without the dot (`mp4`, `mkv`, `gif`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Mov => "mov",
+            Container::Mkv => "mkv",
+            Container::Avi => "avi",
+            Container::Ts => "ts",
+            Container::Webm => "webm",
+            Container::Apng => "apng",
+            Container::Webp => "webp",
+            Container::Gif => "gif",
+        }
+    }
+
+    /// Its MIME type, as a web server or a notebook labels it.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Container::Mp4 => "video/mp4",
+            Container::Mov => "video/quicktime",
+            Container::Mkv => "video/x-matroska",
+            Container::Avi => "video/x-msvideo",
+            Container::Ts => "video/mp2t",
+            Container::Webm => "video/webm",
+            Container::Apng => "image/apng",
+            Container::Webp => "image/webp",
+            Container::Gif => "image/gif",
+        }
+    }
+
+    /// The element a current browser (Chromium, Firefox, Safari) shows it in: `<video>` for
+    /// MP4 and WebM, `<img>` for the animated images; `None` for MOV, MKV, AVI and MPEG-TS,
+    /// which browsers do not reliably play (a download link is what a page should offer).
+    pub fn browser_element(self) -> Option<BrowserElement> {
+        match self {
+            Container::Mp4 | Container::Webm => Some(BrowserElement::Video),
+            Container::Apng | Container::Webp | Container::Gif => Some(BrowserElement::Img),
+            Container::Mov | Container::Mkv | Container::Avi | Container::Ts => None,
+        }
+    }
+
+    /// The encoder a writer uses in this container when none is chosen: libx264 where H.264
+    /// fits, the container's own otherwise (WebM: VP9, APNG: apng, WebP: libwebp_anim, GIF: gif).
+    pub fn default_encoder(self) -> Encoder {
+        match self {
+            Container::Webm => Encoder::LibvpxVp9,
+            Container::Apng => Encoder::Apng,
+            Container::Webp => Encoder::LibwebpAnim,
+            Container::Gif => Encoder::Gif,
+            Container::Mp4 | Container::Mov | Container::Mkv | Container::Avi | Container::Ts => {
+                Encoder::Libx264
+            }
         }
     }
 

@@ -6,19 +6,20 @@
 
 mod color;
 mod container;
+mod encoder;
 mod palette;
 mod rate;
 mod settings;
 
 pub use color::{ColorMatrix, ColorSettings};
-pub use container::Container;
 pub(crate) use container::TimeLimits;
+pub use container::{BrowserElement, Container};
+pub use encoder::{Encoder, VideoCodec};
+
 pub use palette::{Dither, PaletteMode, PaletteSettings};
 pub use rate::FrameRate;
 pub use settings::{Setting, SettingKind};
 
-use crate::codec::Encoder;
-use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
 
 named_enum! {
@@ -52,6 +53,15 @@ named_enum! {
         Rgba = ["rgba"],
         /// 256 colours from palettes made from the frames (GIF); see [`PaletteSettings`].
         Pal8 = ["pal8"],
+        /// Packed RGB with alpha, 8 bit, in B, G, R, A order: lossless RGBA with FFV1, lossless
+        /// WebP.
+        Bgra = ["bgra"],
+        /// Grey, 8 bit: lossless grey with FFV1 and APNG.
+        Gray = ["gray", "gray8"],
+        /// Grey, 16 bit: lossless 16-bit grey with FFV1 (science and depth data).
+        Gray16le = ["gray16le", "gray16"],
+        /// Packed RGB, 16 bit per channel: lossless 16-bit RGB with FFV1.
+        Rgb48le = ["rgb48le", "rgb48"],
     }
 }
 
@@ -84,15 +94,24 @@ impl OutputPixelFormat {
             | OutputPixelFormat::Yuv422p10le
             | OutputPixelFormat::Yuv444p10le
             | OutputPixelFormat::Yuva444p10le => 10,
+            OutputPixelFormat::Gray16le | OutputPixelFormat::Rgb48le => 16,
             _ => 8,
         }
+    }
+
+    /// Whether it stores grey only (one plane, full range, no colour matrix).
+    pub fn is_gray(self) -> bool {
+        matches!(self, OutputPixelFormat::Gray | OutputPixelFormat::Gray16le)
     }
 
     /// Whether it keeps an alpha (transparency) plane.
     pub fn has_alpha(self) -> bool {
         matches!(
             self,
-            OutputPixelFormat::Yuva420p | OutputPixelFormat::Yuva444p10le | OutputPixelFormat::Rgba
+            OutputPixelFormat::Yuva420p
+                | OutputPixelFormat::Yuva444p10le
+                | OutputPixelFormat::Rgba
+                | OutputPixelFormat::Bgra
         )
     }
 
@@ -104,7 +123,25 @@ impl OutputPixelFormat {
                 | OutputPixelFormat::Rgb24
                 | OutputPixelFormat::Rgba
                 | OutputPixelFormat::Pal8
+                | OutputPixelFormat::Bgra
+                | OutputPixelFormat::Rgb48le
         )
+    }
+
+    /// The formats that store frames of `input` exactly, best first: what a lossless encoder
+    /// picks when no output format is chosen.
+    pub fn exact_for(input: PixelFormat) -> &'static [OutputPixelFormat] {
+        use OutputPixelFormat as O;
+        match input {
+            PixelFormat::Rgb24 | PixelFormat::Bgr24 => &[O::Bgr0, O::Rgb24, O::Bgra, O::Rgba],
+            PixelFormat::Rgba | PixelFormat::Bgra => &[O::Bgra, O::Rgba],
+            PixelFormat::Gray8 => &[O::Gray, O::Bgr0, O::Rgb24],
+            PixelFormat::Gray16Le => &[O::Gray16le],
+            // Floats are staged as 16-bit RGB: the most that is kept of them.
+            PixelFormat::Rgb48Le | PixelFormat::RgbF32 => &[O::Rgb48le],
+            PixelFormat::Yuv420p => &[O::Yuv420p],
+            PixelFormat::Yuv444p => &[O::Yuv444p],
+        }
     }
 
     /// Whether encode-native's SIMD converter makes it (8-bit 4:2:0 and 4:4:4 without alpha).
@@ -181,7 +218,12 @@ pub struct EncoderConfig {
     pub frame_rate: FrameRate,
     /// Pixel format of the frames pushed (default rgb24).
     pub input_format: PixelFormat,
-    /// Pixel format stored in the video (default yuv420p).
+    /// Pixel format stored in the video. The default (yuv420p, as [`EncoderConfig::new`]
+    /// sets it) means "the encoder's usual one": yuv420p where the encoder has it, the
+    /// encoder's own default otherwise (ProRes: yuv422p10le), and for a lossless encoder
+    /// (FFV1, libx264rgb, APNG, lossless WebP) the format that keeps the input exactly (RGB:
+    /// bgr0, RGBA: bgra, grey: gray, 16-bit: 16-bit). Any other value, or yuv420p set through
+    /// [`output_format`](Self::output_format) or `set("pix_fmt", ..)`, is used as it is.
     pub output_format: OutputPixelFormat,
     /// Codec (default libx264).
     pub codec: Encoder,
@@ -221,6 +263,9 @@ pub struct EncoderConfig {
     pub segment: bool,
     /// How a 256-colour output (GIF) gets its palettes.
     pub palette: PaletteSettings,
+    /// Whether the output format was chosen (so that yuv420p is kept even for a lossless
+    /// encoder).
+    output_format_chosen: bool,
 }
 
 impl EncoderConfig {
@@ -251,6 +296,7 @@ impl EncoderConfig {
             timing: Timing::Constant,
             segment: false,
             palette: PaletteSettings::default(),
+            output_format_chosen: false,
         }
     }
 
@@ -261,8 +307,20 @@ impl EncoderConfig {
     }
     /// Sets the pixel format stored in the video.
     pub fn output_format(mut self, format: OutputPixelFormat) -> Self {
-        self.output_format = format;
+        self.choose_output_format(format);
         self
+    }
+
+    /// Sets the output format as chosen by the user (kept as it is, even yuv420p).
+    pub(crate) fn choose_output_format(&mut self, format: OutputPixelFormat) {
+        self.output_format = format;
+        self.output_format_chosen = true;
+    }
+
+    /// The output format the user chose, if any (`None`: the encoder's usual one).
+    pub(crate) fn chosen_output_format(&self) -> Option<OutputPixelFormat> {
+        (self.output_format_chosen || self.output_format != OutputPixelFormat::Yuv420p)
+            .then_some(self.output_format)
     }
     /// Sets the codec.
     pub fn codec(mut self, codec: Encoder) -> Self {
@@ -357,177 +415,26 @@ impl EncoderConfig {
         self
     }
 
-    /// Checks every setting; the error names the field, the value and what is allowed.
-    pub fn validate(&self) -> Result<()> {
-        // The default codec follows the container (see `codec`).
-        if let Some(c) = self.container {
-            let encoder = crate::codec::encoder_for(self, c);
-            if encoder != self.codec {
-                let mut resolved = self.clone();
-                resolved.codec = encoder;
-                return resolved.validate();
-            }
-        }
-        const MAX_DIM: u32 = 16384;
-        if self.width == 0 || self.width > MAX_DIM {
-            return Err(Error::config(
-                "width",
-                self.width,
-                format!("1 to {MAX_DIM} pixels"),
-            ));
-        }
-        if self.height == 0 || self.height > MAX_DIM {
-            return Err(Error::config(
-                "height",
-                self.height,
-                format!("1 to {MAX_DIM} pixels"),
-            ));
-        }
-        // Rates every container stores exactly: from one frame per 1000 s to 1000 frames per
-        // second, as a fraction of terms up to a million (29.97 is 30000/1001).
-        let fr = self.frame_rate;
-        if fr.num <= 0
-            || fr.den <= 0
-            || fr.num > 1_000_000
-            || fr.den > 1_000_000
-            || fr.as_f64() > 1000.0
-            || fr.as_f64() < 0.001
-        {
-            return Err(Error::config(
-                "frame_rate",
-                fr,
-                "0.001 to 1000 frames per second, as a number or a fraction of terms up to 1000000, e.g. 30, 12.5 or 30000/1001",
-            ));
-        }
-        if let Timing::Explicit { time_base } = self.timing {
-            if time_base.num <= 0
-                || time_base.den <= 0
-                || time_base.num > 1_000_000_000
-                || time_base.den > 1_000_000_000
-                || time_base.as_f64() > 1000.0
-            {
-                return Err(Error::config(
-                    "timing.time_base",
-                    time_base,
-                    "a positive fraction of a second of terms up to 1000000000 and at most 1000 s, e.g. 1/1000",
-                ));
-            }
-        }
-        let (sx, sy) = self.output_format.chroma_step();
-        if self.odd_size == OddSize::Error && (self.width % sx == 1 || self.height % sy == 1) {
-            return Err(Error::config(
-                "width x height",
-                format!("{}x{}", self.width, self.height),
-                format!(
-                    "even sizes for {} (odd_size is 'error'; use 'pad' or 'crop', or yuv444p)",
-                    self.output_format
-                ),
-            ));
-        }
-        let planar = match self.input_format {
-            PixelFormat::Yuv420p => Some(OutputPixelFormat::Yuv420p),
-            PixelFormat::Yuv444p => Some(OutputPixelFormat::Yuv444p),
-            _ => None,
-        };
-        if let Some(out) = planar {
-            if out != self.output_format {
-                return Err(Error::config(
-                    "input_format",
-                    self.input_format,
-                    format!("planar YUV input only as the output format ({out}), or an RGB or grey input"),
-                ));
-            }
-            if self.output_size() != (self.width, self.height) {
-                return Err(Error::config(
-                    "width x height",
-                    format!("{}x{}", self.width, self.height),
-                    "even sizes for yuv420p input (it is encoded as it is)",
-                ));
-            }
-        }
-        // FFmpeg's own limit on a picture (av_image_check_size): about 268 million pixels.
-        let (ow, oh) = self.output_size();
-        if (u64::from(ow) + 128) * (u64::from(oh) + 128) >= (i32::MAX / 8) as u64 {
-            return Err(Error::config(
-                "width x height",
-                format!("{}x{}", self.width, self.height),
-                "a picture FFmpeg can hold: (width + 128) x (height + 128) under 268435455, e.g. up to 16000x16000",
-            ));
-        }
-        crate::codec::validate(self)?;
-        if let Some(g) = self.gop {
-            if g == 0 || g > 100_000 {
-                return Err(Error::config("gop", g, "1 to 100000 frames"));
-            }
-        }
-        for (k, v) in &self.codec_options {
-            if k.is_empty() || k.contains('\0') || v.contains('\0') {
-                return Err(Error::config(
-                    "codec_options",
-                    format!("{k}={v}"),
-                    "a non-empty option name and a value without NUL bytes",
-                ));
-            }
-        }
-        if let Some(s) = self.fragment_seconds {
-            if !(s.is_finite() && s > 0.0 && s <= 3600.0) {
-                return Err(Error::config(
-                    "fragment_seconds",
-                    s,
-                    "more than 0 and at most 3600 seconds",
-                ));
-            }
-        }
-        if let Some(c) = self.container {
-            self.check_container(c)?;
-        }
-        if self.queue_depth == 0 || self.queue_depth > 4096 {
-            return Err(Error::config(
-                "queue_depth",
-                self.queue_depth,
-                "1 to 4096 frames",
-            ));
-        }
-        if self.threads > 64 {
-            return Err(Error::config(
-                "threads",
-                self.threads,
-                "0 (automatic) to 64",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Checks the settings that depend on the container (given, or taken from a file name).
-    pub(crate) fn check_container(&self, container: Container) -> Result<()> {
-        crate::codec::check_container(self.codec, container)?;
-        if let Some(s) = self.fragment_seconds {
-            if !container.is_mp4_family() {
-                return Err(Error::config(
-                    "fragment_seconds",
-                    s,
-                    format!("fragments only with mp4 or mov, not {}", container.name()),
-                ));
-            }
-        }
-        if container.needs_seeking() && self.timing != Timing::Constant {
-            return Err(Error::config(
-                "timing",
-                "explicit timestamps",
-                "a constant frame rate with AVI (use mp4, mov or mkv for variable frame rate)",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The size of the encoded picture after the odd-size policy.
+    /// The size of the encoded picture after the odd-size policy, for the configured
+    /// output format (a writer's [`Plan::output_size`](crate::Plan::output_size) is the one
+    /// for the format it resolves to).
     pub fn output_size(&self) -> (u32, u32) {
-        let (sx, sy) = self.output_format.chroma_step();
-        let fix = |v: u32, step: u32| match (v % step, self.odd_size) {
-            (0, _) => v,
-            (_, OddSize::Crop) if v > 1 => v - 1,
-            _ => v + 1,
-        };
-        (fix(self.width, sx), fix(self.height, sy))
+        output_size(self.width, self.height, self.output_format, self.odd_size)
     }
+}
+
+/// The size of a `width`×`height` picture stored as `format` after the odd-size `policy`.
+pub(crate) fn output_size(
+    width: u32,
+    height: u32,
+    format: OutputPixelFormat,
+    policy: OddSize,
+) -> (u32, u32) {
+    let (sx, sy) = format.chroma_step();
+    let fix = |v: u32, step: u32| match (v % step, policy) {
+        (0, _) => v,
+        (_, OddSize::Crop) if v > 1 => v - 1,
+        _ => v + 1,
+    };
+    (fix(width, sx), fix(height, sy))
 }

@@ -5,11 +5,12 @@ use std::time::Duration;
 use ff::Rational;
 use ffmpeg_next as ff;
 
-use crate::codec::VideoEncoder;
 use crate::config::{Container, FrameRate};
+use crate::encode::VideoEncoder;
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::output::sink::{IoErrorSlot, Opened};
+use crate::plan::Plan;
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,15 +59,15 @@ fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
 }
 
 impl Muxer {
-    /// Adds the video stream for `encoder` and writes the header.
+    /// Adds the video stream for `encoder` (opened from `plan`) and writes the header.
     pub(crate) fn start(
         output: Opened,
         encoder: &VideoEncoder,
-        container: Container,
+        plan: &Plan,
         layout: Mp4Layout,
-        frame_rate: FrameRate,
         on_fragment: Option<FragmentCallback>,
     ) -> Result<Self> {
+        let (container, frame_rate) = (plan.container(), plan.frame_rate());
         let Opened {
             mut octx,
             io_error,
@@ -84,11 +85,11 @@ impl Muxer {
             stream.set_avg_frame_rate(rate);
             stream.set_rate(rate);
         }
-        if let Some(tag) = crate::codec::codec_tag(encoder.encoder, container) {
+        if let Some(tag) = plan.codec_tag() {
             ffi::set_codec_tag(&mut octx, 0, u32::from_le_bytes(tag));
         }
         let mut opts = ff::Dictionary::new();
-        for (k, v) in crate::codec::muxer_options(encoder.encoder) {
+        for (k, v) in plan.muxer_options() {
             opts.set(k, v);
         }
         let mut fragmented = false;

@@ -16,7 +16,8 @@ use std::time::Duration;
 use ff::Rescale;
 use ffmpeg_next as ff;
 
-use crate::config::{Container, EncoderConfig, FrameRate};
+use crate::config::{Container, FrameRate};
+use crate::plan::Plan;
 
 /// How the encoder timed a video, for the remux that finishes it.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +84,8 @@ fn finishing_path(target: &Path) -> PathBuf {
 impl FilePlan {
     /// Decides how `target` is written, and checks what can be checked before anything is
     /// created: the folder exists, the target is not a folder, no partial file is in the way.
-    pub(crate) fn new(target: &Path, container: Container, config: &EncoderConfig) -> Result<Self> {
+    pub(crate) fn new(target: &Path, plan: &Plan) -> Result<Self> {
+        let (container, config) = (plan.container(), plan.settings());
         match std::fs::metadata(target) {
             Ok(m) if m.is_dir() => {
                 return Err(Error::io(

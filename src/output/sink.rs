@@ -177,8 +177,12 @@ impl<W> Guarded<W> {
 
     fn keep<T>(&self, r: io::Result<T>) -> io::Result<T> {
         if let Err(e) = &r {
-            *self.error.0.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(io::Error::new(e.kind(), e.to_string()));
+            // A copy (io::Error is not Clone) that keeps the OS's error number when it has one.
+            let copy = match e.raw_os_error() {
+                Some(code) => io::Error::from_raw_os_error(code),
+                None => io::Error::new(e.kind(), e.to_string()),
+            };
+            *self.error.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(copy);
         }
         r
     }

@@ -244,7 +244,8 @@ fn mpeg4_like_opencv_mp4v() {
         EncoderConfig::new(128, 96, 25).codec(Codec::Mpeg4),
         20,
     );
-    assert_eq!(s.codec, Codec::Mpeg4);
+    assert_eq!(s.encoder, Codec::Mpeg4);
+    assert_eq!(s.codec, encode_native::VideoCodec::Mpeg4);
     let d = decode_file(&path);
     assert_eq!(d.codec, "mpeg4");
     assert_eq!(d.frames.len(), 20);

@@ -170,7 +170,8 @@ fn demo_writes_the_exact_frames_duration_and_json() {
     assert_eq!(j["width"], 96);
     assert_eq!(j["height"], 64);
     assert_eq!(j["pix_fmt"], "yuv420p");
-    assert_eq!(j["codec"], "libx264");
+    assert_eq!(j["codec"], "h264");
+    assert_eq!(j["encoder"], "libx264");
     assert_eq!(j["container"], "mp4");
     assert_eq!(j["fps"], 30.0);
     assert_eq!(j["duration_s"], 0.5);

@@ -124,8 +124,8 @@ fn every_encoder_writes_what_a_decoder_reads_back() {
         }
         let s = encode_smooth(&path, cfg, N);
         assert_eq!(
-            (s.frames, s.codec, s.pixel_format),
-            (N as u64, encoder, format)
+            (s.frames, s.encoder, s.codec, s.pixel_format),
+            (N as u64, encoder, encoder.codec(), format)
         );
         let d = decode_file(&path);
         let what = format!("{encoder} {format} in {container}");
@@ -425,7 +425,7 @@ fn animated_png_is_lossless_and_webp_has_every_frame() {
     let path = dir.path().join("a.apng");
     let s = push_all(&path, EncoderConfig::new(W, H, 10), &frames);
     assert_eq!(
-        (s.codec, s.pixel_format),
+        (s.encoder, s.pixel_format),
         (Encoder::Apng, OutputPixelFormat::Rgb24)
     );
     assert_eq!(ffmpeg_rgb(&path), frames.concat());
@@ -433,7 +433,7 @@ fn animated_png_is_lossless_and_webp_has_every_frame() {
     // per frame, looping forever, in a RIFF WEBP file.
     let path = dir.path().join("a.webp");
     let s = encode_smooth(&path, EncoderConfig::new(W, H, 10), 7);
-    assert_eq!(s.codec, Encoder::LibwebpAnim);
+    assert_eq!(s.encoder, Encoder::LibwebpAnim);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!((&bytes[..4], &bytes[8..12]), (&b"RIFF"[..], &b"WEBP"[..]));
     assert_eq!(bytes.windows(4).filter(|w| w == b"ANMF").count(), 7);
@@ -476,7 +476,7 @@ fn gif_has_every_frame_in_close_colours() {
     let frames: Vec<Vec<u8>> = (0..N).map(|i| smooth_rgb(W, H, i)).collect();
     let s = push_all(&path, EncoderConfig::new(W, H, 30), &frames);
     assert_eq!(
-        (s.frames, s.codec, s.pixel_format),
+        (s.frames, s.encoder, s.pixel_format),
         (N as u64, Encoder::Gif, OutputPixelFormat::Pal8)
     );
     let d = decode_file(&path);

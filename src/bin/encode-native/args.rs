@@ -268,8 +268,16 @@ impl Args for SettingArgs {
             if !s.default.is_empty() && !help.contains("default") {
                 help.push_str(&format!(" [default: {}]", s.default));
             }
-            let mut arg = Arg::new(s.key)
-                .long(s.key.replace('_', "-"))
+            let per_encoder: Vec<String> = s
+                .per_encoder()
+                .iter()
+                .map(|(e, text)| format!("  {e}: {text}"))
+                .collect();
+            let mut arg = Arg::new(s.key).long(s.key.replace('_', "-"));
+            if !per_encoder.is_empty() {
+                arg = arg.long_help(format!("{help}\n{}", per_encoder.join("\n")));
+            }
+            let mut arg = arg
                 .help(help)
                 .value_name(s.value_name)
                 .conflicts_with_all(s.conflicts);

@@ -1,0 +1,132 @@
+//! libavcodec: opens the encoder the plan names, sends it pictures, takes its packets.
+
+use ff::Rational;
+use ffmpeg_next as ff;
+
+use crate::av;
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::ffi;
+use crate::plan::Plan;
+
+/// An opened video encoder and the time base its timestamps are in.
+pub(crate) struct VideoEncoder {
+    pub(crate) enc: ff::encoder::video::Encoder,
+    pub(crate) codec: ff::Codec,
+    pub(crate) time_base: Rational,
+}
+
+/// Whether FFmpeg answered "not now" or "no more" (flow control, not a failure).
+pub(crate) fn is_again_or_eof(e: &ff::Error) -> bool {
+    matches!(e, ff::Error::Eof)
+        || matches!(e, ff::Error::Other { errno } if *errno == ff::util::error::EAGAIN)
+}
+
+impl VideoEncoder {
+    /// Opens the plan's encoder, with a global header when the container wants one.
+    pub(crate) fn open(plan: &Plan, global_header: bool) -> Result<Self> {
+        let cfg = plan.settings();
+        let encoder = plan.encoder();
+        let name = encoder.name();
+        let codec = ff::encoder::find_by_name(name).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "the linked libavcodec has no '{name}' encoder (`encode-native info` lists the encoders it has; see vendor-notes/ for another FFmpeg build)"
+            ))
+        })?;
+        let mut video = ff::codec::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(|e| Error::ffmpeg("cannot create the video encoder", e))?;
+        let time_base = av::rational(plan.time_base());
+        let (width, height) = plan.output_size();
+        let format = plan.output_format();
+        video.set_width(width);
+        video.set_height(height);
+        video.set_format(av::output_pixel(format));
+        video.set_time_base(time_base);
+        video.set_frame_rate(Some(av::rational(plan.frame_rate())));
+        let tags = av::color_tags(plan.color_matrix(), format);
+        video.set_colorspace(tags.space);
+        video.set_color_primaries(tags.primaries);
+        video.set_color_range(av::range(plan.full_range(), format));
+        if let Some(g) = cfg.gop {
+            video.set_gop(g);
+        }
+
+        let mut options = codec::options(cfg, &plan.target(), plan.rate());
+        // The transfer characteristic has no setter in ffmpeg-next; it is an AVOption.
+        options.set("color_trc", tags.transfer);
+        options.set(
+            "threads",
+            match cfg.threads {
+                0 => "auto".to_string(),
+                n => n.to_string(),
+            },
+        );
+        if global_header {
+            options.flags.push("+global_header".into());
+        }
+        if let Some(b) = options.bit_rate {
+            video.set_bit_rate(usize::try_from(b).unwrap_or(usize::MAX));
+        }
+        if let Some(q) = options.qscale {
+            options.flags.push("+qscale".into());
+            video.set_global_quality(q.saturating_mul(ff::ffi::FF_QP2LAMBDA as u32) as i32);
+        }
+        // Codec flags are added to the encoder's own defaults (libx264 starts with closed
+        // GOPs, "+cgop"), never assigned over them; a user's own "flags" adds to these.
+        let mut flags = options.flags.concat();
+        for (_, v) in cfg.codec_options.iter().filter(|(k, _)| k == "flags") {
+            flags.push_str(v);
+        }
+        let mut opts = ff::Dictionary::new();
+        if !flags.is_empty() {
+            opts.set("flags", &flags);
+        }
+        for (k, v) in &options.dict {
+            opts.set(k, v);
+        }
+        for (k, v) in cfg
+            .codec_options
+            .iter()
+            .filter(|(k, _)| k != "flags" && !options.merged.contains(&k.as_str()))
+        {
+            opts.set(k, v);
+        }
+
+        ffi::clear_log_lines();
+        let (enc, unused) = ffi::open_encoder(video, codec, opts)
+            .map_err(|e| Error::ffmpeg(format!("cannot open the {name} encoder"), e))?;
+        if let Some(kv) = unused.first() {
+            return Err(Error::config(
+                "codec_options",
+                kv,
+                format!("an option the {name} encoder knows (see `ffmpeg -h encoder={name}`)"),
+            ));
+        }
+        codec::check_log(encoder, &ffi::take_log_lines())?;
+        Ok(VideoEncoder {
+            enc,
+            codec,
+            time_base,
+        })
+    }
+
+    /// Sends one frame (or `None` to start draining).
+    pub(crate) fn send(&mut self, frame: Option<&ff::frame::Video>) -> Result<()> {
+        let res = match frame {
+            Some(f) => self.enc.send_frame(f),
+            None => self.enc.send_eof(),
+        };
+        res.map_err(|e| Error::ffmpeg("the encoder refused a frame", e))
+    }
+
+    /// The next finished packet, or `None` when the encoder needs more input (or is drained).
+    pub(crate) fn receive(&mut self, packet: &mut ff::Packet) -> Result<bool> {
+        match self.enc.receive_packet(packet) {
+            Ok(()) => Ok(true),
+            Err(e) if is_again_or_eof(&e) => Ok(false),
+            Err(e) => Err(Error::ffmpeg("encoding failed", e)),
+        }
+    }
+}
