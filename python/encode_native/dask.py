@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import distributed
 
-from . import _MIME, Summary, Video, Writer, _settings
+from . import Summary, Video, Writer, _settings
 from . import concat as _concat
 from ._progress import Progress, ProgressArg
 
@@ -398,7 +398,7 @@ def encode_many(
         def done(future: Any, result: Tuple[Optional[bytes], Summary]) -> None:
             data, summary = result
             k = index[future.key]
-            results[k] = summary if data is None else Video(data, summary, _MIME.get(summary.container, "video/mp4"))
+            results[k] = summary if data is None else Video(data, summary)
             shown.update(counts[k])
 
         try:

@@ -60,7 +60,9 @@ def test_encoder_failures_are_encode_errors_with_ffmpegs_message(tmp_path):
     w = en.Writer(tmp_path / "x.mp4", codec_options={"level": "99"})
     with pytest.raises(en.EncodeError, match="invalid level_idc"):
         w.write(np.zeros((H, W, 3), np.uint8))
-    with pytest.raises(en.EncodeError, match="AVI needs a seekable output"):
+    # What the output cannot do is the caller's request, not an encoder failure: ValueError,
+    # as the library's error table says (EN_ERR_CONFIG in C).
+    with pytest.raises(ValueError, match="AVI needs a seekable output"):
         en.write_video(_Pipe(), blocks(1, H, W), format="avi", codec="mpeg4")
 
 

@@ -79,7 +79,8 @@ def test_default_output_is_yuv420p_at_the_given_rate(tmp_path):
     d = decode(tmp_path / "a.mp4")
     assert (d.count, d.width, d.height, d.pix_fmt, d.codec) == (10, W, H, "yuv420p", "h264")
     assert d.fps == 12.5 and d.duration == pytest.approx(10 / 12.5)
-    assert s.duration == pytest.approx(0.8) and s.pixel_format == "yuv420p" and s.codec == "libx264"
+    assert s.duration == pytest.approx(0.8) and s.pixel_format == "yuv420p" and s.codec == "h264"
+    assert s.encoder == "libx264"
     centres = block_centres(H, W)
     for i in range(10):
         assert_close(d.frames[i][centres], frames[i][centres], 8, f"frame {i}")
