@@ -11,6 +11,7 @@ mod codec;
 mod config;
 mod convert;
 mod error;
+mod ffargs;
 mod ffi;
 mod frame;
 mod output;
@@ -29,6 +30,7 @@ pub use config::{
 };
 pub use convert::YuvConverter;
 pub use error::{Error, FfmpegError, Result};
+pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};
 pub use frame::{Frame, PixelFormat};
 pub use output::{
     concat, partial_path, recover, Concatenated, Destination, FragmentCallback, FragmentInfo,
