@@ -152,7 +152,7 @@ fn supported(side: FlagSide) -> String {
         .filter(|f| f.side == side)
         .flat_map(|f| f.names.iter().copied())
         .collect();
-    names.join(", ")
+    format!("{} (any may end in :v)", names.join(", "))
 }
 
 fn field(side: FlagSide) -> &'static str {
@@ -166,7 +166,9 @@ fn field(side: FlagSide) -> &'static str {
 fn unsupported(side: FlagSide, flag: &str) -> Error {
     let list = supported(side);
     if side == FlagSide::Input {
-        let why = if find(FlagSide::Output, flag).is_some() {
+        let why = if find(FlagSide::Output, flag).is_some_and(|f| f.no_effect) {
+            "it only matters to ffmpeg's own process: give it with the output flags, where it has no effect; input flags describe the frames pushed"
+        } else if find(FlagSide::Output, flag).is_some() {
             "it is an output flag; input flags describe the frames pushed"
         } else {
             "input flags describe the frames pushed"
