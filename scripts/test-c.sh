@@ -78,6 +78,7 @@ mkdir -p "$bin" "$work/out"
   cc $CFLAGS capi/tests/bad_args.c -o "$bin/bad_args" $shared
   cc $CFLAGS capi/tests/callbacks.c -o "$bin/callbacks" $shared -pthread
   cc $CFLAGS capi/tests/codecs.c -o "$bin/codecs" $shared
+  cc $CFLAGS capi/tests/ffargs.c -o "$bin/ffargs" $shared
   # The static library, with FFmpeg's shared libraries: encode_native-static.pc.
   cc $CFLAGS capi/examples/noise.c -o "$bin/noise-static" $static
 }
@@ -176,6 +177,14 @@ while read -r file codec; do
   echo "test-c:   $(basename "$file"): $got"
 done < codecs.log
 [ "$(wc -l < codecs.log)" = 13 ] || fail "codecs wrote $(wc -l < codecs.log) videos, expected 13"
+
+echo "test-c: ffargs (settings given as ffmpeg's flags)"
+LD_LIBRARY_PATH="$libs" $run "$bin/ffargs" ffargs.mp4 >/dev/null || fail "ffargs"
+check_video ffargs.mp4 30 96 64 1.0
+pix_fmt="$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 ffargs.mp4)"
+[ "$pix_fmt" = yuv444p ] || fail "ffargs.mp4: pix_fmt $pix_fmt, expected yuv444p (-pix_fmt)"
+grep -aq moof ffargs.mp4 || fail "ffargs.mp4 is not fragmented (-movflags frag_keyframe)"
+echo "test-c:   ffargs.mp4: yuv444p, fragmented"
 
 echo "test-c: bad arguments (each an error code and a message, no crash)"
 LD_LIBRARY_PATH="$libs" $run "$bin/bad_args" "$work/out" > bad_args.log 2>&1 \

@@ -14,6 +14,7 @@ mod config;
 mod convert;
 mod encode;
 mod error;
+mod ffargs;
 mod ffi;
 mod frame;
 mod output;
@@ -34,6 +35,7 @@ pub use config::{
 };
 pub use convert::YuvConverter;
 pub use error::{Error, ErrorKind, FfmpegError, Result};
+pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};
 pub use frame::{Frame, PixelFormat};
 pub use output::{
     concat, partial_path, recover, Concatenated, Destination, FragmentCallback, FragmentInfo,

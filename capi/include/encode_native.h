@@ -221,6 +221,29 @@ struct EnConfig *en_config_new(uint32_t width, uint32_t height, int32_t fps_num,
 int en_config_set(struct EnConfig *config, const char *key, const char *value);
 
 /**
+ * Applies ffmpeg's output flags, the words that follow `-i` on its command line: for
+ * `{"-c:v", "libx264", "-crf", "18", "-movflags", "+faststart"}` the codec, the crf and
+ * faststart. This is the Rust library's `EncoderConfig::apply_ffmpeg_args`, shared with the
+ * Python layers: flags with a setting map to it (`-r`, `-s`, `-c:v`/`-vcodec`, `-preset`,
+ * `-tune`, `-profile:v`, `-crf`, `-b:v` with k/M/G, `-qscale:v`, `-qp`, `-x264-params`,
+ * `-pix_fmt`, `-g`, `-f`, `-movflags`, `-color_range`, `-colorspace`, `-threads`), a few
+ * encoder options pass by name (`-bf`, `-refs`, `-maxrate`, `-bufsize`, ...), and `-y`,
+ * `-loglevel`, `-v`, `-hide_banner`, `-nostdin`, `-nostats`, `-an` are accepted with no
+ * effect (only ffmpeg's own process reads them). An output `-r` is the frame rate the frames
+ * pushed are shown at and `-s` their size: nothing is converted or scaled.
+ *
+ * Returns `EN_OK`, `EN_ERR_CONFIG` for a flag with no equivalent (the message names it and
+ * lists the supported flags), a flag missing its value or a value its setting does not take
+ * (then the config is unchanged), or `EN_ERR_INVALID_ARGUMENT` for a NULL or unknown config,
+ * a NULL `argv` with a non-zero `argc`, or a NULL or non-UTF-8 argument.
+ *
+ * # Safety
+ * `argv` is NULL (with `argc` 0) or points to `argc` pointers, each NULL or a NUL-terminated
+ * string.
+ */
+int en_config_apply_ffmpeg_args(struct EnConfig *config, const char *const *argv, size_t argc);
+
+/**
  * Frees settings made by `en_config_new`. NULL is ignored; a handle that is not an open
  * config is ignored too (and says so in `en_last_error()`).
  */

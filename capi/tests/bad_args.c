@@ -130,6 +130,37 @@ int main(int argc, char **argv) {
     EXPECT(en_config_set(cfg, "crf", "18"), EN_OK, NULL);
     EXPECT(en_config_set(cfg, "pix-fmt", "yuv420p"), EN_OK, NULL); /* aliases: - or _ */
 
+    /* ---- en_config_apply_ffmpeg_args ---- */
+    {
+        const char *good[] = {"-crf", "20", "-y"};
+        const char *vf[] = {"-vf", "scale=32:24"};
+        const char *unknown[] = {"-c:a", "aac"};
+        const char *missing[] = {"-preset", "fast", "-crf"};
+        const char *bad_value[] = {"-b:v", "lots"};
+        const char *movflags[] = {"-movflags", "+isml"};
+        const char *rate[] = {"-r", "0"};
+        const char *null_arg[] = {"-crf", NULL};
+        const char *not_utf8[] = {"-preset", "\xff\xfe"};
+        EXPECT(en_config_apply_ffmpeg_args(NULL, good, 3), EN_ERR_INVALID_ARGUMENT, "NULL");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, NULL, 2), EN_ERR_INVALID_ARGUMENT,
+               "argv is NULL");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, NULL, 0), EN_OK, NULL);
+        EXPECT(en_config_apply_ffmpeg_args(cfg, good, 3), EN_OK, NULL);
+        EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "supported flags are");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "'-vf'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, unknown, 2), EN_ERR_CONFIG, "'-c:a'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, missing, 3), EN_ERR_CONFIG,
+               "'-crf': expected a value");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, bad_value, 2), EN_ERR_CONFIG, "'-b:v lots'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, movflags, 2), EN_ERR_CONFIG, "+faststart");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, rate, 2), EN_ERR_CONFIG, "'-r 0'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, null_arg, 2), EN_ERR_INVALID_ARGUMENT,
+               "argument 1 of argv is NULL");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, not_utf8, 2), EN_ERR_INVALID_ARGUMENT, "UTF-8");
+        EXPECT(en_config_apply_ffmpeg_args((EnConfig *)(uintptr_t)0x7770, good, 3),
+               EN_ERR_INVALID_ARGUMENT, "not an open config");
+    }
+
     /* ---- en_config_free: NULL and unknown handles are ignored ---- */
     en_config_free(NULL);
     en_config_free((EnConfig *)(uintptr_t)0x7770);

@@ -35,6 +35,19 @@ class NativeWriter:
 def check_settings(settings: Sequence[Tuple[str, str]]) -> None:
     """Raises ValueError for an unknown setting or a value it does not take."""
 
+def ffmpeg_args_settings(
+    output: Sequence[str], input: Sequence[str] = ...
+) -> List[Tuple[str, str]]:
+    """ffmpeg's flags as (key, value) settings, in order, by the library's one translator.
+
+    `output` holds output flags (``["-c:v", "libx264", "-crf", "18", "-movflags",
+    "+faststart"]``), `input` the flags that describe the frames (``-r``, ``-framerate``,
+    ``-pix_fmt``, ``-s``). An output ``-r`` or ``-s`` must equal the input's (there is no
+    frame rate conversion or scaling). ``-y``, ``-loglevel``, ``-hide_banner``,
+    ``-nostdin``, ``-an`` and the like are accepted and have no effect. Raises ValueError
+    naming the flag for one without an equivalent (listing the supported flags), a missing
+    value, or a value its setting does not take."""
+
 def settings() -> List[Dict[str, Any]]:
     """Every setting, as dicts."""
 

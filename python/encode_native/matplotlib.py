@@ -44,29 +44,10 @@ from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from . import Summary, Writer, _settings
-from ._native import check_settings
+from ._native import check_settings, ffmpeg_args_settings
 
 __all__ = ["EncodeNativeWriter", "extra_args_settings"]
 
-# ffmpeg output options and the settings they are; the others are refused or become codec
-# options (``-bf 2`` is the encoder option bf=2).
-_OPTION_SETTINGS = {
-    "vcodec": "codec", "c:v": "codec", "codec:v": "codec", "codec": "codec", "c": "codec",
-    "pix_fmt": "pix_fmt", "b": "bitrate", "b:v": "bitrate", "crf": "crf", "preset": "preset",
-    "tune": "tune", "profile": "profile", "profile:v": "profile", "g": "gop",
-    "x264-params": "x264_params", "x264opts": "x264_params", "threads": "threads",
-    "colorspace": "color_matrix", "f": "format", "q:v": "qscale", "qscale:v": "qscale",
-    "qscale": "qscale", "q": "qscale",
-}
-_IGNORED_FLAGS = {"y", "n", "an", "sn", "dn", "hide_banner", "nostats", "stats", "nostdin"}
-_IGNORED_WITH_VALUE = {"loglevel", "v"}
-_REFUSED = {
-    "vf": "a video filter", "filter:v": "a video filter", "filter_complex": "a filter graph",
-    "lavfi": "a filter graph", "map": "stream mapping", "ss": "seeking", "t": "a duration limit",
-    "to": "a duration limit", "frames:v": "a frame limit", "vframes": "a frame limit",
-    "r": "a frame rate conversion (give fps= instead)", "s": "scaling",
-    "metadata": "container metadata", "aspect": "an aspect ratio",
-}
 _X264 = {"h264", "libx264", "x264", "avc1"}
 # Writer arguments that are not library settings.
 _NOT_SETTINGS = {"progress", "total", "input_format"}
@@ -75,65 +56,16 @@ _NOT_SETTINGS = {"progress", "total", "input_format"}
 def extra_args_settings(extra_args: Sequence[str]) -> List[Tuple[str, str]]:
     """ffmpeg output options (matplotlib's ``extra_args``) as encode_native settings.
 
-    Options with a setting of their own map to it (``-crf 18`` → crf, ``-vcodec`` → codec,
-    ``-movflags +faststart`` → faststart, ``-color_range pc`` → full_range), any other
-    ``-name value`` becomes the encoder option ``name=value`` (``-bf 2``), and options
-    that change what is encoded (filters, scaling, seeking, frame-rate conversion) raise
-    ValueError saying so."""
-    args = [str(a) for a in extra_args]
-    out: List[Tuple[str, str]] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if not arg.startswith("-") or len(arg) < 2:
-            raise ValueError(f"extra_args: expected an option at {arg!r} in {args}")
-        name = arg[1:]
-        has_value = i + 1 < len(args) and not _is_option(args[i + 1])
-        value = args[i + 1] if has_value else None
-        i += 2 if has_value else 1
-        if name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
-            continue
-        if name in _REFUSED:
-            raise ValueError(
-                f"extra_args {arg}: {_REFUSED[name]} has no equivalent in encode_native; "
-                "use writer='ffmpeg' for it"
-            )
-        if value is None:
-            raise ValueError(f"extra_args {arg}: expected a value after it")
-        if name == "movflags":
-            out.extend(_movflags(value))
-        elif name == "color_range":
-            out.append(("full_range", "true" if value.lower() in ("pc", "jpeg", "2", "full") else "false"))
-        elif name in _OPTION_SETTINGS:
-            out.append((_OPTION_SETTINGS[name], value))
-        elif _settings.key_of(name):
-            out.append((_settings.key_of(name) or name, value))
-        else:
-            out.append(("codec_option", f"{name}={value}"))
-    return out
-
-
-def _is_option(text: str) -> bool:
-    if not text.startswith("-") or len(text) < 2:
-        return False
+    The library's translator of ffmpeg's flags reads them (the flags it knows are listed
+    in the docs of ``encode_native._native.ffmpeg_args_settings``): ``-crf 18`` is crf,
+    ``-vcodec`` codec, ``-movflags +faststart`` faststart, ``-color_range pc`` full_range,
+    ``-bf 2`` the encoder option bf=2; ``-y`` or ``-loglevel`` have no effect. Options that
+    change what is encoded (filters, scaling, seeking, frame-rate conversion) and unknown
+    ones raise ValueError naming them and listing the supported flags."""
     try:
-        float(text)
-    except ValueError:
-        return True
-    return False
-
-
-def _movflags(value: str) -> List[Tuple[str, str]]:
-    out = []
-    for flag in filter(None, value.replace("-", "+").split("+")):
-        if flag == "faststart":
-            out.append(("faststart", "true"))
-        elif flag in ("frag_keyframe", "empty_moov", "default_base_moof", "separate_moof"):
-            if ("fragmented", "true") not in out:
-                out.append(("fragmented", "true"))
-        else:
-            raise ValueError(f"extra_args -movflags {flag}: not supported by encode_native")
-    return out
+        return ffmpeg_args_settings([str(a) for a in extra_args])
+    except ValueError as e:
+        raise ValueError(f"extra_args: {e}") from None
 
 
 def _same_color(given: Any, actual: Any) -> bool:
@@ -304,7 +236,13 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             pairs.append(("codec", self.codec))
         if self.bitrate is not None and self.bitrate > 0:
             pairs.append(("bitrate", f"{int(self.bitrate)}k"))
-        pairs += extra_args_settings(self.extra_args)
+        extra = extra_args_settings(self.extra_args)
+        if any(key == "fps" for key, _ in extra):
+            raise ValueError(
+                f"extra_args {self.extra_args}: the frame rate is the writer's fps ({self.fps}); "
+                "encode_native does not convert frame rates, so leave -r out and give fps="
+            )
+        pairs += extra
         kwargs: Dict[str, Any] = {}
         for key, value in pairs:
             if key == "codec_option":

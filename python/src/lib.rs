@@ -612,6 +612,20 @@ fn check_settings(settings: Vec<(String, String)>) -> PyResult<()> {
     Ok(())
 }
 
+/// ffmpeg's flags as settings (`(key, value)` pairs, in order), as the library's
+/// translator reads them: `input` describes the frames (`-r`, `-framerate`, `-pix_fmt`,
+/// `-s`), `output` the video (`-c:v`, `-crf`, `-b:v`, `-movflags`, ...). `ValueError`
+/// naming the flag for one without an equivalent (and listing those there are), a missing
+/// value or one the setting does not take.
+#[pyfunction]
+#[pyo3(signature = (output, input = Vec::new()))]
+fn ffmpeg_args_settings(
+    output: Vec<String>,
+    input: Vec<String>,
+) -> PyResult<Vec<(&'static str, String)>> {
+    encode_native::ffmpeg_args_settings(&input, &output).map_err(|e| py_error(e, None))
+}
+
 /// The canonical name of an input pixel format given by any of its names (`rgb` is
 /// `rgb24`); `ValueError` listing the names for an unknown one.
 #[pyfunction]
@@ -738,6 +752,7 @@ fn concat(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
     m.add_function(wrap_pyfunction!(check_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(ffmpeg_args_settings, m)?)?;
     m.add_function(wrap_pyfunction!(settings, m)?)?;
     m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;
     m.add_function(wrap_pyfunction!(frame_rate, m)?)?;

@@ -91,7 +91,7 @@ def test_skvideo_unknown_flags_and_differing_rates_are_errors(tmp_path):
         skvideo.io.FFmpegWriter(out, outputdict={"-vf": "scale=320:240"})
     with pytest.raises(ValueError, match=r"'-loglevel'"):
         skvideo.io.FFmpegWriter(out, inputdict={"-loglevel": "quiet"})
-    with pytest.raises(ValueError, match=r"-r 25 and outputdict -r 30 differ"):
+    with pytest.raises(ValueError, match=r"input -r 25 and output -r 30 differ"):
         skvideo.io.FFmpegWriter(out, inputdict={"-r": "25"}, outputdict={"-r": "30"})
     with pytest.raises(ValueError, match=r"preset"):
         w = skvideo.io.FFmpegWriter(out, outputdict={"-preset": "warp"})

@@ -1,7 +1,8 @@
 """``skvideo.io.FFmpegWriter`` and ``skvideo.io.vwrite``, with scikit-video's signatures.
 
-The ``inputdict`` and ``outputdict`` speak ffmpeg's flags, as in scikit-video. These are
-understood (the library's setting each becomes):
+The ``inputdict`` and ``outputdict`` speak ffmpeg's flags, as in scikit-video; the
+library's one translator of ffmpeg's flags reads them (the same as the matplotlib writer's
+``extra_args``). These are understood (the library's setting each becomes):
 
 ====================================  ===========================================
 ``-r``, ``-framerate`` (input)        the frame rate of the frames given
@@ -10,7 +11,7 @@ understood (the library's setting each becomes):
 ``-r`` (output)                       the video's frame rate (see below)
 ``-c:v``, ``-vcodec``, ``-codec:v``   ``codec`` (``libx264``/``h264``, ``mpeg4``)
 ``-preset``, ``-tune``                ``preset``, ``tune``
-``-crf``, ``-b:v``, ``-qscale:v``     ``crf``, ``bitrate``, ``qscale``
+``-crf``, ``-b:v``, ``-qscale:v``     ``crf``, ``bitrate`` (``2M``, ``500k``), ``qscale``
 ``-qp``                               x264's constant quantiser (``x264_params`` qp)
 ``-pix_fmt`` (output)                 ``pix_fmt`` (``yuv420p``, ``yuv444p``)
 ``-g``                                ``gop``
@@ -18,10 +19,15 @@ understood (the library's setting each becomes):
 ``-x264-params``                      ``x264_params``
 ``-s`` (output)                       must equal the frames' size (no scaling)
 ``-f``                                ``format`` (``mp4``, ``mov``, ``matroska``, ...)
-``-movflags``                         ``+faststart`` (the default) or fragments
+``-movflags``                         ``+faststart`` (the default), ``-faststart``, or
+                                      fragments (``frag_keyframe+empty_moov``)
+``-color_range``, ``-colorspace``     ``full_range``, ``color_matrix``
+``-bf``, ``-refs``, ``-maxrate``, ... the encoder's option of that name
+``-y``, ``-loglevel``, ``-an``, ...   (output) accepted, no effect on the video
 ====================================  ===========================================
 
-Any other flag raises ``ValueError`` naming it and listing these: nothing is silently ignored.
+Any other flag raises ``ValueError`` naming it and listing the supported ones: nothing is
+silently ignored. The ``inputdict`` takes only the flags that describe the frames.
 
 Frame rates: ffmpeg resolves an input rate that differs from the output rate by dropping or
 duplicating frames. encode-native never changes the frames it is given, so a writer with two
@@ -41,121 +47,44 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ... import Summary, Writer
-from ..._settings import fps_text, fps_value
+from ..._native import ffmpeg_args_settings
 
 __all__ = ["FFmpegWriter", "LibAVWriter", "vwrite"]
-
-_INPUT_FLAGS = ("-r", "-framerate", "-pix_fmt", "-s")
-_OUTPUT_FLAGS = (
-    "-r",
-    "-c:v",
-    "-vcodec",
-    "-codec:v",
-    "-preset",
-    "-tune",
-    "-crf",
-    "-qp",
-    "-b:v",
-    "-qscale:v",
-    "-q:v",
-    "-pix_fmt",
-    "-g",
-    "-profile:v",
-    "-x264-params",
-    "-s",
-    "-f",
-    "-movflags",
-)
-_FORMATS = {"mp4": "mp4", "mov": "mov", "matroska": "mkv", "mkv": "mkv", "avi": "avi",
-            "mpegts": "ts", "ts": "ts"}
-
-
-def _unknown(flag: str, where: str, known: Tuple[str, ...]) -> ValueError:
-    return ValueError(
-        f"{where} flag {flag!r} is not supported by encode-native's FFmpegWriter; "
-        f"the supported flags are {', '.join(known)}"
-    )
-
-
-def _size(text: str, where: str) -> Tuple[int, int]:
-    try:
-        w, h = str(text).lower().split("x")
-        return int(w), int(h)
-    except ValueError:
-        raise ValueError(f"{where} -s {text!r}: expected WIDTHxHEIGHT such as 640x480") from None
-
 
 Size = Optional[Tuple[int, int]]
 
 
+def _flags(flags: Dict[str, Any]) -> List[str]:
+    """A dictionary of flags as the command line scikit-video makes of it (an empty value
+    is a flag without one, such as ``{"-an": ""}``)."""
+    args: List[str] = []
+    for flag, value in flags.items():
+        args.append(str(flag))
+        if str(value) != "":
+            args.append(str(value))
+    return args
+
+
 def _settings(
     inputdict: Dict[str, Any], outputdict: Dict[str, Any]
-) -> Tuple[Dict[str, Any], Optional[str], Size, Size]:
-    """The writer's settings for the two dictionaries, and the input layout and sizes."""
+) -> Tuple[Dict[str, Any], Optional[str], Size]:
+    """The writer's settings for the two dictionaries (by the library's translator of
+    ffmpeg's flags), and the input layout and size."""
     settings: Dict[str, Any] = {}
-    x264: List[str] = []
-    in_rate = out_rate = None
-    in_fmt = in_size = out_size = None
-    for flag, value in inputdict.items():
-        if flag not in _INPUT_FLAGS:
-            raise _unknown(flag, "inputdict", _INPUT_FLAGS)
-        if flag in ("-r", "-framerate"):
-            in_rate = str(value)
-        elif flag == "-pix_fmt":
-            in_fmt = str(value)
-        elif flag == "-s":
-            in_size = _size(value, "inputdict")
-    for flag, value in outputdict.items():
-        value = str(value)
-        if flag not in _OUTPUT_FLAGS:
-            raise _unknown(flag, "outputdict", _OUTPUT_FLAGS)
-        if flag == "-r":
-            out_rate = value
-        elif flag in ("-c:v", "-vcodec", "-codec:v"):
-            settings["codec"] = value
-        elif flag in ("-preset", "-tune", "-crf", "-pix_fmt"):
-            settings[flag[1:]] = value
-        elif flag == "-b:v":
-            settings["bitrate"] = value
-        elif flag in ("-qscale:v", "-q:v"):
-            settings["qscale"] = value
-        elif flag == "-qp":
-            x264.append(f"qp={value}")
-        elif flag == "-g":
-            settings["gop"] = value
-        elif flag == "-profile:v":
-            settings["profile"] = value
-        elif flag == "-x264-params":
-            x264.append(value)
-        elif flag == "-s":
-            out_size = _size(value, "outputdict")
-        elif flag == "-f":
-            if value not in _FORMATS:
-                raise ValueError(f"outputdict -f {value!r}: the formats are {', '.join(sorted(_FORMATS))}")
-            settings["format"] = _FORMATS[value]
-        elif flag == "-movflags":
-            for part in value.replace("+", " +").split():
-                name = part.lstrip("+-")
-                if name == "faststart":
-                    settings["faststart"] = not part.startswith("-")
-                elif name in ("frag_keyframe", "empty_moov", "default_base_moof"):
-                    settings["fragmented"] = 1
-                else:
-                    raise ValueError(
-                        f"outputdict -movflags {name!r} is not supported; supported: "
-                        "+faststart, +frag_keyframe, +empty_moov, +default_base_moof"
-                    )
-    if x264:
-        settings["x264_params"] = ":".join(x264)
-    if in_rate is not None and out_rate is not None:
-        if fps_value(fps_text(in_rate)) != fps_value(fps_text(out_rate)):
-            raise ValueError(
-                f"inputdict -r {in_rate} and outputdict -r {out_rate} differ: ffmpeg would drop or "
-                "duplicate frames to change the rate, and encode-native never changes the frames "
-                "given. Give one -r: every frame written is shown at that rate."
-            )
-    settings["fps"] = in_rate or out_rate or "25"
-    return settings, in_fmt, in_size, out_size
+    in_fmt: Optional[str] = None
+    size: Size = None
+    for key, value in ffmpeg_args_settings(_flags(outputdict), _flags(inputdict)):
+        if key == "in_pix_fmt":
+            in_fmt = value
+        elif key == "size":
+            w, _, h = value.lower().partition("x")
+            size = (int(w), int(h))
+        elif key == "codec_option":
+            settings.setdefault(key, []).append(value)
+        else:
+            settings[key] = value
+    settings.setdefault("fps", "25")
+    return settings, in_fmt, size
 
 
 class FFmpegWriter:
@@ -175,13 +104,7 @@ class FFmpegWriter:
         outputdict: Optional[Dict[str, Any]] = None,
         verbosity: int = 0,
     ) -> None:
-        settings, in_fmt, in_size, out_size = _settings(inputdict or {}, outputdict or {})
-        if in_size and out_size and in_size != out_size:
-            raise ValueError(
-                f"outputdict -s {out_size[0]}x{out_size[1]} differs from inputdict -s "
-                f"{in_size[0]}x{in_size[1]}: encode-native does not scale; resize the frames"
-            )
-        self._size = in_size or out_size
+        settings, in_fmt, self._size = _settings(inputdict or {}, outputdict or {})
         self._filename = os.fspath(filename)
         fps = settings.pop("fps")
         self._writer = Writer(self._filename, fps, input_format=in_fmt, **settings)
