@@ -220,7 +220,7 @@ impl<'a> Frame<'a> {
                 self.stride, width, format, row
             ));
         }
-        if format == PixelFormat::RgbF32 && self.stride % 4 != 0 {
+        if format == PixelFormat::RgbF32 && !self.stride.is_multiple_of(4) {
             return bad(format!(
                 "stride {} bytes is not a whole number of f32 values",
                 self.stride

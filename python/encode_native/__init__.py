@@ -30,9 +30,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 import numpy as np
 
 from . import _frames, _hooks, _native, _settings
-from ._native import EncodeError
+from ._native import EncodeError, __version__, check_settings, pixel_format_name
 from ._native import NativeWriter as _NativeWriter
-from ._native import __version__, check_settings, pixel_format_name
 from ._native import concat as _concat
 from ._progress import Progress, ProgressArg
 
@@ -260,6 +259,7 @@ class Writer:
             width, height = _settings.size_of(self._settings)
             if width is None or height is None:
                 raise ValueError(f"{fmt} input needs the picture size: width=..., height=...")
+            assert fmt is not None  # is_planar is false for None
             layout = _frames.planar_layout(array, fmt, width, height)
         else:
             layout = _frames.layout_of(array, fmt)
@@ -454,7 +454,7 @@ def _register_matplotlib(_module: Any) -> None:
 def _register_imageio(config: Any) -> None:
     # Only imageio.config is complete here (imageio itself may still be importing): add the
     # plugin by name; imageio imports encode_native.imageio when someone asks for it.
-    plugin_config = getattr(config, "PluginConfig", None)
+    plugin_config: Any = getattr(config, "PluginConfig", None)
     if plugin_config is None:
         from imageio.config.plugins import PluginConfig as plugin_config
     config.known_plugins["encode_native"] = plugin_config(

@@ -174,4 +174,6 @@ def layout_of(a: np.ndarray, input_format: Optional[str]) -> Layout:
 
 def is_planar(input_format: Optional[str]) -> bool:
     """Whether `input_format` names pre-converted planar YUV."""
-    return bool(input_format) and _native.pixel_format_name(input_format) in _PLANAR
+    if not input_format:
+        return False
+    return _native.pixel_format_name(input_format) in _PLANAR

@@ -1,26 +1,38 @@
 """The native part of encode_native (Rust): use the package `encode_native` instead."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, final
 
 import numpy as np
 
 __version__: str
+__all__ = [
+    "EncodeError",
+    "NativeWriter",
+    "PIXEL_FORMATS",
+    "__version__",
+    "check_settings",
+    "concat",
+    "frame_rate",
+    "pixel_format_name",
+    "settings",
+]
 PIXEL_FORMATS: List[str]
 
 class EncodeError(RuntimeError):
     """The encoder, the muxer or FFmpeg failed; the message carries FFmpeg's own words."""
 
+@final
 class NativeWriter:
     """One video being written: `NativeWriter(target, width, height, input_format, settings)`."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         target: Any,
         width: int,
         height: int,
         input_format: str,
         settings: Sequence[Tuple[str, str]],
-    ) -> None: ...
+    ) -> "NativeWriter": ...
     def push(self, array: np.ndarray, pts: Optional[int] = None) -> bool:
         """Pushes one frame; returns whether it had to be copied."""
     def finish(self) -> Tuple[Optional[bytes], Dict[str, Any]]:

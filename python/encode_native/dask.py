@@ -99,7 +99,8 @@ def _encode_range(make_frame: Callable[[int], Any], start: int, stop: int, fps: 
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
     assert w.summary is not None
-    return (bytes(w.video) if output is None else None), w.summary, made
+    assert output is not None or w.video is not None
+    return (bytes(w.video) if w.video is not None and output is None else None), w.summary, made
 
 
 def _segment_task(make_frame: Callable[[int], Any], index: int, start: int, stop: int, fps: Fps,
@@ -380,7 +381,7 @@ def encode_many(
         if "threads" not in common:
             common["threads"] = encoder_threads(c)
         counts = []  # each job's frames, for the progress display
-        for k, (source, n_frames, fps, path, own) in enumerate(parsed):
+        for k, (source, n_frames, fps, _path, own) in enumerate(parsed):
             if n_frames is None and callable(source):
                 raise ValueError(f"job {k}: a job with make_frame needs n_frames")
             counts.append(len(source) if n_frames is None else n_frames)

@@ -211,7 +211,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         metadata: Optional[Dict[str, str]] = None,
         **settings: Any,
     ) -> None:
-        super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)
+        super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)  # type: ignore[arg-type]
         if self.metadata:
             raise ValueError(
                 f"metadata {dict(self.metadata)!r}: encode_native cannot write container "
@@ -297,9 +297,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             # While saving, like savefig: animated artists are part of the picture; and
             # grab_frame draws what changed, so the draw an animation asks for after each
             # frame (draw_idle) would only be drawn again.
-            self._canvas_state = (canvas, canvas._is_saving, canvas._is_idle_drawing)
-            canvas._is_saving = True
-            canvas._is_idle_drawing = True
+            self._canvas_state = (canvas, canvas._is_saving, canvas._is_idle_drawing)  # type: ignore[attr-defined]
+            canvas._is_saving = True  # type: ignore[attr-defined]
+            canvas._is_idle_drawing = True  # type: ignore[attr-defined]
 
     def _set_dpi(self, dpi: float) -> None:
         set_dpi = getattr(self.fig, "_set_dpi", None)
@@ -341,12 +341,12 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             if key == "transparent" and not value:
                 continue
             return None
-        if fig.get_facecolor()[3] != 1.0 and "facecolor" not in savefig_kwargs:
+        if fig.get_facecolor()[3] != 1.0 and "facecolor" not in savefig_kwargs:  # type: ignore[misc]
             return None
         animated = self._blit.animated() if self._blit is not None else []
         plan = self._blit.make_plan(animated) if self._blit is not None and animated else None
         if plan is not None:
-            self._blit.draw(plan)
+            self._blit.draw(plan)  # type: ignore[union-attr]
         elif animated or fig.stale or getattr(canvas, "renderer", None) is None:
             # Animated artists change without making the figure stale: drawn in full.
             canvas.draw()

@@ -293,7 +293,7 @@ impl NativeWriter {
                 .ok()
                 .filter(|&s| s >= row_bytes && s % item == 0)
         };
-        let aligned = (array.data() as usize) % std::mem::align_of::<T>() == 0;
+        let aligned = (array.data() as usize).is_multiple_of(std::mem::align_of::<T>());
         let start = array.data() as usize;
         let span = match row_stride {
             Some(stride) if inner_packed && aligned => {

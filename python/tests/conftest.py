@@ -79,7 +79,7 @@ def assert_close(got: np.ndarray, want: np.ndarray, tol: int, what: str = "") ->
 def run_python(args, cwd=None, timeout=120, **kwargs) -> subprocess.CompletedProcess:
     """Runs this interpreter on `args`, failing the test with its output when it fails."""
     r = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, timeout=timeout, **kwargs)
-    assert r.returncode == 0, f"{args} exited {r.returncode}:\n{r.stdout.decode(errors='replace')}\n{r.stderr.decode(errors='replace')}"
+    assert r.returncode == 0, f"{args} exited {r.returncode}:\n{r.stdout.decode(errors='replace')}\n{r.stderr.decode(errors='replace')}"  # noqa: E501
     return r
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import encode_native as en
+
 from conftest import blocks, decode
 
 H, W, N = 64, 96, 12

@@ -11,9 +11,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import decode
-
 from encode_native.compat import cv2, skvideo
+
+from conftest import decode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

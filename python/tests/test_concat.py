@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import decode
-
 import encode_native as en
+
+from conftest import decode
 
 
 def test_segments_join_exactly(tmp_path):

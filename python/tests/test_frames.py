@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import encode_native as en
+
 from conftest import assert_close, block_centres, blocks, decode
 
 H, W, N = 48, 64, 4
@@ -38,7 +39,7 @@ def _cases():
         "uint8 HxWx4": (np.concatenate([rgb, _alpha(rgb.shape, np.uint8, 256)], axis=3), None, rgb),
         "uint8 bgr24": (np.ascontiguousarray(rgb[..., ::-1]), "bgr24", rgb),
         "uint8 bgra": (np.concatenate([rgb[..., ::-1], _alpha(rgb.shape, np.uint8, 256)], axis=3), "bgra", rgb),
-        "uint8 4 channels bgr24": (np.concatenate([rgb[..., ::-1], _alpha(rgb.shape, np.uint8, 256)], axis=3), "bgr24", rgb),
+        "uint8 4 channels bgr24": (np.concatenate([rgb[..., ::-1], _alpha(rgb.shape, np.uint8, 256)], axis=3), "bgr24", rgb),  # noqa: E501
         "uint16 HxW": (u16[..., 1], None, grey3),
         "uint16 HxWx1": (u16[..., 1:2], None, grey3),
         "uint16 HxWx3": (u16, None, rgb),

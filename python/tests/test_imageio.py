@@ -6,11 +6,11 @@ import io
 
 import imageio
 import imageio.v3 as iio
-import numpy as np
 import pytest
 
 import encode_native as en  # noqa: F401  (registers the plugin)
 from encode_native.imageio import EncodeNativePlugin
+
 from conftest import assert_close, block_centres, blocks, decode
 
 H, W = 48, 64

@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import animation  # noqa: E402
 
-import encode_native as en  # noqa: E402
 from encode_native.matplotlib import EncodeNativeWriter, extra_args_settings  # noqa: E402
+
 from conftest import assert_close, decode  # noqa: E402
 
 LOSSLESS = ["-pix_fmt", "yuv444p", "-crf", "0", "-preset", "ultrafast"]

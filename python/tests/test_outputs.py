@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import pathlib
 import socket
 import subprocess
 import sys
 import threading
 
-import numpy as np
 import pytest
 
 import encode_native as en
+
 from conftest import assert_close, block_centres, blocks, decode
 
 H, W = 48, 64

@@ -56,10 +56,6 @@ impl Family for Gif {
         Ok(())
     }
 
-    fn ranges(&self) -> Vec<(&'static str, String)> {
-        vec![("colors", "2 to 256 [255]".into())]
-    }
-
     fn default_rate(&self) -> RateControl {
         RateControl::Quantizer(0)
     }

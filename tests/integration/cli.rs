@@ -1049,3 +1049,82 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert!(r.stdout_text().contains("--json"));
     assert!(r.stdout_text().contains("stderr"));
 }
+
+/// FFV1 with no `--pix-fmt` keeps every 8-bit and 16-bit input exactly: the file decodes
+/// (with ffmpeg, to the input's own layout) to the very bytes that went in.
+#[test]
+fn ffv1_is_lossless_for_every_input_format_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, n) = (34u32, 22u32, 3u32);
+    for (format, ffmpeg_name, stored) in [
+        ("rgb24", "rgb24", "bgr0"),
+        ("bgr24", "bgr24", "bgr0"),
+        ("rgba", "rgba", "bgra"),
+        ("bgra", "bgra", "bgra"),
+        ("gray", "gray", "gray"),
+        ("gray16le", "gray16le", "gray16le"),
+        ("rgb48le", "rgb48le", "rgb48le"),
+        // Planar YUV is not a command-line input; the library takes it.
+        ("yuv420p", "yuv420p", "yuv420p"),
+        ("yuv444p", "yuv444p", "yuv444p"),
+    ] {
+        let pixel: encode_native::PixelFormat = format.parse().unwrap();
+        let len = pixel.frame_len(w, h) * n as usize;
+        // Every byte value, in an order with no pattern an encoder could smooth over.
+        let mut x = 0x9e37_79b9u32;
+        let input: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 11) as u8
+            })
+            .collect();
+        let raw = dir.path().join(format!("{format}.raw"));
+        std::fs::write(&raw, &input).unwrap();
+        let out = dir.path().join(format!("{format}.mkv"));
+        if pixel.is_planar_yuv() {
+            let config = encode_native::EncoderConfig::new(w, h, 10)
+                .codec(encode_native::Encoder::Ffv1)
+                .input_format(pixel);
+            let mut writer = encode_native::VideoWriter::create(&out, config).unwrap();
+            for frame in input.chunks(pixel.frame_len(w, h)) {
+                writer
+                    .push(encode_native::Frame::new(w, h, pixel, frame))
+                    .unwrap();
+            }
+            assert_eq!(writer.finish().unwrap().pixel_format.name(), stored);
+        } else {
+            let r = run(&[
+                "raw",
+                "-i",
+                s(&raw),
+                "--size",
+                "34x22",
+                "--in-pix-fmt",
+                format,
+                "--fps",
+                "10",
+                "--codec",
+                "ffv1",
+                "--json",
+                "-o",
+                s(&out),
+            ]);
+            r.assert_ok();
+            assert_eq!(r.json()["pix_fmt"], stored, "{format}");
+        }
+        let decoded = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&out)
+            .args(["-f", "rawvideo", "-pix_fmt", ffmpeg_name, "-"])
+            .output()
+            .unwrap();
+        assert!(decoded.status.success(), "{format}: {:?}", decoded);
+        assert_eq!(decoded.stdout.len(), input.len(), "{format}: frame bytes");
+        assert!(
+            decoded.stdout == input,
+            "{format}: FFV1 did not keep the input exactly"
+        );
+    }
+}

@@ -13,6 +13,8 @@ mod info;
 mod output;
 mod progress;
 mod raw;
+#[cfg(test)]
+mod readme;
 mod recover;
 mod report;
 mod settings;
