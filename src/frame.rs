@@ -32,6 +32,50 @@ named_enum! {
 }
 
 impl PixelFormat {
+    /// The bytes a `width`×`height` frame of this format whose rows are `stride` bytes apart
+    /// takes (the last row need not be padded), with every size checked: a stride shorter
+    /// than a row, larger than FFmpeg takes, or not a whole number of `f32`s (rgbf32), and
+    /// planar YUV that is not tightly packed, are refused as frame `index`'s error.
+    pub fn frame_bytes(self, width: u32, height: u32, stride: usize, index: u64) -> Result<usize> {
+        let bad = |problem: String| Err(Error::Frame { index, problem });
+        if self.is_planar_yuv() {
+            if stride != width as usize {
+                return bad(format!(
+                    "{self} frames are tightly packed planes: the stride must be the width, {width}, not {stride}"
+                ));
+            }
+            return Ok(self.frame_len(width, height));
+        }
+        let row = width as usize * self.bytes_per_pixel();
+        // Strides come from outside: every size computed from one is checked.
+        if stride > i32::MAX as usize {
+            return bad(format!(
+                "stride {stride} bytes is larger than the largest row encode-native takes ({} bytes)",
+                i32::MAX
+            ));
+        }
+        if stride < row {
+            return bad(format!(
+                "stride {stride} bytes is less than a row of {width} {self} pixels ({row} bytes)"
+            ));
+        }
+        if self == PixelFormat::RgbF32 && !stride.is_multiple_of(4) {
+            return bad(format!(
+                "stride {stride} bytes is not a whole number of f32 values"
+            ));
+        }
+        match stride
+            .checked_mul(height.saturating_sub(1) as usize)
+            .and_then(|n| n.checked_add(row))
+            .filter(|&n| n <= isize::MAX as usize)
+        {
+            Some(n) => Ok(n),
+            None => bad(format!(
+                "stride {stride} bytes for {height} rows is larger than memory can hold"
+            )),
+        }
+    }
+
     /// Bytes per pixel (of the luma plane for planar YUV).
     pub fn bytes_per_pixel(self) -> usize {
         match self {
@@ -194,54 +238,17 @@ impl<'a> Frame<'a> {
                 self.width, self.height, width, height
             ));
         }
-        if format.is_planar_yuv() {
-            let need = format.frame_len(width, height);
-            if self.stride != width as usize || self.data().len() < need {
-                return bad(format!(
-                    "{format} must be tightly packed planes: {} bytes with stride {}, expected {need} with stride {width}",
-                    self.data().len(),
-                    self.stride
-                ));
-            }
-            return Ok(());
-        }
-        let row = width as usize * format.bytes_per_pixel();
-        // Strides come from outside: every size computed from one is checked.
-        if self.stride > i32::MAX as usize {
-            return bad(format!(
-                "stride {} bytes is larger than the largest row encode-native takes ({} bytes)",
-                self.stride,
-                i32::MAX
-            ));
-        }
-        if self.stride < row {
-            return bad(format!(
-                "stride {} bytes is less than a row of {} {} pixels ({} bytes)",
-                self.stride, width, format, row
-            ));
-        }
-        if format == PixelFormat::RgbF32 && !self.stride.is_multiple_of(4) {
-            return bad(format!(
-                "stride {} bytes is not a whole number of f32 values",
-                self.stride
-            ));
-        }
-        let Some(need) = self
-            .stride
-            .checked_mul(height.saturating_sub(1) as usize)
-            .and_then(|n| n.checked_add(row))
-        else {
-            return bad(format!(
-                "stride {} bytes for {height} rows is larger than memory can hold",
-                self.stride
-            ));
-        };
+        let need = format.frame_bytes(width, height, self.stride, index)?;
         let got = self.data().len();
         if got < need {
-            return bad(format!(
-                "{} bytes of pixels, expected at least {} for {}x{} {} with stride {}",
-                got, need, width, height, format, self.stride
-            ));
+            return bad(if format.is_planar_yuv() {
+                format!("{format} must be tightly packed planes: {got} bytes, expected {need}")
+            } else {
+                format!(
+                    "{} bytes of pixels, expected at least {} for {}x{} {} with stride {}",
+                    got, need, width, height, format, self.stride
+                )
+            });
         }
         Ok(())
     }

@@ -129,35 +129,10 @@ fn frame_bytes(
     stride: usize,
     index: u64,
 ) -> Result<usize, Failure> {
-    if format.is_planar_yuv() {
-        if stride != width as usize {
-            return Err(Failure::frame(format!(
-                "frame {index}: {format} frames are tightly packed planes: the stride must be the width, {width}, not {stride}"
-            )));
-        }
-        return Ok(format.frame_len(width, height));
-    }
-    let row = width as usize * format.bytes_per_pixel();
-    if stride < row {
-        return Err(Failure::frame(format!(
-            "frame {index}: stride {stride} bytes is less than a row of {width} {format} pixels ({row} bytes)"
-        )));
-    }
-    if stride > i32::MAX as usize {
-        return Err(Failure::frame(format!(
-            "frame {index}: stride {stride} bytes is larger than the largest row encode-native takes ({} bytes)",
-            i32::MAX
-        )));
-    }
-    stride
-        .checked_mul(height.saturating_sub(1) as usize)
-        .and_then(|n| n.checked_add(row))
-        .filter(|&n| n <= isize::MAX as usize)
-        .ok_or_else(|| {
-            Failure::frame(format!(
-                "frame {index}: stride {stride} bytes for {height} rows is larger than memory can hold"
-            ))
-        })
+    // The library's own check, so C gets the same words as Rust and Python.
+    format
+        .frame_bytes(width, height, stride, index)
+        .map_err(Failure::from)
 }
 
 /// A C string argument as UTF-8.

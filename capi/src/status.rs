@@ -74,11 +74,6 @@ impl Failure {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(EnStatus::EN_ERR_INVALID_ARGUMENT, message)
     }
-
-    /// A refused frame.
-    pub(crate) fn frame(message: impl Into<String>) -> Self {
-        Self::new(EnStatus::EN_ERR_FRAME, message)
-    }
 }
 
 impl From<Error> for Failure {

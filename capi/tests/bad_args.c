@@ -310,6 +310,37 @@ int main(int argc, char **argv) {
     EXPECT(en_writer_discard(d), EN_OK, NULL);
     CHECK(fopen(path, "rb") == NULL);
 
+    /* ---- a full disk: its own status, EN_ERR_NO_SPACE, as Python's OSError(ENOSPC) ---- */
+    if (fopen("/dev/full", "wb") != NULL) {
+        EnConfig *full_cfg = config();
+        EXPECT(en_config_set(full_cfg, "format", "mkv"), EN_OK, NULL);
+        EnWriter *full = en_writer_open(full_cfg, "/dev/full");
+        en_config_free(full_cfg);
+        int full_rc = EN_OK;
+        checks++;
+        if (!full) {
+            fprintf(stderr, "line %d: en_writer_open(/dev/full) failed at once: %s\n", __LINE__,
+                    en_last_error());
+            failures++;
+        } else {
+            for (int i = 0; i < 30 && full_rc == EN_OK; i++)
+                full_rc = en_writer_push(full, pixels, W * 3);
+            if (full_rc == EN_OK) {
+                s.size = sizeof s;
+                full_rc = en_writer_finish(full, &s);
+            } else {
+                en_writer_discard(full);
+            }
+            message_has("en_writer_push/finish(/dev/full)", __LINE__, "No space left");
+        }
+        if (full && full_rc != EN_ERR_NO_SPACE) {
+            fprintf(stderr, "line %d: /dev/full gave %d, expected EN_ERR_NO_SPACE\n", __LINE__, full_rc);
+            failures++;
+        }
+    } else {
+        printf("SKIPPED the full-disk check: no /dev/full here\n");
+    }
+
     /* ---- a write callback that fails: EN_ERR_IO with the callback's code ---- */
     size_t written = 0;
     EnWriter *c = en_writer_open_callback(cfg, failing_write, NULL, &written);
