@@ -107,6 +107,7 @@ class Video(bytes):
 
     summary: Optional[Summary]
     mime: str
+    _browser: Optional[str]
 
     def __new__(cls, data: bytes, summary: Optional[Summary] = None, mime: Optional[str] = None) -> "Video":
         self = super().__new__(cls, data)

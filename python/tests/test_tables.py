@@ -13,6 +13,7 @@ import pytest
 
 import encode_native as en
 from encode_native import _native
+
 from conftest import blocks
 
 H, W = 48, 64
