@@ -1,5 +1,5 @@
 //! Decode-back helpers: every output is read again with libavformat/libavcodec in-process.
-//! Also the skips every test uses ([`guards`]).
+//! Also the skips and child guards every test uses ([`guards`]).
 
 use std::io::Cursor;
 use std::path::Path;
@@ -8,7 +8,7 @@ use ff::format::Pixel;
 use ffmpeg_next as ff;
 
 mod guards;
-pub use guards::require;
+pub use guards::{require, ChildGuard};
 
 /// `true` when the linked libavcodec has `encoder`; otherwise skips (a failure unless
 /// `ENCODE_NATIVE_ALLOW_SKIP=1`) and returns `false`.
