@@ -16,6 +16,12 @@ use encode_native::{
     YuvConverter,
 };
 
+/// The integration tests' child guard: a panicking case never leaves the command running.
+#[allow(dead_code)]
+#[path = "integration/support/guards.rs"]
+mod guards;
+use guards::ChildGuard;
+
 /// A small, fast, reproducible generator (xorshift64*).
 struct Rng(u64);
 
@@ -410,14 +416,16 @@ fn command_line(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     args.extend(["--size".into(), "32x24".into(), "-o".into(), out]);
     // A process argument cannot hold a NUL byte.
     args.retain(|a| !a.contains('\0'));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_encode-native"))
-        .args(&args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_encode-native"))
+            .args(&args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {

@@ -7,6 +7,11 @@ use std::path::Path;
 use super::*;
 use crate::status::{category, EnStatus};
 
+/// The integration tests' skip policy: a missing tool fails unless `ENCODE_NATIVE_ALLOW_SKIP=1`.
+#[allow(dead_code)]
+#[path = "../../tests/integration/support/guards.rs"]
+mod guards;
+
 fn last_error() -> String {
     // SAFETY: en_last_error never returns NULL and its string is valid until the next call.
     unsafe { CStr::from_ptr(en_last_error()) }
@@ -271,8 +276,7 @@ fn every_error_kind_has_its_own_defined_status() {
 
 #[test]
 fn a_full_disk_is_its_own_status() {
-    if !std::path::Path::new("/dev/full").exists() {
-        eprintln!("SKIPPED a_full_disk_is_its_own_status: no /dev/full here");
+    if !guards::require(Path::new("/dev/full").exists(), "no /dev/full here") {
         return;
     }
     let mut writer = VideoWriter::create(

@@ -85,17 +85,19 @@ fn run(args: &[&str]) -> Run {
 }
 
 fn run_with_stdin(args: &[&str], input: Option<Vec<u8>>) -> Run {
-    let mut child = bin()
-        .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start encode-native");
+    let mut child = ChildGuard::new(
+        bin()
+            .args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start encode-native"),
+    );
     let writer = input.map(|bytes| {
         let mut stdin = child.stdin.take().unwrap();
         std::thread::spawn(move || {
@@ -911,17 +913,19 @@ fn video_to_stdout_is_fragmented_mp4_and_json_goes_to_stderr() {
 fn ctrl_c_finalizes_a_playable_file_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("stopped.mp4");
-    let child = bin()
-        .args([
-            "demo", "--frames", "1000000", "--size", "64x48", "--json", "-o",
-        ])
-        .arg(&out)
-        .args(FAST)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = ChildGuard::new(
+        bin()
+            .args([
+                "demo", "--frames", "1000000", "--size", "64x48", "--json", "-o",
+            ])
+            .arg(&out)
+            .args(FAST)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // The partial file exists once the writer is open (the handlers are installed before
     // that); the target appears only when the video is finished.
     let partial = encode_native::partial_path(&out);
@@ -961,26 +965,28 @@ fn ctrl_c_finalizes_a_playable_file_and_exits_130() {
 fn ctrl_c_while_stdin_stalls_still_finalizes_the_frames_read() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("stalled.mkv");
-    let mut child = bin()
-        .args([
-            "raw",
-            "-i",
-            "-",
-            "--size",
-            "32x24",
-            "--in-pix-fmt",
-            "gray",
-            "--fps",
-            "10",
-        ])
-        .args(["--json", "-o"])
-        .arg(&out)
-        .args(FAST)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ChildGuard::new(
+        bin()
+            .args([
+                "raw",
+                "-i",
+                "-",
+                "--size",
+                "32x24",
+                "--in-pix-fmt",
+                "gray",
+                "--fps",
+                "10",
+            ])
+            .args(["--json", "-o"])
+            .arg(&out)
+            .args(FAST)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // Five frames, then the producer stalls with the pipe still open.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&vec![128u8; 5 * 32 * 24]).unwrap();

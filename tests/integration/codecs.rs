@@ -95,19 +95,11 @@ fn decodes_as(decoder: &str, codec: &str) -> bool {
     decoder == codec || (codec == "av1" && ["libdav1d", "libaom-av1"].contains(&decoder))
 }
 
-fn available(e: Encoder) -> bool {
-    encode_native::info::library_info()
-        .encoders
-        .iter()
-        .any(|(x, ok)| *x == e && *ok)
-}
-
 #[test]
 fn every_encoder_writes_what_a_decoder_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     for &(encoder, container, format, codec, least_psnr) in CASES {
-        if !available(encoder) {
-            eprintln!("{encoder}: not in the linked libavcodec, skipped");
+        if !require_encoder(encoder) {
             continue;
         }
         let path = dir

@@ -126,18 +126,20 @@ fn killed_encodes_keep_all_but_the_last_half_second() {
     let mut rng = 0x2545f4914f6cdd1du64;
     for run in 0..4 {
         let out = dir.path().join(format!("k{run}.mp4"));
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash::crash_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD, &out)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ChildGuard::new(
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "crash::crash_child",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD, &out)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         // Kill after a pseudo-random number of written frames, from 40 to 400.
         rng ^= rng << 13;
         rng ^= rng >> 7;

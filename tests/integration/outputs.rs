@@ -180,18 +180,20 @@ fn recorder_child() {
 fn killed_fragmented_encode_keeps_all_but_the_last_fragment() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rec.mp4");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "outputs::recorder_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = ChildGuard::new(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "outputs::recorder_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut pushed = 0u64;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while pushed < 100 {

@@ -10,6 +10,8 @@ use encode_native::{
     partial_path, Container, EncoderConfig, Error, Frame, PixelFormat, VideoWriter,
 };
 
+use crate::support::ChildGuard;
+
 fn tiny() -> EncoderConfig {
     EncoderConfig::new(64, 48, 30).preset("ultrafast")
 }
@@ -344,13 +346,15 @@ fn a_file_size_limit_is_reported_and_the_partial_file_kept() {
 fn a_second_ctrl_c_stops_at_once_with_its_own_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stop.mp4");
-    let child = bin()
-        .args(["demo", "--frames", "100000", "--preset", "slow", "-o"])
-        .arg(&path)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = ChildGuard::new(
+        bin()
+            .args(["demo", "--frames", "100000", "--preset", "slow", "-o"])
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let partial = partial_path(&path);
     let start = Instant::now();
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) == 0 {

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::require;
+
 /// A made-up root whose dpkg database lists `installed` as installed and `removed` as removed
 /// (configuration files left), with `files` present under it.
 fn fake_root(installed: &[&str], removed: &[&str], files: &[&str]) -> tempfile::TempDir {
@@ -52,6 +54,8 @@ fn detect(root: &Path) -> Vec<String> {
     v
 }
 
+const NO_DPKG: &str = "no dpkg-query here: the detection is for Debian and Ubuntu";
+
 fn has_dpkg() -> bool {
     Command::new("dpkg-query").arg("--version").output().is_ok()
 }
@@ -68,8 +72,7 @@ const ALL: &[&str] = &[
 
 #[test]
 fn llvm_libclang_cpp_is_not_libclang() {
-    if !has_dpkg() {
-        eprintln!("no dpkg-query here: the detection is for Debian and Ubuntu");
+    if !require(has_dpkg(), NO_DPKG) {
         return;
     }
     // The machine that failed: the ffmpeg runtime and LLVM 14's libraries, with
@@ -102,7 +105,7 @@ fn llvm_libclang_cpp_is_not_libclang() {
 
 #[test]
 fn nothing_is_asked_for_when_everything_is_installed() {
-    if !has_dpkg() {
+    if !require(has_dpkg(), NO_DPKG) {
         return;
     }
     let root = fake_root(ALL, &[], &[]);

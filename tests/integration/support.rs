@@ -1,10 +1,27 @@
 //! Decode-back helpers: every output is read again with libavformat/libavcodec in-process.
+//! Also the skips and child guards every test uses ([`guards`]).
 
 use std::io::Cursor;
 use std::path::Path;
 
 use ff::format::Pixel;
 use ffmpeg_next as ff;
+
+mod guards;
+pub use guards::{require, ChildGuard};
+
+/// `true` when the linked libavcodec has `encoder`; otherwise skips (a failure unless
+/// `ENCODE_NATIVE_ALLOW_SKIP=1`) and returns `false`.
+pub fn require_encoder(encoder: encode_native::Encoder) -> bool {
+    let present = encode_native::info::library_info()
+        .encoders
+        .iter()
+        .any(|(e, ok)| *e == encoder && *ok);
+    require(
+        present,
+        &format!("{encoder} is not in the linked libavcodec"),
+    )
+}
 
 /// One decoded picture, planes tightly packed.
 pub struct DecodedFrame {
