@@ -138,7 +138,7 @@ impl Family for Webp {
     fn ranges(&self) -> Vec<(&'static str, String)> {
         vec![(
             "crf",
-            "0 to 100, its quality (higher is better) [75]".into(),
+            "0 to 100, its quality (higher is better) (default 75)".into(),
         )]
     }
 

@@ -95,7 +95,9 @@ impl Family for Av1 {
     fn ranges(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         match self.crf {
-            Some((min, max, default)) => out.push(("crf", format!("{min} to {max} [{default}]"))),
+            Some((min, max, default)) => {
+                out.push(("crf", format!("{min} to {max} (default {default})")))
+            }
             None => out.push(("crf", "none: qscale or a bitrate".to_string())),
         }
         if let Some((option, min, max)) = self.preset {

@@ -215,7 +215,7 @@ pub(crate) fn check_log(encoder: Encoder, lines: &[String]) -> Result<()> {
 impl EncoderInfo {
     /// What this encoder takes for the settings whose ranges differ from one encoder to the
     /// next (`crf`, `preset`, `tune`, `profile`, `qscale`, `colors`), as (key, text) with the
-    /// default in brackets: `("crf", "0 to 51 [28]")`.
+    /// default: `("crf", "0 to 51 (default 28)")`.
     pub fn setting_ranges(&self) -> Vec<(&'static str, String)> {
         self.family.ranges()
     }

@@ -51,7 +51,7 @@ impl Family for Mpeg4 {
     }
 
     fn ranges(&self) -> Vec<(&'static str, String)> {
-        vec![("qscale", "1 (best) to 31 [3]".into())]
+        vec![("qscale", "1 (best) to 31 (default 3)".into())]
     }
 
     fn default_rate(&self) -> RateControl {

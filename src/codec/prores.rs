@@ -58,9 +58,15 @@ impl Family for Prores {
         vec![
             (
                 "profile",
-                format!("{} [hq for 4:2:2, 4444 for 4:4:4]", PROFILES.join(", ")),
+                format!(
+                    "{} (default hq for 4:2:2, 4444 for 4:4:4)",
+                    PROFILES.join(", ")
+                ),
             ),
-            ("qscale", "1 to 31 [the profile's own data rate]".into()),
+            (
+                "qscale",
+                "1 to 31 (default: the profile's own data rate)".into(),
+            ),
         ]
     }
 

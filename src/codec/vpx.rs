@@ -65,7 +65,7 @@ impl Family for Vp9 {
 
     fn ranges(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("crf", "0 to 63, constant quality [31]".into()),
+            ("crf", "0 to 63, constant quality (default 31)".into()),
             ("preset", "-8 to 8, its cpu-used (higher is faster)".into()),
         ]
     }

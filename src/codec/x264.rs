@@ -240,8 +240,11 @@ impl Family for X264 {
 
     fn ranges(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("crf", "0 (lossless) to 51, 18 looks lossless [23]".into()),
-            ("preset", format!("{} [medium]", PRESETS.join(", "))),
+            (
+                "crf",
+                "0 (lossless) to 51, 18 looks lossless (default 23)".into(),
+            ),
+            ("preset", format!("{} (default medium)", PRESETS.join(", "))),
             (
                 "tune",
                 format!(

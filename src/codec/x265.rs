@@ -67,8 +67,8 @@ impl Family for X265 {
 
     fn ranges(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("crf", "0 to 51 [28]".into()),
-            ("preset", format!("{} [medium]", PRESETS.join(", "))),
+            ("crf", "0 to 51 (default 28)".into()),
+            ("preset", format!("{} (default medium)", PRESETS.join(", "))),
             ("tune", TUNES.join(", ")),
             ("qscale", "0 to 51, a constant quantiser".into()),
         ]
