@@ -191,7 +191,8 @@ impl VideoWriter {
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
-    /// extension. An existing file is replaced.
+    /// extension. An existing file is replaced when the writer finishes (see
+    /// [Files](Self#files): links are followed, modes kept, a failure replaces nothing).
     pub fn create(path: impl AsRef<Path>, config: EncoderConfig) -> Result<Self> {
         Self::open(config, Destination::Path(path.as_ref().to_path_buf()))
     }
