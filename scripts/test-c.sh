@@ -79,6 +79,7 @@ mkdir -p "$bin" "$work/out"
   cc $CFLAGS capi/tests/callbacks.c -o "$bin/callbacks" $shared -pthread
   cc $CFLAGS capi/tests/codecs.c -o "$bin/codecs" $shared
   cc $CFLAGS capi/tests/ffargs.c -o "$bin/ffargs" $shared
+  cc $CFLAGS capi/tests/replace.c -o "$bin/replace" $shared
   # The static library, with FFmpeg's shared libraries: encode_native-static.pc.
   cc $CFLAGS capi/examples/noise.c -o "$bin/noise-static" $static
 }
@@ -185,6 +186,21 @@ pix_fmt="$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of
 [ "$pix_fmt" = yuv444p ] || fail "ffargs.mp4: pix_fmt $pix_fmt, expected yuv444p (-pix_fmt)"
 grep -aq moof ffargs.mp4 || fail "ffargs.mp4 is not fragmented (-movflags frag_keyframe)"
 echo "test-c:   ffargs.mp4: yuv444p, fragmented"
+
+echo "test-c: replace (a stopped writer leaves an existing file as it was)"
+mkdir -p replace
+printf 'frozen' > replace/frozen.mp4
+frozen=""
+chattr +i replace/frozen.mp4 2>/dev/null && frozen=frozen
+LD_LIBRARY_PATH="$libs" $run "$bin/replace" "$work/out/replace" $frozen > replace.log 2>&1 \
+  || { chattr -i replace/frozen.mp4 2>/dev/null; cat replace.log >&2; fail "replace"; }
+[ -z "$frozen" ] || chattr -i replace/frozen.mp4
+[ -n "$frozen" ] || echo "test-c:   (chattr +i is not possible here: the immutable file is not tried)"
+n="$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+  -of csv=p=0 replace/old.mp4.partial)" || fail "ffprobe cannot read replace/old.mp4.partial"
+[ "$n" = 3 ] || fail "replace/old.mp4.partial holds $n frames, expected 3"
+[ "$(cat replace/old.mp4)" = "an old video that must survive" ] || fail "replace/old.mp4 was changed"
+echo "test-c:   old.mp4 unchanged; old.mp4.partial: 3 frames"
 
 echo "test-c: bad arguments (each an error code and a message, no crash)"
 LD_LIBRARY_PATH="$libs" $run "$bin/bad_args" "$work/out" > bad_args.log 2>&1 \

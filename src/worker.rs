@@ -5,7 +5,7 @@
 //! `push` sees them) and returned from the thread (so `finish` sees them).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
@@ -40,8 +40,16 @@ pub(crate) struct Shared {
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
     written: AtomicU64,
-    discard: AtomicBool,
+    /// How the video ends: one of [`FINISH`], [`DISCARD`], [`KEEP`].
+    end: AtomicU8,
 }
+
+/// The video is finished into its target (the default).
+const FINISH: u8 = 0;
+/// Nothing is kept: the partial file is removed.
+const DISCARD: u8 = 1;
+/// The video is finalized in its partial file, which stays; the target is not touched.
+const KEEP: u8 = 2;
 
 impl Shared {
     /// Frames written to the container so far.
@@ -51,7 +59,17 @@ impl Shared {
 
     /// Asks the thread to throw the video away at the end instead of finishing it.
     pub(crate) fn discard(&self) {
-        self.discard.store(true, Ordering::Release);
+        self.end.store(DISCARD, Ordering::Release);
+    }
+
+    /// Asks the thread to finalize the video in its partial file and leave it there, without
+    /// replacing the target.
+    pub(crate) fn keep_partial(&self) {
+        self.end.store(KEEP, Ordering::Release);
+    }
+
+    fn end(&self) -> u8 {
+        self.end.load(Ordering::Acquire)
     }
 
     fn fail(&self, e: &Error) {
@@ -112,9 +130,10 @@ pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Runn
             if let Err(e) = &run {
                 shared.fail(e);
             }
-            // Stop accepting frames, then finalize what was accepted, even after an error.
+            // Stop accepting frames, then finalize what was accepted, even after an error;
+            // after an error it stays in the partial file and never replaces the target.
             drop(rx);
-            let finished = state.finish();
+            let finished = state.finish(run.is_err());
             match (run, finished) {
                 (Err(e), _) => Err(e),
                 (Ok(()), Err(e)) => {
@@ -299,13 +318,16 @@ impl State {
         Ok(())
     }
 
-    /// Encodes the held frame, drains the encoder completely and writes the trailer.
-    fn finish(&mut self) -> Result<Summary> {
+    /// Encodes the held frame, drains the encoder completely and writes the trailer; then
+    /// the partial file of a file destination becomes the target, unless the encode
+    /// `failed`, or the caller asked to keep or discard it.
+    fn finish(&mut self, failed: bool) -> Result<Summary> {
         // The trailer is written even when draining fails, so that what was encoded plays.
         let drained = self.flush();
         let trailer = self.mux.finish();
+        let end = self.shared.end();
         if let Some(p) = &self.partial {
-            if self.shared.discard.load(Ordering::Acquire) {
+            if end == DISCARD {
                 p.discard();
             } else if let Err(e) = drained.as_ref().and(trailer.as_ref()) {
                 // What was written stays playable in the partial file; say where it is.
@@ -317,7 +339,7 @@ impl State {
         let mut bytes = self.size.load(Ordering::Relaxed);
         let mut fragmented = self.fragmented;
         if let Some(p) = &self.partial {
-            if !self.shared.discard.load(Ordering::Acquire) {
+            if end == FINISH && !failed {
                 let tb = self.enc.time_base;
                 let timing = partial::Timing {
                     time_base: FrameRate::new(tb.numerator(), tb.denominator()),
@@ -329,6 +351,9 @@ impl State {
                 };
                 bytes = p.finish(timing).map_err(|e| e.kept_in(&p.partial))?;
                 fragmented &= p.remux.is_none();
+            } else if end == KEEP {
+                // The partial file's own layout: fragmented for MP4/MOV.
+                fragmented = p.container.is_mp4_family();
             }
         }
         let tb = self.enc.time_base;

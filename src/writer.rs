@@ -1,7 +1,7 @@
 //! The public handle: open → push → finish.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -27,7 +27,26 @@ use crate::worker::{self, Job, Setup, Shared};
 ///
 /// Dropping a writer without calling `finish` still finalizes the video best-effort (every
 /// frame pushed is encoded and the trailer written); errors are then only logged, so call
-/// `finish` to learn them.
+/// `finish` to learn them. A writer dropped while its thread panics does not replace a file
+/// that existed: it keeps the video in its partial file, as [`keep_partial`](Self::keep_partial).
+///
+/// # Files
+///
+/// A file is written to `<path>.partial` beside it and becomes `path` only when
+/// [`finish`](Self::finish) succeeds. So a failure never replaces a file:
+///
+/// - when the encoder thread fails (encoding, a full disk), the frames written so far stay
+///   in the partial file and the error ([`Error::Kept`]) names it; the target is untouched,
+///   whether it existed or not;
+/// - when the caller's side fails (its input, an exception), [`keep_partial`](Self::keep_partial)
+///   finalizes the frames pushed in the partial file and leaves the target as it was;
+///   [`replaces_file`](Self::replaces_file) says whether finishing would replace a file that
+///   existed (a caller may still [`finish`](Self::finish) a new file, so that what was
+///   pushed plays at its name, as the command line does);
+/// - a symbolic link is followed, and the file it points to is replaced in its own folder
+///   with its permission bits; a file that cannot be opened for writing is refused with the
+///   system's error when the writer opens; a `<path>.finishing` left by a stopped run is
+///   refused too, and never removed.
 ///
 /// ```
 /// use encode_native::{EncoderConfig, Frame, PixelFormat, VideoWriter};
@@ -64,6 +83,20 @@ pub struct VideoWriter {
     /// The timestamps the container can store.
     limits: TimeLimits,
     started: Instant,
+    /// A file destination: its partial file, and whether finishing replaces a file.
+    file: Option<(PathBuf, bool)>,
+}
+
+/// What [`VideoWriter::keep_partial`] left.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct KeptPartial {
+    /// The partial file holding the video, finalized (it plays, and
+    /// [`recover`](crate::recover) makes it the target); `None` when no frame was pushed
+    /// (the partial file was removed) or the destination is not a file.
+    pub path: Option<PathBuf>,
+    /// What the video holds (`bytes` and `fragmented` are the partial file's).
+    pub summary: Summary,
 }
 
 /// Options of a writer that are not encoding settings.
@@ -158,7 +191,8 @@ impl VideoWriter {
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
-    /// extension. An existing file is replaced.
+    /// extension. An existing file is replaced when the writer finishes (see
+    /// [Files](Self#files): links are followed, modes kept, a failure replaces nothing).
     pub fn create(path: impl AsRef<Path>, config: EncoderConfig) -> Result<Self> {
         Self::open(config, Destination::Path(path.as_ref().to_path_buf()))
     }
@@ -231,6 +265,10 @@ impl VideoWriter {
         } else {
             None
         };
+        let file = match &sink {
+            Sink::Partial(p) => Some((p.partial.clone(), p.replaces)),
+            _ => None,
+        };
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             plan,
@@ -255,6 +293,7 @@ impl VideoWriter {
             last_pts: None,
             limits,
             started,
+            file,
         })
     }
 
@@ -399,9 +438,54 @@ impl VideoWriter {
     }
 
     /// Encodes every queued frame, drains the encoder completely, writes the trailer and
-    /// returns what was written.
+    /// returns what was written. A file destination's partial file then becomes the file
+    /// (replacing one that existed); after an error on the encoder thread it stays where it
+    /// is and the error ([`Error::Kept`]) names it.
     pub fn finish(mut self) -> Result<Summary> {
         self.finish_inner()
+    }
+
+    /// Stops after a failure on the caller's side without replacing anything: every queued
+    /// frame is encoded and the trailer written, as by [`finish`](Self::finish), but a file
+    /// destination's video stays in its partial file (`<path>.partial`, which plays, and which
+    /// [`recover`](crate::recover) makes the file later) and the file at `path`, if any, is
+    /// left as it was. With no frame pushed the partial file is removed instead. Other
+    /// destinations are finalized as by `finish`.
+    ///
+    /// ```no_run
+    /// # use encode_native::{EncoderConfig, Frame, PixelFormat, VideoWriter};
+    /// let mut writer = VideoWriter::create("out.mp4", EncoderConfig::new(64, 48, 25))?;
+    /// writer.push(Frame::new(64, 48, PixelFormat::Rgb24, &[0; 64 * 48 * 3]))?;
+    /// // The input failed here: keep what was pushed, leave out.mp4 alone.
+    /// let kept = writer.keep_partial()?;
+    /// assert_eq!(kept.path.as_deref(), Some(std::path::Path::new("out.mp4.partial")));
+    /// # Ok::<(), encode_native::Error>(())
+    /// ```
+    pub fn keep_partial(mut self) -> Result<KeptPartial> {
+        let path = match &self.file {
+            Some(_) if self.next_index == 0 => {
+                self.shared.discard();
+                None
+            }
+            Some((partial, _)) => {
+                self.shared.keep_partial();
+                Some(partial.clone())
+            }
+            None => None,
+        };
+        let summary = self.finish_inner()?;
+        Ok(KeptPartial { path, summary })
+    }
+
+    /// Whether finishing replaces a file that existed when the writer was opened (for a
+    /// file destination; links followed).
+    pub fn replaces_file(&self) -> bool {
+        self.file.as_ref().is_some_and(|(_, replaces)| *replaces)
+    }
+
+    /// The partial file a file destination is written to until it is finished.
+    pub fn partial_file(&self) -> Option<&Path> {
+        self.file.as_ref().map(|(p, _)| p.as_path())
     }
 
     fn finish_inner(&mut self) -> Result<Summary> {
@@ -425,6 +509,9 @@ impl VideoWriter {
 impl Drop for VideoWriter {
     fn drop(&mut self) {
         if self.handle.is_some() {
+            if std::thread::panicking() && self.replaces_file() {
+                self.shared.keep_partial();
+            }
             if let Err(e) = self.finish_inner() {
                 log::warn!("encode-native: the video was finalized with an error: {e}");
             }

@@ -1,7 +1,10 @@
 //! Randomised calls to the library and the command line, on the stable toolchain: every
 //! setting with hostile values, frames of random shapes, strides and lengths, timestamps,
 //! container and codec combinations, sinks that fail, panic, lie about seeks or answer
-//! "interrupted", and random command lines. Nothing may panic, abort or hang.
+//! "interrupted", random command lines, and outputs that already exist as files of any mode,
+//! links (to files, to nothing, to FIFOs), FIFOs, immutable files and leftover `.partial` /
+//! `.finishing` files. Nothing may panic, abort or hang, and nothing that existed may be lost
+//! or altered except a file that a completed run replaced.
 //!
 //! `cargo test --test fuzz` runs a short budget (`FUZZ_SECONDS`, default 20);
 //! `sh scripts/fuzz.sh SECONDS` runs longer, in release mode. `FUZZ_SEED` replays a run.
@@ -355,6 +358,311 @@ fn sessions(rng: &mut Rng, n: &mut u64) {
     *n += 1;
 }
 
+/// The bytes an existing output holds before a run, to tell whether it was touched.
+const OLD: &[u8] = b"an existing file that only a completed run may replace";
+
+/// What was at the output before a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Existing {
+    Nothing,
+    /// A regular file with these permission bits.
+    File(u32),
+    /// A link to a regular file in another folder.
+    Link,
+    /// A link to a file that does not exist (in an existing folder).
+    Dangling,
+    /// A FIFO, or a link to one, read by a thread of the test.
+    Fifo {
+        linked: bool,
+    },
+    /// A file made immutable with `chattr +i` (when the file system allows it).
+    Immutable,
+}
+
+/// Video packets in `path`, or None when it is not a video FFmpeg can read.
+fn frames_in(path: &std::path::Path) -> Option<u64> {
+    let mut ictx = ffmpeg_next::format::input(path).ok()?;
+    let index = ictx
+        .streams()
+        .best(ffmpeg_next::media::Type::Video)?
+        .index();
+    Some(ictx.packets().filter(|(s, _)| s.index() == index).count() as u64)
+}
+
+fn is_link(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// One run on an output that may already exist in any form: the library (finish, keep the
+/// partial file, discard, drop) or the command line with `-y`. Afterwards: a completed run
+/// left a correct video where the output resolves to (with the old file's permission bits),
+/// a failed or stopped one an error and the old file as it was; links stay links, FIFOs stay
+/// FIFOs, leftover `.partial`/`.finishing` files are never changed, and nothing else is left.
+fn replacements(rng: &mut Rng, root: &std::path::Path, n: &mut u64) {
+    use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
+    let dir = root.join(format!("replace-{}", rng.next()));
+    let real_dir = dir.join("real");
+    std::fs::create_dir_all(&real_dir).unwrap();
+    // Not MPEG-TS: a video of a few tiny frames in it is too short for FFmpeg 5.1 to read
+    // back (its stream analysis ends first), so what was written could not be checked.
+    let ext = *rng.pick(&["mp4", "mkv", "mov"]);
+    let out = dir.join(format!("out.{ext}"));
+    let real = real_dir.join(format!("file.{ext}"));
+    let existing = match rng.below(9) {
+        0 | 1 => Existing::Nothing,
+        2 | 3 => Existing::File(*rng.pick(&[0o644, 0o600, 0o640, 0o444, 0o755])),
+        4 => Existing::Link,
+        5 => Existing::Dangling,
+        6 => Existing::Fifo { linked: false },
+        7 => Existing::Fifo { linked: true },
+        _ => Existing::Immutable,
+    };
+    let mut reader = None;
+    // Where the bytes go once links are followed.
+    let resolved = match existing {
+        Existing::Nothing => out.clone(),
+        Existing::File(mode) => {
+            std::fs::write(&out, OLD).unwrap();
+            std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode)).unwrap();
+            out.clone()
+        }
+        Existing::Link | Existing::Dangling => {
+            if existing == Existing::Link {
+                std::fs::write(&real, OLD).unwrap();
+                std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+            }
+            symlink(
+                std::path::Path::new("real").join(real.file_name().unwrap()),
+                &out,
+            )
+            .unwrap();
+            real.clone()
+        }
+        Existing::Fifo { linked } => {
+            let fifo = if linked { real.clone() } else { out.clone() };
+            let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+            assert!(made.success());
+            if linked {
+                symlink(&real, &out).unwrap();
+            }
+            // Reads whatever comes; opening blocks until a writer opens it, so a run that
+            // never opens it is released by opening it for writing afterwards.
+            let f = fifo.clone();
+            reader = Some(std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = io::Read::read_to_end(&mut std::fs::File::open(f).unwrap(), &mut bytes);
+                bytes
+            }));
+            fifo
+        }
+        Existing::Immutable => {
+            std::fs::write(&out, OLD).unwrap();
+            let frozen = Command::new("chattr")
+                .arg("+i")
+                .arg(&out)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !frozen {
+                std::fs::remove_dir_all(&dir).unwrap();
+                return;
+            }
+            out.clone()
+        }
+    };
+    let is_fifo = matches!(existing, Existing::Fifo { .. });
+    // Leftovers of an earlier stopped run, which are never encode-native's to change.
+    let partial = encode_native::partial_path(&resolved);
+    let finishing = encode_native::finishing_path(&resolved);
+    let leftover_partial = !is_fifo && rng.chance(10);
+    let leftover_finishing = !is_fifo && rng.chance(10);
+    if leftover_partial {
+        std::fs::write(&partial, OLD).unwrap();
+    }
+    if leftover_finishing {
+        std::fs::write(&finishing, OLD).unwrap();
+    }
+    let old_mode = std::fs::metadata(&resolved)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions().mode() & 0o777);
+    let frames = rng.below(6);
+    let fragmented = rng.chance(20);
+    let cli = rng.chance(25);
+    // What the run did: Ok(true) completed, Ok(false) kept/discarded, Err(message) failed.
+    let (outcome, kept) = if cli {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_encode-native"));
+        cmd.args([
+            "demo",
+            "--size",
+            "16x16",
+            "--preset",
+            "ultrafast",
+            "-q",
+            "-y",
+        ])
+        .args(["--frames", &frames.max(1).to_string()]);
+        if fragmented {
+            cmd.arg("--fragmented");
+        }
+        let r = cmd
+            .arg("-o")
+            .arg(&out)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr).into_owned();
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{existing:?}: {err}"
+        );
+        match r.status.code() {
+            Some(0) => (Ok(true), frames.max(1)),
+            Some(1) => {
+                assert!(err.starts_with("error: "), "{existing:?}: {err}");
+                (Err(err), 0)
+            }
+            other => panic!("exit {other:?} for {existing:?}: {err}"),
+        }
+    } else {
+        let mut cfg = EncoderConfig::new(32, 32, 25).preset("ultrafast");
+        if fragmented {
+            let _ = cfg.set("fragmented", "0.2");
+        }
+        match VideoWriter::create(&out, cfg) {
+            Err(e) => {
+                no_thread_panic::<()>(Err(e.clone()));
+                (Err(e.to_string()), 0)
+            }
+            Ok(mut w) => {
+                let pixels: Vec<u8> = (0..32 * 32 * 3).map(|_| rng.next() as u8).collect();
+                for _ in 0..frames {
+                    no_thread_panic(w.push(Frame::new(32, 32, PixelFormat::Rgb24, &pixels)));
+                    *n += 1;
+                }
+                match rng.below(4) {
+                    0 => match w.finish() {
+                        Ok(s) => (Ok(true), s.frames),
+                        Err(e) => {
+                            no_thread_panic::<()>(Err(e.clone()));
+                            (Err(e.to_string()), 0)
+                        }
+                    },
+                    1 => match w.keep_partial() {
+                        Ok(k) => {
+                            assert_eq!(k.path.is_some(), frames > 0 && !is_fifo);
+                            (Ok(false), k.summary.frames)
+                        }
+                        Err(e) => {
+                            no_thread_panic::<()>(Err(e.clone()));
+                            (Err(e.to_string()), 0)
+                        }
+                    },
+                    2 => {
+                        no_thread_panic(w.discard());
+                        (Ok(false), 0)
+                    }
+                    _ => {
+                        drop(w);
+                        (Ok(true), frames)
+                    }
+                }
+            }
+        }
+    };
+    *n += 1;
+    if existing == Existing::Immutable {
+        let _ = Command::new("chattr").arg("-i").arg(&out).status();
+    }
+    if let Some(reader) = reader {
+        // Release a reader still waiting for a writer that never came (without waiting for
+        // a reader: O_NONBLOCK).
+        use std::os::unix::fs::OpenOptionsExt;
+        while !reader.is_finished() {
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(0o4000)
+                .open(&resolved);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let bytes = reader.join().unwrap();
+        if outcome == Ok(true) && frames > 0 {
+            assert!(!bytes.is_empty(), "{existing:?}: nothing reached the FIFO");
+        }
+        let kind = std::fs::symlink_metadata(&resolved).unwrap().file_type();
+        assert!(kind.is_fifo(), "{existing:?}: the FIFO was replaced");
+    }
+    if matches!(
+        existing,
+        Existing::Link | Existing::Dangling | Existing::Fifo { linked: true }
+    ) {
+        assert!(is_link(&out), "{existing:?}: the link was replaced");
+    }
+    if let Err(e) = &outcome {
+        assert!(!e.trim().is_empty(), "{existing:?}: an empty error");
+    }
+    let untouched = |why: &str| match existing {
+        Existing::File(_) | Existing::Link | Existing::Immutable => assert_eq!(
+            std::fs::read(&resolved).unwrap(),
+            OLD,
+            "{existing:?}: the old file was changed ({why})"
+        ),
+        Existing::Nothing | Existing::Dangling => {
+            assert!(!resolved.exists(), "{existing:?}: a file appeared ({why})")
+        }
+        Existing::Fifo { .. } => {}
+    };
+    match &outcome {
+        Ok(true) if !is_fifo => {
+            // Either frames were pushed and they are at the output, or (library, no frame)
+            // the run ended without a video: an error would have said so; drop/finish of an
+            // empty writer makes a video with no frame.
+            if kept > 0 {
+                assert_eq!(frames_in(&resolved), Some(kept), "{existing:?} {ext}");
+                if let Some(mode) = old_mode {
+                    let now = std::fs::metadata(&resolved).unwrap().permissions().mode() & 0o777;
+                    assert_eq!(now, mode, "{existing:?}: the mode was not kept");
+                }
+            }
+            assert!(!leftover_finishing || ext == "mkv" || ext == "ts" || fragmented);
+        }
+        Ok(_) if is_fifo => {}
+        Ok(_) => untouched("kept or discarded"),
+        Err(_) => untouched("failed"),
+    }
+    if leftover_partial {
+        assert_eq!(
+            std::fs::read(&partial).unwrap(),
+            OLD,
+            "{existing:?}: .partial changed"
+        );
+    } else if outcome == Ok(false) && kept > 0 && !is_fifo {
+        assert_eq!(
+            frames_in(&partial),
+            Some(kept),
+            "{existing:?}: the kept partial file"
+        );
+        std::fs::remove_file(&partial).unwrap();
+    } else {
+        assert!(
+            !partial.exists(),
+            "{existing:?} {outcome:?}: a partial file was left"
+        );
+    }
+    if leftover_finishing {
+        assert_eq!(
+            std::fs::read(&finishing).unwrap(),
+            OLD,
+            "{existing:?}: .finishing changed"
+        );
+    } else {
+        assert!(
+            !finishing.exists(),
+            "{existing:?}: a .finishing file was left"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A panic on the encoder thread comes back as an error: count it as the panic it is.
 fn no_thread_panic<T>(r: encode_native::Result<T>) {
     if let Err(e @ encode_native::Error::EncoderThread(_)) = r {
@@ -472,6 +780,7 @@ fn fuzz_library_and_command_line() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut rng = Rng(seed);
     let (mut executions, mut cases, mut cli_runs, mut panics) = (0u64, 0u64, 0u64, Vec::new());
+    let mut replacing = 0u64;
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(seconds) {
         let case_seed = rng.next() | 1;
@@ -482,7 +791,8 @@ fn fuzz_library_and_command_line() {
             match kind {
                 0..=599 => settings(&mut case, &mut n),
                 600..=899 => frames(&mut case, &mut n),
-                900..=997 => sessions(&mut case, &mut n),
+                900..=959 => sessions(&mut case, &mut n),
+                960..=997 => replacements(&mut case, dir.path(), &mut n),
                 _ => command_line(&mut case, dir.path(), &mut n),
             }
             n
@@ -492,6 +802,7 @@ fn fuzz_library_and_command_line() {
             Ok(n) => {
                 executions += n;
                 cli_runs += u64::from(kind >= 998);
+                replacing += u64::from((960..=997).contains(&kind));
             }
             Err(p) => {
                 let msg = p
@@ -505,7 +816,7 @@ fn fuzz_library_and_command_line() {
     }
     std::panic::set_hook(hook);
     eprintln!(
-        "fuzz: {executions} library and command-line executions in {cases} cases ({cli_runs} command lines), {} panics, {:.0} s",
+        "fuzz: {executions} library and command-line executions in {cases} cases ({cli_runs} command lines, {replacing} runs on existing outputs), {} panics, {:.0} s",
         panics.len(),
         start.elapsed().as_secs_f64()
     );

@@ -272,7 +272,12 @@ const char *en_config_key_help(const char *key);
 /**
  * Opens a writer on the file `path` (created or replaced; the container comes from the
  * `format` setting or the extension: .mp4, .mov, .mkv, .avi, .ts). The file is written
- * crash-safely: to `<path>.partial`, renamed to `path` when the writer finishes.
+ * crash-safely: to `<path>.partial`, renamed to `path` when the writer finishes; after an
+ * error of the encoder, or `en_writer_keep_partial`, the partial file stays and `path` is
+ * left as it was. A symbolic link is followed: the file it points to is replaced, in its
+ * folder, keeping its permission bits. A file that cannot be opened for writing (its mode,
+ * an immutable file, a read-only file system) is refused here with the system's error, as
+ * is a `<path>.finishing` left by a run stopped while finishing (never removed).
  *
  * Returns NULL (and sets `en_last_error()`) for a NULL or unknown config, a NULL or empty
  * path, invalid settings, or an output that cannot be created.
@@ -388,6 +393,22 @@ int en_writer_finish_memory(struct EnWriter *writer,
  * far, finalized. Always frees the writer, as `en_writer_finish`.
  */
 int en_writer_discard(struct EnWriter *writer);
+
+/**
+ * Stops after a failure on the caller's side without replacing anything: every frame pushed
+ * is encoded and the video finalized in its partial file (`<path>.partial`, beside the file
+ * the path names once links are followed; it plays, and `encode-native recover` makes it
+ * the video), and the file at the path, if any, is left as it was. With no frame pushed the
+ * partial file is removed instead. A writer that is not on a file is finished as by
+ * `en_writer_finish`. Always frees the writer, as `en_writer_finish`.
+ *
+ * Returns `EN_OK` and fills `summary` (when not NULL; its `bytes` are the partial file's),
+ * or the encode's first error (the message says where the frames written so far are kept).
+ *
+ * # Safety
+ * `summary` as for `en_writer_finish`.
+ */
+int en_writer_keep_partial(struct EnWriter *writer, struct EnSummary *summary);
 
 /**
  * Frees a video returned by `en_writer_finish_memory`, with the length it gave. NULL is

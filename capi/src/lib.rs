@@ -422,7 +422,12 @@ pub unsafe extern "C" fn en_config_key_help(key: *const c_char) -> *const c_char
 
 /// Opens a writer on the file `path` (created or replaced; the container comes from the
 /// `format` setting or the extension: .mp4, .mov, .mkv, .avi, .ts). The file is written
-/// crash-safely: to `<path>.partial`, renamed to `path` when the writer finishes.
+/// crash-safely: to `<path>.partial`, renamed to `path` when the writer finishes; after an
+/// error of the encoder, or `en_writer_keep_partial`, the partial file stays and `path` is
+/// left as it was. A symbolic link is followed: the file it points to is replaced, in its
+/// folder, keeping its permission bits. A file that cannot be opened for writing (its mode,
+/// an immutable file, a read-only file system) is refused here with the system's error, as
+/// is a `<path>.finishing` left by a run stopped while finishing (never removed).
 ///
 /// Returns NULL (and sets `en_last_error()`) for a NULL or unknown config, a NULL or empty
 /// path, invalid settings, or an output that cannot be created.
@@ -661,6 +666,34 @@ pub extern "C" fn en_writer_discard(writer: *mut EnWriter) -> c_int {
     status(|| {
         let w = WRITERS.remove(writer_key(writer))?;
         w.inner.discard()?;
+        Ok(())
+    })
+}
+
+/// Stops after a failure on the caller's side without replacing anything: every frame pushed
+/// is encoded and the video finalized in its partial file (`<path>.partial`, beside the file
+/// the path names once links are followed; it plays, and `encode-native recover` makes it
+/// the video), and the file at the path, if any, is left as it was. With no frame pushed the
+/// partial file is removed instead. A writer that is not on a file is finished as by
+/// `en_writer_finish`. Always frees the writer, as `en_writer_finish`.
+///
+/// Returns `EN_OK` and fills `summary` (when not NULL; its `bytes` are the partial file's),
+/// or the encode's first error (the message says where the frames written so far are kept).
+///
+/// # Safety
+/// `summary` as for `en_writer_finish`.
+#[no_mangle]
+pub unsafe extern "C" fn en_writer_keep_partial(
+    writer: *mut EnWriter,
+    summary: *mut EnSummary,
+) -> c_int {
+    status(|| {
+        let w = WRITERS.remove(writer_key(writer))?;
+        let kept = w.inner.keep_partial()?;
+        // SAFETY: the caller's promise on `summary`.
+        let target = unsafe { summary_target(summary) }?;
+        // SAFETY: `target` came from `summary_target` on the caller's still valid struct.
+        unsafe { fill_summary(target, &kept.summary) };
         Ok(())
     })
 }

@@ -158,6 +158,15 @@ class Writer:
     (or use it as a context manager, which closes it even when the block raises: a Ctrl-C
     leaves a playable video with every frame written so far).
 
+    A file is written to ``<path>.partial`` and becomes the file only when it is finished, so
+    a failure never replaces a file that was there: when the block raises (an error, a
+    Ctrl-C) and the path named an existing file, the frames written so far are kept in the
+    partial file (:attr:`partial` names it; ``encode-native recover`` makes it the video) and
+    the existing file is left as it was; a new file is finished at its name as usual. A
+    symbolic link is followed and the file it points to replaced, with its permission bits;
+    a file that cannot be opened for writing raises ``PermissionError`` (or the system's
+    other ``OSError``) at the first frame, before anything is encoded.
+
     Args:
         output: a path (``str`` or ``os.PathLike``; the container comes from the extension),
             ``None`` for memory (the bytes are in :attr:`video` after closing), or a binary
@@ -225,6 +234,7 @@ class Writer:
         self._progress = Progress(progress, total)
         self._summary: Optional[Summary] = None
         self._video: Optional[Video] = None
+        self._partial: Optional[str] = None
         self._closed = False
 
     # -- writing ---------------------------------------------------------------------------
@@ -288,6 +298,24 @@ class Writer:
             self._video = Video(data, self._summary)
         return self._summary
 
+    def keep_partial(self) -> Optional[str]:
+        """Stops without replacing anything, for when the caller's side failed: every frame
+        written is encoded and the video finalized in its partial file (``<path>.partial``,
+        which plays; ``encode-native recover`` makes it the video), and the file at the path
+        is left as it was. Returns the partial file's path (also in :attr:`partial`), or None
+        when no frame was written (nothing is kept) or the output is not a file (then it is
+        finished as by :meth:`close`). Does nothing after :meth:`close`."""
+        if self._closed:
+            return self._partial
+        self._closed = True
+        self._progress.close()
+        if self._native is None:
+            return None
+        path, summary = self._native.keep_partial()
+        self._summary = Summary(**summary)
+        self._partial = None if path is None else os.fspath(path)
+        return self._partial
+
     def __enter__(self) -> "Writer":
         return self
 
@@ -295,9 +323,14 @@ class Writer:
         if exc_type is None:
             self.close()
             return
-        # Finish what was written even on an error or Ctrl-C, without hiding the exception.
+        # Keep what was written even on an error or Ctrl-C, without hiding the exception: an
+        # existing file is not replaced (the frames stay in the partial file), a new one is
+        # finished at its name.
         try:
-            self.close()
+            if self._native is not None and self._native.replaces_file:
+                self.keep_partial()
+            else:
+                self.close()
         except Exception:
             pass
 
@@ -307,6 +340,12 @@ class Writer:
     def summary(self) -> Optional[Summary]:
         """The :class:`Summary` after :meth:`close`, None before."""
         return self._summary
+
+    @property
+    def partial(self) -> Optional[str]:
+        """The partial file that holds the frames after :meth:`keep_partial` (or after the
+        ``with`` block raised on a writer that would have replaced an existing file)."""
+        return self._partial
 
     @property
     def video(self) -> Optional[Video]:

@@ -41,6 +41,12 @@ class NativeWriter:
         """Pushes one frame; returns whether it had to be copied."""
     def finish(self) -> Tuple[Optional[bytes], Dict[str, Any]]:
         """Finishes the video: (bytes for a writer into memory, summary)."""
+    def keep_partial(self) -> Tuple[Optional[str], Dict[str, Any]]:
+        """Finalizes what was pushed in the partial file and leaves the target as it was:
+        (the partial file's path, or None when nothing was kept, summary)."""
+    @property
+    def replaces_file(self) -> bool:
+        """Whether finishing replaces a file that existed when the writer was opened."""
     @property
     def frames_pushed(self) -> int: ...
     @property

@@ -83,9 +83,11 @@ def _encode_range(make_frame: Callable[[int], Any], start: int, stop: int, fps: 
     seconds in make_frame)."""
     tmp = _temporary_beside(output) if output is not None else None
     made = 0.0
+    w: Optional[Writer] = None
     try:
         # The container of a temporary named ".x.mp4.part.mp4" comes from its extension.
-        with Writer(tmp, fps, **settings) as w:
+        w = Writer(tmp, fps, **settings)
+        with w:
             for i in range(start, stop):
                 t = time.perf_counter()
                 frame = make_frame(i)
@@ -96,9 +98,13 @@ def _encode_range(make_frame: Callable[[int], Any], start: int, stop: int, fps: 
             os.replace(tmp, output)  # type: ignore[arg-type]
             tmp = None
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
-    assert w.summary is not None
+        # On a failure the temporary, and the partial file the writer kept beside it (it
+        # existed, so it was not replaced), are this module's own: both go.
+        kept = w.partial if w is not None else None
+        for leftover in (tmp, kept):
+            if leftover is not None and os.path.exists(leftover):
+                os.remove(leftover)
+    assert w is not None and w.summary is not None
     assert output is not None or w.video is not None
     return (bytes(w.video) if w.video is not None and output is None else None), w.summary, made
 

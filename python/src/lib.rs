@@ -552,6 +552,32 @@ impl NativeWriter {
         Ok((bytes, summary_dict(py, &summary)?))
     }
 
+    /// Stops without replacing anything: finalizes what was pushed in the partial file
+    /// (`<path>.partial`, which plays and which `encode-native recover` makes the file) and
+    /// leaves the file at the path as it was. Returns `(partial path or None, summary)`:
+    /// None when no frame was pushed (nothing is kept) or the output is not a file.
+    fn keep_partial<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Option<PathBuf>, Bound<'py, PyDict>)> {
+        let kept = py
+            .detach(|| {
+                let writer = lock(&self.writer).take().ok_or(Error::Finished)?;
+                self.finished.store(true, Ordering::Relaxed);
+                no_panic("keeping the partial video", || writer.keep_partial())
+            })
+            .map_err(|e| py_error(e, self.sink_error.as_ref()))?;
+        Ok((kept.path.clone(), summary_dict(py, &kept.summary)?))
+    }
+
+    /// Whether finishing replaces a file that existed when the writer was opened.
+    #[getter]
+    fn replaces_file(&self) -> bool {
+        lock(&self.writer)
+            .as_ref()
+            .is_some_and(|w| w.replaces_file())
+    }
+
     /// Frames accepted so far.
     #[getter]
     fn frames_pushed(&self) -> u64 {

@@ -10,5 +10,7 @@ pub(crate) mod sink;
 
 pub use concat::{concat, Concatenated};
 pub use mux::{FragmentCallback, FragmentInfo};
-pub use partial::{partial_path, recover, Recovered, PARTIAL_SUFFIX};
+pub use partial::{
+    finishing_path, partial_path, recover, Recovered, FINISHING_SUFFIX, PARTIAL_SUFFIX,
+};
 pub use sink::{Destination, MemoryBuffer, WriteSeek};

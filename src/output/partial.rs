@@ -6,6 +6,16 @@
 //!
 //! Devices, FIFOs and sockets are written directly: they cannot be renamed over, and
 //! encode-native never creates, replaces or removes them.
+//!
+//! Replacing a file respects what it is: a symbolic link is followed and the file it points
+//! to is replaced (beside itself, in its own folder), never the link; a file that cannot be
+//! opened for writing (its mode or owner, an immutable file, a read-only file system) is
+//! refused with the operating system's error before anything is encoded, as `open` would
+//! refuse it; the new file gets the replaced file's permission bits (`rwx` for owner, group
+//! and others; not set-user-ID, set-group-ID or sticky, and not the owner).
+//!
+//! A leftover `<target>.finishing` (a stop during the last step of finishing) is never
+//! removed or overwritten by a run that did not create it: it is refused before encoding.
 
 use std::fs::{File, OpenOptions};
 
@@ -65,6 +75,8 @@ pub(crate) struct Partial {
     /// Remux into a normal MP4/MOV (with the index in front when true) at the end, instead of
     /// renaming the partial file as it is.
     pub(crate) remux: Option<bool>,
+    /// The target existed when the writer was opened: finishing replaces it.
+    pub(crate) replaces: bool,
 }
 
 /// `<path>.partial`.
@@ -74,11 +86,108 @@ pub fn partial_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The file a remux writes before it is renamed over the target.
-fn finishing_path(target: &Path) -> PathBuf {
+/// What the file a remux writes before it is renamed over the target is named after it.
+pub const FINISHING_SUFFIX: &str = ".finishing";
+
+/// The file a remux writes before it is renamed over the target: `<target>.finishing`.
+pub fn finishing_path(target: &Path) -> PathBuf {
     let mut name = target.as_os_str().to_owned();
-    name.push(".finishing");
+    name.push(FINISHING_SUFFIX);
     PathBuf::from(name)
+}
+
+/// `path` with every symbolic link on its last component followed: the file a write through
+/// `path` reaches (it may not exist yet, for a link to a missing file).
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // Linux's own limit on the links one lookup follows.
+    for _ in 0..40 {
+        match path.symlink_metadata() {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&path).map_err(|e| {
+                    Error::io(format!("cannot read the link '{}'", path.display()), e)
+                })?;
+                path = match path.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(Error::io(
+        format!("cannot write '{}'", path.display()),
+        std::io::Error::other("too many levels of symbolic links"),
+    ))
+}
+
+/// What is at `target` (links followed) before a new file replaces it: refuses a folder, a
+/// special file, and a file that cannot be opened for writing (with the system's error, as
+/// `open` would give it: its mode or owner, an immutable file, a read-only file system).
+/// Returns whether a file is there.
+fn check_replaceable(target: &Path, shown: &Path) -> Result<bool> {
+    let cannot = |e| Error::io(format!("cannot write '{}'", shown.display()), e);
+    match std::fs::metadata(target) {
+        Ok(m) if m.is_dir() => Err(cannot(std::io::Error::other("it is a folder"))),
+        Ok(m) if !m.is_file() => Err(cannot(std::io::Error::other(
+            "it is not a regular file (a device, FIFO or socket is not replaced)",
+        ))),
+        Ok(_) => {
+            // Opened for writing without truncating or creating: nothing changes in it.
+            OpenOptions::new()
+                .write(true)
+                .open(target)
+                .map_err(cannot)?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(cannot(e)),
+    }
+}
+
+/// Refuses a `<target>.finishing` that is already there: a run stopped while it finished
+/// `target` left it, and it may hold that video, complete. It is not encode-native's to
+/// remove or overwrite.
+fn check_no_finishing(target: &Path) -> Result<()> {
+    let finishing = finishing_path(target);
+    if finishing.symlink_metadata().is_ok() {
+        return Err(Error::io(
+            format!("cannot write '{}'", target.display()),
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "'{}' is in the way (left by a run stopped while it finished '{}': it may \
+                     hold that video, complete; check it, then rename it to '{}' or remove it)",
+                    finishing.display(),
+                    target.display(),
+                    target.display()
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Gives `new` the permission bits of `old` when `old` exists (the file it replaces).
+fn keep_mode(old: &Path, new: &Path) -> Result<()> {
+    #[cfg(unix)]
+    if let Ok(m) = std::fs::metadata(old) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = m.permissions().mode() & 0o777;
+        std::fs::set_permissions(new, std::fs::Permissions::from_mode(mode)).map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot give '{}' the mode of '{}'",
+                    new.display(),
+                    old.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    #[cfg(not(unix))]
+    let _ = (old, new);
+    Ok(())
 }
 
 impl FilePlan {
@@ -86,10 +195,13 @@ impl FilePlan {
     /// created: the folder exists, the target is not a folder, no partial file is in the way.
     pub(crate) fn new(target: &Path, plan: &Plan) -> Result<Self> {
         let (container, config) = (plan.container(), plan.settings());
+        let shown = target;
+        // A link is followed: the file it points to is the one replaced, in its folder.
+        let target = &resolve_links(target)?;
         match std::fs::metadata(target) {
             Ok(m) if m.is_dir() => {
                 return Err(Error::io(
-                    format!("cannot write '{}'", target.display()),
+                    format!("cannot write '{}'", shown.display()),
                     std::io::Error::other("it is a folder"),
                 ))
             }
@@ -104,7 +216,7 @@ impl FilePlan {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
                 return Err(Error::io(
-                    format!("cannot write '{}'", target.display()),
+                    format!("cannot write '{}'", shown.display()),
                     std::io::Error::other(format!("'{}' is not a folder", parent.display())),
                 ))
             }
@@ -112,17 +224,18 @@ impl FilePlan {
                 return Err(Error::io(
                     format!(
                         "cannot write '{}' (the folder '{}')",
-                        target.display(),
+                        shown.display(),
                         parent.display()
                     ),
                     e,
                 ))
             }
         }
+        let replaces = check_replaceable(target, shown)?;
         let partial = partial_path(target);
         if partial.symlink_metadata().is_ok() {
             return Err(Error::io(
-                format!("cannot write '{}'", target.display()),
+                format!("cannot write '{}'", shown.display()),
                 std::io::Error::new(
                     std::io::ErrorKind::AlreadyExists,
                     format!(
@@ -134,11 +247,15 @@ impl FilePlan {
         }
         let remux = (container.is_mp4_family() && config.fragment_seconds.is_none())
             .then_some(config.faststart);
+        if remux.is_some() {
+            check_no_finishing(target)?;
+        }
         Ok(FilePlan::Partial(Partial {
             target: target.to_path_buf(),
             partial,
             container,
             remux,
+            replaces,
         }))
     }
 }
@@ -171,6 +288,7 @@ impl Partial {
             }
             None => {
                 sync(&self.partial)?;
+                keep_mode(&self.target, &self.partial)?;
                 rename(&self.partial, &self.target)?;
                 sync_folder(&self.target);
             }
@@ -188,22 +306,36 @@ impl Partial {
 
 /// Makes a new file for `target` beside it (`<target>.finishing`, which `make` creates and
 /// writes) and, once complete and synced to the disk, renames it over `target`: the target
-/// holds its old content or the whole new file. On failure the half-written file, which is
-/// encode-native's own, is removed.
+/// holds its old content or the whole new file. A link at `target` is followed (the file it
+/// points to is replaced, with its permission bits); a target that cannot be written, or a
+/// `.finishing` file already there, is refused before `make` runs. On failure the
+/// half-written file, which is encode-native's own, is removed.
 pub(crate) fn write_new<T>(target: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let shown = target;
+    let target = &resolve_links(target)?;
+    check_replaceable(target, shown)?;
+    check_no_finishing(target)?;
     let finishing = finishing_path(target);
     let made = make(&finishing).and_then(|r| sync(&finishing).map(|()| r));
     let made = match made {
         Ok(r) => r,
+        // Another process made it between the check and `make`: not ours to remove.
+        Err(e) if e.os_error() == Some(EEXIST) => return Err(e),
         Err(e) => {
             let _ = std::fs::remove_file(&finishing);
             return Err(e);
         }
     };
-    rename(&finishing, target)?;
+    if let Err(e) = keep_mode(target, &finishing).and_then(|()| rename(&finishing, target)) {
+        let _ = std::fs::remove_file(&finishing);
+        return Err(e);
+    }
     sync_folder(target);
     Ok(made)
 }
+
+/// `EEXIST` on the systems encode-native builds for.
+const EEXIST: i32 = 17;
 
 /// Flushes a file's data to the disk.
 fn sync(path: &Path) -> Result<()> {
@@ -251,7 +383,9 @@ pub struct Recovered {
 /// Finishes a partial file left by a crash (`out.mp4.partial`): every complete fragment is
 /// copied, without re-encoding, into `target` (by default the partial file's name without
 /// `.partial`), as a normal MP4/MOV with its index in front, or as the target's container.
-/// The partial file is removed once the target is complete. An existing target is replaced.
+/// The partial file is removed once the target is complete. An existing target is replaced
+/// (a link is followed, and a target that cannot be written is refused, as for a writer); a
+/// `<target>.finishing` already there is refused and left as it is.
 ///
 /// ```no_run
 /// let done = encode_native::recover("out.mp4.partial", None)?;

@@ -52,8 +52,10 @@ impl<'a> Output<'a> {
 
     /// Opens the writer with `config` and runs `feed`, which pushes the frames through the
     /// [`Encoder`] and returns when the input ends or a stop was asked for. Then the video is
-    /// finalized and reported. On an error after frames were accepted, the video is still
-    /// finalized with them (and the error returned); with no frame, no file is left behind.
+    /// finalized and reported. On an error (or a stop) after frames were accepted, the video
+    /// is still finalized with them (and the error returned): as the new file when none
+    /// existed, and in its partial file, next to an existing file that is left as it was,
+    /// when it would replace one (`-y`). With no frame, no file is left behind.
     pub fn encode(
         &self,
         config: EncoderConfig,
@@ -68,10 +70,7 @@ impl<'a> Output<'a> {
             }
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
-        if let Target::File(path) = &self.target {
-            let partial = encode_native::partial_path(path);
-            signals::set_partial(partial.exists().then(|| partial.display().to_string()));
-        }
+        signals::set_partial(writer.partial_file().map(|p| p.display().to_string()));
         let mut encoder = Encoder {
             writer: Some(writer),
             progress: Progress::new(total, self.args.quiet || self.args.progress_json),
@@ -103,9 +102,52 @@ impl<'a> Output<'a> {
             Ok(()) => Ok(Outcome::Done),
             Err(e) => Err(e),
         };
+        let stopped = fed.is_ok() && signals::interrupted() && writer.frames_pushed() > 0;
+        if (fed.is_err() || stopped) && writer.replaces_file() && writer.frames_pushed() > 0 {
+            // An existing file is never replaced by a run that did not complete: what was
+            // accepted is kept in the partial file, and the error says where.
+            encoder.progress.finish();
+            let partial = writer
+                .partial_file()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let what = match writer.keep_partial() {
+                Ok(k) => match k.path {
+                    Some(p) => format!(
+                        "the {} frame{} encoded before {} {} kept in '{}' (make it the video \
+                         with `encode-native recover -y '{}'`); {} was left as it was",
+                        k.summary.frames,
+                        if k.summary.frames == 1 { "" } else { "s" },
+                        if stopped { "the stop" } else { "the error" },
+                        if k.summary.frames == 1 { "is" } else { "are" },
+                        p.display(),
+                        p.display(),
+                        self.name()
+                    ),
+                    None => format!("{} was left as it was", self.name()),
+                },
+                Err(e) => {
+                    // The encoder's own error already says where its frames are.
+                    if !writer_failed(&fed) {
+                        encoder
+                            .progress
+                            .warn(&format!("could not finalize '{partial}' either: {e}"));
+                    }
+                    format!("{} was left as it was", self.name())
+                }
+            };
+            return match fed {
+                Err(e) => Err(anyhow::anyhow!("{}; {what}", report::error_chain(&e))),
+                Ok(_) => {
+                    encoder.progress.warn(&format!("interrupted: {what}"));
+                    Ok(Outcome::Interrupted)
+                }
+            };
+        }
         if let (Err(_), true) = (&fed, writer.frames_pushed() > 0) {
             // Work already accepted is kept: a finished, playable file with every frame
-            // pushed before the error.
+            // pushed before the error (a new file: nothing existed at its name). When the
+            // encoder itself failed, its error already says where the frames are.
             encoder.progress.finish();
             match writer.finish() {
                 Ok(s) => encoder.progress.warn(&format!(
@@ -114,6 +156,7 @@ impl<'a> Output<'a> {
                     if s.frames == 1 { "" } else { "s" },
                     self.target.written_name()
                 )),
+                Err(_) if writer_failed(&fed) => {}
                 Err(e) => encoder
                     .progress
                     .warn(&format!("could not finalize {} either: {e}", self.name())),
@@ -147,6 +190,17 @@ impl<'a> Output<'a> {
         );
         Ok(outcome)
     }
+}
+
+/// Whether the run's error came from the writer itself (its encoder thread), whose error
+/// already says where the frames it wrote are kept.
+fn writer_failed(fed: &Result<Outcome>) -> bool {
+    fed.as_ref().err().is_some_and(|e| {
+        e.chain().any(|c| {
+            c.downcast_ref::<encode_native::Error>()
+                .is_some_and(|e| e.kind() != encode_native::ErrorKind::Frame)
+        })
+    })
 }
 
 /// The running writer as the input side sees it.
