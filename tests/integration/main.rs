@@ -15,3 +15,4 @@ mod outputs;
 mod probed;
 mod setup;
 mod threads;
+mod truthful;

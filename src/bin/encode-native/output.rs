@@ -144,7 +144,7 @@ impl<'a> Output<'a> {
             outcome,
             &encoder.progress,
             self.args.json.then_some(&encoder.extra),
-        );
+        )?;
         Ok(outcome)
     }
 }

@@ -33,7 +33,7 @@ pub fn run(args: &RecoverArgs) -> Result<()> {
     let done = encode_native::recover(partial, Some(&target))
         .with_context(|| format!("cannot recover '{}'", partial.display()))?;
     if args.json {
-        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes);
+        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
     }
     if !args.quiet {
         eprintln!(
