@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::support::*;
 
@@ -108,4 +109,90 @@ fn json_that_cannot_be_printed_is_an_error() {
             "{stderr}"
         );
     }
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// Waits for `child` up to `limit`; kills it (and fails) if it is still there.
+fn wait_at_most(mut child: std::process::Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!("still running after {limit:?}; stderr: {}", text(&o.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_fifo_without_a_reader_stops_on_sigint_and_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("f");
+    mkfifo(&fifo);
+    for signal in ["-TERM", "-INT"] {
+        let child = demo(&fifo, &["--format", "mp4", "-y"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Long enough for the wait to be mentioned.
+        std::thread::sleep(Duration::from_millis(1500));
+        let ok = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let o = wait_at_most(child, Duration::from_secs(5));
+        let stderr = text(&o.stderr);
+        assert_eq!(code(&o), 130, "{signal}: {stderr}");
+        assert!(
+            stderr.contains("waiting for a program to read the FIFO"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("interrupted while waiting for a program to read")
+                && stderr.contains("no video was written"),
+            "{stderr}"
+        );
+        // Nothing was made beside the FIFO, which is still a FIFO.
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+}
+
+#[test]
+fn a_fifo_with_a_reader_gets_the_whole_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("f");
+    mkfifo(&fifo);
+    let got = dir.path().join("got.mp4");
+    // The writer starts first and waits; the reader comes later.
+    let child = demo(&fifo, &["--format", "mp4", "-y"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let path = fifo.clone();
+    let reader = std::thread::spawn(move || std::fs::read(path).unwrap());
+    let o = wait_at_most(child, Duration::from_secs(20));
+    if code(&o) != 0 {
+        // Let the reader see an end if the writer never opened the FIFO.
+        drop(File::options().write(true).open(&fifo));
+    }
+    let bytes = reader.join().unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    std::fs::write(&got, bytes).unwrap();
+    assert_eq!(decode_file(&got).frames.len(), 3);
 }

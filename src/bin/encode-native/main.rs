@@ -18,6 +18,7 @@ mod args;
 mod concat;
 mod demo;
 mod dest;
+mod fifo;
 mod images;
 mod info;
 mod output;

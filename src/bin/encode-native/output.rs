@@ -11,7 +11,7 @@ use crate::args::OutputArgs;
 use crate::dest::Target;
 use crate::progress::Progress;
 pub use crate::report::Outcome;
-use crate::{report, settings, signals};
+use crate::{fifo, report, settings, signals};
 
 /// The checked destination and settings of an encode.
 pub struct Output<'a> {
@@ -61,6 +61,18 @@ impl<'a> Output<'a> {
         feed: impl FnOnce(&mut Encoder) -> Result<()>,
     ) -> Result<Outcome> {
         let fps = config.frame_rate;
+        // A FIFO waits for its reader here, where Ctrl-C and SIGTERM can end the wait.
+        let reader = match &self.target {
+            Target::File(path) => fifo::wait_for_reader(path, self.args.quiet)?,
+            Target::Stdout => fifo::Reader::NotFifo,
+        };
+        if let fifo::Reader::Interrupted = reader {
+            eprintln!(
+                "warning: interrupted while waiting for a program to read {}: no video was written",
+                self.name()
+            );
+            return Ok(Outcome::Interrupted);
+        }
         let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
             // These name the setting, or the path, themselves.
             encode_native::Error::Config { .. } | encode_native::Error::Io { .. } => {
@@ -68,6 +80,7 @@ impl<'a> Output<'a> {
             }
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
+        drop(reader);
         if let Target::File(path) = &self.target {
             let partial = encode_native::partial_path(path);
             signals::set_partial(partial.exists().then(|| partial.display().to_string()));
