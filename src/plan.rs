@@ -15,7 +15,8 @@ use std::cell::Cell;
 use crate::codec::{self, Target};
 use crate::config::{
     output_size, ColorMatrix, Container, Encoder, EncoderConfig, FrameRate, OddSize,
-    OutputPixelFormat, RateControl, TimeLimits, Timing, VideoCodec,
+    OutputPixelFormat, RateControl, TimeLimits, Timing, VideoCodec, GIF_MAX_DELAY_CS,
+    GIF_MIN_DELAY_CS,
 };
 use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
@@ -382,6 +383,24 @@ fn check_container(cfg: &EncoderConfig, encoder: Encoder, container: Container) 
                 "fragment_seconds",
                 s,
                 format!("fragments only with mp4 or mov, not {}", container.name()),
+            ));
+        }
+    }
+    if container == Container::Gif && cfg.timing == Timing::Constant {
+        // The frame period in 1/100 s, 100·den/num, must be a delay GIF plays as written:
+        // FFmpeg's muxer would otherwise clamp it to 655.35 s, or store 0 (shown as 1/10 s).
+        let fr = cfg.frame_rate;
+        let (num, den) = (i64::from(fr.num), i64::from(fr.den));
+        let cs = 100 * den;
+        if cs < i64::from(GIF_MIN_DELAY_CS) * num || cs > i64::from(GIF_MAX_DELAY_CS) * num {
+            return Err(Error::config(
+                "frame_rate",
+                fr,
+                format!(
+                    "1/{} to {} frames per second for GIF, which stores each frame's delay in 1/100 s from {GIF_MIN_DELAY_CS} to {GIF_MAX_DELAY_CS} (browsers show a delay of 1/100 s as 1/10 s; use WebP or APNG for faster animations, a video container for slower ones)",
+                    f64::from(GIF_MAX_DELAY_CS) / 100.0,
+                    100 / GIF_MIN_DELAY_CS
+                ),
             ));
         }
     }

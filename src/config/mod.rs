@@ -12,8 +12,8 @@ mod rate;
 mod settings;
 
 pub use color::{ColorMatrix, ColorSettings};
-pub(crate) use container::TimeLimits;
 pub use container::{BrowserElement, Container};
+pub(crate) use container::{TimeLimits, GIF_MAX_DELAY_CS, GIF_MIN_DELAY_CS};
 pub use encoder::{Encoder, VideoCodec};
 
 pub use palette::{Dither, PaletteMode, PaletteSettings};

@@ -27,19 +27,10 @@ fn text(b: &[u8]) -> String {
 
 fn demo(out: &Path, extra: &[&str]) -> Command {
     let mut c = bin();
-    c.args([
-        "demo",
-        "--frames",
-        "3",
-        "--size",
-        "64x48",
-        "--preset",
-        "ultrafast",
-        "-o",
-    ])
-    .arg(out)
-    .args(extra)
-    .stdin(Stdio::null());
+    c.args(["demo", "--frames", "3", "--size", "64x48", "-o"])
+        .arg(out)
+        .args(extra)
+        .stdin(Stdio::null());
     c
 }
 
@@ -195,4 +186,73 @@ fn a_fifo_with_a_reader_gets_the_whole_video() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     std::fs::write(&got, bytes).unwrap();
     assert_eq!(decode_file(&got).frames.len(), 3);
+}
+
+/// The frame delays (in 1/100 s) stored in a GIF file, read from its graphic control
+/// extensions.
+fn gif_delays(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .windows(8)
+        .filter(|w| w[0] == 0x21 && w[1] == 0xF9 && w[2] == 4 && w[7] == 0)
+        .map(|w| u16::from_le_bytes([w[4], w[5]]))
+        .collect()
+}
+
+#[test]
+fn gif_refuses_rates_it_cannot_play_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.gif");
+    for fps in ["0.001", "0.0015", "1000", "51", "100"] {
+        let o = demo(&out, &["--fps", fps, "-y"]).output().unwrap();
+        let stderr = text(&o.stderr);
+        assert_eq!(code(&o), 1, "--fps {fps}: {stderr}");
+        assert!(
+            stderr.contains("invalid frame_rate")
+                && stderr.contains("1/655.35 to 50 frames per second for GIF")
+                && stderr.contains("from 2 to 65535"),
+            "--fps {fps}: {stderr}"
+        );
+        assert!(!out.exists() && !encode_native::partial_path(&out).exists());
+    }
+    // The limits themselves play as written, and the summary says what the file holds.
+    for (fps, cs, seconds) in [("50", 2, 0.06), ("100/65535", 65535, 3.0 * 655.35)] {
+        let o = demo(&out, &["--fps", fps, "-y", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "--fps {fps}: {}", text(&o.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!((report["duration_s"].as_f64().unwrap() - seconds).abs() < 1e-6);
+        assert_eq!(
+            gif_delays(&std::fs::read(&out).unwrap()),
+            vec![cs; 3],
+            "--fps {fps}"
+        );
+        assert!(
+            (decode_file(&out).duration - seconds).abs() < 0.011,
+            "--fps {fps}"
+        );
+    }
+}
+
+#[test]
+fn gif_refuses_timestamp_steps_it_cannot_play_as_written() {
+    use encode_native::{EncoderConfig, Frame, PixelFormat, VideoWriter};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.gif");
+    let config = EncoderConfig::new(64, 48, 30).explicit_timestamps((1, 1000));
+    let mut w = VideoWriter::create(&path, config).unwrap();
+    let f = || Frame::from_vec(64, 48, PixelFormat::Rgb24, smooth_rgb(64, 48, 0));
+    w.push_at(f(), 0).unwrap();
+    let e = w.push_at(f(), 19).unwrap_err().to_string();
+    assert!(
+        e.contains("timestamp 19 is 19 units after the previous frame's 0, less than the 20"),
+        "{e}"
+    );
+    let e = w.push_at(f(), 655_351).unwrap_err().to_string();
+    assert!(e.contains("more than the 655350"), "{e}");
+    w.push_at(f(), 20).unwrap();
+    w.push_at(f(), 20 + 655_350).unwrap();
+    assert_eq!(w.finish().unwrap().frames, 3);
+    let delays = gif_delays(&std::fs::read(&path).unwrap());
+    assert_eq!(&delays[..2], &[2, 65535]);
 }
