@@ -87,6 +87,7 @@ impl Plan {
         let output_format = resolve_output_format(cfg, encoder);
         let out = output_size(cfg.width, cfg.height, output_format, cfg.odd_size);
         check_layout(cfg, output_format, out)?;
+        check_min_size(cfg, encoder, out)?;
         let target = Target {
             encoder,
             format: output_format,
@@ -331,6 +332,24 @@ fn check_layout(cfg: &EncoderConfig, format: OutputPixelFormat, out: (u32, u32))
             "width x height",
             format!("{}x{}", cfg.width, cfg.height),
             "a picture FFmpeg can hold: (width + 128) x (height + 128) under 268435455, e.g. up to 16000x16000",
+        ));
+    }
+    Ok(())
+}
+
+/// The encoder's smallest picture, for the stored size.
+fn check_min_size(cfg: &EncoderConfig, encoder: Encoder, out: (u32, u32)) -> Result<()> {
+    let (mw, mh) = encoder.info().min_size;
+    if out.0 < mw || out.1 < mh {
+        let stored = if out != (cfg.width, cfg.height) {
+            format!(" (stored as {}x{})", out.0, out.1)
+        } else {
+            String::new()
+        };
+        return Err(Error::config(
+            "width x height",
+            format!("{}x{}{stored}", cfg.width, cfg.height),
+            format!("at least {mw}x{mh} for {encoder}, the smallest picture it encodes"),
         ));
     }
     Ok(())

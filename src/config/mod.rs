@@ -179,6 +179,17 @@ pub enum RateControl {
     Quantizer(u32),
 }
 
+/// As the command line and Python name it: `crf 23`, `bitrate 500000`, `qscale 5`.
+impl std::fmt::Display for RateControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RateControl::Crf(c) => write!(f, "crf {c}"),
+            RateControl::Bitrate(b) => write!(f, "bitrate {b}"),
+            RateControl::Quantizer(q) => write!(f, "qscale {q}"),
+        }
+    }
+}
+
 /// How frames get their presentation times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]

@@ -26,8 +26,12 @@ fn text(b: &[u8]) -> String {
 }
 
 fn demo(out: &Path, extra: &[&str]) -> Command {
+    demo_sized(out, "64x48", extra)
+}
+
+fn demo_sized(out: &Path, size: &str, extra: &[&str]) -> Command {
     let mut c = bin();
-    c.args(["demo", "--frames", "3", "--size", "64x48", "-o"])
+    c.args(["demo", "--frames", "3", "--size", size, "-o"])
         .arg(out)
         .args(extra)
         .stdin(Stdio::null());
@@ -255,4 +259,165 @@ fn gif_refuses_timestamp_steps_it_cannot_play_as_written() {
     assert_eq!(w.finish().unwrap().frames, 3);
     let delays = gif_delays(&std::fs::read(&path).unwrap());
     assert_eq!(&delays[..2], &[2, 65535]);
+}
+
+#[test]
+fn encoders_name_their_smallest_picture() {
+    use encode_native::{Container, Encoder, EncoderConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.mkv");
+    for (codec, min) in [
+        ("ffv1", 2),
+        ("libsvtav1", 64),
+        ("librav1e", 16),
+        ("libx265", 16),
+    ] {
+        // One pixel short each way: refused before anything is opened, with the minimum.
+        for size in [format!("{}x{min}", min - 1), format!("{min}x{}", min - 1)] {
+            let o = demo_sized(&out, &size, &["--codec", codec, "--odd-size", "crop"])
+                .output()
+                .unwrap();
+            let stderr = text(&o.stderr);
+            assert_eq!(code(&o), 1, "{codec} {size}: {stderr}");
+            let want = format!("at least {min}x{min} for {codec}, the smallest picture it encodes");
+            assert!(stderr.contains(&want), "{codec} {size}: {stderr}");
+            assert!(!stderr.contains("FFmpeg said"), "{stderr}");
+            assert!(!out.exists());
+        }
+        // The minimum itself encodes and decodes.
+        let size = format!("{min}x{min}");
+        let o = demo_sized(&out, &size, &["--codec", codec, "-y"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{codec} {size}: {}", text(&o.stderr));
+        let d = decode_file(&out);
+        assert_eq!(
+            (d.frames.len(), d.width, d.height),
+            (3, min, min),
+            "{codec}"
+        );
+        std::fs::remove_file(&out).unwrap();
+    }
+    // The library says the same, from the encoder table.
+    assert_eq!(Encoder::Libsvtav1.info().min_size, (64, 64));
+    let e = EncoderConfig::new(32, 64, 30)
+        .codec(Encoder::Libsvtav1)
+        .plan(Container::Mkv)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid width x height '32x64': at least 64x64 for libsvtav1, the smallest picture it encodes"
+    );
+}
+
+#[test]
+fn rate_control_errors_name_what_the_user_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.mkv");
+    for (args, want) in [
+        (
+            &["--codec", "libaom-av1", "--qscale", "5"][..],
+            "invalid qscale '5': no constant quantiser with libaom-av1: use crf or a bitrate",
+        ),
+        (
+            &["--codec", "libsvtav1", "--qscale", "100"],
+            "invalid qscale '100': 0 to 63 for libsvtav1",
+        ),
+        (
+            &["--codec", "ffv1", "--crf", "nan"],
+            "invalid rate 'crf NaN': no rate control with ffv1: it is lossless",
+        ),
+        (
+            &["--codec", "gif", "--crf", "nan"],
+            "invalid rate 'crf NaN': no rate control with gif",
+        ),
+    ] {
+        let o = demo_sized(&out, "64x64", args).output().unwrap();
+        let stderr = text(&o.stderr);
+        assert_eq!(code(&o), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("qp") && !stderr.contains("Crf("),
+            "{stderr}"
+        );
+    }
+    // SVT-AV1's constant quantiser works within its range.
+    let o = demo_sized(&out, "64x64", &["--codec", "libsvtav1", "--qscale", "30"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(decode_file(&out).frames.len(), 3);
+}
+
+#[test]
+fn recover_reports_an_avi_s_duration_and_names_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v.avi");
+    let partial = encode_native::partial_path(&out);
+    let mut child = bin()
+        .args([
+            "demo",
+            "--frames",
+            "1000000",
+            "--size",
+            "64x48",
+            "--preset",
+            "ultrafast",
+            "-q",
+            "-o",
+        ])
+        .arg(&out)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 100_000 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no partial file");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A crash: no chance to finish.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let o = bin()
+        .args(["recover", "--json"])
+        .arg(&partial)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let frames = report["frames"].as_u64().unwrap();
+    let d = decode_file(&out);
+    assert!(frames > 10);
+    assert_eq!(d.frames.len() as u64, frames);
+    let seconds = report["duration_s"].as_f64().unwrap();
+    assert!(
+        (seconds - frames as f64 / 30.0).abs() < 1e-6,
+        "{seconds} s for {frames} frames"
+    );
+    assert!(
+        text(&o.stderr).contains(&format!("({seconds:.3} s)")),
+        "{}",
+        text(&o.stderr)
+    );
+    // A folder is named as one, not as missing.
+    let folder = dir.path().join("d.mp4.partial");
+    std::fs::create_dir(&folder).unwrap();
+    let o = bin().arg("recover").arg(&folder).output().unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(
+        stderr.contains("it is a folder, not a partial file"),
+        "{stderr}"
+    );
+    let o = bin()
+        .arg("recover")
+        .arg(dir.path().join("none.mp4.partial"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&o.stderr).contains("No such file"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(folder.is_dir());
 }
