@@ -24,6 +24,7 @@ import base64
 import dataclasses
 import math
 import os
+import threading
 from fractions import Fraction
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
@@ -188,7 +189,8 @@ class Writer:
     Errors: invalid settings raise ``ValueError`` (when the writer is made), I/O failures
     ``OSError`` with the path, encoder failures :class:`EncodeError` with FFmpeg's message.
 
-    A writer is not meant to be used from several threads at once.
+    A writer may be written from several threads: each ``write`` and ``close`` holds the
+    writer's lock, so frames are taken whole, one at a time, in the order the threads got it.
 
     Settings (keyword arguments):
     """
@@ -225,6 +227,7 @@ class Writer:
         self._summary: Optional[Summary] = None
         self._video: Optional[Video] = None
         self._closed = False
+        self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -237,6 +240,10 @@ class Writer:
 
         Raises ValueError for a frame unlike the first (the writer stays usable), OSError or
         EncodeError when writing fails."""
+        with self._lock:
+            self._write(frame, pts)
+
+    def _write(self, frame: Any, pts: Optional[int]) -> None:
         if self._closed:
             raise ValueError("write to a closed Writer")
         array = _frames.as_array(frame)
@@ -275,6 +282,10 @@ class Writer:
 
         Raises ValueError when no frame was written (nothing is created: the size comes
         from the first frame)."""
+        with self._lock:
+            return self._close()
+
+    def _close(self) -> Optional[Summary]:
         if self._closed:
             return self._summary
         self._closed = True
