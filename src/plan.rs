@@ -15,7 +15,8 @@ use std::cell::Cell;
 use crate::codec::{self, Target};
 use crate::config::{
     output_size, ColorMatrix, Container, Encoder, EncoderConfig, FrameRate, OddSize,
-    OutputPixelFormat, RateControl, TimeLimits, Timing, VideoCodec,
+    OutputPixelFormat, RateControl, TimeLimits, Timing, VideoCodec, GIF_MAX_DELAY_CS,
+    GIF_MIN_DELAY_CS,
 };
 use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
@@ -86,6 +87,7 @@ impl Plan {
         let output_format = resolve_output_format(cfg, encoder);
         let out = output_size(cfg.width, cfg.height, output_format, cfg.odd_size);
         check_layout(cfg, output_format, out)?;
+        check_min_size(cfg, encoder, out)?;
         let target = Target {
             encoder,
             format: output_format,
@@ -335,6 +337,24 @@ fn check_layout(cfg: &EncoderConfig, format: OutputPixelFormat, out: (u32, u32))
     Ok(())
 }
 
+/// The encoder's smallest picture, for the stored size.
+fn check_min_size(cfg: &EncoderConfig, encoder: Encoder, out: (u32, u32)) -> Result<()> {
+    let (mw, mh) = encoder.info().min_size;
+    if out.0 < mw || out.1 < mh {
+        let stored = if out != (cfg.width, cfg.height) {
+            format!(" (stored as {}x{})", out.0, out.1)
+        } else {
+            String::new()
+        };
+        return Err(Error::config(
+            "width x height",
+            format!("{}x{}{stored}", cfg.width, cfg.height),
+            format!("at least {mw}x{mh} for {encoder}, the smallest picture it encodes"),
+        ));
+    }
+    Ok(())
+}
+
 /// The settings that depend on neither the encoder nor the container.
 fn check_rest(cfg: &EncoderConfig) -> Result<()> {
     if let Some(g) = cfg.gop {
@@ -382,6 +402,24 @@ fn check_container(cfg: &EncoderConfig, encoder: Encoder, container: Container) 
                 "fragment_seconds",
                 s,
                 format!("fragments only with mp4 or mov, not {}", container.name()),
+            ));
+        }
+    }
+    if container == Container::Gif && cfg.timing == Timing::Constant {
+        // The frame period in 1/100 s, 100·den/num, must be a delay GIF plays as written:
+        // FFmpeg's muxer would otherwise clamp it to 655.35 s, or store 0 (shown as 1/10 s).
+        let fr = cfg.frame_rate;
+        let (num, den) = (i64::from(fr.num), i64::from(fr.den));
+        let cs = 100 * den;
+        if cs < i64::from(GIF_MIN_DELAY_CS) * num || cs > i64::from(GIF_MAX_DELAY_CS) * num {
+            return Err(Error::config(
+                "frame_rate",
+                fr,
+                format!(
+                    "1/{} to {} frames per second for GIF, which stores each frame's delay in 1/100 s from {GIF_MIN_DELAY_CS} to {GIF_MAX_DELAY_CS} (browsers show a delay of 1/100 s as 1/10 s; use WebP or APNG for faster animations, a video container for slower ones)",
+                    f64::from(GIF_MAX_DELAY_CS) / 100.0,
+                    100 / GIF_MIN_DELAY_CS
+                ),
             ));
         }
     }

@@ -358,6 +358,18 @@ impl VideoWriter {
                     ),
                 });
             }
+            if let Some(min) = self.limits.min_gap {
+                if pts - last < min {
+                    return Err(Error::Timestamp {
+                        index,
+                        problem: format!(
+                            "timestamp {pts} is {} units after the previous frame's {last}, less than the {min} this container plays as written: {}",
+                            pts - last,
+                            self.limits.why
+                        ),
+                    });
+                }
+            }
             if let Some(max) = self.limits.max_gap {
                 if pts - last > max {
                     return Err(Error::Timestamp {

@@ -758,6 +758,199 @@ fn command_line(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     *n += 1;
 }
 
+/// The frame delays (1/100 s) in a GIF's graphic control extensions.
+fn gif_delays(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .windows(8)
+        .filter(|w| w[0] == 0x21 && w[1] == 0xF9 && w[2] == 4 && w[7] == 0)
+        .map(|w| u16::from_le_bytes([w[4], w[5]]))
+        .collect()
+}
+
+/// GIF at hostile frame rates and timestamp steps: refused, or every stored delay is one GIF
+/// plays as written (2 to 65535 centiseconds) and within a centisecond of what was asked.
+fn gif_timing(rng: &mut Rng, n: &mut u64) {
+    let rates: [(i32, i32); 12] = [
+        (1, 1000),
+        (1, 655),
+        (100, 65535),
+        (100, 65536),
+        (50, 1),
+        (51, 1),
+        (1000, 1),
+        (30, 1),
+        (7, 3),
+        (30000, 1001),
+        (1, 1),
+        (999_999, 20_000),
+    ];
+    let (num, den) = if rng.chance(50) {
+        *rng.pick(&rates)
+    } else {
+        (1 + rng.below(2_000) as i32, 1 + rng.below(200_000) as i32)
+    };
+    let frames = 2 + rng.below(4) as usize;
+    let mut cfg = EncoderConfig::new(8, 8, (num, den));
+    cfg.container = Some(Container::Gif);
+    let explicit = rng.chance(40);
+    let time_base = *rng.pick(&[(1, 1000), (1, 100), (1, 90_000), (1, 1), (3, 7)]);
+    if explicit {
+        cfg = cfg.explicit_timestamps(time_base);
+    }
+    let buffer = MemoryBuffer::new();
+    let frame = || Frame::from_vec(8, 8, PixelFormat::Rgb24, vec![77; 8 * 8 * 3]);
+    *n += 1;
+    let period_cs = 100.0 * f64::from(den) / f64::from(num);
+    let mut writer = match VideoWriter::open(cfg, Destination::Memory(buffer.clone())) {
+        Ok(w) => w,
+        Err(e) => {
+            let text = e.to_string();
+            if text.contains("for GIF") {
+                assert!(
+                    !explicit && !(2.0..=65535.0).contains(&period_cs),
+                    "{num}/{den} fps refused: {text}"
+                );
+            }
+            return;
+        }
+    };
+    if !explicit {
+        assert!(
+            (2.0..=65535.0).contains(&period_cs),
+            "{num}/{den} fps accepted for GIF"
+        );
+    }
+    let unit_cs = 100.0 * f64::from(time_base.0) / f64::from(time_base.1);
+    let mut steps = Vec::new();
+    let mut pts = 0i64;
+    for i in 0..frames {
+        let r = if explicit {
+            if i > 0 {
+                let step = match rng.below(3) {
+                    0 => 1 + rng.below(40) as i64,
+                    1 => 1 + rng.below(100_000) as i64,
+                    _ => 1 + rng.below(10_000_000) as i64,
+                };
+                pts += step;
+                match writer.push_at(frame(), pts) {
+                    Ok(()) => {
+                        steps.push(step as f64 * unit_cs);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        pts -= step;
+                        let text = e.to_string();
+                        let cs = step as f64 * unit_cs;
+                        if text.contains("plays as written") {
+                            assert!(cs < 2.0, "a step of {cs} cs refused: {text}");
+                        } else if text.contains("more than the") {
+                            assert!(cs > 65535.0, "a step of {cs} cs refused: {text}");
+                        } else {
+                            panic!("a step of {cs} cs: {text}");
+                        }
+                        Err(e)
+                    }
+                }
+            } else {
+                writer.push_at(frame(), 0)
+            }
+        } else {
+            steps.push(period_cs);
+            writer.push(frame())
+        };
+        *n += 1;
+        if let (Err(e), false) = (&r, explicit) {
+            panic!("frame {i} at {num}/{den} fps: {e}");
+        }
+    }
+    let pushed = writer.frames_pushed();
+    if writer.finish().is_err() {
+        return;
+    }
+    *n += 1;
+    let delays = gif_delays(&buffer.take());
+    assert_eq!(delays.len() as u64, pushed, "one delay a frame");
+    for (d, want) in delays.iter().zip(&steps) {
+        assert!(
+            (2..=65535).contains(d) && (f64::from(*d) - want).abs() <= 1.0,
+            "delay {d} cs for a step of {want} cs ({num}/{den} fps, explicit {explicit})"
+        );
+    }
+}
+
+/// The command line writing to a FIFO, read or never read; without a reader a SIGTERM or
+/// SIGINT ends it at once (exit 130), with one the whole video arrives (exit 0).
+fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
+    let fifo = dir.join(format!("fifo{}", rng.below(1_000_000)));
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let format = *rng.pick(&["mp4", "mkv", "ts", "gif"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args([
+            "demo", "--frames", "3", "--size", "32x24", "--format", format, "-y", "-o",
+        ])
+        .arg(&fifo)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = rng.chance(50);
+    std::thread::sleep(Duration::from_millis(rng.below(300)));
+    let mut sent = 0;
+    let reader = if read {
+        let path = fifo.clone();
+        Some(std::thread::spawn(move || {
+            std::fs::read(path).map(|b| b.len())
+        }))
+    } else {
+        let (signal, number) = *rng.pick(&[("-TERM", 15), ("-INT", 2)]);
+        sent = number;
+        let _ = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        None
+    };
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+            panic!("hang: a FIFO output ({format}, read: {read})");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut err = String::new();
+    io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    if let Some(reader) = reader {
+        if !status.success() {
+            drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+        }
+        let bytes = reader.join().unwrap().unwrap();
+        assert!(status.success(), "{format}: {err}");
+        assert!(bytes > 0, "{format}: no bytes through the FIFO");
+    } else {
+        // 130 once the handlers are installed; a signal that came before them ends the
+        // process as the signal's default action does, which is as prompt.
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            status.code() == Some(130) || status.signal() == Some(sent),
+            "{format}: {status:?}: {err}"
+        );
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::remove_file(&fifo).unwrap();
+    *n += 1;
+}
+
 #[test]
 fn fuzz_library_and_command_line() {
     let seconds: u64 = std::env::var("FUZZ_SECONDS")
@@ -781,6 +974,7 @@ fn fuzz_library_and_command_line() {
     let mut rng = Rng(seed);
     let (mut executions, mut cases, mut cli_runs, mut panics) = (0u64, 0u64, 0u64, Vec::new());
     let mut replacing = 0u64;
+    let (mut gif_cases, mut fifo_runs) = (0u64, 0u64);
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(seconds) {
         let case_seed = rng.next() | 1;
@@ -789,10 +983,12 @@ fn fuzz_library_and_command_line() {
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut n = 0;
             match kind {
-                0..=599 => settings(&mut case, &mut n),
-                600..=899 => frames(&mut case, &mut n),
-                900..=959 => sessions(&mut case, &mut n),
-                960..=997 => replacements(&mut case, dir.path(), &mut n),
+                0..=559 => settings(&mut case, &mut n),
+                560..=849 => frames(&mut case, &mut n),
+                850..=923 => sessions(&mut case, &mut n),
+                924..=961 => replacements(&mut case, dir.path(), &mut n),
+                962..=993 => gif_timing(&mut case, &mut n),
+                994..=995 => fifo_outputs(&mut case, dir.path(), &mut n),
                 _ => command_line(&mut case, dir.path(), &mut n),
             }
             n
@@ -801,8 +997,10 @@ fn fuzz_library_and_command_line() {
         match result {
             Ok(n) => {
                 executions += n;
-                cli_runs += u64::from(kind >= 998);
-                replacing += u64::from((960..=997).contains(&kind));
+                cli_runs += u64::from(kind >= 996);
+                replacing += u64::from((924..=961).contains(&kind));
+                gif_cases += u64::from((962..=993).contains(&kind));
+                fifo_runs += u64::from((994..=995).contains(&kind));
             }
             Err(p) => {
                 let msg = p
@@ -816,7 +1014,7 @@ fn fuzz_library_and_command_line() {
     }
     std::panic::set_hook(hook);
     eprintln!(
-        "fuzz: {executions} library and command-line executions in {cases} cases ({cli_runs} command lines, {replacing} runs on existing outputs), {} panics, {:.0} s",
+        "fuzz: {executions} library and command-line executions in {cases} cases ({cli_runs} command lines, {replacing} runs on existing outputs, {gif_cases} GIF timings, {fifo_runs} FIFO outputs), {} panics, {:.0} s",
         panics.len(),
         start.elapsed().as_secs_f64()
     );

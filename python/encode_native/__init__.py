@@ -24,6 +24,7 @@ import base64
 import dataclasses
 import math
 import os
+import threading
 from fractions import Fraction
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
@@ -198,7 +199,8 @@ class Writer:
     Errors: invalid settings raise ``ValueError`` (when the writer is made), I/O failures
     ``OSError`` with the path, encoder failures :class:`EncodeError` with FFmpeg's message.
 
-    A writer is not meant to be used from several threads at once.
+    A writer may be written from several threads: each ``write`` and ``close`` holds the
+    writer's lock, so frames are taken whole, one at a time, in the order the threads got it.
 
     Settings (keyword arguments):
     """
@@ -236,6 +238,7 @@ class Writer:
         self._video: Optional[Video] = None
         self._partial: Optional[str] = None
         self._closed = False
+        self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -248,6 +251,10 @@ class Writer:
 
         Raises ValueError for a frame unlike the first (the writer stays usable), OSError or
         EncodeError when writing fails."""
+        with self._lock:
+            self._write(frame, pts)
+
+    def _write(self, frame: Any, pts: Optional[int]) -> None:
         if self._closed:
             raise ValueError("write to a closed Writer")
         array = _frames.as_array(frame)
@@ -286,6 +293,10 @@ class Writer:
 
         Raises ValueError when no frame was written (nothing is created: the size comes
         from the first frame)."""
+        with self._lock:
+            return self._close()
+
+    def _close(self) -> Optional[Summary]:
         if self._closed:
             return self._summary
         self._closed = True

@@ -54,8 +54,9 @@ class NativeWriter:
     @property
     def finished(self) -> bool: ...
 
-def check_settings(settings: Sequence[Tuple[str, str]]) -> None:
-    """Raises ValueError for an unknown setting or a value it does not take."""
+def check_settings(settings: Sequence[Tuple[str, str]], container: Optional[str] = None) -> None:
+    """Raises ValueError for an unknown setting or a value it does not take; with
+    `container`, also for settings its encoder does not take there."""
 
 def ffmpeg_args_settings(
     output: Sequence[str], input: Sequence[str] = ...

@@ -27,7 +27,10 @@ nothing (``grab_frame`` draws what changed), so a figure on screen is not redraw
 
 ``fps``, ``dpi``, ``codec`` (``h264``, ``mpeg4``), ``bitrate`` (kbit/s) and ``extra_args``
 (ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
-mean for ``writer="ffmpeg"``; any setting of :class:`encode_native.Writer` may also be given
+mean for ``writer="ffmpeg"`` (a ``codec`` or ``bitrate`` given that the container cannot
+take, such as a bitrate for a GIF, is refused by ``setup`` with the library's error; the
+rcParams defaults ``animation.codec`` and ``animation.bitrate`` are used only where they
+fit, so a GIF or WebM gets its own encoder); any setting of :class:`encode_native.Writer` may also be given
 as a keyword (``EncodeNativeWriter(fps=30, crf=18, preset="veryfast")``). ``metadata`` is not
 supported yet (the library writes no container tags) and is refused with an error.
 """
@@ -35,6 +38,7 @@ supported yet (the library writes no container tags) and is refused with an erro
 from __future__ import annotations
 
 import io
+import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -43,7 +47,7 @@ from matplotlib import axes as maxes
 from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from . import Summary, Writer, _settings
+from . import Summary, Writer, _native, _settings
 from ._native import check_settings, ffmpeg_args_settings
 
 __all__ = ["EncodeNativeWriter", "extra_args_settings"]
@@ -79,6 +83,30 @@ def _same_color(given: Any, actual: Any) -> bool:
 
 
 _MISSING = object()
+
+
+def _container_name(text: str) -> str:
+    """A container's name for a name, alias or extension (unknown text as it is)."""
+    t = text.lower()
+    for c in _native.containers():
+        if t == c["name"] or t == c["extension"] or t in c["aliases"]:
+            return str(c["name"])
+    return t
+
+
+def _check_codec_fits(codec: str, container: str, outfile: Any) -> None:
+    """Refuses a chosen codec that `container` cannot hold (the library would otherwise
+    use the container's own encoder for the default H.264)."""
+    for e in _native.encoders():
+        if codec.lower() == e["name"] or codec.lower() in e["aliases"]:
+            if container not in e["containers"]:
+                own = next(c["default_encoder"] for c in _native.containers() if c["name"] == container)
+                raise ValueError(
+                    f"cannot save {outfile!r}: codec {codec!r} ({e['name']}) does not go in "
+                    f"{container}, only in {', '.join(e['containers'])}; leave codec out for "
+                    f"{container}'s own ({own})"
+                )
+            return
 
 
 def _skip_draw(renderer: Any) -> None:
@@ -211,6 +239,10 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         metadata: Optional[Dict[str, str]] = None,
         **settings: Any,
     ) -> None:
+        # What the caller chose, as opposed to matplotlib's rcParams defaults (which
+        # AbstractMovieWriter fills in): a default that does not fit the container (h264 for
+        # a GIF) is left out, a choice that does not fit is refused in setup.
+        self._chosen = {"codec": codec is not None, "bitrate": bitrate is not None}
         super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)  # type: ignore[arg-type]
         if self.metadata:
             raise ValueError(
@@ -218,6 +250,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 "metadata (title, artist, ...) yet; leave it out or use writer='ffmpeg'"
             )
         self.extra_args = list(extra_args) if extra_args is not None else []
+        self._defaults: Dict[str, Any] = {}
         self._kwargs = self._writer_kwargs(settings)
         # Invalid settings are reported now, before any frame is drawn.
         check_settings(
@@ -229,13 +262,20 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         self._restore_dpi: Optional[float] = None
         self._canvas_state: Optional[Tuple[Any, bool, bool]] = None
         self._blit: Optional[_BlitFrames] = None
+        self._failed = False
 
     def _writer_kwargs(self, settings: Dict[str, Any]) -> Dict[str, Any]:
         pairs: List[Tuple[str, Any]] = []
         if self.codec:
-            pairs.append(("codec", self.codec))
+            if self._chosen["codec"]:
+                pairs.append(("codec", self.codec))
+            else:
+                self._defaults["codec"] = self.codec
         if self.bitrate is not None and self.bitrate > 0:
-            pairs.append(("bitrate", f"{int(self.bitrate)}k"))
+            if self._chosen["bitrate"]:
+                pairs.append(("bitrate", f"{int(self.bitrate)}k"))
+            else:
+                self._defaults["bitrate"] = f"{int(self.bitrate)}k"
         extra = extra_args_settings(self.extra_args)
         if any(key == "fps" for key, _ in extra):
             raise ValueError(
@@ -288,7 +328,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             self._restore_dpi = self.fig.dpi
             self._set_dpi(self.dpi)
         self.summary = None
-        self._writer = Writer(outfile, self.fps, **self._kwargs)
+        self._failed = False
+        kwargs = self._settings_for(outfile)
+        self._writer = Writer(outfile, self.fps, **kwargs)
         canvas = self.fig.canvas
         self._canvas_state = None
         self._blit = None
@@ -300,6 +342,39 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
             self._canvas_state = (canvas, canvas._is_saving, canvas._is_idle_drawing)  # type: ignore[attr-defined]
             canvas._is_saving = True  # type: ignore[attr-defined]
             canvas._is_idle_drawing = True  # type: ignore[attr-defined]
+
+    def _settings_for(self, outfile: Any) -> Dict[str, Any]:
+        """The writer's keywords for `outfile`, checked for its container now, so that a
+        choice the container cannot take (a bitrate for a GIF) is refused here, with its own
+        error, rather than at the first frame; matplotlib's rcParams defaults (codec h264,
+        a bitrate) are added only where they fit."""
+        kwargs = dict(self._kwargs)
+        container = kwargs.get("format")
+        if container is None and (isinstance(outfile, str) or hasattr(outfile, "__fspath__")):
+            ext = os.path.splitext(os.fspath(outfile))[1].lstrip(".").lower()
+            container = ext or None
+        if container is None:
+            container = "mp4"
+        container = _container_name(str(container))
+        if self._chosen["codec"] and "codec" in kwargs:
+            _check_codec_fits(str(kwargs["codec"]), container, outfile)
+        settings = [("fps", _settings.fps_text(self.fps))] + _settings.to_settings(
+            {k: v for k, v in kwargs.items() if k not in _NOT_SETTINGS})
+        try:
+            check_settings(settings, str(container))
+        except ValueError as e:
+            if "container" in str(e) and "extension" in str(e):
+                raise  # an unknown extension: the writer says the same
+            raise ValueError(f"cannot save {outfile!r}: {e}") from None
+        for key, value in self._defaults.items():
+            if key in kwargs:
+                continue
+            try:
+                check_settings(settings + [(key, str(value))], str(container))
+            except ValueError:
+                continue  # matplotlib's default does not fit this container: left out
+            kwargs[key] = value
+        return kwargs
 
     def _set_dpi(self, dpi: float) -> None:
         set_dpi = getattr(self.fig, "_set_dpi", None)
@@ -322,7 +397,12 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         pixels = self._canvas_pixels(savefig_kwargs)
         if pixels is None:
             pixels = self._savefig_pixels(savefig_kwargs)
-        self._writer.write(pixels)
+        try:
+            self._writer.write(pixels)
+        except BaseException:
+            # The error goes up as it is; finish does not cover it with "no frames".
+            self._failed = True
+            raise
 
     def _canvas_pixels(self, savefig_kwargs: Dict[str, Any]) -> Optional[np.ndarray]:
         """The Agg canvas's own RGBA buffer (no copy), when it is the picture savefig would
@@ -373,7 +453,13 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         try:
             if self._writer is not None:
                 writer, self._writer = self._writer, None
-                self.summary = writer.close()
+                if self._failed and writer.frames_written == 0:
+                    try:
+                        writer.close()
+                    except ValueError:
+                        pass  # "no frames were written": the frame's own error is raised
+                else:
+                    self.summary = writer.close()
         finally:
             if self._canvas_state is not None:
                 canvas, saving, idle = self._canvas_state

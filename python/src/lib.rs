@@ -628,12 +628,18 @@ impl Drop for NativeWriter {
 }
 
 /// Checks settings by name without opening anything: raises `ValueError` for an unknown
-/// key or a value the setting does not take.
+/// key or a value the setting does not take. With `container` (a container's name), also
+/// what the plan checks for it: a setting its encoder does not take (a bitrate for GIF).
 #[pyfunction]
-fn check_settings(settings: Vec<(String, String)>) -> PyResult<()> {
+#[pyo3(signature = (settings, container = None))]
+fn check_settings(settings: Vec<(String, String)>, container: Option<String>) -> PyResult<()> {
     let mut config = EncoderConfig::new(64, 64, 30);
     for (key, value) in &settings {
         config.set(key, value).map_err(|e| py_error(e, None))?;
+    }
+    if let Some(name) = container {
+        let container: encode_native::Container = name.parse().map_err(|e| py_error(e, None))?;
+        config.plan(container).map_err(|e| py_error(e, None))?;
     }
     Ok(())
 }

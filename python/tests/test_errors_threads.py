@@ -168,3 +168,18 @@ def test_ctrl_c_inside_a_with_block_leaves_a_finished_playable_file(tmp_path):
     assert d.count == written
     assert d.duration == pytest.approx(written / 30)
     assert abs(int(d.frames[-1][24, 32, 1]) - ((written - 1) % 8) * 30) <= 3
+
+
+def test_gif_refuses_rates_and_steps_it_cannot_play_as_written(tmp_path):
+    frame = np.zeros((48, 64, 3), np.uint8)
+    for fps in (1000, 51, 0.001):
+        with pytest.raises(ValueError, match=r"1/655.35 to 50 frames per second for GIF"):
+            en.Writer(tmp_path / "a.gif", fps=fps).write(frame)
+    assert not (tmp_path / "a.gif").exists()
+    w = en.Writer(tmp_path / "t.gif", time_base="1/1000")
+    w.write(frame, pts=0)
+    with pytest.raises(Exception, match=r"less than the 20 this container plays as written"):
+        w.write(frame, pts=10)
+    w.write(frame, pts=20)
+    w.close()
+    assert decode(tmp_path / "t.gif").count == 2

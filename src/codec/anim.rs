@@ -12,6 +12,7 @@ pub(super) static APNG: EncoderInfo = EncoderInfo {
     pixel_formats: &[P::Rgb24, P::Rgba, P::Gray],
     containers: &[Container::Apng],
     license: "LGPL-2.1-or-later",
+    min_size: (1, 1),
     family: &Apng,
 };
 
@@ -21,6 +22,7 @@ pub(super) static WEBP: EncoderInfo = EncoderInfo {
     pixel_formats: &[P::Yuv420p, P::Yuva420p, P::Bgra],
     containers: &[Container::Webp],
     license: "BSD-3-Clause",
+    min_size: (1, 1),
     family: &Webp,
 };
 
@@ -30,6 +32,7 @@ pub(super) static GIF: EncoderInfo = EncoderInfo {
     pixel_formats: &[P::Pal8],
     containers: &[Container::Gif],
     license: "LGPL-2.1-or-later",
+    min_size: (1, 1),
     family: &Gif,
 };
 
@@ -46,7 +49,7 @@ impl Family for Gif {
         if let Some(r) = cfg.rate {
             return Err(Error::config(
                 "rate",
-                format!("{r:?}"),
+                r.to_string(),
                 "no rate control with gif: the palette settings (colors, dither, palette) set its quality",
             ));
         }
@@ -82,7 +85,7 @@ impl Family for Apng {
         if let Some(r) = cfg.rate {
             return Err(Error::config(
                 "rate",
-                format!("{r:?}"),
+                r.to_string(),
                 "no rate control with apng: it is lossless",
             ));
         }

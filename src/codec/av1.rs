@@ -13,9 +13,12 @@ pub(super) static SVT: EncoderInfo = EncoderInfo {
     pixel_formats: &[P::Yuv420p, P::Yuv420p10le],
     containers: CONTAINERS,
     license: "BSD-3-Clause-Clear",
+    // SVT-AV1: "Source Width/Height must be at least 64".
+    min_size: (64, 64),
     family: &Av1 {
         name: "libsvtav1",
         crf: Some((0.0, 63.0, 35.0)),
+        qscale: Some(63),
         preset: Some(("preset", 0, 13)),
     },
 };
@@ -26,9 +29,12 @@ pub(super) static AOM: EncoderInfo = EncoderInfo {
     pixel_formats: super::YUV_8_AND_10_BIT,
     containers: CONTAINERS,
     license: "BSD-2-Clause",
+    min_size: (1, 1),
     family: &Av1 {
         name: "libaom-av1",
         crf: Some((0.0, 63.0, 32.0)),
+        // FFmpeg's libaom wrapper has no constant-quantiser option.
+        qscale: None,
         preset: Some(("cpu-used", 0, 8)),
     },
 };
@@ -39,18 +45,23 @@ pub(super) static RAV1E: EncoderInfo = EncoderInfo {
     pixel_formats: super::YUV_8_AND_10_BIT,
     containers: CONTAINERS,
     license: "BSD-2-Clause",
+    // Below this the encoder refuses to open (found by trying sizes from 1x1 up).
+    min_size: (16, 16),
     family: &Av1 {
         name: "librav1e",
         crf: None,
+        qscale: Some(255),
         preset: Some(("speed", 0, 10)),
     },
 };
 
-/// One AV1 encoder: its name, its crf range and default (none: a quantizer), and the option
-/// its numeric `preset` sets with its range.
+/// One AV1 encoder: its name, its crf range and default (none: a quantizer), its largest
+/// constant quantiser `qp` (none: it has no such mode), and the option its numeric `preset`
+/// sets with its range.
 struct Av1 {
     name: &'static str,
     crf: Option<(f64, f64, f64)>,
+    qscale: Option<u32>,
     preset: Option<(&'static str, i32, i32)>,
 }
 
@@ -80,13 +91,27 @@ impl Family for Av1 {
                 return Err(Error::config(
                     "crf",
                     c,
-                    format!("qscale (0 to 255) or a bitrate with {}", self.name),
+                    format!(
+                        "qscale (0 to {}) or a bitrate with {}",
+                        self.qscale.unwrap_or(0),
+                        self.name
+                    ),
                 ))
             }
             (Some(RateControl::Bitrate(b)), _) => check_bitrate(b)?,
-            (Some(RateControl::Quantizer(q)), _) => {
-                in_range("quantizer", q.into(), 0.0, 255.0, self.name)?
-            }
+            (Some(RateControl::Quantizer(q)), _) => match self.qscale {
+                Some(max) => in_range("qscale", q.into(), 0.0, max.into(), self.name)?,
+                None => {
+                    return Err(Error::config(
+                        "qscale",
+                        q,
+                        format!(
+                            "no constant quantiser with {}: use crf or a bitrate",
+                            self.name
+                        ),
+                    ))
+                }
+            },
             (None, _) => {}
         }
         Ok(())
@@ -106,7 +131,13 @@ impl Family for Av1 {
                 format!("{min} (slowest) to {max} (fastest), its {option}"),
             ));
         }
-        out.push(("qscale", "0 to 255, a constant quantiser".to_string()));
+        out.push((
+            "qscale",
+            match self.qscale {
+                Some(max) => format!("0 to {max}, a constant quantiser"),
+                None => "none: crf or a bitrate".to_string(),
+            },
+        ));
         out
     }
 

@@ -23,6 +23,8 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     ],
     containers: &[Container::Mkv, Container::Avi],
     license: "LGPL-2.1-or-later",
+    // FFV1 with encode-native's 4 slices (a 2x2 grid) needs two pixels each way.
+    min_size: (2, 2),
     family: &Ffv1,
 };
 
@@ -34,7 +36,7 @@ impl Family for Ffv1 {
         if let Some(r) = cfg.rate {
             return Err(Error::config(
                 "rate",
-                format!("{r:?}"),
+                r.to_string(),
                 "no rate control with ffv1: it is lossless",
             ));
         }

@@ -55,6 +55,9 @@ pub struct EncoderInfo {
     pub containers: &'static [Container],
     /// The licence the encoder puts the linked program under.
     pub license: &'static str,
+    /// The smallest picture (width, height) the encoder opens for, as stored (after the
+    /// odd-size policy); the plan refuses a smaller one with this size.
+    pub min_size: (u32, u32),
     /// What is particular to this encoder.
     family: &'static dyn Family,
 }

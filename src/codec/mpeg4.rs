@@ -10,6 +10,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     pixel_formats: &[OutputPixelFormat::Yuv420p],
     containers: super::CLASSIC_CONTAINERS,
     license: "LGPL-2.1-or-later",
+    min_size: (1, 1),
     family: &Mpeg4,
 };
 

@@ -11,6 +11,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     pixel_formats: &[P::Yuv422p10le, P::Yuv444p10le, P::Yuva444p10le],
     containers: &[Container::Mov, Container::Mkv],
     license: "LGPL-2.1-or-later",
+    min_size: (1, 1),
     family: &Prores,
 };
 

@@ -19,6 +19,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     ],
     containers: &[Container::Webm, Container::Mkv, Container::Mp4],
     license: "BSD-3-Clause",
+    min_size: (1, 1),
     family: &Vp9,
 };
 

@@ -10,6 +10,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     pixel_formats: &[OutputPixelFormat::Yuv420p, OutputPixelFormat::Yuv444p],
     containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
+    min_size: (1, 1),
     family: &X264,
 };
 
@@ -19,6 +20,7 @@ pub(super) static INFO_RGB: EncoderInfo = EncoderInfo {
     pixel_formats: &[OutputPixelFormat::Rgb24],
     containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
+    min_size: (1, 1),
     family: &X264,
 };
 

@@ -15,6 +15,8 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
         Container::Ts,
     ],
     license: "GPL-2.0-or-later",
+    // Below this the encoder refuses to open (found by trying sizes from 1x1 up).
+    min_size: (16, 16),
     family: &X265,
 };
 

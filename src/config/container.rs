@@ -30,11 +30,23 @@ impl BrowserElement {
 pub(crate) struct TimeLimits {
     /// The largest step from one frame to the next.
     pub(crate) max_gap: Option<i64>,
+    /// The smallest step from one frame to the next that plays as written.
+    pub(crate) min_gap: Option<i64>,
     /// The largest timestamp.
     pub(crate) max_pts: i64,
     /// Why, for messages.
     pub(crate) why: &'static str,
 }
+
+/// The shortest GIF frame delay that plays as written, in 1/100 s: browsers (Chromium,
+/// Firefox, Safari) and most viewers show a delay of 0 or 1 as 10, so 1/100 s cannot be had.
+pub(crate) const GIF_MIN_DELAY_CS: u16 = 2;
+
+/// The longest GIF frame delay, in 1/100 s: the format's 16-bit field.
+pub(crate) const GIF_MAX_DELAY_CS: u16 = 65_535;
+
+/// Why GIF frame delays are limited, for messages.
+pub(crate) const GIF_DELAYS: &str = "GIF stores each frame's delay in 16 bits of 1/100 s, up to 655.35 s, and browsers show a delay under 2/100 s as 1/10 s";
 
 named_enum! {
     /// The container (file format).
@@ -189,6 +201,7 @@ impl Container {
                 let rate = i128::from(Self::mp4_timescale(time_base));
                 TimeLimits {
                     max_gap: Some(units(i128::from(i32::MAX), rate)),
+                    min_gap: None,
                     max_pts: units(1 << 62, rate),
                     why: "MP4 stores a frame's duration in 32 bits of its timescale",
                 }
@@ -196,27 +209,35 @@ impl Container {
             // 33-bit timestamps at 90 kHz: about 26.5 hours.
             Container::Ts => TimeLimits {
                 max_gap: None,
+                min_gap: None,
                 max_pts: units((1 << 33) - 1, 90_000),
                 why: "MPEG-TS timestamps are 33 bits at 90 kHz (about 26.5 hours)",
             },
             Container::Mkv | Container::Webm => TimeLimits {
                 max_gap: None,
+                min_gap: None,
                 max_pts: units(1 << 62, 1000),
                 why: "Matroska timestamps are 64-bit milliseconds",
             },
             // Frame delays in milliseconds (WebP) or 16-bit fractions (APNG).
             Container::Gif => TimeLimits {
-                max_gap: Some(units(65_535, 100)),
+                max_gap: Some(units(GIF_MAX_DELAY_CS.into(), 100)),
+                // Rounded up: `units(2, 100)` rounded down could be a step under 2/100 s.
+                min_gap: Some(
+                    ((i128::from(GIF_MIN_DELAY_CS) * den + num * 100 - 1) / (num * 100)) as i64,
+                ),
                 max_pts: units(1 << 62, 100),
-                why: "GIF stores each frame's delay in 16 bits of 1/100 s",
+                why: GIF_DELAYS,
             },
             Container::Apng | Container::Webp => TimeLimits {
                 max_gap: Some(units(65_535, 1000)),
+                min_gap: None,
                 max_pts: units(1 << 62, 1000),
                 why: "animated images store each frame's delay in 16 bits of milliseconds",
             },
             Container::Avi => TimeLimits {
                 max_gap: None,
+                min_gap: None,
                 max_pts: units(1 << 62, den),
                 why: "AVI counts frames",
             },

@@ -12,8 +12,8 @@ mod rate;
 mod settings;
 
 pub use color::{ColorMatrix, ColorSettings};
-pub(crate) use container::TimeLimits;
 pub use container::{BrowserElement, Container};
+pub(crate) use container::{TimeLimits, GIF_MAX_DELAY_CS, GIF_MIN_DELAY_CS};
 pub use encoder::{Encoder, VideoCodec};
 
 pub use palette::{Dither, PaletteMode, PaletteSettings};
@@ -177,6 +177,17 @@ pub enum RateControl {
     Bitrate(u64),
     /// mpeg4 fixed quantiser, 1 (best) to 31.
     Quantizer(u32),
+}
+
+/// As the command line and Python name it: `crf 23`, `bitrate 500000`, `qscale 5`.
+impl std::fmt::Display for RateControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RateControl::Crf(c) => write!(f, "crf {c}"),
+            RateControl::Bitrate(b) => write!(f, "bitrate {b}"),
+            RateControl::Quantizer(q) => write!(f, "qscale {q}"),
+        }
+    }
 }
 
 /// How frames get their presentation times.

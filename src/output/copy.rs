@@ -174,8 +174,10 @@ impl Copy {
 
     /// Writes one packet; returns where it ends.
     fn write(&mut self, mut p: ff::Packet) -> Result<i64> {
-        let end = p.pts().map_or(0, |pts| pts.saturating_add(p.duration()));
-        if let Some(pts) = p.pts() {
+        // AVI read without its index (a partial file) has decoding times only.
+        let at = p.pts().or(p.dts());
+        let end = at.map_or(0, |pts| pts.saturating_add(p.duration()));
+        if let Some(pts) = at {
             self.first = Some(self.first.map_or(pts, |f| f.min(pts)));
             self.end = self.end.max(end);
         }

@@ -16,3 +16,4 @@ mod probed;
 mod replace;
 mod setup;
 mod threads;
+mod truthful;

@@ -74,10 +74,15 @@ class VideoWriter:
         frameSize: Tuple[int, int],
         isColor: bool = True,
     ) -> bool:
-        """Opens the file (releasing a video already open); returns True. Unlike OpenCV, an
-        unknown FourCC or a bad setting raises ``ValueError`` saying why instead of leaving
-        the writer closed without a word."""
+        """Opens the file (releasing a video already open); returns True. As with OpenCV, a
+        file that cannot be made there (a missing or unwritable folder) leaves the writer
+        closed: False, and :meth:`isOpened` is False. Unlike OpenCV, an unknown FourCC or a
+        bad setting raises ``ValueError`` saying why instead of leaving the writer closed
+        without a word."""
         self.release()
+        folder = os.path.dirname(os.path.abspath(os.fspath(filename)))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+            return False
         text = _fourcc_text(int(fourcc))
         codec = FOURCCS.get(text.lower())
         if codec is None:

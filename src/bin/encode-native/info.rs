@@ -1,6 +1,8 @@
 //! `encode-native info`: the linked FFmpeg and x264, the licence, and what is available.
 
-use anyhow::Result;
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
 use encode_native::info::{library_info, LibraryInfo};
 use serde_json::json;
 
@@ -26,19 +28,20 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             "output_pixel_formats": info.output_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "configuration": info.configuration,
         });
-        println!("{object}");
-        return Ok(());
+        return print(format!("{object}\n"));
     }
+    let mut text = String::new();
     let list = |items: Vec<String>| items.join(", ");
-    println!("encode-native {}", env!("CARGO_PKG_VERSION"));
-    println!("FFmpeg libraries (linked in):");
-    println!("  libavcodec    {}", info.libavcodec);
-    println!("  libavformat   {}", info.libavformat);
-    println!("  libavutil     {}", info.libavutil);
-    println!("  libswscale    {}", info.libswscale);
-    println!("  licence       {}", info.license);
-    println!("x264:           {x264}");
-    println!(
+    let _ = writeln!(text, "encode-native {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(text, "FFmpeg libraries (linked in):");
+    let _ = writeln!(text, "  libavcodec    {}", info.libavcodec);
+    let _ = writeln!(text, "  libavformat   {}", info.libavformat);
+    let _ = writeln!(text, "  libavutil     {}", info.libavutil);
+    let _ = writeln!(text, "  libswscale    {}", info.libswscale);
+    let _ = writeln!(text, "  licence       {}", info.license);
+    let _ = writeln!(text, "x264:           {x264}");
+    let _ = writeln!(
+        text,
         "encoders:       {}",
         list(
             info.encoders
@@ -47,7 +50,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
-    println!(
+    let _ = writeln!(
+        text,
         "containers:     {}",
         list(
             info.containers
@@ -56,7 +60,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
-    println!(
+    let _ = writeln!(
+        text,
         "input pixel formats:  {}",
         list(
             info.input_formats
@@ -65,7 +70,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
-    println!(
+    let _ = writeln!(
+        text,
         "output pixel formats: {}",
         list(
             info.output_formats
@@ -74,8 +80,13 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
-    println!("configuration:  {}", info.configuration);
-    Ok(())
+    let _ = writeln!(text, "configuration:  {}", info.configuration);
+    print(text)
+}
+
+/// Writes the description on standard output.
+fn print(text: String) -> Result<()> {
+    crate::report::print_stdout(&text).context("cannot print the description on standard output")
 }
 
 /// What is known of x264: its build from the configuration or the loaded shared library

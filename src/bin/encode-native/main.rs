@@ -4,10 +4,21 @@
 //! 0 done, 1 failure (one `error:` line with its cause chain), 2 usage error (clap),
 //! 130 interrupted by Ctrl-C or SIGTERM (the video is finalized with the frames so far).
 
+/// `eprintln!` that never panics: a standard error that cannot be written (closed, full)
+/// loses the line but does not turn a finished encode into a failure. Every module declared
+/// below uses this one instead of the standard library's.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod concat;
 mod demo;
 mod dest;
+mod fifo;
 mod images;
 mod info;
 mod output;

@@ -11,7 +11,7 @@ use crate::args::OutputArgs;
 use crate::dest::Target;
 use crate::progress::Progress;
 pub use crate::report::Outcome;
-use crate::{report, settings, signals};
+use crate::{fifo, report, settings, signals};
 
 /// The checked destination and settings of an encode.
 pub struct Output<'a> {
@@ -63,6 +63,18 @@ impl<'a> Output<'a> {
         feed: impl FnOnce(&mut Encoder) -> Result<()>,
     ) -> Result<Outcome> {
         let fps = config.frame_rate;
+        // A FIFO waits for its reader here, where Ctrl-C and SIGTERM can end the wait.
+        let reader = match &self.target {
+            Target::File(path) => fifo::wait_for_reader(path, self.args.quiet)?,
+            Target::Stdout => fifo::Reader::NotFifo,
+        };
+        if let fifo::Reader::Interrupted = reader {
+            eprintln!(
+                "warning: interrupted while waiting for a program to read {}: no video was written",
+                self.name()
+            );
+            return Ok(Outcome::Interrupted);
+        }
         let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
             // These name the setting, or the path, themselves.
             encode_native::Error::Config { .. } | encode_native::Error::Io { .. } => {
@@ -70,6 +82,8 @@ impl<'a> Output<'a> {
             }
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
+        // The library has the FIFO open now: this side's handle is no longer needed.
+        drop(reader);
         signals::set_partial(writer.partial_file().map(|p| p.display().to_string()));
         let mut encoder = Encoder {
             writer: Some(writer),
@@ -187,7 +201,7 @@ impl<'a> Output<'a> {
             outcome,
             &encoder.progress,
             self.args.json.then_some(&encoder.extra),
-        );
+        )?;
         Ok(outcome)
     }
 }

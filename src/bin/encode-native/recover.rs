@@ -7,8 +7,17 @@ use crate::args::RecoverArgs;
 /// Finishes the partial file into its video.
 pub fn run(args: &RecoverArgs) -> Result<()> {
     let partial = &args.partial;
-    if !partial.is_file() {
-        bail!("cannot recover '{}': no such file", partial.display());
+    match std::fs::metadata(partial) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) if m.is_dir() => bail!(
+            "cannot recover '{}': it is a folder, not a partial file",
+            partial.display()
+        ),
+        Ok(_) => bail!(
+            "cannot recover '{}': not a regular file (a partial file is one)",
+            partial.display()
+        ),
+        Err(e) => bail!("cannot recover '{}': {e}", partial.display()),
     }
     let target = match &args.output {
         Some(o) => o.clone(),
@@ -33,7 +42,7 @@ pub fn run(args: &RecoverArgs) -> Result<()> {
     let done = encode_native::recover(partial, Some(&target))
         .with_context(|| format!("cannot recover '{}'", partial.display()))?;
     if args.json {
-        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes);
+        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
     }
     if !args.quiet {
         eprintln!(

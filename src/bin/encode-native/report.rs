@@ -19,7 +19,9 @@ pub enum Outcome {
 }
 
 /// The summary line on stderr and, with `--json`, the JSON object (on stdout, or on stderr
-/// when the video goes to stdout), with the subcommand's `extra` fields.
+/// when the video goes to stdout), with the subcommand's `extra` fields. A summary line that
+/// stderr cannot take is lost quietly; a JSON object that cannot be printed is an error (it
+/// was asked for, and a program reading it would otherwise see nothing and a success).
 pub fn report(
     target: &Target,
     s: &Summary,
@@ -27,7 +29,7 @@ pub fn report(
     outcome: Outcome,
     progress: &Progress,
     json: Option<&Map<String, Value>>,
-) {
+) -> anyhow::Result<()> {
     let wall = s.wall.as_secs_f64();
     let speed = if wall > 0.0 {
         s.frames as f64 / wall
@@ -63,7 +65,7 @@ pub fn report(
         )),
     }
     let Some(extra) = json else {
-        return;
+        return Ok(());
     };
     let mut object = json!({
         "output": match target {
@@ -91,18 +93,30 @@ pub fn report(
     if let Value::Object(o) = &mut object {
         o.extend(extra.clone());
     }
-    // Standard output may be closed or full: say so rather than fail after a good video.
-    let printed = if matches!(target, Target::Stdout) {
-        writeln!(std::io::stderr(), "{object}")
-    } else if crate::stdio::stdout_closed() {
-        Err(std::io::Error::other("standard output is closed"))
+    let (printed, stream) = if matches!(target, Target::Stdout) {
+        (
+            writeln!(std::io::stderr(), "{object}").and_then(|()| std::io::stderr().flush()),
+            "standard error",
+        )
     } else {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{object}").and_then(|()| out.flush())
+        (print_stdout(&format!("{object}\n")), "standard output")
     };
-    if let Err(e) = printed {
-        progress.warn(&format!("could not print the JSON report: {e}"));
+    printed.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot print the JSON report on {stream}: {e} (the video {} was written)",
+            target.written_name()
+        )
+    })
+}
+
+/// Writes `text` on standard output and flushes it; a closed or full standard output is an
+/// error (never a panic).
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    if crate::stdio::stdout_closed() {
+        return Err(std::io::Error::other("standard output is closed"));
     }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
 }
 
 /// `1234567` → `1.23 MB`.
@@ -145,20 +159,24 @@ pub fn error_chain(error: &anyhow::Error) -> String {
     line
 }
 
-/// The one-object JSON report of a command that makes a file (`recover`, `concat`).
+/// The one-object JSON report of a command that makes a file (`recover`, `concat`); an
+/// error when standard output cannot take it.
 pub fn print_file_json(
     path: &std::path::Path,
     frames: u64,
     duration: std::time::Duration,
     bytes: u64,
-) {
-    println!(
-        "{}",
-        json!({
-            "output": path.display().to_string(),
-            "frames": frames,
-            "duration_s": duration.as_secs_f64(),
-            "bytes": bytes,
-        })
-    );
+) -> anyhow::Result<()> {
+    let object = json!({
+        "output": path.display().to_string(),
+        "frames": frames,
+        "duration_s": duration.as_secs_f64(),
+        "bytes": bytes,
+    });
+    print_stdout(&format!("{object}\n")).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot print the JSON report on standard output: {e} ('{}' was written)",
+            path.display()
+        )
+    })
 }

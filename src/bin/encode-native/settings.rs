@@ -8,7 +8,8 @@ use crate::args::SettingArgs;
 
 /// The configuration the settings describe, for frames of any size (set later by [`sized`]).
 pub fn base_config(settings: &SettingArgs, container: Container) -> Result<EncoderConfig> {
-    let mut config = EncoderConfig::new(2, 2, 30);
+    // A stand-in size every encoder takes (SVT-AV1's smallest picture is 64x64).
+    let mut config = EncoderConfig::new(64, 64, 30);
     for (key, value) in &settings.0 {
         config.set(key, value)?;
     }
