@@ -13,5 +13,6 @@ mod examples;
 mod inputs;
 mod outputs;
 mod probed;
+mod recover;
 mod setup;
 mod threads;
