@@ -6,8 +6,14 @@
 //! `.finishing` files. Nothing may panic, abort or hang, and nothing that existed may be lost
 //! or altered except a file that a completed run replaced.
 //!
-//! `cargo test --test fuzz` runs a short budget (`FUZZ_SECONDS`, default 20);
-//! `sh scripts/fuzz.sh SECONDS` runs longer, in release mode. `FUZZ_SEED` replays a run.
+//! A second harness cuts and damages files: partial files (MP4, MOV, Matroska, MPEG-TS)
+//! truncated anywhere go through `recover`, which must either refuse them or make a file
+//! whose every frame decodes, as many as it reports; truncated and bit-flipped segments go
+//! through `concat`, which must refuse a truncated one and otherwise report what it wrote.
+//!
+//! `cargo test --test fuzz` runs a short budget (`FUZZ_SECONDS` for each harness, default 20
+//! for the first and 10 for the damage harness); `sh scripts/fuzz.sh SECONDS` runs longer, in
+//! release mode. `FUZZ_SEED` replays a run.
 
 use std::io::{self, Cursor, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -1019,4 +1025,268 @@ fn fuzz_library_and_command_line() {
         start.elapsed().as_secs_f64()
     );
     assert!(panics.is_empty(), "{}", panics.join("\n"));
+}
+
+/// Decodes `path` with every error fatal: the frames, or the first problem.
+fn strict_frames(path: &std::path::Path) -> Result<u64, String> {
+    use ffmpeg_next as ff;
+    let mut ictx = ff::format::input(path).map_err(|e| format!("cannot open: {e}"))?;
+    let stream = ictx
+        .streams()
+        .best(ff::media::Type::Video)
+        .ok_or("no video stream")?;
+    let index = stream.index();
+    let mut ctx = ff::codec::Context::from_parameters(stream.parameters()).unwrap();
+    ctx.set_threading(ff::threading::Config {
+        kind: ff::threading::Type::None,
+        count: 1,
+        ..Default::default()
+    });
+    let mut dec = ctx.decoder();
+    dec.conceal(ff::codec::decoder::Conceal::empty());
+    dec.check(ff::codec::decoder::Check::EXPLODE | ff::codec::decoder::Check::BUFFER);
+    let mut dec = dec.video().map_err(|e| e.to_string())?;
+    let mut frame = ff::frame::Video::empty();
+    let mut n = 0u64;
+    let mut receive = |dec: &mut ff::decoder::Video, n: &mut u64| -> Result<(), String> {
+        loop {
+            match dec.receive_frame(&mut frame) {
+                Ok(()) if frame.is_corrupt() => return Err(format!("frame {n} is damaged")),
+                Ok(()) => *n += 1,
+                Err(ff::Error::Eof) => return Ok(()),
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
+                    return Ok(())
+                }
+                Err(e) => return Err(format!("after {n} frames: {e}")),
+            }
+        }
+    };
+    loop {
+        let mut packet = ff::Packet::empty();
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(format!("read error after {n} frames: {e}")),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        if packet.is_corrupt() {
+            return Err(format!("packet after {n} frames is flagged damaged"));
+        }
+        dec.send_packet(&packet)
+            .map_err(|e| format!("after {n} frames: {e}"))?;
+        receive(&mut dec, &mut n)?;
+    }
+    dec.send_eof().map_err(|e| e.to_string())?;
+    receive(&mut dec, &mut n)?;
+    Ok(n)
+}
+
+/// The files the damage harness cuts: partial files as a crash leaves them (a fragmented
+/// MP4/MOV, a Matroska file, an MPEG-TS) and finished segments to join.
+struct Corpus {
+    partials: Vec<(&'static str, Vec<u8>)>,
+    segments: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// Encodes the corpus: small, with B-frames (the default preset), fragments of 0.2 s.
+fn corpus(dir: &std::path::Path) -> Corpus {
+    let frames = |seed: u32| {
+        (0..45u32).map(move |i| {
+            let mut v = vec![0u8; 64 * 48 * 3];
+            for (k, b) in v.iter_mut().enumerate() {
+                *b = ((k as u32 / 3 % 64 + i * 3 + seed) ^ (k as u32 / 192 * 5)) as u8;
+            }
+            Frame::from_vec(64, 48, PixelFormat::Rgb24, v)
+        })
+    };
+    let mut partials = Vec::new();
+    for (ext, container) in [
+        ("mp4", Container::Mp4),
+        ("mov", Container::Mov),
+        ("mkv", Container::Mkv),
+        ("ts", Container::Ts),
+    ] {
+        let mut cfg = EncoderConfig::new(64, 48, 30);
+        cfg.container = Some(container);
+        if container.is_mp4_family() {
+            cfg.set("fragmented", "0.2").unwrap();
+        }
+        let path = dir.join(format!("p.{ext}"));
+        let mut w = VideoWriter::create(&path, cfg).unwrap();
+        for f in frames(0) {
+            w.push(f).unwrap();
+        }
+        w.finish().unwrap();
+        partials.push((ext, std::fs::read(&path).unwrap()));
+    }
+    let mut segments = Vec::new();
+    for ext in ["mp4", "mov", "mkv", "ts"] {
+        let path = dir.join(format!("s.{ext}"));
+        let mut w = VideoWriter::create(&path, EncoderConfig::new(64, 48, 30)).unwrap();
+        for f in frames(7) {
+            w.push(f).unwrap();
+        }
+        w.finish().unwrap();
+        segments.push((ext, std::fs::read(&path).unwrap()));
+    }
+    Corpus { partials, segments }
+}
+
+/// A partial file cut at a random point (sometimes at a 188-byte boundary, sometimes a few
+/// bytes from the end) through `recover`: an error, or every frame it reports decodes.
+fn recover_cut(rng: &mut Rng, corpus: &Corpus, dir: &std::path::Path, n: &mut u64) {
+    let (ext, bytes) = rng.pick(&corpus.partials);
+    let len = match rng.below(4) {
+        0 => bytes.len() - rng.below(64.min(bytes.len() as u64)) as usize,
+        1 => (rng.below(bytes.len() as u64 / 188 + 1) * 188) as usize,
+        _ => rng.below(bytes.len() as u64 + 1) as usize,
+    }
+    .min(bytes.len());
+    let partial = dir.join(format!("r.{ext}.partial"));
+    std::fs::write(&partial, &bytes[..len]).unwrap();
+    let target = dir.join(format!("r.{ext}"));
+    let _ = std::fs::remove_file(&target);
+    *n += 1;
+    match encode_native::recover(&partial, Some(&target)) {
+        Ok(done) => {
+            let decoded = strict_frames(&target);
+            assert_eq!(
+                decoded,
+                Ok(done.frames),
+                "recover of {ext} cut at {len} of {}: reported {}",
+                bytes.len(),
+                done.frames
+            );
+            assert!(done.frames > 0 && !partial.exists());
+        }
+        Err(e) => {
+            // Refused: the partial file is left as it was, and no target appears.
+            assert_eq!(
+                std::fs::read(&partial).unwrap(),
+                &bytes[..len],
+                "recover of {ext} cut at {len} changed the partial file: {e}"
+            );
+            assert!(!target.exists(), "{ext} cut at {len}: {e}");
+        }
+    }
+}
+
+/// A segment truncated or with bits flipped, joined after a whole one: a truncated segment
+/// is refused; whatever is written holds as many frames as reported.
+fn concat_damaged(rng: &mut Rng, corpus: &Corpus, dir: &std::path::Path, n: &mut u64) {
+    let k = rng.below(corpus.segments.len() as u64) as usize;
+    let (ext, bytes) = &corpus.segments[k];
+    let mut damaged = bytes.clone();
+    let truncated = rng.chance(50);
+    if truncated {
+        damaged.truncate(rng.below(bytes.len() as u64) as usize);
+    } else {
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(damaged.len() as u64) as usize;
+            damaged[at] ^= 1 << rng.below(8);
+        }
+    }
+    let whole = dir.join(format!("whole.{ext}"));
+    if !whole.exists() {
+        std::fs::write(&whole, bytes).unwrap();
+    }
+    let bad = dir.join(format!("bad.{ext}"));
+    std::fs::write(&bad, &damaged).unwrap();
+    let out = dir.join(format!("joined.{ext}"));
+    std::fs::write(&out, b"an older file").unwrap();
+    *n += 1;
+    match encode_native::concat(&[&whole, &bad], &out) {
+        Ok(done) if truncated => {
+            // Only an MPEG-TS cut between two frames looks whole (it has no index): then
+            // every frame left decodes and is counted.
+            assert!(
+                *ext == "ts" && damaged.len() % 188 == 0,
+                "{ext} truncated to {} of {} bytes was joined",
+                damaged.len(),
+                bytes.len()
+            );
+            let (a, b) = (strict_frames(&whole), strict_frames(&bad));
+            assert_eq!(
+                Ok(done.frames),
+                a.and_then(|a| b.map(|b| a + b)),
+                "ts truncated to {}",
+                damaged.len()
+            );
+        }
+        Ok(done) => {
+            // Bit flips inside the pictures are not the container's to see; the frames
+            // written are the frames reported.
+            let packets = {
+                let mut ictx = ffmpeg_next::format::input(&out).unwrap();
+                let index = ictx
+                    .streams()
+                    .best(ffmpeg_next::media::Type::Video)
+                    .unwrap()
+                    .index();
+                ictx.packets().filter(|(s, _)| s.index() == index).count() as u64
+            };
+            assert_eq!(packets, done.frames, "{ext} with flipped bits");
+        }
+        Err(_) => {
+            assert_eq!(std::fs::read(&out).unwrap(), b"an older file");
+        }
+    }
+}
+
+#[test]
+fn fuzz_recover_and_concat_with_damaged_files() {
+    let seconds: u64 = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                | 1
+        });
+    eprintln!("fuzz damage: seed {seed}, {seconds} s (replay with FUZZ_SEED={seed})");
+    ffmpeg_next::init().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let mut rng = Rng(seed);
+    let (mut recovers, mut concats, mut failures) = (0u64, 0u64, Vec::new());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let case_seed = rng.next() | 1;
+        let mut case = Rng(case_seed);
+        let joins = case.chance(30);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut n = 0;
+            if joins {
+                concat_damaged(&mut case, &corpus, dir.path(), &mut n);
+            } else {
+                recover_cut(&mut case, &corpus, dir.path(), &mut n);
+            }
+            n
+        }));
+        match result {
+            Ok(n) if joins => concats += n,
+            Ok(n) => recovers += n,
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("case seed {case_seed}: {msg}"));
+            }
+        }
+    }
+    eprintln!(
+        "fuzz damage: {recovers} recover and {concats} concat executions, {} failures, {:.0} s",
+        failures.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

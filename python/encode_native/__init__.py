@@ -471,25 +471,28 @@ def from_function(
 def concat(paths: Iterable[PathLike], out: PathLike) -> Summary:
     """Joins segments encoded with the same settings (codec, size, pixel format, frame rate,
     ...) into ``out`` without re-encoding: the timestamps run on from one segment to the next,
-    so N frames at r fps last N/r, and an MP4 gets its index in front. Segments that differ
-    raise ``ValueError`` naming the first difference, before anything is written; ``out``
-    appears only once complete (an existing file is replaced). Returns what ``out`` holds
-    (``frames``, ``duration``, ``bytes``; the other fields are those of the first segment as
-    far as they are known, else zero)."""
+    so N frames at r fps last N/r, and an MP4 gets its index in front. Segments that differ,
+    a damaged segment (cut off, or with packets that cannot be read) and an ``out`` that is
+    also one of the segments raise ``ValueError`` naming the segment and what is wrong, before
+    anything is written; ``out`` appears only once complete (an existing file is replaced).
+    Returns what ``out`` holds: ``frames``, ``duration``, ``bytes``, ``width``, ``height`` and
+    ``codec`` (the coding format, e.g. ``"h264"``). Nothing is encoded, so ``encoder`` is
+    ``""`` (the segments do not record which encoder made them); no frames come in, so
+    ``input_width`` and ``input_height`` are 0; ``pixel_format`` is ``""`` and ``wall`` 0."""
     inputs = [os.fspath(p) for p in paths]
     if not inputs:
         raise ValueError("concat needs at least one segment")
-    frames, duration, size = _concat(inputs, os.fspath(out))
+    frames, duration, size, width, height, codec = _concat(inputs, os.fspath(out))
     return Summary(
         frames=frames,
         bytes=size,
         duration=duration,
-        width=0,
-        height=0,
+        width=width,
+        height=height,
         input_width=0,
         input_height=0,
         pixel_format="",
-        codec="",
+        codec=codec,
         encoder="",
         container=os.path.splitext(os.fspath(out))[1].lstrip(".").lower(),
         fragmented=False,

@@ -79,7 +79,7 @@ def pixel_format_name(name: str) -> str:
 
 def frame_rate(text: str) -> Tuple[int, int]:
     """A frame rate as the library reads it: (numerator, denominator)."""
-def concat(inputs: List[str], output: str) -> Tuple[int, float, int]: ...
+def concat(inputs: List[str], output: str) -> Tuple[int, float, int, int, int, str]: ...
 def containers() -> List[Dict[str, Any]]:
     """The container table: name, aliases, extension, mime, browser, muxer, default_encoder."""
 def encoders() -> List[Dict[str, Any]]:

@@ -765,17 +765,29 @@ fn error_kinds(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 }
 
 /// Joins segments encoded with the same settings into `output` without re-encoding; returns
-/// `(frames, duration in seconds, bytes)`. The GIL is released while it copies.
+/// `(frames, duration in seconds, bytes, width, height, codec)`. The GIL is released while
+/// it copies.
 #[pyfunction]
 fn concat(
     py: Python<'_>,
     inputs: Vec<std::path::PathBuf>,
     output: std::path::PathBuf,
-) -> PyResult<(u64, f64, u64)> {
+) -> PyResult<(u64, f64, u64, u32, u32, String)> {
     let done = py
-        .detach(|| encode_native::concat(&inputs, &output))
+        .detach(|| {
+            no_panic("joining segments", || {
+                encode_native::concat(&inputs, &output)
+            })
+        })
         .map_err(|e| py_error(e, None))?;
-    Ok((done.frames, done.duration.as_secs_f64(), done.bytes))
+    Ok((
+        done.frames,
+        done.duration.as_secs_f64(),
+        done.bytes,
+        done.width,
+        done.height,
+        done.codec,
+    ))
 }
 
 /// The native part of `encode_native`: the writer over the Rust library. Use the package

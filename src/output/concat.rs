@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use ffmpeg_next as ff;
 
-use super::copy::{Copy, Source};
+use super::copy::{Copy, Raw, Source};
 use super::partial::write_new;
+use super::verify::check_segment;
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -24,6 +25,12 @@ pub struct Concatenated {
     pub duration: Duration,
     /// Its size in bytes.
     pub bytes: u64,
+    /// Its picture width in pixels (every segment's).
+    pub width: u32,
+    /// Its picture height in pixels.
+    pub height: u32,
+    /// Its coding format, FFmpeg's name for it (`h264`, `hevc`): the segments' own, copied.
+    pub codec: String,
 }
 
 /// What must be equal in every segment, for messages and comparison.
@@ -111,8 +118,12 @@ fn shape(path: &Path) -> Result<Shape> {
 /// without re-encoding: the timestamps run on from one segment to the next, so N frames at
 /// r fps last N/r. The output's container comes from its extension (an MP4 gets its index in
 /// front). Segments whose streams differ (codec, size, pixel format, profile, codec headers,
-/// time base, frame rate) are refused with the first difference, before anything is written;
-/// the output appears only once complete, and an existing one is replaced.
+/// time base, frame rate) are refused with the first difference, and a damaged segment is
+/// refused with what is wrong with it (a packet that cannot be read, is flagged damaged or
+/// runs past the end of the file; fewer frames than its index lists; a Matroska file
+/// shorter than its header says; an MPEG-TS that is cut inside a packet or whose frames do
+/// not all decode), each before anything is written; the output appears only once complete,
+/// and an existing one is replaced. An output that is also one of the inputs is refused.
 ///
 /// ```no_run
 /// let joined = encode_native::concat(&["part1.mp4", "part2.mp4"], "whole.mp4")?;
@@ -121,15 +132,35 @@ fn shape(path: &Path) -> Result<Shape> {
 /// ```
 pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<Concatenated> {
     crate::ffi::init();
+    crate::ffi::clear_log_lines();
     let output = output.as_ref();
     if inputs.is_empty() {
         return Err(Error::config("inputs", "none", "at least one segment"));
     }
     let container = Container::from_path(output)?;
+    for input in inputs {
+        if same_file(input.as_ref(), output) {
+            return Err(Error::config(
+                "output",
+                output.display(),
+                format!(
+                    "a file that is not one of the segments ('{}' is both)",
+                    input.as_ref().display()
+                ),
+            ));
+        }
+    }
     // Check every segment before writing anything.
     let mut first_shape: Option<Shape> = None;
     for (i, input) in inputs.iter().enumerate() {
         let shape = shape(input.as_ref())?;
+        if let Some(why) = check_segment(input.as_ref())? {
+            return Err(Error::Unsupported(format!(
+                "segment {} '{}' is damaged and cannot be joined: {why}",
+                i + 1,
+                input.as_ref().display()
+            )));
+        }
         match &first_shape {
             None => first_shape = Some(shape),
             Some(first) => {
@@ -144,12 +175,34 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
         }
     }
     let (frames, duration) = write_new(output, |finishing| join(inputs, finishing, container))?;
+    let shape = first_shape.ok_or_else(|| Error::config("inputs", "none", "a segment"))?;
     Ok(Concatenated {
         path: output.to_path_buf(),
         frames,
         duration,
         bytes: std::fs::metadata(output).map(|m| m.len()).unwrap_or(0),
+        width: shape.width,
+        height: shape.height,
+        codec: shape.codec.name().to_string(),
     })
+}
+
+/// Whether `a` and `b` name the same file (the same path, or the same file on the disk).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(x), Ok(y)) if x == y
+    )
 }
 
 /// Copies every segment into `output` (created here); returns the frames and their playing
@@ -161,10 +214,10 @@ fn join(
 ) -> Result<(u64, Duration)> {
     let mut first = Source::open(inputs[0].as_ref())?;
     let mut copy = Copy::create(output, container, &first, container.is_mp4_family())?;
-    let mut start = copy.append(&mut first, 0, None, false)?;
+    let mut start = copy.append(&mut Raw::new(&mut first, false), 0, None)?;
     for input in &inputs[1..] {
         let mut src = Source::open(input.as_ref())?;
-        start = copy.append(&mut src, start, None, false)?;
+        start = copy.append(&mut Raw::new(&mut src, false), start, None)?;
     }
     copy.finish()
 }

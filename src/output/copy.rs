@@ -25,7 +25,20 @@ pub(crate) struct Source {
 impl Source {
     /// Opens `path` and finds its video stream.
     pub(crate) fn open(path: &Path) -> Result<Self> {
-        let ictx = ff::format::input(path)
+        Source::open_url(path, path)
+    }
+
+    /// Opens `url` (a file name, or a protocol's URL reading part of one) for the file
+    /// `path`, which messages name, and finds its video stream.
+    pub(crate) fn open_url(url: &Path, path: &Path) -> Result<Self> {
+        // libavformat takes a C string: refuse what it cannot hold instead of failing later.
+        if url.to_str().is_none_or(|u| u.contains('\0')) {
+            return Err(Error::Unsupported(format!(
+                "cannot read '{}': FFmpeg reads only file names that are valid UTF-8",
+                path.display()
+            )));
+        }
+        let ictx = ff::format::input(url)
             .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
         let (index, time_base, params, rate) = {
             let s = ictx.streams().best(ff::media::Type::Video).ok_or_else(|| {
@@ -41,6 +54,54 @@ impl Source {
             rate,
             path: path.to_path_buf(),
         })
+    }
+}
+
+/// Where [`Copy::append`] takes its packets from, in decode order.
+pub(crate) trait Packets {
+    /// The next video packet, or `None` at the end.
+    fn next_packet(&mut self) -> Result<Option<ff::Packet>>;
+}
+
+/// Every video packet of a source as the demuxer reads it.
+pub(crate) struct Raw<'a> {
+    src: &'a mut Source,
+    tolerate_tail: bool,
+    read: bool,
+}
+
+impl<'a> Raw<'a> {
+    /// The packets of `src`. With `tolerate_tail`, a read error after the first packet ends
+    /// the input (a crash leaves the last fragment of a partial file incomplete).
+    pub(crate) fn new(src: &'a mut Source, tolerate_tail: bool) -> Self {
+        Raw {
+            src,
+            tolerate_tail,
+            read: false,
+        }
+    }
+}
+
+impl Packets for Raw<'_> {
+    fn next_packet(&mut self) -> Result<Option<ff::Packet>> {
+        loop {
+            let mut packet = ff::Packet::empty();
+            match packet.read(&mut self.src.ictx) {
+                Ok(()) => {}
+                Err(ff::Error::Eof) => return Ok(None),
+                Err(_) if self.tolerate_tail && self.read => return Ok(None),
+                Err(e) => {
+                    return Err(Error::ffmpeg(
+                        format!("cannot read '{}'", self.src.path.display()),
+                        e,
+                    ))
+                }
+            }
+            if packet.stream() == self.src.index {
+                self.read = true;
+                return Ok(Some(packet));
+            }
+        }
     }
 }
 
@@ -116,37 +177,19 @@ impl Copy {
         })
     }
 
-    /// Copies every video packet of `src`, its first (a keyframe, shown first) moved to
-    /// `start` (in the output's time base); the last lasts `last_duration`, or as long as the
-    /// one before. With `tolerate_tail`, a read error after the first packet ends the input
-    /// (a crash leaves the last fragment of a partial file incomplete). Returns where the
-    /// input ends.
+    /// Copies every packet of `packets` (one input's video stream), its first (a keyframe,
+    /// shown first) moved to `start` (in the output's time base); the last lasts
+    /// `last_duration`, or as long as the one before. Returns where the input ends.
     pub(crate) fn append(
         &mut self,
-        src: &mut Source,
+        packets: &mut dyn Packets,
         start: i64,
         last_duration: Option<i64>,
-        tolerate_tail: bool,
     ) -> Result<i64> {
         let mut shift = None::<i64>;
         let mut held: Option<ff::Packet> = None;
         let (mut delta, mut end) = (0i64, start);
-        loop {
-            let mut packet = ff::Packet::empty();
-            match packet.read(&mut src.ictx) {
-                Ok(()) => {}
-                Err(ff::Error::Eof) => break,
-                Err(_) if tolerate_tail && held.is_some() => break,
-                Err(e) => {
-                    return Err(Error::ffmpeg(
-                        format!("cannot read '{}'", src.path.display()),
-                        e,
-                    ))
-                }
-            }
-            if packet.stream() != src.index {
-                continue;
-            }
+        while let Some(mut packet) = packets.next_packet()? {
             let s = *shift.get_or_insert(start.saturating_sub(packet.pts().unwrap_or(0)));
             if s != 0 {
                 packet.set_pts(packet.pts().map(|t| t.saturating_add(s)));
@@ -188,6 +231,11 @@ impl Copy {
             .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", self.output.display()), e))?;
         self.frames += 1;
         Ok(end)
+    }
+
+    /// The packets written so far.
+    pub(crate) fn frames(&self) -> u64 {
+        self.frames
     }
 
     /// Writes the trailer; returns the frames and their playing time.

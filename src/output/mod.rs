@@ -7,6 +7,7 @@ pub(crate) mod faststart;
 pub(crate) mod mux;
 pub(crate) mod partial;
 pub(crate) mod sink;
+pub(crate) mod verify;
 
 pub use concat::{concat, Concatenated};
 pub use mux::{FragmentCallback, FragmentInfo};

@@ -19,7 +19,8 @@
 
 use std::fs::{File, OpenOptions};
 
-use super::copy::{Copy, Source};
+use super::copy::{Copy, Raw, Source};
+use super::verify::{Extent, Verified};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -380,12 +381,19 @@ pub struct Recovered {
     pub bytes: u64,
 }
 
-/// Finishes a partial file left by a crash (`out.mp4.partial`): every complete fragment is
+/// Finishes a partial file left by a crash (`out.mp4.partial`): what it holds complete is
 /// copied, without re-encoding, into `target` (by default the partial file's name without
 /// `.partial`), as a normal MP4/MOV with its index in front, or as the target's container.
 /// The partial file is removed once the target is complete. An existing target is replaced
 /// (a link is followed, and a target that cannot be written is refused, as for a writer); a
 /// `<target>.finishing` already there is refused and left as it is.
+///
+/// Only whole frames are copied, and each is checked by decoding it: the copy ends before
+/// the first frame that is cut off (it runs past the end of the file, or past its box), is
+/// flagged damaged, or does not decode cleanly; a fragment whose header (`moof`) is cut off
+/// is left out, and every complete one before it is kept. [`Recovered::frames`] counts the
+/// frames written, each of which decodes. A partial file with no complete frame is an error,
+/// and the partial file is then left as it is.
 ///
 /// ```no_run
 /// let done = encode_native::recover("out.mp4.partial", None)?;
@@ -395,6 +403,7 @@ pub struct Recovered {
 pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recovered> {
     let partial = partial.as_ref();
     crate::ffi::init();
+    crate::ffi::clear_log_lines();
     let target = match target {
         Some(t) => t.to_path_buf(),
         None => {
@@ -418,14 +427,37 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
         ));
     }
     let container = Container::from_path(&target)?;
+    let none = |why: &str| {
+        Error::Unsupported(format!(
+            "'{}' holds no complete frame{why}; it is left as it is",
+            partial.display()
+        ))
+    };
+    let extent = Extent::of(partial)?;
+    if extent.is_empty() {
+        return Err(none(""));
+    }
+    let src = Source::open_url(&extent.url(partial)?, partial).map_err(|e| {
+        Error::Unsupported(format!(
+            "'{}' holds no complete frame (it cannot be read: {e}); it is left as it is",
+            partial.display()
+        ))
+    })?;
+    let mut packets = Verified::new(src, extent)?;
+    if !packets.any() {
+        let why = packets
+            .stopped()
+            .map(|w| format!(" (the first one is not: {w})"))
+            .unwrap_or_default();
+        return Err(none(&why));
+    }
     let (frames, duration) = write_new(&target, |finishing| {
-        match remux(partial, finishing, container, true, Timing::default())? {
-            (0, _) => Err(Error::Unsupported(format!(
-                "'{}' holds no complete frame",
-                partial.display()
-            ))),
-            r => Ok(r),
+        let mut copy = Copy::create(finishing, container, packets.source(), true)?;
+        copy.append(&mut packets, 0, None)?;
+        if copy.frames() == 0 {
+            return Err(none(""));
         }
+        copy.finish()
     })?;
     std::fs::remove_file(partial)
         .map_err(|e| Error::io(format!("cannot remove '{}'", partial.display()), e))?;
@@ -437,9 +469,9 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
     })
 }
 
-/// Copies the video stream of `input` into a new file `output` (created here, so it must not
-/// exist) as `container`, packet by packet; a damaged tail of `input` (a crash in the middle
-/// of a fragment) ends the copy. A fragmented MP4 stores its timeline shifted so that decoding
+/// Copies the video stream of a complete partial file `input` into a new file `output`
+/// (created here, so it must not exist) as `container`, packet by packet; a damaged tail of
+/// `input` ends the copy. A fragmented MP4 stores its timeline shifted so that decoding
 /// starts at zero, and without packet durations: the shift is taken off again (the first frame
 /// is shown at `timing.origin`) and the last frame lasts `timing.last_duration` (by default as
 /// long as the one before). Returns the frames copied and their playing time.
@@ -455,6 +487,6 @@ fn remux(
     let tb = ff::Rational::new(timing.time_base.num, timing.time_base.den);
     let origin = timing.origin.rescale(tb, src.time_base);
     let last = timing.last_duration.map(|d| d.rescale(tb, src.time_base));
-    copy.append(&mut src, origin, last, true)?;
+    copy.append(&mut Raw::new(&mut src, true), origin, last)?;
     copy.finish()
 }

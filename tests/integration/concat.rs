@@ -205,3 +205,100 @@ fn hevc_segments_made_with_the_segment_setting_join_exactly() {
         }
     }
 }
+
+/// `encode-native demo` into `path`: 40 frames at 96x64.
+fn demo_segment(path: &std::path::Path) {
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args([
+            "demo", "--frames", "40", "--size", "96x64", "-q", "-y", "-o",
+        ])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn a_damaged_segment_is_refused_by_name_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_encode-native");
+    for ext in ["mp4", "mov", "mkv", "ts"] {
+        let (a, b) = (
+            dir.path().join(format!("a.{ext}")),
+            dir.path().join(format!("b.{ext}")),
+        );
+        demo_segment(&a);
+        demo_segment(&b);
+        let bytes = std::fs::read(&b).unwrap();
+        let out = dir.path().join(format!("out.{ext}"));
+        // The cuts: early (the 3000 bytes), near the end, and inside the last TS
+        // packet.
+        for len in [3000, bytes.len() - 700, bytes.len() - 1] {
+            let cut = dir.path().join(format!("cut.{ext}"));
+            std::fs::write(&cut, &bytes[..len]).unwrap();
+            std::fs::write(&out, b"a good older video").unwrap();
+            let r = std::process::Command::new(bin)
+                .arg("concat")
+                .args([&a, &cut])
+                .arg("-o")
+                .arg(&out)
+                .arg("-y")
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(r.status.code(), Some(1), "{ext} cut at {len}: {err}");
+            assert!(
+                err.contains("segment 2") && err.contains(&format!("cut.{ext}")),
+                "{ext} cut at {len}: {err}"
+            );
+            assert_eq!(std::fs::read(&out).unwrap(), b"a good older video");
+            assert!(!dir.path().join(format!("out.{ext}.finishing")).exists());
+            // The library refuses it too.
+            let e = concat(&[&a, &cut], &out).unwrap_err().to_string();
+            assert!(e.contains("damaged"), "{ext} cut at {len}: {e}");
+        }
+        // Whole, they join, and the summary says what the video is. (Joining Matroska
+        // segments fails in the muxer: their packets carry no decode timestamps.)
+        if ext == "mkv" {
+            continue;
+        }
+        let done = concat(&[&a, &b], &out).unwrap();
+        assert_eq!((done.frames, done.width, done.height), (80, 96, 64));
+        assert_eq!(done.codec, "h264");
+        assert_eq!(strict_frame_count(&out), Ok(80));
+    }
+}
+
+#[test]
+fn an_output_that_is_also_a_segment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.mp4"), dir.path().join("b.mp4"));
+    demo_segment(&a);
+    demo_segment(&b);
+    let before = std::fs::read(&b).unwrap();
+    // The same file by another name.
+    let same = dir.path().join(".").join("b.mp4");
+    let e = concat(&[&a, &b], &same).unwrap_err().to_string();
+    assert!(e.contains("b.mp4") && e.contains("segments"), "{e}");
+    assert_eq!(std::fs::read(&b).unwrap(), before);
+}
+
+#[test]
+fn an_error_carries_only_its_own_ffmpeg_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.mp4"), dir.path().join("b.mp4"));
+    demo_segment(&a);
+    demo_segment(&b);
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &std::fs::read(&b).unwrap()[..3000]).unwrap();
+    // A damaged segment makes libavformat complain ("Packet corrupt")...
+    assert!(concat(&[&a, &cut], dir.path().join("o.mp4")).is_err());
+    // ... which is no part of the next call's error.
+    let junk = dir.path().join("junk.mp4");
+    std::fs::write(&junk, b"not a video at all, not at all").unwrap();
+    let e = concat(&[&junk], dir.path().join("o2.mp4"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("junk.mp4"), "{e}");
+    assert!(!e.contains("corrupt"), "{e}");
+}

@@ -13,6 +13,7 @@ mod examples;
 mod inputs;
 mod outputs;
 mod probed;
+mod recover;
 mod replace;
 mod setup;
 mod threads;

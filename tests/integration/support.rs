@@ -2,7 +2,7 @@
 //! Also the skips and child guards every test uses ([`guards`]).
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ff::format::Pixel;
 use ffmpeg_next as ff;
@@ -283,4 +283,147 @@ pub fn mean_rgb(rgb: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize
         }
     }
     acc.map(|a| a / n)
+}
+
+/// Decodes the video of `path` with a decoder that lets nothing pass (one thread, no
+/// concealment, every error fatal, no damaged picture): the number of frames, or the first
+/// problem.
+pub fn strict_frame_count(path: &Path) -> Result<u64, String> {
+    ff::init().unwrap();
+    let mut ictx = ff::format::input(path).map_err(|e| format!("cannot open: {e}"))?;
+    let stream = ictx
+        .streams()
+        .best(ff::media::Type::Video)
+        .ok_or("no video stream")?;
+    let index = stream.index();
+    let mut ctx = ff::codec::Context::from_parameters(stream.parameters()).unwrap();
+    ctx.set_threading(ff::threading::Config {
+        kind: ff::threading::Type::None,
+        count: 1,
+        ..Default::default()
+    });
+    let mut dec = ctx.decoder();
+    dec.conceal(ff::codec::decoder::Conceal::empty());
+    dec.check(ff::codec::decoder::Check::EXPLODE | ff::codec::decoder::Check::BUFFER);
+    let mut dec = dec.video().map_err(|e| e.to_string())?;
+    let mut frame = ff::frame::Video::empty();
+    let mut n = 0u64;
+    let mut receive = |dec: &mut ff::decoder::Video, n: &mut u64| -> Result<(), String> {
+        loop {
+            match dec.receive_frame(&mut frame) {
+                Ok(()) if frame.is_corrupt() => return Err(format!("frame {n} is damaged")),
+                Ok(()) => *n += 1,
+                Err(ff::Error::Eof) => return Ok(()),
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
+                    return Ok(())
+                }
+                Err(e) => return Err(format!("after {n} frames: {e}")),
+            }
+        }
+    };
+    loop {
+        let mut packet = ff::Packet::empty();
+        match packet.read(&mut ictx) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) => break,
+            Err(e) => return Err(format!("read error after {n} frames: {e}")),
+        }
+        if packet.stream() != index {
+            continue;
+        }
+        if packet.is_corrupt() {
+            return Err(format!("packet after {n} frames is flagged damaged"));
+        }
+        dec.send_packet(&packet)
+            .map_err(|e| format!("after {n} frames: {e}"))?;
+        receive(&mut dec, &mut n)?;
+    }
+    dec.send_eof().map_err(|e| e.to_string())?;
+    receive(&mut dec, &mut n)?;
+    Ok(n)
+}
+
+/// The frames the `ffmpeg` program decodes from `path` with every error fatal
+/// (`-err_detect explode -xerror`), or what it said: a decoder from outside this process.
+pub fn ffmpeg_frame_count(path: &Path) -> Result<u64, String> {
+    let out = std::process::Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-err_detect",
+            "explode",
+            "-xerror",
+            "-i",
+        ])
+        .arg(path)
+        .args(["-map", "0:v:0", "-f", "framecrc", "-"])
+        .output()
+        .map_err(|e| format!("cannot run ffmpeg: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !err.trim().is_empty() {
+        return Err(format!("ffmpeg: {:?}: {err}", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .count() as u64)
+}
+
+/// The top-level boxes of an MP4: kind, start and declared size.
+pub fn mp4_boxes(b: &[u8]) -> Vec<(String, usize, usize)> {
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let size = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+        boxes.push((
+            String::from_utf8_lossy(&b[i + 4..i + 8]).to_string(),
+            i,
+            size,
+        ));
+        if size < 8 {
+            break;
+        }
+        i += size;
+    }
+    boxes
+}
+
+/// [`ffmpeg_frame_count`] of many files, with one `ffmpeg` run for each 50 of them (each
+/// run costs far more than decoding a small file); a run that fails is repeated file by
+/// file, to say which.
+pub fn ffmpeg_frame_counts(paths: &[PathBuf]) -> Vec<Result<u64, String>> {
+    let mut counts = Vec::new();
+    for chunk in paths.chunks(50) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new("ffmpeg");
+        cmd.args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-err_detect",
+            "explode",
+            "-xerror",
+        ]);
+        for p in chunk {
+            cmd.arg("-i").arg(p);
+        }
+        for i in 0..chunk.len() {
+            cmd.args(["-map", &format!("{i}:v:0"), "-f", "framecrc"])
+                .arg(dir.path().join(format!("{i}.crc")));
+        }
+        let out = cmd.output().unwrap();
+        if !out.status.success() || !out.stderr.is_empty() {
+            counts.extend(chunk.iter().map(|p| ffmpeg_frame_count(p)));
+            continue;
+        }
+        for i in 0..chunk.len() {
+            let text = std::fs::read_to_string(dir.path().join(format!("{i}.crc"))).unwrap();
+            counts.push(Ok(text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .count() as u64));
+        }
+    }
+    counts
 }
