@@ -427,6 +427,13 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
         ));
     }
     let container = Container::from_path(&target)?;
+    // The target first: reading the partial file is wasted if the result cannot be put there
+    // (write_new checks it again, just before it writes).
+    {
+        let resolved = resolve_links(&target)?;
+        check_replaceable(&resolved, &target)?;
+        check_no_finishing(&resolved)?;
+    }
     let none = |why: &str| {
         Error::Unsupported(format!(
             "'{}' holds no complete frame{why}; it is left as it is",

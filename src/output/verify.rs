@@ -318,8 +318,10 @@ impl Verified {
                     return;
                 }
             }
+            // A packet without a presentation time (AVI) gives its picture the decode time.
             let at = frame
                 .pts()
+                .or_else(|| frame.timestamp())
                 .and_then(|pts| self.pending.iter().position(|p| p.pts == pts));
             match at {
                 Some(i) if !frame.is_corrupt() => self.pending[i].decoded = true,
@@ -377,7 +379,8 @@ impl Verified {
         } else if let Some(why) = self.extent.incomplete(packet.position(), packet.size()) {
             Some(format!("it is cut off: {why}"))
         } else {
-            match packet.pts() {
+            // AVI stores decode timestamps only: they are the presentation order there.
+            match packet.pts().or(packet.dts()) {
                 None => Some("it has no timestamp".to_string()),
                 Some(pts) if self.pending.iter().any(|p| p.pts == pts) => {
                     Some("its timestamp repeats".to_string())
@@ -393,7 +396,7 @@ impl Verified {
             self.stop(n, format!("packet {frame} does not decode ({e})"));
             return;
         }
-        let pts = packet.pts().unwrap_or(0);
+        let pts = packet.pts().or(packet.dts()).unwrap_or(0);
         self.pending.push_back(Pending {
             packet,
             pts,
