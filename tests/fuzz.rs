@@ -29,6 +29,8 @@ use encode_native::{
 #[allow(dead_code)]
 #[path = "integration/support/guards.rs"]
 mod guards;
+#[path = "integration/support/strict.rs"]
+mod strict;
 use guards::ChildGuard;
 
 /// A small, fast, reproducible generator (xorshift64*).
@@ -957,12 +959,13 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     *n += 1;
 }
 
-#[test]
-fn fuzz_library_and_command_line() {
+/// The run's length (`FUZZ_SECONDS`, else `default` seconds) and seed (`FUZZ_SEED`, else
+/// the clock), announced as `what` with how to replay it.
+fn budget(what: &str, default: u64) -> (u64, u64) {
     let seconds: u64 = std::env::var("FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(default);
     let seed: u64 = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -972,7 +975,13 @@ fn fuzz_library_and_command_line() {
                 .map_or(1, |d| d.as_nanos() as u64)
                 | 1
         });
-    eprintln!("fuzz: seed {seed}, {seconds} s (replay with FUZZ_SEED={seed})");
+    eprintln!("{what}: seed {seed}, {seconds} s (replay with FUZZ_SEED={seed})");
+    (seconds, seed)
+}
+
+#[test]
+fn fuzz_library_and_command_line() {
+    let (seconds, seed) = budget("fuzz", 20);
     let dir = tempfile::tempdir().unwrap();
     // Hostile sinks panic on purpose: keep their messages off the output.
     let hook = std::panic::take_hook();
@@ -1025,62 +1034,6 @@ fn fuzz_library_and_command_line() {
         start.elapsed().as_secs_f64()
     );
     assert!(panics.is_empty(), "{}", panics.join("\n"));
-}
-
-/// Decodes `path` with every error fatal: the frames, or the first problem.
-fn strict_frames(path: &std::path::Path) -> Result<u64, String> {
-    use ffmpeg_next as ff;
-    let mut ictx = ff::format::input(path).map_err(|e| format!("cannot open: {e}"))?;
-    let stream = ictx
-        .streams()
-        .best(ff::media::Type::Video)
-        .ok_or("no video stream")?;
-    let index = stream.index();
-    let mut ctx = ff::codec::Context::from_parameters(stream.parameters()).unwrap();
-    ctx.set_threading(ff::threading::Config {
-        kind: ff::threading::Type::None,
-        count: 1,
-        ..Default::default()
-    });
-    let mut dec = ctx.decoder();
-    dec.conceal(ff::codec::decoder::Conceal::empty());
-    dec.check(ff::codec::decoder::Check::EXPLODE | ff::codec::decoder::Check::BUFFER);
-    let mut dec = dec.video().map_err(|e| e.to_string())?;
-    let mut frame = ff::frame::Video::empty();
-    let mut n = 0u64;
-    let mut receive = |dec: &mut ff::decoder::Video, n: &mut u64| -> Result<(), String> {
-        loop {
-            match dec.receive_frame(&mut frame) {
-                Ok(()) if frame.is_corrupt() => return Err(format!("frame {n} is damaged")),
-                Ok(()) => *n += 1,
-                Err(ff::Error::Eof) => return Ok(()),
-                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => {
-                    return Ok(())
-                }
-                Err(e) => return Err(format!("after {n} frames: {e}")),
-            }
-        }
-    };
-    loop {
-        let mut packet = ff::Packet::empty();
-        match packet.read(&mut ictx) {
-            Ok(()) => {}
-            Err(ff::Error::Eof) => break,
-            Err(e) => return Err(format!("read error after {n} frames: {e}")),
-        }
-        if packet.stream() != index {
-            continue;
-        }
-        if packet.is_corrupt() {
-            return Err(format!("packet after {n} frames is flagged damaged"));
-        }
-        dec.send_packet(&packet)
-            .map_err(|e| format!("after {n} frames: {e}"))?;
-        receive(&mut dec, &mut n)?;
-    }
-    dec.send_eof().map_err(|e| e.to_string())?;
-    receive(&mut dec, &mut n)?;
-    Ok(n)
 }
 
 /// The files the damage harness cuts: partial files as a crash leaves them (a fragmented
@@ -1151,7 +1104,7 @@ fn recover_cut(rng: &mut Rng, corpus: &Corpus, dir: &std::path::Path, n: &mut u6
     *n += 1;
     match encode_native::recover(&partial, Some(&target)) {
         Ok(done) => {
-            let decoded = strict_frames(&target);
+            let decoded = strict::strict_frame_count(&target);
             assert_eq!(
                 decoded,
                 Ok(done.frames),
@@ -1207,7 +1160,10 @@ fn concat_damaged(rng: &mut Rng, corpus: &Corpus, dir: &std::path::Path, n: &mut
                 damaged.len(),
                 bytes.len()
             );
-            let (a, b) = (strict_frames(&whole), strict_frames(&bad));
+            let (a, b) = (
+                strict::strict_frame_count(&whole),
+                strict::strict_frame_count(&bad),
+            );
             assert_eq!(
                 Ok(done.frames),
                 a.and_then(|a| b.map(|b| a + b)),
@@ -1237,20 +1193,7 @@ fn concat_damaged(rng: &mut Rng, corpus: &Corpus, dir: &std::path::Path, n: &mut
 
 #[test]
 fn fuzz_recover_and_concat_with_damaged_files() {
-    let seconds: u64 = std::env::var("FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
-    eprintln!("fuzz damage: seed {seed}, {seconds} s (replay with FUZZ_SEED={seed})");
+    let (seconds, seed) = budget("fuzz damage", 10);
     ffmpeg_next::init().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let corpus = corpus(dir.path());
