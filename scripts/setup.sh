@@ -14,7 +14,7 @@
 # detection against a made-up machine).
 set -eu
 
-PACKAGES="libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libclang-dev pkg-config ffmpeg"
+PACKAGES="libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libclang-dev pkg-config ffmpeg"
 root="${ENCODE_NATIVE_SETUP_ROOT:-}"
 
 # Prints the packages of "$@" that dpkg does not report as installed.
@@ -63,7 +63,7 @@ if [ -n "$need" ]; then
   fi
 fi
 
-if ! pkg-config --exists 'libavcodec >= 59.37' 'libavformat >= 59.27' 'libavutil >= 57.28' 'libswscale >= 6.7'; then
+if ! pkg-config --exists 'libavcodec >= 59.37' 'libavformat >= 59.27' 'libavutil >= 57.28' 'libswscale >= 6.7' 'libswresample >= 4.7'; then
   echo "setup: this system's FFmpeg is older than 5.1 (libavcodec $(pkg-config --modversion libavcodec 2>/dev/null || echo '?')); encode-native needs FFmpeg >= 5.1 (Debian 12, Ubuntu 23.04 or later)" >&2
   exit 1
 fi

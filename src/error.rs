@@ -32,6 +32,15 @@ pub enum Error {
         /// What was expected and what came.
         problem: String,
     },
+    /// Pushed audio samples do not fit the soundtrack; they were not accepted, the writer
+    /// goes on.
+    #[error("audio chunk {chunk}: {problem}")]
+    Audio {
+        /// Zero-based number of the push.
+        chunk: u64,
+        /// What was expected and what came.
+        problem: String,
+    },
     /// A timestamp given with [`push_at`](crate::VideoWriter::push_at) is not usable.
     #[error("frame {index}: {problem}")]
     Timestamp {
@@ -262,7 +271,7 @@ impl Error {
         }
         match self {
             Error::Config { .. } => ErrorKind::Config,
-            Error::Frame { .. } | Error::Timestamp { .. } => ErrorKind::Frame,
+            Error::Frame { .. } | Error::Timestamp { .. } | Error::Audio { .. } => ErrorKind::Frame,
             Error::Unsupported(_) => ErrorKind::Unsupported,
             Error::Io { .. } => ErrorKind::Io,
             Error::Ffmpeg { .. } => ErrorKind::Encode,

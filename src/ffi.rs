@@ -300,3 +300,344 @@ pub(crate) fn set_palette(frame: &mut ff::frame::Video, palette: &[u32; 256]) {
         }
     }
 }
+
+/// libswresample: converts samples between formats, rates and channel counts.
+pub(crate) struct Resampler {
+    swr: *mut sys::SwrContext,
+    out_format: ff::format::Sample,
+    out_channels: u16,
+}
+
+// SAFETY: the context is used by one thread at a time (the encoder thread owns it) and
+// libswresample keeps no thread-bound state.
+unsafe impl Send for Resampler {}
+
+/// The default channel layout of `channels` channels (mono, stereo, ..., 5.1, 7.1).
+fn default_layout(channels: u16) -> sys::AVChannelLayout {
+    // SAFETY: AVChannelLayout is a plain C struct for which all-zero is "unspecified";
+    // av_channel_layout_default fills it for any channel count without allocating.
+    unsafe {
+        let mut layout: sys::AVChannelLayout = std::mem::zeroed();
+        sys::av_channel_layout_default(&mut layout, c_int::from(channels));
+        layout
+    }
+}
+
+impl Resampler {
+    /// A converter from `input` (format, rate, channels) to `output`.
+    pub(crate) fn new(
+        input: (ff::format::Sample, u32, u16),
+        output: (ff::format::Sample, u32, u16),
+    ) -> Result<Self, ff::Error> {
+        let (mut in_layout, mut out_layout) = (default_layout(input.2), default_layout(output.2));
+        let mut swr: *mut sys::SwrContext = std::ptr::null_mut();
+        // SAFETY: both layouts are valid native layouts; swr_alloc_set_opts2 writes a new
+        // context (or nothing) into `swr`, which is freed in Drop or below on failure.
+        let res = unsafe {
+            sys::swr_alloc_set_opts2(
+                &mut swr,
+                &mut out_layout,
+                output.0.into(),
+                output.1 as c_int,
+                &mut in_layout,
+                input.0.into(),
+                input.1 as c_int,
+                0,
+                std::ptr::null_mut(),
+            )
+        };
+        if res < 0 || swr.is_null() {
+            return Err(ff::Error::from(res.min(-1)));
+        }
+        // SAFETY: `swr` is the valid context just allocated.
+        let res = unsafe { sys::swr_init(swr) };
+        if res < 0 {
+            // SAFETY: `swr` is valid and not used after this.
+            unsafe { sys::swr_free(&mut swr) };
+            return Err(ff::Error::from(res));
+        }
+        Ok(Resampler {
+            swr,
+            out_format: output.0,
+            out_channels: output.2,
+        })
+    }
+
+    /// Bytes one sample takes in one output plane.
+    fn out_step(&self) -> usize {
+        let bytes = self.out_format.bytes();
+        if self.out_format.is_planar() {
+            bytes
+        } else {
+            bytes * usize::from(self.out_channels)
+        }
+    }
+
+    /// Converts `samples` samples of `input` (one slice per plane: one for interleaved
+    /// samples, one per channel for planar ones; each at least `samples` samples long), or
+    /// flushes what the converter holds when `input` is empty; appends the result to `out`
+    /// (one buffer per output plane) and returns how many samples were appended.
+    pub(crate) fn convert(
+        &mut self,
+        input: &[&[u8]],
+        samples: usize,
+        out: &mut [Vec<u8>],
+    ) -> Result<usize, ff::Error> {
+        let planes = if self.out_format.is_planar() {
+            usize::from(self.out_channels)
+        } else {
+            1
+        };
+        if out.len() != planes || input.len() > 64 {
+            return Err(ff::Error::InvalidData);
+        }
+        let in_count = c_int::try_from(samples).map_err(|_| ff::Error::InvalidData)?;
+        // SAFETY: `swr` is a valid, initialised context.
+        let room = unsafe { sys::swr_get_out_samples(self.swr, in_count) };
+        if room < 0 {
+            return Err(ff::Error::from(room));
+        }
+        let room = room as usize + 16;
+        let step = self.out_step();
+        let mut out_ptrs: Vec<*mut u8> = Vec::with_capacity(planes);
+        for buf in out.iter_mut() {
+            buf.reserve(room * step);
+            // SAFETY: `reserve` made room for `room * step` more bytes after `len`.
+            out_ptrs.push(unsafe { buf.as_mut_ptr().add(buf.len()) });
+        }
+        let in_ptrs: Vec<*const u8> = input.iter().map(|p| p.as_ptr()).collect();
+        // SAFETY: every output pointer has room for `room` samples (swr_get_out_samples's
+        // bound for this input, plus a margin), every input plane holds `samples` samples
+        // (the caller's promise, checked by it), and a null input with 0 samples flushes.
+        let n = unsafe {
+            sys::swr_convert(
+                self.swr,
+                out_ptrs.as_mut_ptr(),
+                room as c_int,
+                if input.is_empty() {
+                    std::ptr::null_mut()
+                } else {
+                    in_ptrs.as_ptr() as *mut *const u8
+                },
+                if input.is_empty() { 0 } else { in_count },
+            )
+        };
+        if n < 0 {
+            return Err(ff::Error::from(n));
+        }
+        let n = n as usize;
+        for buf in out.iter_mut() {
+            // SAFETY: swr_convert wrote `n` samples (`n * step` bytes) into the reserved room.
+            unsafe { buf.set_len(buf.len() + n * step) };
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Resampler {
+    fn drop(&mut self) {
+        // SAFETY: `swr` is the context allocated in `new`, freed exactly once here.
+        unsafe { sys::swr_free(&mut self.swr) };
+    }
+}
+
+/// An audio frame of `samples` samples in `format` with `channels` channels at `rate`, with
+/// its buffers allocated (contents undefined).
+pub(crate) fn audio_frame(
+    format: ff::format::Sample,
+    samples: usize,
+    channels: u16,
+    rate: u32,
+) -> Result<ff::frame::Audio, ff::Error> {
+    let mut frame = ff::frame::Audio::empty();
+    // SAFETY: `frame` owns a freshly allocated, empty AVFrame; its plain fields are set, its
+    // layout set to a default native layout (no allocation), and av_frame_get_buffer allocates
+    // its planes for exactly these parameters.
+    let res = unsafe {
+        let f = frame.as_mut_ptr();
+        (*f).format = sys::AVSampleFormat::from(format) as c_int;
+        (*f).nb_samples = c_int::try_from(samples).map_err(|_| ff::Error::InvalidData)?;
+        (*f).sample_rate = rate as c_int;
+        (*f).ch_layout = default_layout(channels);
+        #[allow(deprecated)]
+        {
+            (*f).channels = c_int::from(channels);
+            (*f).channel_layout = (*f).ch_layout.u.mask;
+        }
+        sys::av_frame_get_buffer(f, 0)
+    };
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok(frame)
+}
+
+/// The planes of an audio frame, each cut to its samples' bytes.
+pub(crate) fn audio_planes(frame: &ff::frame::Audio) -> Vec<&[u8]> {
+    let (format, samples) = (frame.format(), frame.samples());
+    let channels = audio_channels(frame);
+    let (planes, step) = if format.is_planar() {
+        (usize::from(channels), format.bytes())
+    } else {
+        (1, format.bytes() * usize::from(channels))
+    };
+    // SAFETY: a decoded or allocated audio frame has `planes` data pointers (extended_data
+    // for more than 8), each with at least `samples * step` valid bytes.
+    unsafe {
+        let f = frame.as_ptr();
+        (0..planes)
+            .map(|i| {
+                let p = *(*f).extended_data.add(i);
+                if p.is_null() {
+                    &[][..]
+                } else {
+                    std::slice::from_raw_parts(p, samples * step)
+                }
+            })
+            .collect()
+    }
+}
+
+/// The planes of an audio frame for writing, each cut to its samples' bytes.
+pub(crate) fn audio_planes_mut(frame: &mut ff::frame::Audio) -> Vec<&mut [u8]> {
+    let (format, samples) = (frame.format(), frame.samples());
+    let channels = audio_channels(frame);
+    let (planes, step) = if format.is_planar() {
+        (usize::from(channels), format.bytes())
+    } else {
+        (1, format.bytes() * usize::from(channels))
+    };
+    // SAFETY: as in `audio_planes`; the planes are disjoint buffers and the frame is
+    // borrowed mutably for as long as the slices live.
+    unsafe {
+        let f = frame.as_mut_ptr();
+        (0..planes)
+            .map(|i| {
+                let p = *(*f).extended_data.add(i);
+                if p.is_null() {
+                    &mut [][..]
+                } else {
+                    std::slice::from_raw_parts_mut(p, samples * step)
+                }
+            })
+            .collect()
+    }
+}
+
+/// The channel count of an audio frame.
+pub(crate) fn audio_channels(frame: &ff::frame::Audio) -> u16 {
+    // SAFETY: plain field reads of a valid frame.
+    let n = unsafe { (*frame.as_ptr()).ch_layout.nb_channels };
+    u16::try_from(n).unwrap_or(0)
+}
+
+/// Opens the audio encoder `codec` for `channels` channels (the default layout) with the rest
+/// of its parameters already set on `encoder`; returns it with the unused option names.
+pub(crate) fn open_audio_encoder(
+    mut encoder: ff::encoder::audio::Audio,
+    codec: ff::Codec,
+    channels: u16,
+    options: ff::Dictionary,
+) -> Result<(ff::encoder::audio::Encoder, Vec<String>), ff::Error> {
+    // SAFETY: the context is valid and not yet opened; its layout is set to a native default
+    // (no allocation) before avcodec_open2, which takes ownership of nothing else.
+    unsafe {
+        let ctx = encoder.as_mut_ptr();
+        (*ctx).ch_layout = default_layout(channels);
+        #[allow(deprecated)]
+        {
+            (*ctx).channels = c_int::from(channels);
+            (*ctx).channel_layout = (*ctx).ch_layout.u.mask;
+        }
+    }
+    // SAFETY: `disown` hands us the raw dictionary, which we pass on and take back below.
+    let mut opts = unsafe { options.disown() };
+    // SAFETY: a valid codec context and encoder; `opts` is ours, avcodec_open2 may replace it.
+    let res = unsafe { sys::avcodec_open2(encoder.as_mut_ptr(), codec.as_ptr(), &mut opts) };
+    // SAFETY: `opts` is now the dictionary of unused options (or null), owned by us again.
+    let left = unsafe { ff::Dictionary::own(opts) };
+    let unused = left.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok((ff::encoder::audio::Encoder(encoder), unused))
+}
+
+/// The encoder's delay in samples (priming the decoder drops) and its frame size (0: any).
+pub(crate) fn audio_encoder_delay(encoder: &ff::encoder::audio::Encoder) -> (i64, usize) {
+    // SAFETY: plain field reads of an opened codec context.
+    unsafe {
+        let ctx = encoder.as_ptr();
+        (
+            i64::from((*ctx).initial_padding),
+            usize::try_from((*ctx).frame_size).unwrap_or(0),
+        )
+    }
+}
+
+/// Whether an opened encoder takes frames of any size.
+pub(crate) fn variable_frame_size(codec: &ff::Codec) -> bool {
+    // SAFETY: `codec` points to a static AVCodec description whose flags are read.
+    unsafe { ((*codec.as_ptr()).capabilities as u32 & sys::AV_CODEC_CAP_VARIABLE_FRAME_SIZE) != 0 }
+}
+
+/// Sets a display matrix rotating the video `degrees` clockwise on stream `index`.
+pub(crate) fn set_display_rotation(
+    octx: &mut ff::format::context::Output,
+    index: usize,
+    degrees: u16,
+) -> Result<(), ff::Error> {
+    // SAFETY: the output context is valid and `index` is checked against its streams;
+    // av_stream_new_side_data allocates 9 int32 (36 bytes) owned by the stream, which
+    // av_display_rotation_set fills. FFmpeg's angle is counter-clockwise, hence the minus.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        if index >= (*ctx).nb_streams as usize {
+            return Err(ff::Error::StreamNotFound);
+        }
+        let stream = *(*ctx).streams.add(index);
+        let data = sys::av_stream_new_side_data(
+            stream,
+            sys::AVPacketSideDataType::AV_PKT_DATA_DISPLAYMATRIX,
+            36,
+        );
+        if data.is_null() {
+            return Err(ff::Error::Other {
+                errno: ff::util::error::ENOMEM,
+            });
+        }
+        sys::av_display_rotation_set(data as *mut i32, -f64::from(degrees));
+    }
+    Ok(())
+}
+
+/// The sample rate and channel count of a stream's parameters.
+pub(crate) fn audio_parameters(params: &ff::codec::Parameters) -> (u32, u16) {
+    // SAFETY: plain field reads of valid codec parameters.
+    unsafe {
+        let p = params.as_ptr();
+        (
+            u32::try_from((*p).sample_rate).unwrap_or(0),
+            u16::try_from((*p).ch_layout.nb_channels).unwrap_or(0),
+        )
+    }
+}
+
+/// Initialises the muxer of `octx` with `options` (`avformat_init_output`), without writing
+/// the header yet; returns the option names nobody used.
+pub(crate) fn init_output(
+    octx: &mut ff::format::context::Output,
+    options: ff::Dictionary,
+) -> Result<Vec<String>, ff::Error> {
+    // SAFETY: `disown` hands us the raw dictionary, which we pass on and take back below.
+    let mut opts = unsafe { options.disown() };
+    // SAFETY: the output context is valid, its streams added and its I/O open; `opts` is ours
+    // and avformat_init_output may replace it with the options it did not use.
+    let res = unsafe { sys::avformat_init_output(octx.as_mut_ptr(), &mut opts) };
+    // SAFETY: `opts` is now the dictionary of unused options (or null), owned by us again.
+    let left = unsafe { ff::Dictionary::own(opts) };
+    if res < 0 {
+        return Err(ff::Error::from(res));
+    }
+    Ok(left.iter().map(|(k, v)| format!("{k}={v}")).collect())
+}

@@ -8,6 +8,7 @@
 #[macro_use]
 mod names;
 
+mod audio;
 mod av;
 mod codec;
 mod config;
@@ -27,11 +28,14 @@ mod writer;
 
 pub mod info;
 
+pub use audio::{AudioSample, AudioSamples, AudioTrackSummary};
+pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{
-    BrowserElement, ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate,
-    OddSize, OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, Setting, SettingKind,
-    Timing,
+    AudioEncoder, AudioLength, AudioSettings, AudioSource, BrowserElement, ColorMatrix,
+    ColorSettings, Container, Dither, EncoderConfig, FrameRate, Metadata, OddSize,
+    OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, SampleFormat, Setting,
+    SettingKind, Tag, TagScope, Timing, ENCODER_TAG,
 };
 pub use convert::YuvConverter;
 pub use error::{Error, ErrorKind, FfmpegError, Result};

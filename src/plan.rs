@@ -10,6 +10,9 @@
 //!
 //! The dependencies point one way: `config` ← `codec` ← `plan` ← the data path.
 
+mod audio;
+mod tags;
+
 use std::cell::Cell;
 
 use crate::codec::{self, Target};
@@ -20,6 +23,10 @@ use crate::config::{
 };
 use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
+
+pub(crate) use audio::AudioOutput;
+pub use audio::AudioPlan;
+pub(crate) use tags::TagPlan;
 
 thread_local! {
     /// How many plans this thread has resolved (a writer resolves one as it opens).
@@ -50,6 +57,8 @@ pub struct Plan {
     rate: RateControl,
     time_base: FrameRate,
     limits: TimeLimits,
+    audio: Option<AudioPlan>,
+    tags: TagPlan,
 }
 
 impl EncoderConfig {
@@ -102,6 +111,8 @@ impl Plan {
             Timing::Constant => cfg.frame_rate.invert(),
             Timing::Explicit { time_base } => time_base,
         };
+        let audio = audio::resolve(cfg, container)?;
+        let tags = tags::resolve(&cfg.metadata, container, audio.is_some())?;
         let container = container.unwrap_or(Container::Mp4);
         Ok(Plan {
             settings: cfg.clone(),
@@ -113,7 +124,19 @@ impl Plan {
             rate: cfg.rate.unwrap_or_else(|| codec::default_rate(encoder)),
             time_base,
             limits: container.time_limits(time_base),
+            audio,
+            tags,
         })
+    }
+
+    /// The soundtrack, if there is one.
+    pub fn audio(&self) -> Option<&AudioPlan> {
+        self.audio.as_ref()
+    }
+
+    /// The tags as they will be written.
+    pub(crate) fn tags(&self) -> &TagPlan {
+        &self.tags
     }
 
     /// The settings as the user gave them.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::audio::AudioTrackSummary;
 use crate::config::{Container, Encoder, OutputPixelFormat, VideoCodec};
 use crate::plan::Plan;
 
@@ -39,6 +40,11 @@ pub struct Summary {
     pub wall: Duration,
     /// Time from the first `push` to the first packet written (`None` without frames).
     pub first_packet_latency: Option<Duration>,
+    /// The soundtrack, when there is one.
+    pub audio: Option<AudioTrackSummary>,
+    /// Frames pushed but left out because a shorter soundtrack had ended
+    /// (`audio_length=shortest`).
+    pub frames_cut: u64,
 }
 
 impl Summary {
@@ -68,6 +74,8 @@ impl Summary {
             fragmented,
             wall: Duration::ZERO,
             first_packet_latency,
+            audio: None,
+            frames_cut: 0,
         }
     }
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use ffmpeg_next as ff;
 
+use crate::audio::{AudioTrack, AudioTrackSummary, Chunk, VideoEnd};
 use crate::av;
 use crate::config::{FrameRate, Timing};
 use crate::convert::Converter;
@@ -32,6 +33,14 @@ pub(crate) struct Job {
     pub(crate) pts: Option<i64>,
     pub(crate) buffer: Buffer,
     pub(crate) stride: usize,
+}
+
+/// What the caller sends the encoder thread.
+pub(crate) enum Work {
+    /// A frame.
+    Frame(Job),
+    /// Samples for the soundtrack.
+    Audio(Chunk),
 }
 
 /// State shared between the caller's handle and the encoder thread.
@@ -100,12 +109,12 @@ pub(crate) struct Setup {
 }
 
 /// The caller's ends of a running encoder thread: frames in, recycled buffers back, result.
-pub(crate) type Running = (Sender<Job>, Receiver<Vec<u8>>, JoinHandle<Result<Summary>>);
+pub(crate) type Running = (Sender<Work>, Receiver<Vec<u8>>, JoinHandle<Result<Summary>>);
 
 /// Starts the encoder thread; returns once its output is open and its header written.
 pub(crate) fn spawn(setup: Setup, shared: std::sync::Arc<Shared>) -> Result<Running> {
     let depth = queue_depth(&setup.plan);
-    let (tx, rx) = crossbeam_channel::bounded::<Job>(depth);
+    let (tx, rx) = crossbeam_channel::bounded::<Work>(depth);
     let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(depth.min(4));
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<()>>(1);
     let handle = std::thread::Builder::new()
@@ -186,6 +195,10 @@ struct State {
     conv: Converter,
     enc: VideoEncoder,
     mux: Muxer,
+    audio: Option<AudioTrack>,
+    audio_summary: Option<AudioTrackSummary>,
+    /// Frames left out after a shorter soundtrack ended (`audio_length=shortest`).
+    cut: u64,
     picture: ff::frame::Video,
     packet: ff::Packet,
     pool: Sender<Vec<u8>>,
@@ -217,6 +230,10 @@ impl State {
         let container = plan.container();
         let global_header = crate::ffi::muxer_wants_global_header(container.muxer());
         let enc = VideoEncoder::open(&plan, global_header)?;
+        let audio = match plan.audio() {
+            Some(a) => Some(AudioTrack::open(a, container, global_header)?),
+            None => None,
+        };
         let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();
         let partial = match &sink {
             Sink::Partial(p) => Some(p.clone()),
@@ -224,12 +241,13 @@ impl State {
         };
         let opened = sink::open(sink, container)?;
         let size = opened.size.clone();
-        let mux = Muxer::start(opened, &enc, &plan, layout, on_fragment).inspect_err(|_| {
-            // Nothing of it is worth keeping: it was created just now, by us.
-            if let Some(p) = &partial {
-                p.discard();
-            }
-        })?;
+        let mux = Muxer::start(opened, &enc, audio.as_ref(), &plan, layout, on_fragment)
+            .inspect_err(|_| {
+                // Nothing of it is worth keeping: it was created just now, by us.
+                if let Some(p) = &partial {
+                    p.discard();
+                }
+            })?;
         let (format, (width, height)) = (plan.output_format(), plan.output_size());
         let mut picture = av::zeroed_frame(av::output_pixel(format), width, height);
         picture.set_color_range(av::range(plan.full_range(), format));
@@ -239,6 +257,9 @@ impl State {
             conv,
             enc,
             mux,
+            audio,
+            audio_summary: None,
+            cut: 0,
             picture,
             packet: ff::Packet::empty(),
             pool,
@@ -256,8 +277,18 @@ impl State {
         })
     }
 
-    fn run(&mut self, rx: &Receiver<Job>) -> Result<()> {
-        for job in rx.iter() {
+    fn run(&mut self, rx: &Receiver<Work>) -> Result<()> {
+        for work in rx.iter() {
+            let job = match work {
+                Work::Frame(job) => job,
+                Work::Audio(chunk) => {
+                    let end = self.video_end();
+                    if let Some(a) = &mut self.audio {
+                        a.push(chunk, &mut self.mux, end)?;
+                    }
+                    continue;
+                }
+            };
             self.first_pushed.get_or_insert(job.pushed);
             match self.plan.timing() {
                 Timing::Constant => {
@@ -279,8 +310,32 @@ impl State {
         Ok(())
     }
 
+    /// Where the video has come so far, from its first frame.
+    fn video_end(&self) -> VideoEnd {
+        VideoEnd {
+            ticks: self.end_pts - self.first_pts.unwrap_or(0),
+            time_base: self.enc.time_base,
+            extra: 0.0,
+        }
+    }
+
     /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
     fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
+        if let Some(a) = &mut self.audio {
+            let at = VideoEnd {
+                ticks: pts - self.first_pts.unwrap_or(pts),
+                time_base: self.enc.time_base,
+                extra: 0.0,
+            };
+            if a.ended_before(at)? {
+                // `shortest`: the soundtrack has ended; this frame would play in silence.
+                self.cut += 1;
+                if let Buffer::Bytes(v) = job.buffer {
+                    let _ = self.pool.try_send(v);
+                }
+                return Ok(());
+            }
+        }
         self.conv
             .convert(job.buffer.as_bytes(), job.stride, &mut self.picture)?;
         if let Buffer::Bytes(v) = job.buffer {
@@ -290,11 +345,19 @@ impl State {
         if matches!(self.plan.timing(), Timing::Explicit { .. }) {
             self.durations.insert(pts, duration);
         }
-        self.first_pts.get_or_insert(pts);
+        if self.first_pts.is_none() {
+            self.first_pts = Some(pts);
+            self.mux.set_audio_origin(pts);
+        }
         self.end_pts = pts.saturating_add(duration);
         self.enc.send(Some(&self.picture))?;
         self.frames += 1;
-        self.drain()
+        self.drain()?;
+        let end = self.video_end();
+        if let Some(a) = &mut self.audio {
+            a.follow(&mut self.mux, end)?;
+        }
+        Ok(())
     }
 
     /// Writes every packet the encoder has ready.
@@ -323,7 +386,13 @@ impl State {
     /// `failed`, or the caller asked to keep or discard it.
     fn finish(&mut self, failed: bool) -> Result<Summary> {
         // The trailer is written even when draining fails, so that what was encoded plays.
-        let drained = self.flush();
+        let drained = self.flush().and_then(|()| {
+            let end = self.first_pts.map(|_| self.video_end());
+            if let Some(a) = &mut self.audio {
+                self.audio_summary = Some(a.finish(&mut self.mux, end)?);
+            }
+            Ok(())
+        });
         let trailer = self.mux.finish();
         let end = self.shared.end();
         if let Some(p) = &self.partial {
@@ -360,14 +429,17 @@ impl State {
         let ticks = self.end_pts - self.first_pts.unwrap_or(0);
         let duration =
             Duration::from_secs_f64(ticks as f64 * tb.numerator() as f64 / tb.denominator() as f64);
-        Ok(Summary::new(
+        let mut summary = Summary::new(
             &self.plan,
             self.frames,
             bytes,
             duration,
             fragmented,
             self.first_packet_latency,
-        ))
+        );
+        summary.audio = self.audio_summary.take();
+        summary.frames_cut = self.cut;
+        Ok(summary)
     }
 
     /// Encodes the held frame (explicit timestamps) and drains the encoder to its end.

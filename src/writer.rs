@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::audio::{AudioSamples, Chunk};
 use crate::config::{Container, EncoderConfig, TimeLimits, Timing};
 use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
@@ -17,7 +18,7 @@ use crate::output::partial::{self, FilePlan};
 use crate::output::sink::{Destination, MemoryBuffer, Sink};
 use crate::plan::Plan;
 use crate::summary::Summary;
-use crate::worker::{self, Job, Setup, Shared};
+use crate::worker::{self, Job, Setup, Shared, Work};
 
 /// Writes frames held in memory to a video, on a dedicated encoder thread.
 ///
@@ -66,7 +67,7 @@ use crate::worker::{self, Job, Setup, Shared};
 /// # }
 /// ```
 pub struct VideoWriter {
-    tx: Option<Sender<Job>>,
+    tx: Option<Sender<Work>>,
     handle: Option<JoinHandle<Result<Summary>>>,
     shared: Arc<Shared>,
     pool: Receiver<Vec<u8>>,
@@ -85,6 +86,9 @@ pub struct VideoWriter {
     started: Instant,
     /// A file destination: its partial file, and whether finishing replaces a file.
     file: Option<(PathBuf, bool)>,
+    /// The channels of pushed samples, when the soundtrack takes them.
+    audio_channels: Option<u16>,
+    audio_pushes: u64,
 }
 
 /// What [`VideoWriter::keep_partial`] left.
@@ -269,6 +273,10 @@ impl VideoWriter {
             Sink::Partial(p) => Some((p.partial.clone(), p.replaces)),
             _ => None,
         };
+        let audio_channels = plan
+            .audio()
+            .filter(|a| matches!(a.source(), crate::config::AudioSource::Samples))
+            .map(|a| a.channels.unwrap_or(2));
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             plan,
@@ -294,7 +302,40 @@ impl VideoWriter {
             limits,
             started,
             file,
+            audio_channels,
+            audio_pushes: 0,
         })
+    }
+
+    /// Pushes samples for the soundtrack (configured with
+    /// [`EncoderConfig::audio_samples`](crate::EncoderConfig::audio_samples) or the
+    /// `sample_rate` setting). Pushes of audio and of frames may come in any order and any
+    /// sizes: the samples' time comes from their count, so 48000 samples at 48 kHz end at 1 s
+    /// whatever was pushed between them. Samples that do not fit (channels, a partial sample,
+    /// NaN) are refused with [`Error::Audio`] and the writer goes on.
+    pub fn push_audio(&mut self, samples: AudioSamples<'_>) -> Result<()> {
+        let chunk = self.audio_pushes;
+        let Some(channels) = self.audio_channels else {
+            return Err(Error::Audio {
+                chunk,
+                problem: "this writer has no soundtrack of pushed samples: configure one with EncoderConfig::audio_samples (or the sample_rate setting)".into(),
+            });
+        };
+        let Some(tx) = &self.tx else {
+            return Err(Error::Finished);
+        };
+        if let Some(e) = self.shared.error() {
+            return Err(e);
+        }
+        samples.check(chunk, channels)?;
+        if samples.frames() == 0 {
+            return Ok(());
+        }
+        if tx.send(Work::Audio(Chunk::copy_of(&samples))).is_err() {
+            return Err(self.thread_error());
+        }
+        self.audio_pushes += 1;
+        Ok(())
     }
 
     /// Queues a frame shown one frame period after the previous one (constant frame rate).
@@ -412,7 +453,7 @@ impl VideoWriter {
             buffer,
             stride,
         };
-        if tx.send(job).is_err() {
+        if tx.send(Work::Frame(job)).is_err() {
             return Err(self.thread_error());
         }
         self.next_index += 1;

@@ -9,6 +9,7 @@
 //! which asks it about the encoder it resolves to; it opens nothing (`encode.rs` does).
 
 mod anim;
+pub(crate) mod audio;
 mod av1;
 mod ffv1;
 mod mpeg4;

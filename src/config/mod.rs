@@ -4,6 +4,7 @@
 //! vocabulary the command line, Python and C share); `rate`, `color` and `container` hold the
 //! value types, and the encoder-specific rules live with each encoder in `codec/`.
 
+mod audio;
 mod color;
 mod container;
 mod encoder;
@@ -11,6 +12,11 @@ mod palette;
 mod rate;
 mod settings;
 
+pub(crate) use audio::STREAM_KEYS;
+pub use audio::{
+    AudioEncoder, AudioLength, AudioSettings, AudioSource, Metadata, SampleFormat, Tag, TagScope,
+    ENCODER_TAG,
+};
 pub use color::{ColorMatrix, ColorSettings};
 pub use container::{BrowserElement, Container};
 pub(crate) use container::{TimeLimits, GIF_MAX_DELAY_CS, GIF_MIN_DELAY_CS};
@@ -274,6 +280,10 @@ pub struct EncoderConfig {
     pub segment: bool,
     /// How a 256-colour output (GIF) gets its palettes.
     pub palette: PaletteSettings,
+    /// The soundtrack: none unless a source is given.
+    pub audio: AudioSettings,
+    /// Tags and display rotation.
+    pub metadata: Metadata,
     /// Whether the output format was chosen (so that yuv420p is kept even for a lossless
     /// encoder).
     output_format_chosen: bool,
@@ -307,8 +317,64 @@ impl EncoderConfig {
             timing: Timing::Constant,
             segment: false,
             palette: PaletteSettings::default(),
+            audio: AudioSettings::default(),
+            metadata: Metadata::default(),
             output_format_chosen: false,
         }
+    }
+
+    /// A soundtrack of samples pushed with
+    /// [`VideoWriter::push_audio`](crate::VideoWriter::push_audio): `sample_rate` samples per
+    /// second of each of `channels` channels. Their time comes from their count: the samples
+    /// after the first N start at N / `sample_rate` seconds, as the video's frames do.
+    pub fn audio_samples(mut self, sample_rate: u32, channels: u16) -> Self {
+        self.audio.source = Some(AudioSource::Samples);
+        self.audio.sample_rate = Some(sample_rate);
+        self.audio.channels = Some(channels);
+        self
+    }
+
+    /// A soundtrack read from `path` (any file libavformat reads; `-` is standard input):
+    /// copied as it is when the container takes its codec, otherwise decoded and encoded.
+    pub fn audio_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.audio.source = Some(AudioSource::File(path.into()));
+        self
+    }
+
+    /// The audio encoder (otherwise the container's default).
+    pub fn audio_codec(mut self, codec: AudioEncoder) -> Self {
+        self.audio.codec = Some(codec);
+        self
+    }
+
+    /// The audio bitrate in bits per second (AAC, Opus, MP3).
+    pub fn audio_bitrate(mut self, bits_per_second: u64) -> Self {
+        self.audio.bitrate = Some(bits_per_second);
+        self
+    }
+
+    /// What happens when the soundtrack and the video last differently.
+    pub fn audio_length(mut self, policy: AudioLength) -> Self {
+        self.audio.length = policy;
+        self
+    }
+
+    /// Seconds the soundtrack starts after the video (negative: skips its first seconds).
+    pub fn audio_offset(mut self, seconds: f64) -> Self {
+        self.audio.offset = seconds;
+        self
+    }
+
+    /// Adds the tag `key=value` (`s:v:KEY` and `s:a:KEY` tag the video or audio stream).
+    pub fn metadata(mut self, key: &str, value: &str) -> Self {
+        self.metadata.add(key, value);
+        self
+    }
+
+    /// Display rotation in degrees clockwise: 0, 90, 180 or 270.
+    pub fn rotation(mut self, degrees: u16) -> Self {
+        self.metadata.rotation = degrees;
+        self
     }
 
     /// Sets the pixel format of the frames you will push.

@@ -585,6 +585,196 @@ pub(super) static SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        key: "audio",
+        aliases: &["audio_path", "audio_file"],
+        value_name: "FILE",
+        help: "Soundtrack from a file or stream libavformat reads (wav, mp3, m4a, flac, ogg, or a video's audio; - for standard input): copied when the container takes its codec, otherwise encoded. Without it, sample_rate means samples pushed from memory",
+        choices: &[],
+        default: "",
+        example: "music.wav",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.source = optional(v).map(|p| super::AudioSource::File(p.into()));
+            Ok(())
+        },
+    },
+    Setting {
+        key: "audio_codec",
+        aliases: &["acodec", "c:a", "audio_encoder"],
+        value_name: "CODEC",
+        help: "Audio encoder [default: aac; libopus for webm, libmp3lame for avi; a file's own audio is copied when the container takes it]",
+        choices: super::AudioEncoder::ACCEPTED,
+        default: "",
+        example: "libopus",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.codec = match optional(v) {
+                None => None,
+                Some(n) => Some(n.parse()?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "audio_bitrate",
+        aliases: &["b:a", "ab"],
+        value_name: "RATE",
+        help: "Audio bitrate in bits per second, k or M suffix (AAC, Opus, MP3) [default: the encoder's: 128k stereo AAC, 96k Opus, 192k MP3]",
+        choices: &[],
+        default: "",
+        example: "160k",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.bitrate = match optional(v) {
+                None => None,
+                Some(b) => Some(parse_bitrate(&b)?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "sample_rate",
+        aliases: &["ar", "audio_rate"],
+        value_name: "HZ",
+        help: "Audio samples per second: of the samples pushed from memory, or what a file's audio is converted to [default: the file's, or the nearest the encoder takes]",
+        choices: &[],
+        default: "",
+        example: "48000",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.sample_rate = match optional(v) {
+                None => None,
+                Some(r) => Some(number("sample_rate", &r, "1000 to 768000 samples per second")?),
+            };
+            if c.audio.sample_rate.is_some() && c.audio.source.is_none() {
+                c.audio.source = Some(super::AudioSource::Samples);
+            }
+            Ok(())
+        },
+    },
+    Setting {
+        key: "channels",
+        aliases: &["ac", "audio_channels"],
+        value_name: "N",
+        help: "Audio channels, 1 (mono) to 8 (7.1): of the samples pushed, or what a file's audio is mixed to [default: 2 for samples, the file's own]",
+        choices: &[],
+        default: "",
+        example: "2",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.channels = match optional(v) {
+                None => None,
+                Some(n) => Some(number("channels", &n, "1 to 8 channels")?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "audio_offset",
+        aliases: &["itsoffset"],
+        value_name: "SECONDS",
+        help: "Seconds the soundtrack starts after the video's start; negative skips its first seconds",
+        choices: &[],
+        default: "0",
+        example: "0.5",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.offset = number("audio_offset", v, "a number of seconds, e.g. 0.5 or -2")?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "audio_stream",
+        aliases: &[],
+        value_name: "N",
+        help: "Which audio stream of the audio file, counting its audio streams from 0 [default: the one FFmpeg finds best]",
+        choices: &[],
+        default: "",
+        example: "1",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.stream = match optional(v) {
+                None => None,
+                Some(n) => Some(number("audio_stream", &n, "0 or more (the audio streams of the file, counted from 0)")?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        key: "audio_length",
+        aliases: &[],
+        value_name: "POLICY",
+        help: "When audio and video last differently: the video decides (audio cut or padded with silence), the shorter one, or both whole",
+        choices: super::AudioLength::NAMES,
+        default: "video",
+        example: "shortest",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.length = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        key: "metadata",
+        aliases: &["tag"],
+        value_name: "KEY=VALUE",
+        help: "A tag: title, artist, album, comment, description, copyright, date, encoder, ... (a key the container cannot store is an error); s:v:KEY and s:a:KEY tag the video or audio stream (language, title)",
+        choices: &[],
+        default: "",
+        example: "title=Demo",
+        kind: SettingKind::Repeated,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            let (key, value) = v.split_once('=').ok_or_else(|| {
+                Error::config("metadata", v, "KEY=VALUE, such as title=My video")
+            })?;
+            let k = key.trim();
+            let bare = k.strip_prefix("s:v:").or_else(|| k.strip_prefix("s:a:")).unwrap_or(k);
+            if bare.is_empty() || key.contains('\0') || value.contains('\0') {
+                return Err(Error::config(
+                    "metadata",
+                    v,
+                    "KEY=VALUE with a non-empty key and no NUL bytes",
+                ));
+            }
+            c.metadata.add(k, value);
+            Ok(())
+        },
+    },
+    Setting {
+        key: "rotate",
+        aliases: &["rotation", "display_rotation"],
+        value_name: "DEGREES",
+        help: "Display rotation, clockwise: 0, 90, 180 or 270 (stored as a display matrix, which players honour)",
+        choices: &["0", "90", "180", "270"],
+        default: "0",
+        example: "90",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.metadata.rotation = number("rotate", v, "0, 90, 180 or 270 degrees")?;
+            Ok(())
+        },
+    },
 ];
 
 /// Makes a key comparable: lower case, `-` as `_`, no leading dashes (`--pix-fmt` is `pix_fmt`).

@@ -5,6 +5,7 @@ use std::time::Duration;
 use ff::Rational;
 use ffmpeg_next as ff;
 
+use crate::audio::AudioTrack;
 use crate::config::{Container, FrameRate};
 use crate::encode::VideoEncoder;
 use crate::error::{Error, Result};
@@ -35,7 +36,8 @@ pub(crate) enum Mp4Layout {
     Fragmented(f64),
 }
 
-/// A started libavformat output with one video stream.
+/// A started libavformat output: the video stream (0) and, with a soundtrack, its audio
+/// stream (1).
 pub(crate) struct Muxer {
     octx: ff::format::context::Output,
     stream_tb: Rational,
@@ -45,6 +47,10 @@ pub(crate) struct Muxer {
     on_fragment: Option<FragmentCallback>,
     last_pos: i64,
     packets: u64,
+    /// The audio stream's time base in the file, when there is one.
+    audio_tb: Option<Rational>,
+    /// Where the audio's time 0 is in the audio stream's time base: the video's first frame.
+    audio_origin: i64,
     io_error: IoErrorSlot,
     /// The output's name for messages.
     name: String,
@@ -59,10 +65,12 @@ fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
 }
 
 impl Muxer {
-    /// Adds the video stream for `encoder` (opened from `plan`) and writes the header.
+    /// Adds the video stream for `encoder` (opened from `plan`) and the soundtrack's stream,
+    /// tags them, and writes the header.
     pub(crate) fn start(
         output: Opened,
         encoder: &VideoEncoder,
+        audio: Option<&AudioTrack>,
         plan: &Plan,
         layout: Mp4Layout,
         on_fragment: Option<FragmentCallback>,
@@ -84,11 +92,33 @@ impl Muxer {
             stream.set_time_base(encoder.time_base);
             stream.set_avg_frame_rate(rate);
             stream.set_rate(rate);
+            stream.set_metadata(dictionary(&plan.tags().video));
         }
         if let Some(tag) = plan.codec_tag() {
             ffi::set_codec_tag(&mut octx, 0, u32::from_le_bytes(tag));
         }
+        let tags = plan.tags();
+        if tags.rotation != 0 {
+            ffi::set_display_rotation(&mut octx, 0, tags.rotation)
+                .map_err(|e| Error::ffmpeg("cannot set the display rotation", e))?;
+        }
+        if let Some(track) = audio {
+            let mut stream = octx
+                .add_stream(ff::encoder::find(ff::codec::Id::None))
+                .map_err(|e| Error::ffmpeg("cannot add the audio stream", e))?;
+            stream.set_parameters(track.parameters());
+            stream.set_time_base(track.time_base());
+            stream.set_metadata(dictionary(&tags.audio));
+        }
+        if audio.is_some() {
+            // The muxer chooses the audio tag for its container.
+            ffi::set_codec_tag(&mut octx, 1, 0);
+        }
         let mut opts = ff::Dictionary::new();
+        let mut movflags = String::new();
+        if tags.mdta {
+            movflags.push_str("+use_metadata_tags");
+        }
         for (k, v) in plan.muxer_options() {
             opts.set(k, v);
         }
@@ -107,37 +137,41 @@ impl Muxer {
                 Mp4Layout::Plain => {}
                 Mp4Layout::Fragmented(secs) => {
                     fragmented = true;
-                    opts.set("movflags", "+frag_keyframe+empty_moov+default_base_moof");
+                    movflags.push_str("+frag_keyframe+empty_moov+default_base_moof");
                     opts.set("frag_duration", &((secs * 1e6).round() as i64).to_string());
                     // Each fragment reaches the file as soon as it is complete.
                     opts.set("flush_packets", "1");
                 }
             }
         }
+        if !movflags.is_empty() {
+            opts.set("movflags", &movflags);
+        }
         ffi::clear_log_lines();
-        let unused = octx
-            .write_header_with(opts)
-            .map_err(|e| {
-                write_error(
-                    &io_error,
-                    format!("cannot write the {} header", container.name()),
-                    e,
-                )
-            })?
-            .iter()
-            .next()
-            .map(|(k, v)| (k.to_string(), v.to_string()));
-        if let Some((k, v)) = unused {
+        let header_error = |e| {
+            write_error(
+                &io_error,
+                format!("cannot write the {} header", container.name()),
+                e,
+            )
+        };
+        // libavformat sets its own `encoder` tag as it initialises the muxer: the tags go
+        // in between initialising and writing the header.
+        let unused = ffi::init_output(&mut octx, opts).map_err(header_error)?;
+        if let Some(kv) = unused.first() {
             return Err(Error::Unsupported(format!(
-                "the {} muxer of the linked FFmpeg does not know the option {k}={v}",
+                "the {} muxer of the linked FFmpeg does not know the option {kv}",
                 container.name()
             )));
         }
+        octx.set_metadata(dictionary(&tags.file));
+        octx.write_header().map_err(header_error)?;
         // The muxer may have chosen another time base (MP4 does): read it back.
         let stream_tb = octx
             .stream(0)
             .map(|s| s.time_base())
             .unwrap_or(encoder.time_base);
+        let audio_tb = audio.and_then(|_| octx.stream(1).map(|s| s.time_base()));
         let last_pos = ffi::output_position(&mut octx);
         Ok(Muxer {
             octx,
@@ -148,9 +182,43 @@ impl Muxer {
             on_fragment,
             last_pos,
             packets: 0,
+            audio_tb,
+            audio_origin: 0,
             io_error,
             name,
         })
+    }
+
+    /// Makes the video's first frame, at `pts` of the encoder's time base, the soundtrack's
+    /// time 0.
+    pub(crate) fn set_audio_origin(&mut self, pts: i64) {
+        if let Some(tb) = self.audio_tb {
+            use ff::Rescale;
+            self.audio_origin = pts.rescale(self.enc_tb, tb);
+        }
+    }
+
+    /// Writes one audio packet (timestamps in `time_base`).
+    pub(crate) fn write_audio(
+        &mut self,
+        packet: &mut ff::Packet,
+        time_base: Rational,
+    ) -> Result<()> {
+        let Some(tb) = self.audio_tb else {
+            return Err(Error::EncoderThread(
+                "an audio packet for a video without sound".into(),
+            ));
+        };
+        packet.set_stream(1);
+        packet.rescale_ts(time_base, tb);
+        if self.audio_origin != 0 {
+            let o = self.audio_origin;
+            packet.set_pts(packet.pts().map(|t| t.saturating_add(o)));
+            packet.set_dts(packet.dts().map(|t| t.saturating_add(o)));
+        }
+        packet
+            .write_interleaved(&mut self.octx)
+            .map_err(|e| write_error(&self.io_error, format!("cannot write to {}", self.name), e))
     }
 
     /// Writes one packet from the encoder (timestamps in the encoder's time base).
@@ -203,4 +271,13 @@ impl Muxer {
         }
         Ok(())
     }
+}
+
+/// The tags as an FFmpeg dictionary.
+fn dictionary(tags: &[(String, String)]) -> ff::Dictionary<'static> {
+    let mut d = ff::Dictionary::new();
+    for (k, v) in tags {
+        d.set(k, v);
+    }
+    d
 }

@@ -1,0 +1,809 @@
+//! The soundtrack on the encoder thread: samples (pushed, or decoded from a file) →
+//! libswresample → the encoder's frames → packets for the muxer; or a file's packets copied
+//! as they are.
+//!
+//! Time comes from sample counts: the sample after the first N starts at N / rate seconds,
+//! and the video's frame i at i / fps, so the two stay in sync by construction. The track
+//! never runs far ahead of the video: samples past the video's end wait (up to
+//! [`HOLD_SECONDS`]) so that the length policy can cut them, and a file is read only as far
+//! as the video has come, so the muxer interleaves both with little held in memory.
+
+mod samples;
+mod source;
+
+use std::time::Duration;
+
+use ff::format::Sample;
+use ff::Rational;
+use ffmpeg_next as ff;
+
+pub use samples::{AudioSample, AudioSamples};
+use source::AudioFile;
+
+use crate::config::{AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
+use crate::encode::is_again_or_eof;
+use crate::error::{Error, Result};
+use crate::ffi::{self, Resampler};
+use crate::output::mux::Muxer;
+use crate::plan::{AudioOutput, AudioPlan};
+
+/// How far (seconds of audio) pushed samples may run ahead of the video before they are
+/// encoded anyway (then the length policy can no longer cut them).
+pub(crate) const HOLD_SECONDS: i64 = 30;
+
+/// How far ahead of the video (seconds) a file's audio is read.
+const LEAD_SECONDS: f64 = 0.5;
+
+/// Samples per packet for encoders that take any number (PCM).
+const PCM_FRAME: usize = 1024;
+
+/// What a finished encode reports about its soundtrack.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AudioTrackSummary {
+    /// The coding format stored, as FFmpeg names it (`aac`, `opus`, `flac`, `pcm_s16le`...).
+    pub codec: String,
+    /// The encoder, or `None` when a file's audio was copied as it is.
+    pub encoder: Option<AudioEncoder>,
+    /// Samples per second stored.
+    pub sample_rate: u32,
+    /// Channels stored.
+    pub channels: u16,
+    /// Samples per channel stored (priming that decoders drop not counted).
+    pub samples: u64,
+    /// Their playing time.
+    pub duration: Duration,
+    /// Samples of silence added to reach the video's length (policy `video`).
+    pub padded: u64,
+    /// Whether the soundtrack was cut at the video's end (policies `video` and `shortest`).
+    pub trimmed: bool,
+}
+
+/// One push of samples on its way to the encoder thread.
+pub(crate) struct Chunk {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) format: SampleFormat,
+    pub(crate) channels: u16,
+    pub(crate) planar: bool,
+}
+
+impl Chunk {
+    /// Copies `s` (already checked) for the encoder thread.
+    pub(crate) fn copy_of(s: &AudioSamples<'_>) -> Self {
+        Chunk {
+            bytes: s.bytes.to_vec(),
+            format: s.format,
+            channels: s.channels,
+            planar: s.planar,
+        }
+    }
+}
+
+/// libavutil's sample format for `format`, interleaved or planar.
+fn sample(format: SampleFormat, planar: bool) -> Sample {
+    use ff::format::sample::Type;
+    let t = if planar { Type::Planar } else { Type::Packed };
+    match format {
+        SampleFormat::F32 => Sample::F32(t),
+        SampleFormat::I16 => Sample::I16(t),
+        SampleFormat::I32 => Sample::I32(t),
+        SampleFormat::F64 => Sample::F64(t),
+    }
+}
+
+/// The sample format encode-native thinks of a decoded format as, for choosing the encoder's.
+fn family(format: Sample) -> SampleFormat {
+    match format {
+        Sample::I16(_) | Sample::U8(_) => SampleFormat::I16,
+        Sample::I32(_) | Sample::I64(_) => SampleFormat::I32,
+        Sample::F64(_) => SampleFormat::F64,
+        _ => SampleFormat::F32,
+    }
+}
+
+/// The soundtrack being written.
+pub(crate) struct AudioTrack {
+    plan: AudioPlan,
+    mode: Mode,
+}
+
+enum Mode {
+    Encode(Box<Encoding>),
+    Copy(Box<Copying>),
+}
+
+/// Samples converted to the encoder's format, waiting to be cut into its frames.
+struct Fifo {
+    planes: Vec<Vec<u8>>,
+    /// Bytes of each plane already taken.
+    start: usize,
+    /// Bytes per sample in each plane.
+    step: usize,
+}
+
+impl Fifo {
+    fn new(format: Sample, channels: u16) -> Self {
+        let (planes, step) = if format.is_planar() {
+            (usize::from(channels), format.bytes())
+        } else {
+            (1, format.bytes() * usize::from(channels))
+        };
+        Fifo {
+            planes: vec![Vec::new(); planes],
+            start: 0,
+            step,
+        }
+    }
+
+    /// Samples waiting.
+    fn len(&self) -> usize {
+        (self.planes[0].len() - self.start) / self.step
+    }
+
+    /// Appends `n` samples of silence (all-zero bytes are silence in every format used).
+    fn silence(&mut self, n: usize) {
+        for p in &mut self.planes {
+            p.resize(p.len() + n * self.step, 0);
+        }
+    }
+
+    /// Forgets all but the first `n` waiting samples.
+    fn truncate(&mut self, n: usize) {
+        let end = self.start + n * self.step;
+        for p in &mut self.planes {
+            p.truncate(end);
+        }
+    }
+
+    /// Drops the first `n` waiting samples.
+    fn skip(&mut self, n: usize) {
+        self.start += n.min(self.len()) * self.step;
+        self.compact();
+    }
+
+    /// Copies the first `n` waiting samples into `frame`'s planes and drops them.
+    fn take_into(&mut self, n: usize, frame: &mut ff::frame::Audio) {
+        let bytes = n * self.step;
+        for (src, dst) in self.planes.iter().zip(ffi::audio_planes_mut(frame)) {
+            dst[..bytes].copy_from_slice(&src[self.start..self.start + bytes]);
+        }
+        self.start += bytes;
+        self.compact();
+    }
+
+    fn compact(&mut self) {
+        if self.start > 0 && self.start >= self.planes[0].len() / 2 {
+            for p in &mut self.planes {
+                p.drain(..self.start);
+            }
+            self.start = 0;
+        }
+    }
+}
+
+/// How many of the waiting samples may be encoded now.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// Whole frames that end by `samples`; with `hold`, also those that would otherwise
+    /// keep more than [`HOLD_SECONDS`] waiting.
+    Upto { samples: i64, hold: bool },
+    /// Every whole frame.
+    Whole,
+    /// Everything, the last shorter frame too (the end).
+    All,
+}
+
+struct Encoding {
+    enc: ff::encoder::audio::Encoder,
+    codec_name: &'static str,
+    encoder: AudioEncoder,
+    format: Sample,
+    out: AudioOutput,
+    frame_size: usize,
+    resampler: Option<((Sample, u32, u16), Resampler)>,
+    fifo: Fifo,
+    /// Samples given to the encoder so far (silence included).
+    sent: i64,
+    /// Output samples still to drop from the start (a negative offset).
+    skip: u64,
+    file: Option<(AudioFile, ff::decoder::Audio)>,
+    file_done: bool,
+    packet: ff::Packet,
+    decoded: ff::frame::Audio,
+    padded: u64,
+    trimmed: bool,
+}
+
+struct Copying {
+    file: AudioFile,
+    /// Added to every timestamp (the offset, in the file's time base).
+    shift: i64,
+    /// A packet read but not written yet (past where the video has come).
+    held: Option<ff::Packet>,
+    first: Option<i64>,
+    end: i64,
+    trimmed: bool,
+}
+
+impl AudioTrack {
+    /// Opens the soundtrack of `plan` for `container`: the file (if any) is opened and its
+    /// stream chosen, and the encoder opened, before any output exists.
+    pub(crate) fn open(
+        plan: &AudioPlan,
+        container: Container,
+        global_header: bool,
+    ) -> Result<Self> {
+        let mode = match &plan.source {
+            AudioSource::Samples => {
+                let (rate, channels) = (plan.rate.unwrap_or(48_000), plan.channels.unwrap_or(2));
+                let out = plan.output(rate, channels)?;
+                Mode::Encode(Box::new(Encoding::open(
+                    plan,
+                    out,
+                    SampleFormat::F32,
+                    None,
+                    global_header,
+                )?))
+            }
+            AudioSource::File(path) => {
+                let file = AudioFile::open(path, plan.stream)?;
+                if plan.may_copy && copyable(file.codec_id, container) {
+                    let shift = (plan.offset * f64::from(file.time_base.denominator())
+                        / f64::from(file.time_base.numerator().max(1)))
+                    .round() as i64;
+                    Mode::Copy(Box::new(Copying {
+                        file,
+                        shift,
+                        held: None,
+                        first: None,
+                        end: 0,
+                        trimmed: false,
+                    }))
+                } else {
+                    let out = plan.output(file.rate, file.channels)?;
+                    let decoder = file.decoder()?;
+                    let input = family(decoder.format());
+                    Mode::Encode(Box::new(Encoding::open(
+                        plan,
+                        out,
+                        input,
+                        Some((file, decoder)),
+                        global_header,
+                    )?))
+                }
+            }
+        };
+        Ok(AudioTrack {
+            plan: plan.clone(),
+            mode,
+        })
+    }
+
+    /// The time base of the packets this track gives the muxer.
+    pub(crate) fn time_base(&self) -> Rational {
+        match &self.mode {
+            Mode::Encode(e) => Rational::new(1, e.out.rate as i32),
+            Mode::Copy(c) => c.file.time_base,
+        }
+    }
+
+    /// The stream's codec parameters, for the muxer.
+    pub(crate) fn parameters(&self) -> ff::codec::Parameters {
+        match &self.mode {
+            Mode::Encode(e) => ff::codec::Parameters::from(&*e.enc),
+            Mode::Copy(c) => c.file.params.clone(),
+        }
+    }
+
+    /// Converts one push of samples and encodes what the video has reached (`video_end`, in
+    /// seconds as a fraction of the video's time base).
+    pub(crate) fn push(
+        &mut self,
+        chunk: Chunk,
+        mux: &mut Muxer,
+        video_end: VideoEnd,
+    ) -> Result<()> {
+        let Mode::Encode(e) = &mut self.mode else {
+            return Err(Error::Unsupported(
+                "this soundtrack comes from a file: samples cannot be pushed to it".into(),
+            ));
+        };
+        let samples =
+            chunk.bytes.len() / (chunk.format.bytes() * usize::from(chunk.channels.max(1)));
+        let planes: Vec<&[u8]> = if chunk.planar {
+            chunk
+                .bytes
+                .chunks_exact(samples * chunk.format.bytes())
+                .collect()
+        } else {
+            vec![&chunk.bytes[..]]
+        };
+        let rate = self.plan.rate.unwrap_or(48_000);
+        e.convert(
+            &planes,
+            samples,
+            (sample(chunk.format, chunk.planar), rate, chunk.channels),
+        )?;
+        let limit = match self.until(video_end) {
+            None => Limit::Whole,
+            Some(samples) => Limit::Upto {
+                samples,
+                hold: true,
+            },
+        };
+        let Mode::Encode(e) = &mut self.mode else {
+            return Ok(());
+        };
+        e.encode_ready(mux, limit)
+    }
+
+    /// How far audio may be encoded now that the video has reached `video_end`: to the
+    /// video's end for the policies that cut there, anywhere for `longest`.
+    fn until(&self, video_end: VideoEnd) -> Option<i64> {
+        match self.plan.length {
+            AudioLength::Longest => None,
+            _ => Some(video_end.samples(self.rate())),
+        }
+    }
+
+    fn rate(&self) -> u32 {
+        match &self.mode {
+            Mode::Encode(e) => e.out.rate,
+            Mode::Copy(c) => c.file.rate,
+        }
+    }
+
+    /// Follows the video, which has reached `video_end`: reads a file's audio that far (and
+    /// a little further), and writes what may be written.
+    pub(crate) fn follow(&mut self, mux: &mut Muxer, video_end: VideoEnd) -> Result<()> {
+        let lead = VideoEnd {
+            ticks: video_end.ticks,
+            time_base: video_end.time_base,
+            extra: LEAD_SECONDS,
+        };
+        let until = self.until(video_end);
+        match &mut self.mode {
+            Mode::Encode(e) => {
+                let limit = if e.file.is_some() {
+                    let read_to = lead.samples(e.out.rate);
+                    e.read_file(read_to)?;
+                    let samples = until.map_or(read_to, |u| u.min(read_to));
+                    Limit::Upto {
+                        samples,
+                        hold: false,
+                    }
+                } else {
+                    match until {
+                        None => Limit::Whole,
+                        Some(samples) => Limit::Upto {
+                            samples,
+                            hold: true,
+                        },
+                    }
+                };
+                e.encode_ready(mux, limit)
+            }
+            Mode::Copy(c) => c.copy(
+                mux,
+                Some(lead.seconds()),
+                until.map(|_| video_end.seconds()),
+            ),
+        }
+    }
+
+    /// For `shortest` with a file: whether the soundtrack has ended before `at` (seconds),
+    /// reading it that far if needed. A frame that starts there is left out.
+    pub(crate) fn ended_before(&mut self, at: VideoEnd) -> Result<bool> {
+        if self.plan.length != AudioLength::Shortest {
+            return Ok(false);
+        }
+        match &mut self.mode {
+            Mode::Encode(e) => {
+                if e.file.is_none() {
+                    return Ok(false);
+                }
+                let t = at.samples(e.out.rate);
+                e.read_file(t + 1)?;
+                Ok(e.file_done && e.sent + e.fifo.len() as i64 <= t)
+            }
+            Mode::Copy(c) => {
+                let t = at.seconds();
+                c.fill_held()?;
+                Ok(c.held.is_none() && c.end_seconds() <= t)
+            }
+        }
+    }
+
+    /// Ends the soundtrack against the video's end (`None`: no frame was written) by the
+    /// length policy, drains the encoder, and reports the track.
+    pub(crate) fn finish(
+        &mut self,
+        mux: &mut Muxer,
+        video_end: Option<VideoEnd>,
+    ) -> Result<AudioTrackSummary> {
+        let policy = self.plan.length;
+        match &mut self.mode {
+            Mode::Encode(e) => {
+                let target = match (policy, video_end) {
+                    (AudioLength::Longest, _) | (_, None) => None,
+                    (_, Some(v)) => Some(v.samples(e.out.rate)),
+                };
+                if e.file.is_some() {
+                    e.read_file(target.map_or(i64::MAX, |t| t + 1))?;
+                }
+                if let Some(t) = target {
+                    let have = e.sent + e.fifo.len() as i64;
+                    if have < t && policy == AudioLength::Video {
+                        let n = (t - have) as usize;
+                        e.fifo.silence(n);
+                        e.padded += n as u64;
+                    } else if have > t {
+                        let keep = (t - e.sent).max(0) as usize;
+                        e.trimmed = true;
+                        e.fifo.truncate(keep);
+                        // What the file still holds is cut too.
+                        if let Some((file, _)) = &mut e.file {
+                            while let Some(_p) = file.next_packet()? {}
+                        }
+                    }
+                }
+                e.encode_ready(mux, Limit::All)?;
+                e.flush(mux)?;
+                let samples = e.sent.max(0) as u64;
+                Ok(AudioTrackSummary {
+                    codec: e.codec_name.to_string(),
+                    encoder: Some(e.encoder),
+                    sample_rate: e.out.rate,
+                    channels: e.out.channels,
+                    samples,
+                    duration: Duration::from_secs_f64(samples as f64 / f64::from(e.out.rate)),
+                    padded: e.padded,
+                    trimmed: e.trimmed,
+                })
+            }
+            Mode::Copy(c) => {
+                let cut = match (policy, video_end) {
+                    (AudioLength::Longest, _) | (_, None) => None,
+                    (_, Some(v)) => Some(v.seconds()),
+                };
+                c.copy(mux, None, cut)?;
+                let tb = c.file.time_base;
+                let ticks = (c.end - c.first.unwrap_or(0)).max(0);
+                let secs =
+                    ticks as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1));
+                Ok(AudioTrackSummary {
+                    codec: c.file.codec_id.name().to_string(),
+                    encoder: None,
+                    sample_rate: c.file.rate,
+                    channels: c.file.channels,
+                    samples: (secs * f64::from(c.file.rate)).round() as u64,
+                    duration: Duration::from_secs_f64(secs.max(0.0)),
+                    padded: 0,
+                    trimmed: c.trimmed,
+                })
+            }
+        }
+    }
+}
+
+/// Where the video has come: `ticks` of `time_base`, plus `extra` seconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VideoEnd {
+    pub(crate) ticks: i64,
+    pub(crate) time_base: Rational,
+    pub(crate) extra: f64,
+}
+
+impl VideoEnd {
+    /// The same instant in samples at `rate`, rounded to the nearest.
+    pub(crate) fn samples(&self, rate: u32) -> i64 {
+        let (num, den) = (
+            i128::from(self.time_base.numerator()),
+            i128::from(self.time_base.denominator().max(1)),
+        );
+        let v = (i128::from(self.ticks) * num * i128::from(rate) * 2 + den) / (2 * den);
+        let extra = (self.extra * f64::from(rate)).round() as i128;
+        i64::try_from(v + extra).unwrap_or(i64::MAX)
+    }
+
+    /// The same instant in seconds.
+    pub(crate) fn seconds(&self) -> f64 {
+        self.ticks as f64 * f64::from(self.time_base.numerator())
+            / f64::from(self.time_base.denominator().max(1))
+            + self.extra
+    }
+}
+
+/// Whether a file's audio of `codec` goes into `container` as it is.
+fn copyable(codec: ff::codec::Id, container: Container) -> bool {
+    use ff::codec::Id;
+    match container {
+        Container::Mp4 => matches!(
+            codec,
+            Id::AAC | Id::MP3 | Id::OPUS | Id::AC3 | Id::EAC3 | Id::ALAC
+        ),
+        Container::Mov => matches!(
+            codec,
+            Id::AAC
+                | Id::MP3
+                | Id::AC3
+                | Id::ALAC
+                | Id::PCM_S16LE
+                | Id::PCM_S24LE
+                | Id::PCM_F32LE
+                | Id::PCM_S16BE
+                | Id::PCM_S24BE
+        ),
+        Container::Mkv => !matches!(codec, Id::None) && codec != Id::PCM_U8,
+        Container::Webm => matches!(codec, Id::OPUS | Id::VORBIS),
+        Container::Avi => matches!(codec, Id::MP3 | Id::AC3 | Id::PCM_S16LE | Id::PCM_U8),
+        Container::Ts => matches!(
+            codec,
+            Id::AAC | Id::MP3 | Id::AC3 | Id::EAC3 | Id::OPUS | Id::MP2
+        ),
+        _ => false,
+    }
+}
+
+impl Encoding {
+    fn open(
+        plan: &AudioPlan,
+        out: AudioOutput,
+        input: SampleFormat,
+        file: Option<(AudioFile, ff::decoder::Audio)>,
+        global_header: bool,
+    ) -> Result<Self> {
+        let encoder = plan.encoder;
+        let info = encoder.info();
+        let name = encoder.name();
+        let codec = ff::encoder::find_by_name(name).ok_or_else(|| {
+            Error::Unsupported(format!(
+                "the linked libavcodec has no '{name}' audio encoder (`encode-native info` lists the encoders it has)"
+            ))
+        })?;
+        let format = info.sample_format(input);
+        let mut audio = ff::codec::Context::new_with_codec(codec)
+            .encoder()
+            .audio()
+            .map_err(|e| Error::ffmpeg("cannot create the audio encoder", e))?;
+        audio.set_rate(out.rate as i32);
+        audio.set_format(format);
+        audio.set_time_base(Rational::new(1, out.rate as i32));
+        if let Some(b) = out.bitrate {
+            audio.set_bit_rate(usize::try_from(b).unwrap_or(usize::MAX));
+        }
+        if global_header {
+            audio.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+        }
+        let opts = ff::Dictionary::new();
+        ffi::clear_log_lines();
+        let (enc, unused) =
+            ffi::open_audio_encoder(audio, codec, out.channels, opts).map_err(|e| {
+                Error::ffmpeg(
+                    format!(
+                        "cannot open the {name} encoder ({} Hz, {} channel{})",
+                        out.rate,
+                        out.channels,
+                        if out.channels == 1 { "" } else { "s" }
+                    ),
+                    e,
+                )
+            })?;
+        if let Some(kv) = unused.first() {
+            return Err(Error::Unsupported(format!(
+                "the {name} encoder does not know the option {kv}"
+            )));
+        }
+        let (_, frame_size) = ffi::audio_encoder_delay(&enc);
+        let frame_size = if frame_size == 0 || ffi::variable_frame_size(&codec) {
+            PCM_FRAME
+        } else {
+            frame_size
+        };
+        let mut e = Encoding {
+            enc,
+            codec_name: info.codec,
+            encoder,
+            format,
+            out,
+            frame_size,
+            resampler: None,
+            fifo: Fifo::new(format, out.channels),
+            sent: 0,
+            skip: 0,
+            file,
+            file_done: false,
+            packet: ff::Packet::empty(),
+            decoded: ff::frame::Audio::empty(),
+            padded: 0,
+            trimmed: false,
+        };
+        if plan.offset > 0.0 {
+            let n = (plan.offset * f64::from(out.rate)).round() as usize;
+            e.fifo.silence(n);
+            e.padded += n as u64;
+        } else if plan.offset < 0.0 {
+            e.skip = (-plan.offset * f64::from(out.rate)).round() as u64;
+        }
+        Ok(e)
+    }
+
+    /// Converts `samples` samples of `input` (format, rate, channels) into the FIFO.
+    fn convert(
+        &mut self,
+        planes: &[&[u8]],
+        samples: usize,
+        input: (Sample, u32, u16),
+    ) -> Result<()> {
+        let output = (self.format, self.out.rate, self.out.channels);
+        if self.resampler.as_ref().is_none_or(|(k, _)| *k != input) {
+            // A new input layout: what the old converter holds comes out first.
+            if let Some((_, mut old)) = self.resampler.take() {
+                old.convert(&[], 0, &mut self.fifo.planes)
+                    .map_err(|e| Error::ffmpeg("cannot convert the audio", e))?;
+            }
+            let r = Resampler::new(input, output)
+                .map_err(|e| Error::ffmpeg("cannot set up the audio conversion", e))?;
+            self.resampler = Some((input, r));
+        }
+        let before = self.fifo.len();
+        if let Some((_, r)) = &mut self.resampler {
+            r.convert(planes, samples, &mut self.fifo.planes)
+                .map_err(|e| Error::ffmpeg("cannot convert the audio", e))?;
+        }
+        if self.skip > 0 {
+            // Only at the start (a negative offset): nothing older is waiting.
+            let new = (self.fifo.len() - before) as u64;
+            let drop = self.skip.min(new) as usize;
+            self.fifo.skip(drop);
+            self.skip -= drop as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads and decodes the file until the FIFO reaches `to` samples of output, or its end.
+    fn read_file(&mut self, to: i64) -> Result<()> {
+        while !self.file_done && self.sent + (self.fifo.len() as i64) < to {
+            let Some((file, decoder)) = &mut self.file else {
+                return Ok(());
+            };
+            let name = file.name();
+            let decode_error = |e| Error::ffmpeg(format!("cannot decode the audio '{name}'"), e);
+            match file.next_packet()? {
+                Some(p) => decoder.send_packet(&p).map_err(decode_error)?,
+                None => {
+                    decoder.send_eof().map_err(decode_error)?;
+                    self.file_done = true;
+                }
+            }
+            while let Some((_, decoder)) = &mut self.file {
+                match decoder.receive_frame(&mut self.decoded) {
+                    Ok(()) => {}
+                    Err(e) if is_again_or_eof(&e) => break,
+                    Err(e) => return Err(Error::ffmpeg("cannot decode the audio", e)),
+                }
+                let frame = std::mem::replace(&mut self.decoded, ff::frame::Audio::empty());
+                let input = (frame.format(), frame.rate(), ffi::audio_channels(&frame));
+                let planes = ffi::audio_planes(&frame);
+                self.convert(&planes, frame.samples(), input)?;
+                self.decoded = frame;
+            }
+        }
+        if self.file_done {
+            // The converter's last samples.
+            if let Some((_, r)) = &mut self.resampler {
+                r.convert(&[], 0, &mut self.fifo.planes)
+                    .map_err(|e| Error::ffmpeg("cannot convert the audio", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes frames from the FIFO as far as `limit` allows.
+    fn encode_ready(&mut self, mux: &mut Muxer, limit: Limit) -> Result<()> {
+        let hold_max = HOLD_SECONDS * i64::from(self.out.rate);
+        loop {
+            let waiting = self.fifo.len();
+            if waiting == 0 {
+                return Ok(());
+            }
+            let n = waiting.min(self.frame_size);
+            let end = self.sent + n as i64;
+            let whole = n == self.frame_size;
+            let allowed = match limit {
+                Limit::All => true,
+                Limit::Whole => whole,
+                Limit::Upto { samples, hold } => {
+                    whole && (end <= samples || (hold && (waiting - n) as i64 > hold_max))
+                }
+            };
+            if !allowed {
+                return Ok(());
+            }
+            let mut frame = ffi::audio_frame(self.format, n, self.out.channels, self.out.rate)
+                .map_err(|e| Error::ffmpeg("cannot allocate an audio frame", e))?;
+            self.fifo.take_into(n, &mut frame);
+            frame.set_pts(Some(self.sent));
+            self.sent = end;
+            self.enc
+                .send_frame(&frame)
+                .map_err(|e| Error::ffmpeg("the audio encoder refused a frame", e))?;
+            self.drain(mux)?;
+        }
+    }
+
+    fn drain(&mut self, mux: &mut Muxer) -> Result<()> {
+        loop {
+            match self.enc.receive_packet(&mut self.packet) {
+                Ok(()) => {
+                    mux.write_audio(&mut self.packet, Rational::new(1, self.out.rate as i32))?
+                }
+                Err(e) if is_again_or_eof(&e) => return Ok(()),
+                Err(e) => return Err(Error::ffmpeg("audio encoding failed", e)),
+            }
+        }
+    }
+
+    fn flush(&mut self, mux: &mut Muxer) -> Result<()> {
+        self.enc
+            .send_eof()
+            .map_err(|e| Error::ffmpeg("cannot finish the audio encoder", e))?;
+        self.drain(mux)
+    }
+}
+
+impl Copying {
+    fn end_seconds(&self) -> f64 {
+        let tb = self.file.time_base;
+        self.end as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1))
+    }
+
+    fn seconds(&self, ts: i64) -> f64 {
+        let tb = self.file.time_base;
+        ts as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1))
+    }
+
+    /// Reads the next packet into `held` if none is held.
+    fn fill_held(&mut self) -> Result<()> {
+        if self.held.is_none() {
+            if let Some(mut p) = self.file.next_packet()? {
+                p.set_pts(p.pts().map(|t| t.saturating_add(self.shift)));
+                p.set_dts(p.dts().map(|t| t.saturating_add(self.shift)));
+                self.held = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies packets that start before `to` seconds (`None`: to the end), none that start
+    /// at or after `cut` seconds.
+    fn copy(&mut self, mux: &mut Muxer, to: Option<f64>, cut: Option<f64>) -> Result<()> {
+        loop {
+            self.fill_held()?;
+            let Some(p) = &self.held else {
+                return Ok(());
+            };
+            let at = p.pts().or(p.dts()).unwrap_or(self.end);
+            let secs = self.seconds(at);
+            if cut.is_some_and(|c| secs >= c) {
+                if to.is_none() {
+                    // The end: the rest is cut.
+                    self.trimmed = true;
+                    self.held = None;
+                    while self.file.next_packet()?.is_some() {}
+                }
+                return Ok(());
+            }
+            if to.is_some_and(|t| secs >= t) {
+                return Ok(());
+            }
+            let Some(mut p) = self.held.take() else {
+                return Ok(());
+            };
+            self.first = Some(self.first.map_or(at, |f| f.min(at)));
+            self.end = self.end.max(at.saturating_add(p.duration().max(0)));
+            p.set_position(-1);
+            mux.write_audio(&mut p, self.file.time_base)?;
+        }
+    }
+}

@@ -1,0 +1,715 @@
+//! Soundtracks: samples pushed from memory and audio read from files, decoded back with
+//! FFmpeg's own decoder (the `ffmpeg` tool, an outside check) and compared with what went in.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use encode_native::{
+    AudioEncoder, AudioLength, AudioSamples, Container, EncoderConfig, VideoWriter,
+};
+
+/// Runs `ffmpeg` with `args`; its standard output.
+fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(args)
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The audio of `path` decoded as interleaved samples in `format` (`s16le`, `f32le`,
+/// `s32le`).
+fn decoded_audio(path: &Path, format: &str) -> Vec<u8> {
+    let p = path.to_str().unwrap();
+    ffmpeg(&["-i", p, "-map", "0:a:0", "-f", format, "-"])
+}
+
+fn decoded_f32(path: &Path, channels: u16) -> Vec<f32> {
+    let p = path.to_str().unwrap();
+    let ac = channels.to_string();
+    let b = ffmpeg(&["-i", p, "-map", "0:a:0", "-ac", &ac, "-f", "f32le", "-"]);
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// ffprobe's JSON for `path`: format, streams and their tags and side data.
+fn probe(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Deterministic noise in `i16`.
+fn noise_i16(n: usize, seed: u32) -> Vec<i16> {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 16) as i16
+        })
+        .collect()
+}
+
+/// A sine of `freq` Hz at `rate`, amplitude 0.5, `n` samples per channel, interleaved.
+fn sine(freq: f64, rate: u32, n: usize, channels: u16) -> Vec<f32> {
+    let mut v = Vec::with_capacity(n * usize::from(channels));
+    for i in 0..n {
+        let s =
+            (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin()) as f32;
+        for _ in 0..channels {
+            v.push(s);
+        }
+    }
+    v
+}
+
+/// Encodes `frames` grey frames of 64x48 at `fps` with `audio` pushed in chunks whose sizes
+/// cycle through `chunks` samples per channel, interleaved with the frames.
+fn encode_pushed<T: encode_native::AudioSample>(
+    path: &Path,
+    config: EncoderConfig,
+    frames: u32,
+    audio: &[T],
+    channels: u16,
+    chunks: &[usize],
+) -> encode_native::Summary {
+    let mut w = VideoWriter::create(path, config).unwrap();
+    let frame = vec![128u8; 64 * 48 * 3];
+    let per = usize::from(channels);
+    let total = audio.len() / per;
+    let (mut at, mut k) = (0usize, 0usize);
+    for i in 0..frames {
+        w.push(encode_native::Frame::new(
+            64,
+            48,
+            encode_native::PixelFormat::Rgb24,
+            &frame,
+        ))
+        .unwrap();
+        // A few chunks per frame, whatever their sizes.
+        let goal = ((u64::from(i) + 1) * total as u64 / u64::from(frames)) as usize;
+        while at < goal {
+            let n = chunks[k % chunks.len()].min(total - at);
+            k += 1;
+            w.push_audio(AudioSamples::interleaved(
+                &audio[at * per..(at + n) * per],
+                channels,
+            ))
+            .unwrap();
+            at += n;
+        }
+    }
+    if at < total {
+        w.push_audio(AudioSamples::interleaved(&audio[at * per..], channels))
+            .unwrap();
+    }
+    w.finish().unwrap()
+}
+
+#[test]
+fn pcm_and_flac_give_back_the_samples_bit_for_bit() {
+    let d = dir();
+    let rate = 44_100;
+    // 2 s of stereo noise at 25 fps: 50 frames, 88200 samples per channel.
+    let samples = noise_i16(88_200 * 2, 7);
+    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    for (codec, container) in [
+        (AudioEncoder::PcmS16le, "mkv"),
+        (AudioEncoder::Flac, "mkv"),
+        (AudioEncoder::PcmS16le, "mov"),
+        (AudioEncoder::PcmS16le, "avi"),
+    ] {
+        let path = d.path().join(format!("{codec}.{container}"));
+        let config = EncoderConfig::new(64, 48, 25)
+            .audio_samples(rate, 2)
+            .audio_codec(codec);
+        let summary = encode_pushed(&path, config, 50, &samples, 2, &[1, 1000, 4097, 333]);
+        let a = summary.audio.expect("a soundtrack");
+        assert_eq!(a.samples, 88_200, "{codec} in {container}");
+        let back = decoded_audio(&path, "s16le");
+        assert_eq!(
+            back.len(),
+            bytes.len(),
+            "{codec} in {container}: sample count"
+        );
+        assert!(back == bytes, "{codec} in {container}: samples differ");
+    }
+}
+
+#[test]
+fn float_pcm_gives_back_f32_samples_exactly_and_planar_input_is_interleaved() {
+    let d = dir();
+    let rate = 48_000;
+    let n = 48_000;
+    let left: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.001).sin() * 0.7).collect();
+    let right: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.0023).cos() * 0.3).collect();
+    let path = d.path().join("f.mkv");
+    let config = EncoderConfig::new(64, 48, 30)
+        .audio_samples(rate, 2)
+        .audio_codec(AudioEncoder::PcmF32le);
+    let mut w = VideoWriter::create(&path, config).unwrap();
+    let frame = vec![0u8; 64 * 48 * 3];
+    // Planar pushes of 1600 samples (one frame's worth at 30 fps).
+    for f in 0..30 {
+        let (a, b) = (f * 1600, (f + 1) * 1600);
+        let mut planar = left[a..b].to_vec();
+        planar.extend_from_slice(&right[a..b]);
+        w.push_audio(AudioSamples::planar(&planar, 2)).unwrap();
+        w.push(encode_native::Frame::new(
+            64,
+            48,
+            encode_native::PixelFormat::Rgb24,
+            &frame,
+        ))
+        .unwrap();
+    }
+    w.finish().unwrap();
+    let back = decoded_f32(&path, 2);
+    assert_eq!(back.len(), 2 * n);
+    for i in 0..n {
+        assert_eq!(back[2 * i].to_bits(), left[i].to_bits(), "left {i}");
+        assert_eq!(back[2 * i + 1].to_bits(), right[i].to_bits(), "right {i}");
+    }
+}
+
+/// The signal-to-noise ratio of `got` against `want` (dB), after finding the best alignment
+/// within `search` samples (lossy encoders may not align to the sample otherwise).
+fn snr(want: &[f32], got: &[f32]) -> f64 {
+    let n = want.len().min(got.len());
+    let (mut sig, mut err) = (0.0f64, 0.0f64);
+    for i in 0..n {
+        sig += f64::from(want[i]).powi(2);
+        err += f64::from(want[i] - got[i]).powi(2);
+    }
+    10.0 * (sig / err.max(1e-20)).log10()
+}
+
+#[test]
+fn lossy_encoders_keep_the_sample_count_and_the_sine() {
+    let d = dir();
+    // (encoder, container, rate, SNR floor in dB for a 1 kHz sine at half scale)
+    let cases = [
+        (AudioEncoder::Aac, "mp4", 48_000, 25.0),
+        (AudioEncoder::Aac, "mov", 44_100, 25.0),
+        (AudioEncoder::Libopus, "webm", 48_000, 20.0),
+        (AudioEncoder::Libopus, "mkv", 48_000, 20.0),
+        (AudioEncoder::Libmp3lame, "mp4", 44_100, 20.0),
+    ];
+    for (codec, container, rate, floor) in cases {
+        let n = rate as usize * 2 + 777;
+        let audio = sine(1000.0, rate, n, 2);
+        let path = d.path().join(format!("{codec}.{container}"));
+        let config = EncoderConfig::new(64, 48, 30)
+            .audio_samples(rate, 2)
+            .audio_codec(codec)
+            .audio_length(AudioLength::Longest);
+        let s = encode_pushed(&path, config, 60, &audio, 2, &[441, 1024, 2000]);
+        assert_eq!(
+            s.audio.as_ref().unwrap().samples,
+            n as u64,
+            "{codec} {container}"
+        );
+        let back = decoded_f32(&path, 2);
+        assert_eq!(
+            back.len(),
+            audio.len(),
+            "{codec} in {container}: decoded sample count"
+        );
+        let db = snr(&audio, &back);
+        assert!(
+            db > floor,
+            "{codec} in {container}: SNR {db:.1} dB, want > {floor}"
+        );
+    }
+}
+
+/// A WAV file of `seconds` of a 440 Hz tone at `rate`, made by FFmpeg's own tools.
+fn tone_file(dir: &Path, name: &str, seconds: f64, rate: u32, extra: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let src = format!("sine=frequency=440:sample_rate={rate}:duration={seconds}");
+    let mut args = vec!["-f", "lavfi", "-i", &src];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    ffmpeg(&args);
+    path
+}
+
+#[test]
+fn audio_from_files_is_copied_when_the_container_takes_it() {
+    let d = dir();
+    let wav = tone_file(d.path(), "t.wav", 2.0, 44_100, &[]);
+    let mp3 = tone_file(d.path(), "t.mp3", 2.0, 44_100, &["-c:a", "libmp3lame"]);
+    let flac = tone_file(d.path(), "t.flac", 2.0, 44_100, &[]);
+    let m4a = tone_file(d.path(), "t.m4a", 2.0, 48_000, &["-c:a", "aac"]);
+    // The audio of a video file.
+    let mp4 = d.path().join("v.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=10:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:sample_rate=48000:duration=2",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        mp4.to_str().unwrap(),
+    ]);
+    // (input, output container, copied?, codec stored)
+    let cases: [(&Path, &str, bool, &str); 7] = [
+        (&wav, "mkv", true, "pcm_s16le"),
+        (&wav, "mp4", false, "aac"),
+        (&mp3, "mp4", true, "mp3"),
+        (&flac, "mkv", true, "flac"),
+        (&flac, "webm", false, "opus"),
+        (&m4a, "mkv", true, "aac"),
+        (&mp4, "mov", true, "aac"),
+    ];
+    for (i, (input, container, copied, codec)) in cases.into_iter().enumerate() {
+        let path = d.path().join(format!("out{i}.{container}"));
+        let config = EncoderConfig::new(64, 48, 25).audio_file(input);
+        let mut w = VideoWriter::create(&path, config).unwrap();
+        super::support::push_smooth(&mut w, 50, (64, 48));
+        let s = w.finish().unwrap();
+        let a = s.audio.expect("a soundtrack");
+        // The summary says whether it was copied; ffprobe says what is stored.
+        assert_eq!(
+            a.encoder.is_none(),
+            copied,
+            "{} → {container}",
+            input.display()
+        );
+        let p = probe(&path);
+        let streams = p["streams"].as_array().unwrap();
+        let audio: Vec<_> = streams
+            .iter()
+            .filter(|s| s["codec_type"] == "audio")
+            .collect();
+        assert_eq!(audio.len(), 1, "{} → {container}", input.display());
+        assert_eq!(
+            audio[0]["codec_name"],
+            codec,
+            "{} → {container}",
+            input.display()
+        );
+        // About 2 s of sound either way (copies may keep their own priming).
+        let secs = decoded_f32(&path, 1).len() as f64
+            / audio[0]["sample_rate"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap();
+        assert!(
+            (secs - 2.0).abs() < 0.06,
+            "{} → {container}: {secs} s",
+            input.display()
+        );
+    }
+}
+
+#[test]
+fn the_length_policy_cuts_pads_or_keeps() {
+    let d = dir();
+    let long = tone_file(d.path(), "long.wav", 3.0, 48_000, &[]);
+    let short = tone_file(d.path(), "short.wav", 1.0, 48_000, &[]);
+    // Two seconds of video at 25 fps; the audio is encoded (FLAC) so that it can be cut
+    // and padded to the sample.
+    let run = |audio: &Path, policy: AudioLength, name: &str| {
+        let path = d.path().join(name);
+        let config = EncoderConfig::new(64, 48, 25)
+            .audio_file(audio)
+            .audio_codec(AudioEncoder::Flac)
+            .audio_length(policy);
+        let mut w = VideoWriter::create(&path, config).unwrap();
+        super::support::push_smooth(&mut w, 50, (64, 48));
+        let s = w.finish().unwrap();
+        let decoded = decoded_audio(&path, "s16le").len() / 2;
+        let frames = super::support::ffmpeg_frame_count(&path).unwrap();
+        (s, decoded, frames)
+    };
+    let (s, n, f) = run(&long, AudioLength::Video, "lv.mkv");
+    assert_eq!(
+        (n, f, s.frames),
+        (96_000, 50, 50),
+        "video policy, longer audio: cut"
+    );
+    assert!(s.audio.unwrap().trimmed);
+    let (s, n, f) = run(&short, AudioLength::Video, "sv.mkv");
+    assert_eq!((n, f), (96_000, 50), "video policy, shorter audio: padded");
+    assert_eq!(s.audio.unwrap().padded, 48_000);
+    let (_, n, f) = run(&long, AudioLength::Longest, "ll.mkv");
+    assert_eq!((n, f), (144_000, 50), "longest keeps all the audio");
+    let (_, n, f) = run(&short, AudioLength::Longest, "sl.mkv");
+    assert_eq!((n, f), (48_000, 50), "longest keeps all the video");
+    let (_, n, f) = run(&long, AudioLength::Shortest, "ls.mkv");
+    assert_eq!((n, f), (96_000, 50), "shortest cuts longer audio");
+    let (s, n, f) = run(&short, AudioLength::Shortest, "ss.mkv");
+    assert_eq!(
+        (n, f, s.frames, s.frames_cut),
+        (48_000, 25, 25, 25),
+        "shortest cuts the video"
+    );
+}
+
+#[test]
+fn pushed_audio_follows_the_video_policy() {
+    let d = dir();
+    // 1 s of video at 30 fps; 1.5 s of samples, then 0.5 s.
+    for (seconds, name) in [(1.5, "long.mkv"), (0.5, "short.mkv")] {
+        let n = (48_000.0 * seconds) as usize;
+        let audio: Vec<i16> = noise_i16(n, 3);
+        let path = d.path().join(name);
+        let config = EncoderConfig::new(64, 48, 30)
+            .audio_samples(48_000, 1)
+            .audio_codec(AudioEncoder::PcmS16le);
+        let s = encode_pushed(&path, config, 30, &audio, 1, &[999]);
+        let back = decoded_audio(&path, "s16le");
+        assert_eq!(
+            back.len(),
+            48_000 * 2,
+            "{name}: one second of audio, as long as the video"
+        );
+        assert_eq!(s.audio.unwrap().samples, 48_000);
+        let kept = n.min(48_000);
+        let want: Vec<u8> = audio[..kept].iter().flat_map(|s| s.to_le_bytes()).collect();
+        assert!(
+            back[..kept * 2] == want[..],
+            "{name}: the samples kept are the ones pushed"
+        );
+        assert!(
+            back[kept * 2..].iter().all(|&b| b == 0),
+            "{name}: the padding is silence"
+        );
+    }
+}
+
+#[test]
+fn impossible_soundtracks_are_refused_before_anything_is_written() {
+    let d = dir();
+    let cases: Vec<(EncoderConfig, &str, &str)> = vec![
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 2)
+                .audio_codec(AudioEncoder::Aac),
+            "a.webm",
+            "audio_codec",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 2)
+                .audio_codec(AudioEncoder::Libopus),
+            "a.avi",
+            "audio_codec",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).audio_samples(48_000, 2),
+            "a.gif",
+            "holds no audio",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 6)
+                .audio_codec(AudioEncoder::Libmp3lame),
+            "a.mkv",
+            "channels",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 2)
+                .audio_codec(AudioEncoder::Flac)
+                .audio_bitrate(128_000),
+            "a.mkv",
+            "lossless",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 2)
+                .audio_bitrate(1_000_000),
+            "a.mp4",
+            "audio_bitrate",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30)
+                .audio_samples(48_000, 2)
+                .audio_length(AudioLength::Shortest),
+            "a.mp4",
+            "shortest",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).audio_file(d.path().join("missing.wav")),
+            "a.mp4",
+            "missing.wav",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).metadata("s:a:language", "fra"),
+            "a.mp4",
+            "soundtrack",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).metadata("purpose", "x"),
+            "a.avi",
+            "purpose",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).metadata("title", "x"),
+            "a.gif",
+            "title",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).rotation(90),
+            "a.mkv",
+            "rotate",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).rotation(45),
+            "a.mp4",
+            "rotate",
+        ),
+        (
+            EncoderConfig::new(64, 48, 30).metadata("s:v:language", "french"),
+            "a.mkv",
+            "language",
+        ),
+    ];
+    for (config, name, needle) in cases {
+        let path = d.path().join(name);
+        let e = VideoWriter::create(&path, config)
+            .err()
+            .unwrap_or_else(|| panic!("{name} {needle}: accepted"));
+        assert!(e.to_string().contains(needle), "{name}: {e}");
+        assert!(!path.exists(), "{name}: a file was written");
+        assert!(std::fs::read_dir(d.path()).unwrap().all(|f| !f
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".partial")));
+    }
+    // Samples that do not fit are refused, and the writer goes on.
+    let path = d.path().join("ok.mkv");
+    let config = EncoderConfig::new(64, 48, 30)
+        .audio_samples(48_000, 2)
+        .audio_codec(AudioEncoder::PcmF32le);
+    let mut w = VideoWriter::create(&path, config).unwrap();
+    let e = w
+        .push_audio(AudioSamples::interleaved(&[0.0f32; 3], 1))
+        .unwrap_err();
+    assert!(e.to_string().contains("1 channel given"), "{e}");
+    let e = w
+        .push_audio(AudioSamples::interleaved(&[0.0f32, f32::NAN], 2))
+        .unwrap_err();
+    assert!(e.to_string().contains("NaN"), "{e}");
+    let e = w
+        .push_audio(AudioSamples::from_bytes(
+            &[0u8; 6],
+            encode_native::SampleFormat::F32,
+            2,
+            false,
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("not a whole number"), "{e}");
+    w.push_audio(AudioSamples::interleaved(&[0.25f32; 3200], 2))
+        .unwrap();
+    super::support::push_smooth(&mut w, 1, (64, 48));
+    let s = w.finish().unwrap();
+    assert_eq!(s.audio.unwrap().samples, 1600);
+    // A writer without a soundtrack says so.
+    let mut w =
+        VideoWriter::create(d.path().join("silent.mkv"), EncoderConfig::new(64, 48, 30)).unwrap();
+    let e = w
+        .push_audio(AudioSamples::interleaved(&[0.0f32; 2], 2))
+        .unwrap_err();
+    assert!(e.to_string().contains("no soundtrack"), "{e}");
+    w.discard().unwrap();
+    let _ = Container::Mp4;
+}
+
+#[test]
+fn tags_and_rotation_read_back_with_ffprobe() {
+    let d = dir();
+    for container in ["mp4", "mov", "mkv", "webm"] {
+        let path = d.path().join(format!("t.{container}"));
+        let mut config = EncoderConfig::new(64, 48, 30)
+            .audio_samples(48_000, 1)
+            .metadata("title", "A title")
+            .metadata("artist", "Someone")
+            .metadata("comment", "made in memory")
+            .metadata("s:a:language", "fra")
+            .metadata("s:v:language", "eng");
+        if container.starts_with("mp") || container == "mov" {
+            config = config.rotation(90).metadata("purpose", "custom key");
+        }
+        let audio = sine(1000.0, 48_000, 48_000, 1);
+        encode_pushed(&path, config, 30, &audio, 1, &[4800]);
+        let p = probe(&path);
+        let tags = &p["format"]["tags"];
+        let get = |k: &str| {
+            tags.as_object()
+                .unwrap()
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v.as_str().unwrap().to_string())
+        };
+        assert_eq!(
+            get("title").as_deref(),
+            Some("A title"),
+            "{container}: {tags}"
+        );
+        assert_eq!(get("artist").as_deref(), Some("Someone"), "{container}");
+        assert_eq!(
+            get("comment").as_deref(),
+            Some("made in memory"),
+            "{container}"
+        );
+        assert!(
+            get("encoder")
+                .unwrap_or_default()
+                .starts_with("encode-native "),
+            "{container}: {tags}"
+        );
+        let streams = p["streams"].as_array().unwrap();
+        let (v, a) = (&streams[0], &streams[1]);
+        assert_eq!(a["tags"]["language"], "fra", "{container}: {a}");
+        assert_eq!(v["tags"]["language"], "eng", "{container}: {v}");
+        if container.starts_with("mp") || container == "mov" {
+            assert_eq!(
+                get("purpose").as_deref(),
+                Some("custom key"),
+                "{container}: {tags}"
+            );
+            let rotation = v["side_data_list"]
+                .as_array()
+                .and_then(|l| l.iter().find_map(|s| s["rotation"].as_i64()));
+            // ffprobe reports the matrix's angle counter-clockwise.
+            assert_eq!(rotation, Some(-90), "{container}: {v}");
+        }
+    }
+}
+
+/// Where the clicks are: the sample index of each first sample above half scale after at
+/// least `gap` quiet samples.
+fn click_positions(samples: &[i16], gap: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut last: Option<usize> = None;
+    for (i, &s) in samples.iter().enumerate() {
+        if s.unsigned_abs() > 16_000 {
+            if last.is_none_or(|l| i - l > gap) {
+                out.push(i);
+            }
+            last = Some(i);
+        }
+    }
+    out
+}
+
+#[test]
+fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
+    let d = dir();
+    let path = d.path().join("sync.mkv");
+    let (fps, rate, minutes) = (30u32, 48_000u32, 10u32);
+    let frames = fps * 60 * minutes;
+    let config = EncoderConfig::new(32, 32, fps)
+        .preset("ultrafast")
+        .audio_samples(rate, 1)
+        .audio_codec(AudioEncoder::PcmS16le);
+    let mut w = VideoWriter::create(&path, config).unwrap();
+    let black = vec![0u8; 32 * 32 * 3];
+    let white = vec![255u8; 32 * 32 * 3];
+    // A click (a few full-scale samples) at every whole second, and a white frame there.
+    let total = (u64::from(frames) * u64::from(rate) / u64::from(fps)) as usize;
+    let mut audio = vec![0i16; total];
+    for s in 0..(60 * minutes) as usize {
+        for k in 0..8 {
+            audio[s * rate as usize + k] = 30_000;
+        }
+    }
+    let sizes = [1usize, 997, 4801, 13, 2222];
+    let (mut at, mut k) = (0usize, 0usize);
+    for i in 0..frames {
+        let f = if i % fps == 0 { &white } else { &black };
+        w.push(encode_native::Frame::new(
+            32,
+            32,
+            encode_native::PixelFormat::Rgb24,
+            f,
+        ))
+        .unwrap();
+        let goal = ((u64::from(i) + 1) * u64::from(rate) / u64::from(fps)) as usize;
+        while at < goal {
+            let n = sizes[k % sizes.len()].min(goal - at);
+            k += 1;
+            w.push_audio(AudioSamples::interleaved(&audio[at..at + n], 1))
+                .unwrap();
+            at += n;
+        }
+    }
+    w.finish().unwrap();
+    // The decoded audio's clicks…
+    let raw = decoded_audio(&path, "s16le");
+    let back: Vec<i16> = raw
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let clicks = click_positions(&back, 1000);
+    assert_eq!(clicks.len(), (60 * minutes) as usize);
+    // …and the decoded video's white frames, by their presentation times.
+    let p = path.to_str().unwrap();
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "frame=pts_time:frame_tags=lavfi.signalstats.YAVG",
+            "-of",
+            "csv=p=0",
+            "-f",
+            "lavfi",
+        ])
+        .arg(format!("movie={p},signalstats"))
+        .output()
+        .unwrap();
+    let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (t, y) = l.trim().split_once(',')?;
+            (y.parse::<f64>().ok()? > 128.0).then(|| t.parse().ok())?
+        })
+        .collect();
+    assert_eq!(times.len(), clicks.len(), "white frames");
+    let mut worst = 0.0f64;
+    for (c, t) in clicks.iter().zip(&times) {
+        let audio_t = *c as f64 / f64::from(rate);
+        worst = worst.max((audio_t - t).abs());
+    }
+    assert!(worst < 0.001, "worst audio/video offset {worst} s");
+}
