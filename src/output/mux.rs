@@ -137,7 +137,10 @@ impl Muxer {
                 Mp4Layout::Plain => {}
                 Mp4Layout::Fragmented(secs) => {
                     fragmented = true;
-                    movflags.push_str("+frag_keyframe+empty_moov+default_base_moof");
+                    // `delay_moov`: the index waits for the first fragment, so it knows where each track
+                    // starts (edit lists): without it, audio priming and B-frame delay shift the
+                    // tracks apart.
+                    movflags.push_str("+frag_keyframe+empty_moov+default_base_moof+delay_moov");
                     opts.set("frag_duration", &((secs * 1e6).round() as i64).to_string());
                     // Each fragment reaches the file as soon as it is complete.
                     opts.set("flush_packets", "1");

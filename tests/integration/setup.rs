@@ -66,6 +66,7 @@ const ALL: &[&str] = &[
     "libavformat-dev",
     "libavutil-dev",
     "libclang-dev",
+    "libswresample-dev",
     "libswscale-dev",
     "pkg-config",
 ];
@@ -98,6 +99,7 @@ fn llvm_libclang_cpp_is_not_libclang() {
             "libavformat-dev",
             "libavutil-dev",
             "libclang-dev",
+            "libswresample-dev",
             "libswscale-dev"
         ]
     );
