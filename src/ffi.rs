@@ -611,18 +611,6 @@ pub(crate) fn set_display_rotation(
     Ok(())
 }
 
-/// The sample rate and channel count of a stream's parameters.
-pub(crate) fn audio_parameters(params: &ff::codec::Parameters) -> (u32, u16) {
-    // SAFETY: plain field reads of valid codec parameters.
-    unsafe {
-        let p = params.as_ptr();
-        (
-            u32::try_from((*p).sample_rate).unwrap_or(0),
-            u16::try_from((*p).ch_layout.nb_channels).unwrap_or(0),
-        )
-    }
-}
-
 /// Initialises the muxer of `octx` with `options` (`avformat_init_output`), without writing
 /// the header yet; returns the option names nobody used.
 pub(crate) fn init_output(
@@ -640,4 +628,101 @@ pub(crate) fn init_output(
         return Err(ff::Error::from(res));
     }
     Ok(left.iter().map(|(k, v)| format!("{k}={v}")).collect())
+}
+
+/// The codec tag (FourCC) of a stream's parameters, as its container stored it.
+pub(crate) fn codec_tag(params: &ff::codec::Parameters) -> u32 {
+    // SAFETY: `params` wraps a valid AVCodecParameters whose plain field is read.
+    unsafe { (*params.as_ptr()).codec_tag }
+}
+
+/// Whether the output's muxer lists `tag` for `id` in its own tag table: a tag copied from
+/// the input is kept only then (otherwise the muxer chooses its own, with tag 0).
+pub(crate) fn muxer_takes_tag(
+    octx: &mut ff::format::context::Output,
+    id: ff::codec::Id,
+    tag: u32,
+) -> bool {
+    if tag == 0 {
+        return false;
+    }
+    // SAFETY: the output context is valid and has its muxer (`oformat`); its `codec_tag` is
+    // null or a null-terminated list of tables that av_codec_get_id only reads.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        let format = (*ctx).oformat;
+        if format.is_null() || (*format).codec_tag.is_null() {
+            return false;
+        }
+        sys::av_codec_get_id((*format).codec_tag, tag) == sys::AVCodecID::from(id)
+    }
+}
+
+/// Sets the disposition flags (default, forced, ...) of an output stream.
+pub(crate) fn set_disposition(octx: &mut ff::format::context::Output, index: usize, flags: c_int) {
+    // SAFETY: the output context is valid and `index` is one of its streams (checked below);
+    // only the stream's plain `disposition` field is written.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        if index < (*ctx).nb_streams as usize {
+            (**(*ctx).streams.add(index)).disposition = flags;
+        }
+    }
+}
+
+/// Adds side data (a display matrix, HDR metadata, ...) of `kind` to an output stream, which
+/// the muxer writes in its header.
+pub(crate) fn add_stream_side_data(
+    octx: &mut ff::format::context::Output,
+    index: usize,
+    kind: ff::codec::packet::side_data::Type,
+    data: &[u8],
+) -> Result<(), ff::Error> {
+    // SAFETY: the output context is valid and `index` is one of its streams (checked below).
+    // av_stream_new_side_data allocates `data.len()` bytes owned by the stream (or returns
+    // null), into which exactly that many bytes are copied from `data`, which does not overlap.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        if index >= (*ctx).nb_streams as usize {
+            return Err(ff::Error::StreamNotFound);
+        }
+        let stream = *(*ctx).streams.add(index);
+        let dst = sys::av_stream_new_side_data(stream, kind.into(), data.len());
+        if dst.is_null() {
+            return Err(ff::Error::Other {
+                errno: ff::util::error::ENOMEM,
+            });
+        }
+        std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len());
+    }
+    Ok(())
+}
+
+/// How many samples an audio packet of `size` bytes holds, from the stream's parameters
+/// (its fixed frame size, or what the codec's headers say); 0 when that is not known.
+pub(crate) fn audio_frame_samples(params: &ff::codec::Parameters, size: usize) -> i64 {
+    let size = c_int::try_from(size).unwrap_or(c_int::MAX);
+    // SAFETY: `params` wraps a valid AVCodecParameters, which av_get_audio_frame_duration2
+    // only reads.
+    let n = unsafe { sys::av_get_audio_frame_duration2(params.as_ptr() as *mut _, size) };
+    i64::from(n.max(0))
+}
+
+/// The sample rate and channel count of an audio stream's parameters.
+pub(crate) fn audio_rate_and_channels(params: &ff::codec::Parameters) -> (u32, u16) {
+    // SAFETY: `params` wraps a valid AVCodecParameters whose plain fields are read.
+    unsafe {
+        let p = params.as_ptr();
+        (
+            u32::try_from((*p).sample_rate).unwrap_or(0),
+            u16::try_from((*p).ch_layout.nb_channels).unwrap_or(0),
+        )
+    }
+}
+
+/// The samples an audio encoder put before the sound (Opus pre-skip, a codec delay), which
+/// decoders drop, from a stream's parameters.
+pub(crate) fn initial_padding(params: &ff::codec::Parameters) -> i64 {
+    // SAFETY: `params` wraps a valid AVCodecParameters whose plain field is read.
+    i64::from(unsafe { (*params.as_ptr()).initial_padding }.max(0))
 }

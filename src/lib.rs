@@ -42,8 +42,9 @@ pub use error::{Error, ErrorKind, FfmpegError, Result};
 pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};
 pub use frame::{Frame, PixelFormat};
 pub use output::{
-    concat, finishing_path, partial_path, recover, Concatenated, Destination, FragmentCallback,
-    FragmentInfo, MemoryBuffer, Recovered, WriteSeek, FINISHING_SUFFIX, PARTIAL_SUFFIX,
+    concat, finishing_path, partial_path, recover, Concatenated, CopiedAudio, Destination,
+    FragmentCallback, FragmentInfo, MemoryBuffer, Recovered, WriteSeek, FINISHING_SUFFIX,
+    PARTIAL_SUFFIX,
 };
 pub use plan::Plan;
 pub use summary::Summary;

@@ -76,7 +76,7 @@ impl AudioFile {
                 .ok_or_else(|| Error::Unsupported(format!("'{shown}' has no audio stream")))?;
             (s.time_base(), s.parameters())
         };
-        let (rate, channels) = crate::ffi::audio_parameters(&params);
+        let (rate, channels) = crate::ffi::audio_rate_and_channels(&params);
         if rate == 0 || channels == 0 {
             return Err(Error::Unsupported(format!(
                 "the audio of '{shown}' has no sample rate or channel count libavformat can read"

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ffmpeg_next as ff;
 
-use super::copy::{Copy, Raw, Source};
+use super::copy::{Copied, CopiedAudio, Copy, Raw, Source};
 use super::partial::write_new;
 use super::verify::check_segment;
 use crate::config::Container;
@@ -31,6 +31,10 @@ pub struct Concatenated {
     pub height: u32,
     /// Its coding format, FFmpeg's name for it (`h264`, `hevc`): the segments' own, copied.
     pub codec: String,
+    /// Audio streams in it (each is in [`Concatenated::audio`]): every segment's.
+    pub audio_streams: usize,
+    /// Its audio streams, joined as the video is (stream 0).
+    pub audio: Vec<CopiedAudio>,
 }
 
 /// What must be equal in every segment, for messages and comparison.
@@ -44,6 +48,8 @@ struct Shape {
     extradata: Vec<u8>,
     time_base: ff::Rational,
     frame_rate: ff::Rational,
+    /// Each audio stream's codec, sample rate and channels.
+    audio: Vec<(ff::codec::Id, u32, u16)>,
 }
 
 impl Shape {
@@ -86,6 +92,28 @@ impl Shape {
                 return Some(format!("its {what} is {b}, the first segment's {a}"));
             }
         }
+        if self.audio.len() != other.audio.len() {
+            return Some(format!(
+                "it has {} audio streams, the first segment {}",
+                other.audio.len(),
+                self.audio.len()
+            ));
+        }
+        for (i, (a, b)) in self.audio.iter().zip(&other.audio).enumerate() {
+            let items = [
+                ("codec", format!("{:?}", a.0), format!("{:?}", b.0)),
+                ("sample rate", format!("{} Hz", a.1), format!("{} Hz", b.1)),
+                ("channel count", a.2.to_string(), b.2.to_string()),
+            ];
+            for (what, x, y) in items {
+                if x != y {
+                    return Some(format!(
+                        "its audio stream {}'s {what} is {y}, the first segment's {x}",
+                        i + 1
+                    ));
+                }
+            }
+        }
         (self.extradata != other.extradata).then(|| {
             "its codec headers (extradata) differ from the first segment's: it was encoded with other settings".to_string()
         })
@@ -111,6 +139,14 @@ fn shape(path: &Path) -> Result<Shape> {
         extradata: ffi::extradata(&src.params),
         time_base: src.time_base,
         frame_rate: src.rate,
+        audio: src
+            .audio()
+            .iter()
+            .map(|t| {
+                let (rate, channels) = ffi::audio_rate_and_channels(&t.params);
+                (t.params.id(), rate, channels)
+            })
+            .collect(),
     })
 }
 
@@ -124,6 +160,12 @@ fn shape(path: &Path) -> Result<Shape> {
 /// shorter than its header says; an MPEG-TS that is cut inside a packet or whose frames do
 /// not all decode), each before anything is written; the output appears only once complete,
 /// and an existing one is replaced. An output that is also one of the inputs is refused.
+///
+/// Audio is joined with the video: every segment must have the same audio streams (as many,
+/// each with the same codec, sample rate and channel count), or it is refused with what
+/// differs; each segment's audio starts where its video starts, so it stays in sync (an audio
+/// packet of a segment that would start before the end of the previous segment's last one is
+/// left out). The metadata of the file and its streams are the first segment's.
 ///
 /// ```no_run
 /// let joined = encode_native::concat(&["part1.mp4", "part2.mp4"], "whole.mp4")?;
@@ -174,16 +216,18 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
             }
         }
     }
-    let (frames, duration) = write_new(output, |finishing| join(inputs, finishing, container))?;
+    let copied = write_new(output, |finishing| join(inputs, finishing, container))?;
     let shape = first_shape.ok_or_else(|| Error::config("inputs", "none", "a segment"))?;
     Ok(Concatenated {
         path: output.to_path_buf(),
-        frames,
-        duration,
+        frames: copied.frames,
+        duration: copied.duration,
         bytes: std::fs::metadata(output).map(|m| m.len()).unwrap_or(0),
         width: shape.width,
         height: shape.height,
         codec: shape.codec.name().to_string(),
+        audio_streams: copied.audio.len(),
+        audio: copied.audio,
     })
 }
 
@@ -205,13 +249,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     )
 }
 
-/// Copies every segment into `output` (created here); returns the frames and their playing
-/// time.
-fn join(
-    inputs: &[impl AsRef<Path>],
-    output: &Path,
-    container: Container,
-) -> Result<(u64, Duration)> {
+/// Copies every segment into `output` (created here); returns what was copied.
+fn join(inputs: &[impl AsRef<Path>], output: &Path, container: Container) -> Result<Copied> {
     let mut first = Source::open(inputs[0].as_ref())?;
     let mut copy = Copy::create(output, container, &first, container.is_mp4_family())?;
     let mut start = copy.append(&mut Raw::new(&mut first, false), 0, None)?;

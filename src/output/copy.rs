@@ -1,18 +1,77 @@
-//! Copying video packets into a new file without re-encoding: what finishing a partial file
-//! and joining segments share. Each input's timeline is moved to start at a given timestamp,
-//! and packets without a duration (fragmented MP4 stores none) get one from the next packet.
+//! Copying packets into a new file without re-encoding: what finishing a partial file and
+//! joining segments share. The video stream and every audio stream are copied (the video is
+//! output stream 0, the audio streams follow in the input's order), each with its own time
+//! base, codec parameters, metadata and side data (a rotation's display matrix), with the
+//! container's metadata. Each input's timeline is moved so that its first video packet is at a
+//! given timestamp, and its audio by the same amount, so that sound stays in sync; packets
+//! without a duration (fragmented MP4 stores none) get one from the next packet, or an audio
+//! packet from its frame size.
 
+use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ff::Rescale;
 use ffmpeg_next as ff;
 
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
 
-/// An input's video stream: the demuxer, its stream index, time base, parameters, rate.
+/// One stream of an input that is copied: its video stream, or one of its audio streams.
+#[derive(Clone)]
+pub(crate) struct Track {
+    /// Its index in the input.
+    pub(crate) index: usize,
+    pub(crate) time_base: ff::Rational,
+    pub(crate) params: ff::codec::Parameters,
+    /// The frame rate (video).
+    pub(crate) rate: ff::Rational,
+    /// Its metadata (language, title, handler name, ...).
+    pub(crate) metadata: Vec<(String, String)>,
+    /// Its side data (a display matrix, HDR metadata, ...).
+    pub(crate) side_data: Vec<(ff::codec::packet::side_data::Type, Vec<u8>)>,
+    /// Its disposition flags (default, forced, ...).
+    pub(crate) disposition: i32,
+}
+
+impl Track {
+    fn of(s: &ff::format::stream::Stream) -> Self {
+        Track {
+            index: s.index(),
+            time_base: s.time_base(),
+            params: s.parameters(),
+            rate: s.avg_frame_rate(),
+            metadata: s
+                .metadata()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            side_data: s
+                .side_data()
+                .map(|d| (d.kind(), d.data().to_vec()))
+                .collect(),
+            disposition: s.disposition().bits(),
+        }
+    }
+
+    /// How long an audio packet of `size` bytes plays, in this stream's time base (0: not
+    /// known).
+    pub(crate) fn audio_duration(&self, size: usize) -> i64 {
+        let samples = ffi::audio_frame_samples(&self.params, size);
+        let (rate, _) = ffi::audio_rate_and_channels(&self.params);
+        if samples <= 0 || rate == 0 {
+            return 0;
+        }
+        let rate = i32::try_from(rate).unwrap_or(i32::MAX);
+        samples.rescale(ff::Rational::new(1, rate), self.time_base)
+    }
+}
+
+/// An input's streams that are copied: the demuxer, its video stream (index, time base,
+/// parameters, rate), the tracks copied (the video first, then every audio stream) and the
+/// container's metadata.
 pub(crate) struct Source {
     pub(crate) ictx: ff::format::context::Input,
     pub(crate) index: usize,
@@ -20,6 +79,10 @@ pub(crate) struct Source {
     pub(crate) params: ff::codec::Parameters,
     pub(crate) rate: ff::Rational,
     pub(crate) path: PathBuf,
+    /// The streams copied: `tracks[0]` is the video, the audio streams follow in input order.
+    pub(crate) tracks: Vec<Track>,
+    /// The container's metadata (title, artist, comment, encoder, ...).
+    pub(crate) metadata: Vec<(String, String)>,
 }
 
 impl Source {
@@ -40,30 +103,60 @@ impl Source {
         }
         let ictx = ff::format::input(url)
             .map_err(|e| Error::ffmpeg(format!("cannot read '{}'", path.display()), e))?;
-        let (index, time_base, params, rate) = {
+        let video = {
             let s = ictx.streams().best(ff::media::Type::Video).ok_or_else(|| {
                 Error::Unsupported(format!("'{}' has no video stream", path.display()))
             })?;
-            (s.index(), s.time_base(), s.parameters(), s.avg_frame_rate())
+            Track::of(&s)
         };
+        let mut tracks = vec![];
+        for s in ictx.streams() {
+            let params = s.parameters();
+            // A stream whose codec this libavcodec does not know cannot be described to a
+            // muxer: it is left out.
+            if params.medium() == ff::media::Type::Audio && params.id() != ff::codec::Id::None {
+                tracks.push(Track::of(&s));
+            }
+        }
+        let metadata = ictx
+            .metadata()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tracks.insert(0, video);
+        let v = &tracks[0];
         Ok(Source {
+            index: v.index,
+            time_base: v.time_base,
+            params: v.params.clone(),
+            rate: v.rate,
             ictx,
-            index,
-            time_base,
-            params,
-            rate,
             path: path.to_path_buf(),
+            tracks,
+            metadata,
         })
+    }
+
+    /// Which copied track (0: the video) the input stream `stream` is.
+    pub(crate) fn track_of(&self, stream: usize) -> Option<usize> {
+        self.tracks.iter().position(|t| t.index == stream)
+    }
+
+    /// The audio tracks (every track after the video).
+    pub(crate) fn audio(&self) -> &[Track] {
+        &self.tracks[1..]
     }
 }
 
-/// Where [`Copy::append`] takes its packets from, in decode order.
+/// Where [`Copy::append`] takes its packets from, in the order the demuxer reads them.
 pub(crate) trait Packets {
-    /// The next video packet, or `None` at the end.
+    /// The next packet of one of the source's tracks, or `None` at the end.
     fn next_packet(&mut self) -> Result<Option<ff::Packet>>;
+    /// The source the packets come from.
+    fn source(&self) -> &Source;
 }
 
-/// Every video packet of a source as the demuxer reads it.
+/// Every packet of a source's tracks as the demuxer reads it.
 pub(crate) struct Raw<'a> {
     src: &'a mut Source,
     tolerate_tail: bool,
@@ -71,8 +164,8 @@ pub(crate) struct Raw<'a> {
 }
 
 impl<'a> Raw<'a> {
-    /// The packets of `src`. With `tolerate_tail`, a read error after the first packet ends
-    /// the input (a crash leaves the last fragment of a partial file incomplete).
+    /// The packets of `src`. With `tolerate_tail`, a read error after the first video packet
+    /// ends the input (a crash leaves the last fragment of a partial file incomplete).
     pub(crate) fn new(src: &'a mut Source, tolerate_tail: bool) -> Self {
         Raw {
             src,
@@ -101,9 +194,96 @@ impl Packets for Raw<'_> {
                 self.read = true;
                 return Ok(Some(packet));
             }
+            if self.src.track_of(packet.stream()).is_some() {
+                return Ok(Some(packet));
+            }
         }
     }
+
+    fn source(&self) -> &Source {
+        self.src
+    }
 }
+
+/// An audio stream copied into a file by [`recover`](crate::recover) or
+/// [`concat`](crate::concat()): what it is and how long it plays.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CopiedAudio {
+    /// Its stream index in the new file (the video is stream 0).
+    pub index: usize,
+    /// Its coding format, FFmpeg's name for it (`aac`, `opus`, `flac`): the input's own.
+    pub codec: String,
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: u16,
+    /// Packets copied.
+    pub packets: u64,
+    /// Its playing time by its timestamps, from its first packet to the end of its last
+    /// (an encoder's priming samples, which decoders skip, included).
+    pub duration: Duration,
+}
+
+/// What [`Copy::finish`] reports: the video's frames and playing time, and the audio.
+pub(crate) struct Copied {
+    pub(crate) frames: u64,
+    pub(crate) duration: Duration,
+    pub(crate) audio: Vec<CopiedAudio>,
+}
+
+/// An audio stream of the output, with what is counted of it.
+struct AudioOut {
+    out_tb: ff::Rational,
+    /// The last decoding timestamp written (the output's time base).
+    last_dts: Option<i64>,
+    first: Option<i64>,
+    end: i64,
+    summary: CopiedAudio,
+}
+
+/// The MP4 metadata keys movenc writes as iTunes tags (or in its own boxes); any other key
+/// needs `movflags use_metadata_tags` to be kept.
+const MP4_KEYS: &[&str] = &[
+    "title",
+    "artist",
+    "album_artist",
+    "composer",
+    "album",
+    "date",
+    "encoder",
+    "encoding_tool",
+    "comment",
+    "genre",
+    "copyright",
+    "grouping",
+    "lyrics",
+    "description",
+    "synopsis",
+    "show",
+    "episode_id",
+    "network",
+    "keywords",
+    "track",
+    "disc",
+    "compilation",
+    "gapless_playback",
+    "hd_video",
+    "media_type",
+    "podcast",
+    "season_number",
+    "episode_sort",
+    "tmpo",
+    "location",
+    "creation_time",
+];
+
+/// Keys that describe the input file itself, not its content: not copied.
+const FILE_KEYS: &[&str] = &["major_brand", "minor_version", "compatible_brands"];
+
+/// How many audio packets may come before the first video packet; past that an input is
+/// refused instead of held in memory.
+const EARLY_AUDIO: usize = 4096;
 
 /// A new file receiving copied packets.
 pub(crate) struct Copy {
@@ -114,11 +294,16 @@ pub(crate) struct Copy {
     frames: u64,
     first: Option<i64>,
     end: i64,
+    audio: Vec<AudioOut>,
+    /// The output is Matroska/WebM.
+    matroska: bool,
 }
 
 impl Copy {
     /// Creates `output` (it must not exist: from here on it is encode-native's own) as
-    /// `container`, for a stream like `like`'s, with the index in front when `faststart`.
+    /// `container`, for streams like `like`'s (its video and audio streams, their metadata
+    /// and side data, and the container's metadata), with the index in front when
+    /// `faststart`.
     pub(crate) fn create(
         output: &Path,
         container: Container,
@@ -134,30 +319,81 @@ impl Copy {
             .map_err(|e| Error::io(format!("cannot create '{}'", output.display()), e))?;
         let mut octx = ff::format::output_as(output, container.muxer())
             .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
-        {
-            let mut s = octx
-                .add_stream(ff::encoder::find(ff::codec::Id::None))
-                .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
-            s.set_parameters(like.params.clone());
-            s.set_time_base(like.time_base);
-            s.set_avg_frame_rate(like.rate);
-            s.set_rate(like.rate);
+        let mp4 = container.is_mp4_family();
+        for (k, track) in like.tracks.iter().enumerate() {
+            let what = if k == 0 { "video" } else { "audio" };
+            {
+                let mut s = octx
+                    .add_stream(ff::encoder::find(ff::codec::Id::None))
+                    .map_err(|e| Error::ffmpeg(format!("cannot add the {what} stream"), e))?;
+                s.set_parameters(track.params.clone());
+                s.set_time_base(track.time_base);
+                if k == 0 {
+                    s.set_avg_frame_rate(track.rate);
+                    s.set_rate(track.rate);
+                }
+                s.set_metadata(track.metadata.iter().collect());
+            }
+            // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); the muxer
+            // chooses the video's other tags. An audio stream keeps its tag where the muxer
+            // lists it for that codec.
+            let tag = if k == 0 {
+                if track.params.id() == ff::codec::Id::HEVC && mp4 {
+                    u32::from_le_bytes(*b"hvc1")
+                } else {
+                    0
+                }
+            } else {
+                let tag = ffi::codec_tag(&track.params);
+                if ffi::muxer_takes_tag(&mut octx, track.params.id(), tag) {
+                    tag
+                } else {
+                    0
+                }
+            };
+            ffi::set_codec_tag(&mut octx, k, tag);
+            ffi::set_disposition(&mut octx, k, track.disposition);
+            for (kind, data) in &track.side_data {
+                ffi::add_stream_side_data(&mut octx, k, *kind, data).map_err(|e| {
+                    Error::ffmpeg(format!("cannot copy the {what} stream's side data"), e)
+                })?;
+            }
         }
-        // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); the muxer chooses
-        // the others.
-        let tag = if like.params.id() == ff::codec::Id::HEVC && container.is_mp4_family() {
-            u32::from_le_bytes(*b"hvc1")
-        } else {
-            0
-        };
-        ffi::set_codec_tag(&mut octx, 0, tag);
+        let mut metadata: Vec<(String, String)> = like
+            .metadata
+            .iter()
+            .filter(|(k, _)| !FILE_KEYS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let custom = mp4
+            && metadata
+                .iter()
+                .any(|(k, _)| !MP4_KEYS.contains(&k.as_str()));
+        if mp4 && !custom {
+            // movenc writes the encoding tool from `encoding_tool` (the demuxer reads it back as
+            // `encoder`); without it, its own name.
+            for (k, _) in metadata.iter_mut() {
+                if k == "encoder" {
+                    *k = "encoding_tool".to_string();
+                }
+            }
+        }
+        octx.set_metadata(metadata.iter().collect());
         let mut opts = ff::Dictionary::new();
-        if container.is_mp4_family() {
+        if mp4 {
             let ts = like.time_base.denominator().max(1).to_string();
             opts.set("video_track_timescale", &ts);
             opts.set("movie_timescale", &ts);
+            let mut flags = String::new();
             if faststart {
-                opts.set("movflags", "+faststart");
+                flags.push_str("+faststart");
+            }
+            if custom {
+                // Keys of its own are kept only as QuickTime metadata (`mdta`) keys.
+                flags.push_str("+use_metadata_tags");
+            }
+            if !flags.is_empty() {
+                opts.set("movflags", &flags);
             }
         }
         octx.write_header_with(opts)
@@ -166,6 +402,31 @@ impl Copy {
             .stream(0)
             .map(|s| s.time_base())
             .unwrap_or(like.time_base);
+        let audio = like
+            .audio()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (sample_rate, channels) = ffi::audio_rate_and_channels(&t.params);
+                AudioOut {
+                    out_tb: octx
+                        .stream(i + 1)
+                        .map(|s| s.time_base())
+                        .unwrap_or(t.time_base),
+                    last_dts: None,
+                    first: None,
+                    end: 0,
+                    summary: CopiedAudio {
+                        index: i + 1,
+                        codec: t.params.id().name().to_string(),
+                        sample_rate,
+                        channels,
+                        packets: 0,
+                        duration: Duration::ZERO,
+                    },
+                }
+            })
+            .collect();
         Ok(Copy {
             octx,
             tb: like.time_base,
@@ -174,26 +435,99 @@ impl Copy {
             frames: 0,
             first: None,
             end: 0,
+            audio,
+            matroska: matches!(container.muxer(), "matroska" | "webm"),
         })
     }
 
-    /// Copies every packet of `packets` (one input's video stream), its first (a keyframe,
-    /// shown first) moved to `start` (in the output's time base); the last lasts
-    /// `last_duration`, or as long as the one before. Returns where the input ends.
+    /// Copies every packet of `packets` (one input's video and audio streams, as many audio
+    /// streams as the output has), its first video packet (a keyframe, shown first) moved to
+    /// `start` (in the output's video time base) and the audio by the same time; the last
+    /// video packet lasts `last_duration`, or as long as the one before. Returns where the
+    /// input's video ends.
     pub(crate) fn append(
         &mut self,
         packets: &mut dyn Packets,
         start: i64,
         last_duration: Option<i64>,
     ) -> Result<i64> {
+        let src = packets.source();
+        let path = src.path.clone();
+        if src.audio().len() != self.audio.len() {
+            return Err(Error::Unsupported(format!(
+                "'{}' has {} audio streams, the output {}",
+                path.display(),
+                src.audio().len(),
+                self.audio.len()
+            )));
+        }
+        // The input streams of the tracks, their time bases, and their audio durations.
+        let indices: Vec<usize> = src.tracks.iter().map(|t| t.index).collect();
+        let audio_tbs: Vec<ff::Rational> = src.audio().iter().map(|t| t.time_base).collect();
+        let audio_tracks: Vec<Track> = src.audio().to_vec();
+        // FFmpeg's Matroska demuxer gives an audio stream with a codec delay (Opus's pre-skip)
+        // timestamps earlier by that delay than its muxer takes them: it is added back, or
+        // every copy from Matroska to Matroska would move the sound that much earlier.
+        let from_matroska = src.ictx.format().name().contains("matroska");
+        let audio_extra: Vec<i64> = audio_tracks
+            .iter()
+            .map(|t| {
+                let (rate, _) = ffi::audio_rate_and_channels(&t.params);
+                let padding = ffi::initial_padding(&t.params);
+                if self.matroska && from_matroska && padding > 0 && rate > 0 {
+                    let rate = i32::try_from(rate).unwrap_or(i32::MAX);
+                    padding.rescale(ff::Rational::new(1, rate), t.time_base)
+                } else {
+                    0
+                }
+            })
+            .collect();
         let mut shift = None::<i64>;
         let mut held: Option<ff::Packet> = None;
         let (mut delta, mut end) = (0i64, start);
+        // Audio read before the first video packet, until the shift is known.
+        let mut early: VecDeque<(usize, ff::Packet)> = VecDeque::new();
+        let mut audio_held: Vec<Option<ff::Packet>> = audio_tbs.iter().map(|_| None).collect();
+        let mut audio_delta = vec![0i64; audio_tbs.len()];
         while let Some(mut packet) = packets.next_packet()? {
+            let Some(k) = indices.iter().position(|&i| i == packet.stream()) else {
+                continue;
+            };
+            if k > 0 {
+                match shift {
+                    Some(s) => self.take_audio(
+                        k - 1,
+                        packet,
+                        s,
+                        (&audio_tbs, &audio_extra),
+                        &mut audio_held,
+                        &mut audio_delta,
+                    )?,
+                    None if early.len() < EARLY_AUDIO => early.push_back((k - 1, packet)),
+                    None => {
+                        return Err(Error::Unsupported(format!(
+                            "'{}' has more than {EARLY_AUDIO} audio packets before its first \
+                             video frame",
+                            path.display()
+                        )))
+                    }
+                }
+                continue;
+            }
             let s = *shift.get_or_insert(start.saturating_sub(packet.pts().unwrap_or(0)));
             if s != 0 {
                 packet.set_pts(packet.pts().map(|t| t.saturating_add(s)));
                 packet.set_dts(packet.dts().map(|t| t.saturating_add(s)));
+            }
+            while let Some((a, p)) = early.pop_front() {
+                self.take_audio(
+                    a,
+                    p,
+                    s,
+                    (&audio_tbs, &audio_extra),
+                    &mut audio_held,
+                    &mut audio_delta,
+                )?;
             }
             if let Some(mut prev) = held.take() {
                 if let (Some(a), Some(b)) = (prev.dts(), packet.dts()) {
@@ -212,10 +546,74 @@ impl Copy {
             }
             end = end.max(self.write(last)?);
         }
+        for (a, last) in audio_held.iter_mut().enumerate() {
+            if let Some(mut last) = last.take() {
+                if last.duration() <= 0 {
+                    let own = audio_tracks[a].audio_duration(last.size());
+                    last.set_duration(if own > 0 { own } else { audio_delta[a] });
+                }
+                self.write_audio(a, last, audio_tbs[a])?;
+            }
+        }
         Ok(end)
     }
 
-    /// Writes one packet; returns where it ends.
+    /// Takes audio packet `p` of audio track `a`: moves it by the video's shift `s` (and the
+    /// track's own extra shift), gives the one held before it its duration and writes that
+    /// one, and holds `p`. `tbs` are the tracks' time bases and extra shifts.
+    fn take_audio(
+        &mut self,
+        a: usize,
+        mut p: ff::Packet,
+        s: i64,
+        (tbs, extra): (&[ff::Rational], &[i64]),
+        held: &mut [Option<ff::Packet>],
+        delta: &mut [i64],
+    ) -> Result<()> {
+        let s = s.rescale(self.tb, tbs[a]).saturating_add(extra[a]);
+        if s != 0 {
+            p.set_pts(p.pts().map(|t| t.saturating_add(s)));
+            p.set_dts(p.dts().map(|t| t.saturating_add(s)));
+        }
+        if let Some(mut prev) = held[a].take() {
+            if let (Some(x), Some(y)) = (prev.dts(), p.dts()) {
+                delta[a] = y.saturating_sub(x);
+                if prev.duration() <= 0 {
+                    prev.set_duration(delta[a]);
+                }
+            }
+            self.write_audio(a, prev, tbs[a])?;
+        }
+        held[a] = Some(p);
+        Ok(())
+    }
+
+    /// Writes one packet of audio track `a`, whose input time base is `tb`. A packet that
+    /// would not decode after the one before it (where one segment's audio runs past the
+    /// start of the next one's) is left out: a muxer takes decoding times that increase.
+    fn write_audio(&mut self, a: usize, mut p: ff::Packet, tb: ff::Rational) -> Result<()> {
+        let out = &mut self.audio[a];
+        p.rescale_ts(tb, out.out_tb);
+        if let (Some(d), Some(last)) = (p.dts(), out.last_dts) {
+            if d <= last {
+                return Ok(());
+            }
+        }
+        if let Some(d) = p.dts() {
+            out.last_dts = Some(d);
+        }
+        if let Some(at) = p.pts().or(p.dts()) {
+            out.first = Some(out.first.map_or(at, |f| f.min(at)));
+            out.end = out.end.max(at.saturating_add(p.duration()));
+        }
+        out.summary.packets += 1;
+        p.set_stream(a + 1);
+        p.set_position(-1);
+        p.write_interleaved(&mut self.octx)
+            .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", self.output.display()), e))
+    }
+
+    /// Writes one video packet; returns where it ends.
     fn write(&mut self, mut p: ff::Packet) -> Result<i64> {
         // AVI read without its index (a partial file) has decoding times only.
         let at = p.pts().or(p.dts());
@@ -233,23 +631,36 @@ impl Copy {
         Ok(end)
     }
 
-    /// The packets written so far.
+    /// The video packets written so far.
     pub(crate) fn frames(&self) -> u64 {
         self.frames
     }
 
-    /// Writes the trailer; returns the frames and their playing time.
-    pub(crate) fn finish(mut self) -> Result<(u64, Duration)> {
+    /// Writes the trailer; returns the frames, their playing time and the audio streams.
+    pub(crate) fn finish(mut self) -> Result<Copied> {
         self.octx
             .write_trailer()
             .map_err(|e| Error::ffmpeg(format!("cannot finish '{}'", self.output.display()), e))?;
-        let ticks = self.end.saturating_sub(self.first.unwrap_or(0)).max(0);
-        let tb = self.tb;
-        Ok((
-            self.frames,
+        let seconds = |ticks: i64, tb: ff::Rational| {
             Duration::from_secs_f64(
-                ticks as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator().max(1)),
-            ),
-        ))
+                ticks.max(0) as f64 * f64::from(tb.numerator())
+                    / f64::from(tb.denominator().max(1)),
+            )
+        };
+        let ticks = self.end.saturating_sub(self.first.unwrap_or(0)).max(0);
+        let audio = self
+            .audio
+            .into_iter()
+            .map(|a| {
+                let mut s = a.summary;
+                s.duration = seconds(a.end.saturating_sub(a.first.unwrap_or(0)), a.out_tb);
+                s
+            })
+            .collect();
+        Ok(Copied {
+            frames: self.frames,
+            duration: seconds(ticks, self.tb),
+            audio,
+        })
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod sink;
 pub(crate) mod verify;
 
 pub use concat::{concat, Concatenated};
+pub use copy::CopiedAudio;
 pub use mux::{FragmentCallback, FragmentInfo};
 pub use partial::{
     finishing_path, partial_path, recover, Recovered, FINISHING_SUFFIX, PARTIAL_SUFFIX,

@@ -19,7 +19,7 @@
 
 use std::fs::{File, OpenOptions};
 
-use super::copy::{Copy, Raw, Source};
+use super::copy::{Copied, CopiedAudio, Copy, Raw, Source};
 use super::verify::{Extent, Verified};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -379,6 +379,10 @@ pub struct Recovered {
     pub duration: Duration,
     /// Its size in bytes.
     pub bytes: u64,
+    /// Audio streams in it (each is in [`Recovered::audio`]).
+    pub audio_streams: usize,
+    /// Its audio streams, copied with the video (stream 0) and cut where the video is cut.
+    pub audio: Vec<CopiedAudio>,
 }
 
 /// Finishes a partial file left by a crash (`out.mp4.partial`): what it holds complete is
@@ -394,6 +398,11 @@ pub struct Recovered {
 /// is left out, and every complete one before it is kept. [`Recovered::frames`] counts the
 /// frames written, each of which decodes. A partial file with no complete frame is an error,
 /// and the partial file is then left as it is.
+///
+/// Every audio stream is copied with the video (streams, their metadata, language and
+/// rotation, and the file's metadata are kept): each audio packet is checked as whole (inside
+/// the file and its sample data) and by decoding it, and where the file is cut the audio ends
+/// at the same time as the video or before it ([`Recovered::audio`]).
 ///
 /// ```no_run
 /// let done = encode_native::recover("out.mp4.partial", None)?;
@@ -458,7 +467,7 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
             .unwrap_or_default();
         return Err(none(&why));
     }
-    let (frames, duration) = write_new(&target, |finishing| {
+    let copied = write_new(&target, |finishing| {
         let mut copy = Copy::create(finishing, container, packets.source(), true)?;
         copy.append(&mut packets, 0, None)?;
         if copy.frames() == 0 {
@@ -471,24 +480,26 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
     Ok(Recovered {
         bytes: std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0),
         path: target,
-        frames,
-        duration,
+        frames: copied.frames,
+        duration: copied.duration,
+        audio_streams: copied.audio.len(),
+        audio: copied.audio,
     })
 }
 
-/// Copies the video stream of a complete partial file `input` into a new file `output`
-/// (created here, so it must not exist) as `container`, packet by packet; a damaged tail of
-/// `input` ends the copy. A fragmented MP4 stores its timeline shifted so that decoding
+/// Copies the video and audio streams (and the metadata) of a complete partial file `input`
+/// into a new file `output` (created here, so it must not exist) as `container`, packet by
+/// packet; a damaged tail of `input` ends the copy. A fragmented MP4 stores its timeline shifted so that decoding
 /// starts at zero, and without packet durations: the shift is taken off again (the first frame
 /// is shown at `timing.origin`) and the last frame lasts `timing.last_duration` (by default as
-/// long as the one before). Returns the frames copied and their playing time.
+/// long as the one before); the audio moves with the video. Returns what was copied.
 fn remux(
     input: &Path,
     output: &Path,
     container: Container,
     faststart: bool,
     timing: Timing,
-) -> Result<(u64, Duration)> {
+) -> Result<Copied> {
     let mut src = Source::open(input)?;
     let mut copy = Copy::create(output, container, &src, faststart)?;
     let tb = ff::Rational::new(timing.time_base.num, timing.time_base.den);

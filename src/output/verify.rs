@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use ffmpeg_next as ff;
 
-use super::copy::{Packets, Source};
+use ff::Rescale;
+
+use super::copy::{Packets, Source, Track};
 use crate::error::{Error, Result};
 
 /// The size of an MPEG-TS packet.
@@ -42,6 +44,9 @@ pub(crate) struct Extent {
     /// For an MP4/MOV, the payloads of its `mdat` boxes (sorted, within `end`): every sample
     /// must lie inside one.
     mdats: Option<Vec<(u64, u64)>>,
+    /// The file is cut: bytes are left out, or a Matroska file is shorter than its header
+    /// says.
+    cut: bool,
 }
 
 impl Extent {
@@ -66,17 +71,20 @@ impl Extent {
                     len,
                     end,
                     mdats: Some(mdats),
+                    cut: end != len,
                 }
             }
             Layout::Ts => Extent {
                 len,
                 end: len - len % TS_PACKET,
                 mdats: None,
+                cut: len % TS_PACKET != 0,
             },
             Layout::Other => Extent {
                 len,
                 end: len,
                 mdats: None,
+                cut: matroska_cut_off(path, len)?.is_some(),
             },
         })
     }
@@ -217,6 +225,27 @@ fn strict_decoder(src: &Source) -> Result<ff::decoder::Video> {
     dec.video().map_err(cannot)
 }
 
+/// A decoder for audio track `track` of the file `path` that fails on any error.
+fn strict_audio_decoder(path: &Path, track: &Track) -> Result<ff::decoder::Audio> {
+    let cannot = |e| Error::ffmpeg(format!("cannot decode '{}'", path.display()), e);
+    let mut ctx = ff::codec::Context::from_parameters(track.params.clone()).map_err(cannot)?;
+    ctx.set_threading(ff::threading::Config {
+        kind: ff::threading::Type::None,
+        count: 1,
+        ..Default::default()
+    });
+    let mut dec = ctx.decoder();
+    dec.conceal(ff::codec::decoder::Conceal::empty());
+    dec.check(
+        ff::codec::decoder::Check::CRC
+            | ff::codec::decoder::Check::BITSTREAM
+            | ff::codec::decoder::Check::BUFFER
+            | ff::codec::decoder::Check::EXPLODE,
+    );
+    dec.set_packet_time_base(track.time_base);
+    dec.audio().map_err(cannot)
+}
+
 /// A packet read and sent to the decoder, waiting for its picture.
 struct Pending {
     packet: ff::Packet,
@@ -224,7 +253,10 @@ struct Pending {
     decoded: bool,
 }
 
-/// The packets of a source that are complete and decode cleanly, in decode order.
+/// The packets of a source that are complete and decode cleanly, in decode order. Audio
+/// packets are checked too (whole, not flagged damaged, and decoded), and are handed out once
+/// the video handed out reaches their end: where the file is cut, the audio ends with the
+/// video or before it.
 pub(crate) struct Verified {
     src: Source,
     extent: Extent,
@@ -235,13 +267,29 @@ pub(crate) struct Verified {
     stopped: Option<String>,
     /// Every packet from here on is dropped.
     done: bool,
+    /// The file was read to its end, it is not cut, and every packet in it is whole.
+    clean: bool,
     read: u64,
+    /// One decoder for each audio track.
+    audio_decoders: Vec<ff::decoder::Audio>,
+    /// Audio packets checked, with their audio track and where they end (their time base),
+    /// waiting for the video to reach them.
+    audio: VecDeque<(usize, ff::Packet, i64)>,
+    /// Where the video handed out so far ends (the video's time base).
+    video_end: Option<i64>,
+    /// Audio packets read, for messages.
+    audio_read: u64,
 }
 
 impl Verified {
     /// Reads `src`, whose file has the layout `extent`.
     pub(crate) fn new(src: Source, extent: Extent) -> Result<Self> {
         let decoder = strict_decoder(&src)?;
+        let audio_decoders = src
+            .audio()
+            .iter()
+            .map(|t| strict_audio_decoder(&src.path, t))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Verified {
             src,
             extent,
@@ -249,7 +297,12 @@ impl Verified {
             pending: VecDeque::new(),
             stopped: None,
             done: false,
+            clean: false,
             read: 0,
+            audio_decoders,
+            audio: VecDeque::new(),
+            video_end: None,
+            audio_read: 0,
         })
     }
 
@@ -357,6 +410,7 @@ impl Verified {
         match packet.read(&mut self.src.ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => {
+                self.clean = !self.extent.cut;
                 self.stop(self.pending.len(), String::new());
                 return;
             }
@@ -367,6 +421,9 @@ impl Verified {
             }
         }
         if packet.stream() != self.src.index {
+            if let Some(k) = self.src.track_of(packet.stream()) {
+                self.step_audio(k - 1, packet);
+            }
             return;
         }
         self.read += 1;
@@ -404,18 +461,118 @@ impl Verified {
         });
         self.drain(false);
     }
+
+    /// Checks and decodes audio packet `packet` of audio track `a`, and queues it; a packet
+    /// that is not whole or does not decode ends every stream there (the video keeps what
+    /// decoded before it).
+    fn step_audio(&mut self, a: usize, packet: ff::Packet) {
+        if self.done {
+            return;
+        }
+        self.audio_read += 1;
+        let n = self.pending.len();
+        let which = format!("audio packet {} (stream {})", self.audio_read, a + 1);
+        let problem = if packet.is_corrupt() {
+            Some("it is flagged damaged".to_string())
+        } else if packet.size() == 0 {
+            Some("it is empty".to_string())
+        } else if let Some(why) = self.extent.incomplete(packet.position(), packet.size()) {
+            Some(format!("it is cut off: {why}"))
+        } else if packet.pts().or(packet.dts()).is_none() {
+            Some("it has no timestamp".to_string())
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.stop(n, format!("{which} is not whole: {p}"));
+            return;
+        }
+        let decoder = &mut self.audio_decoders[a];
+        let mut decoded = decoder.send_packet(&packet).map_err(|e| e.to_string());
+        let mut frame = ff::frame::Audio::empty();
+        while decoded.is_ok() {
+            match decoder.receive_frame(&mut frame) {
+                Ok(()) if frame.is_corrupt() => decoded = Err("it decodes damaged".into()),
+                Ok(()) => {}
+                Err(ff::Error::Eof) => break,
+                Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => break,
+                Err(e) => decoded = Err(e.to_string()),
+            }
+        }
+        if let Err(e) = decoded {
+            self.stop(n, format!("{which} does not decode ({e})"));
+            return;
+        }
+        let track = &self.src.audio()[a];
+        let at = packet.pts().or(packet.dts()).unwrap_or(0);
+        let duration = if packet.duration() > 0 {
+            packet.duration()
+        } else {
+            track.audio_duration(packet.size())
+        };
+        self.audio
+            .push_back((a, packet, at.saturating_add(duration)));
+    }
+
+    /// Whether the video handed out reaches the end `end` of a packet of audio track `a`.
+    fn covered(&self, a: usize, end: i64) -> bool {
+        let Some(video_end) = self.video_end else {
+            return false;
+        };
+        let (atb, vtb) = (self.src.audio()[a].time_base, self.src.time_base);
+        // end * atb <= video_end * vtb, exactly.
+        i128::from(end) * i128::from(atb.numerator()) * i128::from(vtb.denominator())
+            <= i128::from(video_end) * i128::from(vtb.numerator()) * i128::from(atb.denominator())
+    }
+
+    /// Where a video packet ends: its presentation time and duration (or one frame).
+    fn video_packet_end(&self, p: &ff::Packet) -> i64 {
+        let at = p.pts().or(p.dts()).unwrap_or(0);
+        let duration = if p.duration() > 0 {
+            p.duration()
+        } else if self.src.rate.numerator() > 0 && self.src.rate.denominator() > 0 {
+            1i64.rescale(self.src.rate.invert(), self.src.time_base)
+        } else {
+            0
+        };
+        at.saturating_add(duration)
+    }
 }
 
 impl Packets for Verified {
     fn next_packet(&mut self) -> Result<Option<ff::Packet>> {
-        while !self.front_ready() && !self.done {
+        loop {
+            if let Some((a, _, end)) = self.audio.front() {
+                if self.covered(*a, *end) {
+                    return Ok(self.audio.pop_front().map(|(_, p, _)| p));
+                }
+            }
+            if self.front_ready() {
+                let packet = self.pending.pop_front().map(|p| p.packet);
+                if let Some(p) = &packet {
+                    let end = self.video_packet_end(p);
+                    self.video_end = Some(self.video_end.map_or(end, |e| e.max(end)));
+                }
+                return Ok(packet);
+            }
+            if self.done {
+                // The video is all out. A whole file keeps all its audio; a cut one only what
+                // the video reaches.
+                if !self.clean {
+                    let audio = std::mem::take(&mut self.audio);
+                    self.audio = audio
+                        .into_iter()
+                        .filter(|(a, _, end)| self.covered(*a, *end))
+                        .collect();
+                }
+                return Ok(self.audio.pop_front().map(|(_, p, _)| p));
+            }
             self.step();
         }
-        Ok(if self.front_ready() {
-            self.pending.pop_front().map(|p| p.packet)
-        } else {
-            None
-        })
+    }
+
+    fn source(&self) -> &Source {
+        &self.src
     }
 }
 
@@ -439,10 +596,11 @@ pub(crate) fn check_segment(path: &Path) -> Result<Option<String>> {
     let listed = src.ictx.stream(src.index).map_or(0, |s| s.frames());
     let ts = src.ictx.format().name() == "mpegts";
     if ts {
+        let video = src.index;
         let mut v = Verified::new(src, extent)?;
         let mut copied = 0u64;
-        while v.next_packet()?.is_some() {
-            copied += 1;
+        while let Some(p) = v.next_packet()? {
+            copied += u64::from(p.stream() == video);
         }
         return Ok(v
             .stopped()
@@ -461,6 +619,18 @@ pub(crate) fn check_segment(path: &Path) -> Result<Option<String>> {
             }
         }
         if packet.stream() != src.index {
+            if src.track_of(packet.stream()).is_some() {
+                if packet.is_corrupt() {
+                    return Ok(Some(format!(
+                        "an audio packet after frame {frames} is flagged damaged"
+                    )));
+                }
+                if let Some(why) = extent.incomplete(packet.position(), packet.size()) {
+                    return Ok(Some(format!(
+                        "an audio packet after frame {frames} is cut off: {why}"
+                    )));
+                }
+            }
             continue;
         }
         frames += 1;
@@ -621,6 +791,7 @@ mod tests {
             len: 120,
             end: 118,
             mdats: Some(vec![(64, 84), (108, 118)]),
+            cut: true,
         };
         assert_eq!(e.incomplete(64, 20), None);
         assert_eq!(e.incomplete(-1, 20), None);

@@ -15,6 +15,7 @@ mod inputs;
 mod outputs;
 mod probed;
 mod recover;
+mod remux_audio;
 mod replace;
 mod setup;
 mod threads;
