@@ -589,7 +589,9 @@ pub(crate) fn set_display_rotation(
 ) -> Result<(), ff::Error> {
     // SAFETY: the output context is valid and `index` is checked against its streams;
     // av_stream_new_side_data allocates 9 int32 (36 bytes) owned by the stream, which
-    // av_display_rotation_set fills. FFmpeg's angle is counter-clockwise, hence the minus.
+    // av_display_rotation_set fills. Stored as it writes it, the angle turns the picture
+    // clockwise in MP4/MOV's track matrix ({0, 1, -1, 0} for 90: what phones write for
+    // portrait video; ffprobe reports it as -90).
     unsafe {
         let ctx = octx.as_mut_ptr();
         if index >= (*ctx).nb_streams as usize {
@@ -606,7 +608,7 @@ pub(crate) fn set_display_rotation(
                 errno: ff::util::error::ENOMEM,
             });
         }
-        sys::av_display_rotation_set(data as *mut i32, -f64::from(degrees));
+        sys::av_display_rotation_set(data as *mut i32, f64::from(degrees));
     }
     Ok(())
 }

@@ -410,6 +410,12 @@ impl State {
         if let Some(p) = &self.partial {
             if end == FINISH && !failed {
                 let tb = self.enc.time_base;
+                let audio_end = self.audio_summary.as_ref().map(|a| {
+                    // The samples' time starts at the first frame's (see Muxer::set_audio_origin).
+                    let rate = ff::Rational::new(1, a.sample_rate as i32);
+                    let origin = ff::Rescale::rescale(&self.first_pts.unwrap_or(0), tb, rate);
+                    (origin.saturating_add(a.samples as i64), rate)
+                });
                 let timing = partial::Timing {
                     time_base: FrameRate::new(tb.numerator(), tb.denominator()),
                     origin: self.first_pts.unwrap_or(0),
@@ -417,6 +423,7 @@ impl State {
                         Timing::Constant => 1,
                         _ => self.last_duration,
                     }),
+                    audio_end,
                 };
                 bytes = p.finish(timing).map_err(|e| e.kept_in(&p.partial))?;
                 fragmented &= p.remux.is_none();

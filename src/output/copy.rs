@@ -297,6 +297,9 @@ pub(crate) struct Copy {
     audio: Vec<AudioOut>,
     /// The output is Matroska/WebM.
     matroska: bool,
+    /// Where the first audio stream's samples end, in its input's timeline (before any
+    /// shift), when the writer knows it: fragmented MP4 keeps no shorter last packet.
+    audio_end: Option<(i64, ff::Rational)>,
 }
 
 impl Copy {
@@ -378,7 +381,6 @@ impl Copy {
                 }
             }
         }
-        octx.set_metadata(metadata.iter().collect());
         let mut opts = ff::Dictionary::new();
         if mp4 {
             let ts = like.time_base.denominator().max(1).to_string();
@@ -396,8 +398,18 @@ impl Copy {
                 opts.set("movflags", &flags);
             }
         }
-        octx.write_header_with(opts)
-            .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
+        // libavformat sets its own `encoder` tag as it initialises the muxer: the tags go in
+        // between initialising and writing the header.
+        let header_error = |e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e);
+        let unused = ffi::init_output(&mut octx, opts).map_err(header_error)?;
+        if let Some(kv) = unused.first() {
+            return Err(Error::Unsupported(format!(
+                "the {} muxer of the linked FFmpeg does not know the option {kv}",
+                container.name()
+            )));
+        }
+        octx.set_metadata(metadata.iter().collect());
+        octx.write_header().map_err(header_error)?;
         let out_tb = octx
             .stream(0)
             .map(|s| s.time_base())
@@ -437,7 +449,14 @@ impl Copy {
             end: 0,
             audio,
             matroska: matches!(container.muxer(), "matroska" | "webm"),
+            audio_end: None,
         })
+    }
+
+    /// Says where the first audio stream's samples end (`ticks` of `time_base`, in the
+    /// input's timeline): its last packet is cut to end there.
+    pub(crate) fn set_audio_end(&mut self, end: Option<(i64, ff::Rational)>) {
+        self.audio_end = end;
     }
 
     /// Copies every packet of `packets` (one input's video and audio streams, as many audio
@@ -551,6 +570,16 @@ impl Copy {
                 if last.duration() <= 0 {
                     let own = audio_tracks[a].audio_duration(last.size());
                     last.set_duration(if own > 0 { own } else { audio_delta[a] });
+                }
+                if let (0, Some((ticks, tb)), Some(pts)) = (a, self.audio_end, last.pts()) {
+                    let s = shift
+                        .unwrap_or(0)
+                        .rescale(self.tb, audio_tbs[a])
+                        .saturating_add(audio_extra[a]);
+                    let end = ticks.rescale(tb, audio_tbs[a]).saturating_add(s);
+                    if end > pts && end < pts.saturating_add(last.duration()) {
+                        last.set_duration(end - pts);
+                    }
                 }
                 self.write_audio(a, last, audio_tbs[a])?;
             }

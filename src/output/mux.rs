@@ -167,7 +167,17 @@ impl Muxer {
                 container.name()
             )));
         }
-        octx.set_metadata(dictionary(&tags.file));
+        let mut file_tags = tags.file.clone();
+        if container.is_mp4_family() && !tags.mdta {
+            // movenc writes its encoding tool (©too) from `encoding_tool`; the demuxer reads
+            // it back as `encoder`.
+            for (k, _) in file_tags.iter_mut() {
+                if k == "encoder" {
+                    *k = "encoding_tool".into();
+                }
+            }
+        }
+        octx.set_metadata(dictionary(&file_tags));
         octx.write_header().map_err(header_error)?;
         // The muxer may have chosen another time base (MP4 does): read it back.
         let stream_tb = octx

@@ -39,6 +39,8 @@ pub(crate) struct Timing {
     pub(crate) origin: i64,
     /// How long the last frame lasts (`None`: as long as the one before).
     pub(crate) last_duration: Option<i64>,
+    /// Where the soundtrack's samples end (ticks of a time base), when there is one.
+    pub(crate) audio_end: Option<(i64, ff::Rational)>,
 }
 
 impl Default for Timing {
@@ -47,6 +49,7 @@ impl Default for Timing {
             time_base: FrameRate::new(1, 1),
             origin: 0,
             last_duration: None,
+            audio_end: None,
         }
     }
 }
@@ -505,6 +508,7 @@ fn remux(
     let tb = ff::Rational::new(timing.time_base.num, timing.time_base.den);
     let origin = timing.origin.rescale(tb, src.time_base);
     let last = timing.last_duration.map(|d| d.rescale(tb, src.time_base));
+    copy.set_audio_end(timing.audio_end);
     copy.append(&mut Raw::new(&mut src, true), origin, last)?;
     copy.finish()
 }
