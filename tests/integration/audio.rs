@@ -747,3 +747,88 @@ fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
     }
     assert!(worst < 0.001, "worst audio/video offset {worst} s");
 }
+
+const AUDIO_CHILD: &str = "ENCODE_NATIVE_AUDIO_CRASH_CHILD";
+
+/// Run by `killed_encodes_with_sound_recover_both_tracks` in a child process: frames and
+/// pushed AAC audio into a crash-safe MP4 until killed.
+#[test]
+fn audio_crash_child() {
+    let Ok(path) = std::env::var(AUDIO_CHILD) else {
+        return;
+    };
+    let config = EncoderConfig::new(64, 48, 30)
+        .preset("ultrafast")
+        .audio_samples(48_000, 2);
+    let mut w = VideoWriter::create(&path, config).unwrap();
+    let tone = sine(1000.0, 48_000, 1600, 2);
+    for i in 0..1_000_000u32 {
+        w.push(encode_native::Frame::from_vec(
+            64,
+            48,
+            encode_native::PixelFormat::Rgb24,
+            super::support::smooth_rgb(64, 48, i),
+        ))
+        .unwrap();
+        w.push_audio(AudioSamples::interleaved(&tone, 2)).unwrap();
+        if i % 8 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        println!("pushed {} written {}", i + 1, w.frames_written());
+    }
+}
+
+#[test]
+fn killed_encodes_with_sound_recover_both_tracks() {
+    use std::io::BufRead;
+    let d = dir();
+    for (run, kill_at) in [(0, 70u64), (1, 200)] {
+        let out = d.path().join(format!("k{run}.mp4"));
+        let mut child = super::support::ChildGuard::new(
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "audio::audio_crash_child",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(AUDIO_CHILD, &out)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut written = 0u64;
+        while written < kill_at {
+            let line = lines.next().expect("the child stopped early").unwrap();
+            let mut parts = line.split_whitespace();
+            if parts.next() == Some("pushed") {
+                written = parts.nth(2).unwrap().parse().unwrap();
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!out.exists(), "the target exists only once finished");
+        let partial = encode_native::partial_path(&out);
+        let done = encode_native::recover(&partial, None).unwrap();
+        assert_eq!(done.audio_streams, 1, "run {run}: the soundtrack survives");
+        let p = probe(&out);
+        let streams = p["streams"].as_array().unwrap();
+        assert_eq!(streams.len(), 2, "run {run}");
+        assert_eq!(streams[1]["codec_name"], "aac");
+        let video_s = done.frames as f64 / 30.0;
+        let audio_s = decoded_f32(&out, 2).len() as f64 / 2.0 / 48_000.0;
+        // Both tracks up to the last complete fragment, ending together (the audio within
+        // one fragment of the video, never after it by more than one AAC frame).
+        assert!(
+            done.frames + 20 >= written,
+            "run {run}: {} of {written} frames",
+            done.frames
+        );
+        assert!(
+            audio_s <= video_s + 0.03 && audio_s >= video_s - 0.55,
+            "run {run}: audio {audio_s:.3} s, video {video_s:.3} s"
+        );
+    }
+}
