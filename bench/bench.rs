@@ -131,11 +131,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Ok(p) => cfg.x264_params(p),
                 Err(_) => cfg,
             };
+            // BENCH_AUDIO=1: a stereo 48 kHz soundtrack (AAC), pushed a frame's worth at a time.
+            let audio = std::env::var("BENCH_AUDIO").is_ok_and(|v| v == "1");
+            let cfg = if audio {
+                cfg.audio_samples(48_000, 2)
+            } else {
+                cfg
+            };
+            let per_frame = (48_000.0 * fps.den as f64 / fps.num as f64).round() as usize;
+            let tone: Vec<f32> = (0..per_frame * 2)
+                .map(|k| (k as f32 * 0.03).sin() * 0.3)
+                .collect();
             let (c0, t0) = (cpu_seconds(), Instant::now());
             let opts = WriterOptions::default().force_swscale(swscale);
             let mut wr = VideoWriter::create_with(&a[9], cfg, opts)?;
             for i in 0..n {
                 wr.push(Frame::new(w, h, in_fmt, &data[i * len..(i + 1) * len]))?;
+                if audio {
+                    wr.push_audio(encode_native::AudioSamples::interleaved(&tone, 2))?;
+                }
             }
             let s = wr.finish()?;
             let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
