@@ -35,6 +35,9 @@ enum Action {
     X264(Option<&'static str>),
     /// An option of the encoder, by the same name.
     CodecOption,
+    /// One tag, `KEY=VALUE` (metadata), with the prefix of its stream (`s:v:`, `s:a:`, or
+    /// none for the file's own).
+    Metadata(&'static str),
     /// Only ffmpeg's own process reads it; it cannot change the video.
     NoEffect,
 }
@@ -92,8 +95,15 @@ static FLAGS: &[FfmpegFlag] = &[
     flag!(Output, ["-color_range"], Some("RANGE"), Action::ColorRange, "pc/jpeg/full/2 or tv/mpeg/limited/1 (full_range)"),
     flag!(Output, ["-colorspace"], Some("MATRIX"), Action::Set("color_matrix"), "the RGB to YUV matrix (color_matrix: bt709, bt601, ...)"),
     flag!(Output, ["-threads"], Some("N"), Action::Set("threads"), "encoder threads (threads)"),
+    flag!(Output, ["-c:a", "-acodec", "-codec:a", "-c:a:0", "-codec:a:0"], Some("CODEC"), Action::Set("audio_codec"), "the audio encoder (audio_codec: aac, libopus, flac, pcm_s16le, ...)"),
+    flag!(Output, ["-b:a", "-ab", "-b:a:0"], Some("RATE"), Action::Set("audio_bitrate"), "the audio bitrate, with a k or M suffix (audio_bitrate)"),
+    flag!(Output, ["-ar", "-ar:a", "-ar:a:0"], Some("HZ"), Action::Set("sample_rate"), "audio samples per second (sample_rate)"),
+    flag!(Output, ["-ac", "-ac:a", "-ac:a:0"], Some("N"), Action::Set("channels"), "audio channels (channels)"),
+    flag!(Output, ["-metadata", "-metadata:g"], Some("KEY=VALUE"), Action::Metadata(""), "a tag of the file: title=..., artist=..., comment=... (metadata)"),
+    flag!(Output, ["-metadata:s:v", "-metadata:s:v:0"], Some("KEY=VALUE"), Action::Metadata("s:v:"), "a tag of the video stream: language=..., title=... (metadata s:v:KEY=VALUE)"),
+    flag!(Output, ["-metadata:s:a", "-metadata:s:a:0"], Some("KEY=VALUE"), Action::Metadata("s:a:"), "a tag of the audio stream (metadata s:a:KEY=VALUE)"),
     flag!(Output, ["-bf", "-refs", "-keyint_min", "-sc_threshold", "-qmin", "-qmax", "-maxrate", "-bufsize", "-level", "-aq-mode", "-rc-lookahead", "-deadline", "-cpu-used", "-row-mt"], Some("VALUE"), Action::CodecOption, "the encoder's option of that name (codec_option NAME=VALUE)"),
-    flag!(Output, ["-y", "-hide_banner", "-nostdin", "-nostats", "-stats", "-an", "-sn", "-dn"], None, Action::NoEffect, "no effect: files are overwritten, nothing is printed or read from stdin, and a video has no audio, subtitle or data streams"),
+    flag!(Output, ["-y", "-hide_banner", "-nostdin", "-nostats", "-stats", "-an", "-sn", "-dn"], None, Action::NoEffect, "no effect: files are overwritten, nothing is printed or read from stdin, a video has no subtitle or data streams, and audio comes only from the audio settings"),
     flag!(Output, ["-loglevel", "-v"], Some("LEVEL"), Action::NoEffect, "no effect: encode-native prints nothing (FFmpeg's messages are in its errors)"),
 ];
 
@@ -109,10 +119,12 @@ static REFUSED: &[(&str, &str)] = &[
     ("-to", "a duration limit"),
     ("-frames", "a frame limit"),
     ("-vframes", "a frame limit"),
-    ("-metadata", "container metadata"),
     ("-aspect", "an aspect ratio"),
     ("-n", "refusing to overwrite the output"),
-    ("-i", "another input (the input is the frames pushed)"),
+    (
+        "-i",
+        "another input (the input is the frames pushed; a soundtrack file is the audio setting)",
+    ),
 ];
 
 /// The movflags that have a setting, for messages.
@@ -138,11 +150,15 @@ fn base_name(flag: &str) -> &str {
         .unwrap_or(flag)
 }
 
+/// The flag `flag` is on `side`: by its exact spelling first (`-metadata:s:v` is a flag of
+/// its own), else without a video stream specifier.
 fn find(side: FlagSide, flag: &str) -> Option<&'static FfmpegFlag> {
-    let name = base_name(flag);
-    FLAGS
-        .iter()
-        .find(|f| f.side == side && f.names.contains(&name))
+    let on_side = |name: &str| {
+        FLAGS
+            .iter()
+            .find(|f| f.side == side && f.names.contains(&name))
+    };
+    on_side(flag).or_else(|| on_side(base_name(flag)))
 }
 
 /// The flags accepted on `side`, for messages.
@@ -327,6 +343,13 @@ fn parse_side<S: AsRef<str>>(side: FlagSide, args: &[S]) -> Result<Side> {
                 let name = base_name(arg).trim_start_matches('-');
                 out.settings
                     .push(("codec_option", format!("{name}={value}")));
+            }
+            Action::Metadata(prefix) => {
+                let tag = format!("{prefix}{value}");
+                EncoderConfig::new(64, 64, 30)
+                    .set("metadata", &tag)
+                    .map_err(bad)?;
+                out.settings.push(("metadata", tag));
             }
             Action::NoEffect => {}
         }
@@ -610,7 +633,7 @@ mod tests {
             ("-ss", "seeking"),
             ("-n", "overwrite"),
             ("-frames:v", "frame limit"),
-            ("-c:a", "not supported"),
+            ("-c:s", "not supported"),
             ("-framerate", "input flag"),
             ("-zzz", "not supported"),
         ] {
@@ -708,6 +731,81 @@ mod tests {
             .unwrap();
         assert_eq!(c.frame_rate, FrameRate::new(10, 1));
         assert_eq!(c.input_format, crate::PixelFormat::Bgr24);
+    }
+
+    #[test]
+    fn audio_and_metadata_flags() {
+        let s = ffmpeg_args_settings::<&str, &str>(
+            &[],
+            &[
+                "-c:a",
+                "libopus",
+                "-b:a",
+                "96k",
+                "-ar",
+                "48000",
+                "-ac",
+                "1",
+                "-metadata",
+                "title=A b",
+                "-metadata:s:v",
+                "language=eng",
+                "-metadata:s:a:0",
+                "title=Voice",
+                "-acodec",
+                "flac",
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            [
+                ("audio_codec", "libopus".to_string()),
+                ("audio_bitrate", "96k".into()),
+                ("sample_rate", "48000".into()),
+                ("channels", "1".into()),
+                ("metadata", "title=A b".into()),
+                ("metadata", "s:v:language=eng".into()),
+                ("metadata", "s:a:title=Voice".into()),
+                ("audio_codec", "flac".into()),
+            ]
+        );
+        let c = config(&[
+            "-metadata",
+            "title=T",
+            "-metadata",
+            "comment=x=y",
+            "-ab",
+            "128k",
+        ]);
+        assert_eq!(c.audio.bitrate, Some(128_000));
+        assert_eq!(c.audio.codec, None);
+        let c = config(&["-c:a", "pcm_s16le", "-ac", "2"]);
+        assert_eq!(c.audio.codec, Some(crate::AudioEncoder::PcmS16le));
+        assert_eq!(c.audio.channels, Some(2));
+        // Each value is checked as the setting checks it, naming the flag.
+        let e = error(&[], &["-metadata", "title"]);
+        assert!(
+            e.contains("'-metadata title'") && e.contains("KEY=VALUE"),
+            "{e}"
+        );
+        let e = error(&[], &["-metadata:s:v", "=x"]);
+        assert!(
+            e.contains("'-metadata:s:v =x'") && e.contains("non-empty key"),
+            "{e}"
+        );
+        let e = error(&[], &["-c:a", "vorbis"]);
+        assert!(e.contains("'-c:a vorbis'") && e.contains("libopus"), "{e}");
+        let e = error(&[], &["-ar", "lots"]);
+        assert!(e.contains("'-ar lots'"), "{e}");
+        let e = error(&[], &["-ac"]);
+        assert!(e.contains("'-ac'") && e.contains("expected a value"), "{e}");
+        // A second input stays refused, pointing to the audio setting.
+        let e = error(&[], &["-i", "music.wav"]);
+        assert!(e.contains("'-i'") && e.contains("audio setting"), "{e}");
+        // Audio flags are output flags.
+        let e = error(&["-ar", "48000"], &[]);
+        assert!(e.contains("'-ar'") && e.contains("output flag"), "{e}");
     }
 
     #[test]

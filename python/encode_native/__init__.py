@@ -8,6 +8,9 @@ in-process, with FFmpeg's libraries linked in: no ffmpeg subprocess, no temporar
     ...     for f in frames:
     ...         w.write(f)
     >>> mp4 = en.encode(frames, fps=30)            # bytes: a faststart MP4 in memory
+    >>> tone = np.sin(2 * np.pi * 440 * np.arange(48000) / 48000).astype(np.float32)
+    >>> en.write_video("beep.mkv", frames, fps=30, audio=tone, sample_rate=48000,
+    ...                metadata={"title": "Noise and a beep"})
 
 Every setting is a keyword argument named like the library's settings (``crf``, ``preset``,
 ``pix_fmt``, ``codec``, ``format``, ``gop``, ...; see :func:`settings`). Frames are numpy
@@ -26,17 +29,18 @@ import math
 import os
 import threading
 from fractions import Fraction
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _frames, _hooks, _native, _settings
+from . import _audio, _frames, _hooks, _native, _settings
 from ._native import EncodeError, __version__, check_settings, pixel_format_name
 from ._native import NativeWriter as _NativeWriter
 from ._native import concat as _concat
 from ._progress import Progress, ProgressArg
 
 __all__ = [
+    "AudioSummary",
     "EncodeError",
     "Summary",
     "Video",
@@ -57,6 +61,34 @@ _CONTAINERS = {c["name"]: c for c in _native.containers()}
 
 
 @dataclasses.dataclass(frozen=True)
+class AudioSummary:
+    """What a finished video's soundtrack holds, from the library's own count.
+
+    Attributes:
+        codec: the coding format stored (``aac``, ``opus``, ``flac``, ``pcm_s16le``, ...).
+        encoder: the encoder that made it (``aac``, ``libopus``), or None when a file's
+            audio was copied as it is.
+        sample_rate: samples per second stored.
+        channels: channels stored.
+        samples: samples per channel stored (an encoder's priming, which decoders drop, not
+            counted).
+        duration: their playing time in seconds.
+        padded: samples of silence added to reach the video's length
+            (``audio_length="video"``, the default).
+        trimmed: whether the soundtrack was cut at the video's end.
+    """
+
+    codec: str
+    encoder: Optional[str]
+    sample_rate: int
+    channels: int
+    samples: int
+    duration: float
+    padded: int
+    trimmed: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class Summary:
     """What a finished video contains, from the library's own count.
 
@@ -73,6 +105,9 @@ class Summary:
         fragmented: whether the MP4 is fragmented.
         wall: seconds from opening the writer to the end of finishing.
         first_packet_latency: seconds from the first frame to the first packet written.
+        audio: the soundtrack's :class:`AudioSummary`, None for a video without one.
+        frames_cut: frames written but left out because a shorter soundtrack ended first
+            (``audio_length="shortest"``).
     """
 
     frames: int
@@ -89,11 +124,20 @@ class Summary:
     fragmented: bool
     wall: float
     first_packet_latency: Optional[float]
+    audio: Optional[AudioSummary] = None
+    frames_cut: int = 0
 
     @property
     def size(self) -> tuple:
         """``(width, height)`` of the encoded picture."""
         return (self.width, self.height)
+
+
+def _summary(fields: Dict[str, Any]) -> Summary:
+    """The native writer's summary dict as a :class:`Summary`."""
+    fields = dict(fields)
+    audio = fields.pop("audio", None)
+    return Summary(**fields, audio=None if audio is None else AudioSummary(**audio))
 
 
 class Video(bytes):
@@ -185,6 +229,27 @@ class Writer:
             ``preset="ultrafast"``, ``pix_fmt="yuv444p"``, ``codec="mpeg4"``,
             ``format="mkv"``, ``gop=60``, ``codec_options={"aq-mode": 2}``. Booleans may be
             given as ``True``/``False``. The list is below and in :func:`settings`.
+        audio: a soundtrack: a path (``"music.wav"``: any file or stream libavformat
+            reads, copied when the container takes its codec, otherwise encoded; the
+            ``audio`` setting), or the samples as a numpy array, ``(n,)`` for mono or
+            ``(n, channels)`` interleaved, float32/float64 at full scale ±1.0, int16 or
+            int32, which then needs ``sample_rate``; the channels come from its shape. The
+            array is written as the video goes, each :meth:`write` adding the samples up to
+            the end of the frames written (frames / fps, exactly) and :meth:`close` the
+            rest, so the file interleaves audio and video as it is written; do not modify
+            it until :meth:`close`. For samples made as you go, give ``sample_rate`` (and
+            ``channels``, default 2) without ``audio`` and call :meth:`write_audio`.
+        metadata: tags, as a dict (``{"title": "Demo", "artist": "Me"}``) or a list of
+            ``"KEY=VALUE"`` strings; ``s:v:KEY`` and ``s:a:KEY`` tag the video or the audio
+            stream (``{"s:a:language": "eng"}``). A key the container cannot store raises
+            ``ValueError``.
+
+    The soundtrack's other settings are keywords too: ``audio_codec`` (``aac``, the
+    default for MP4, MOV, MKV and TS; ``libopus`` for WebM; ``flac``, ``pcm_s16le``,
+    ``pcm_f32le``, ``libmp3lame``), ``audio_bitrate`` (``"128k"``), ``audio_offset``
+    (seconds), ``audio_length`` (``video``: the audio is cut or padded to the video;
+    ``shortest``; ``longest``), ``audio_stream`` (which stream of the file). ``rotate``
+    (90, 180, 270) stores a display rotation.
 
     The first frame decides the size and layout: arrays of shape (H, W), (H, W, 1),
     (H, W, 3) or (H, W, 4), dtype uint8, uint16 or float32/float64 in [0, 1] (alpha is
@@ -213,8 +278,18 @@ class Writer:
         input_format: Optional[str] = None,
         progress: ProgressArg = None,
         total: Optional[int] = None,
+        audio: Any = None,
+        metadata: Union[None, Mapping[str, Any], Sequence[str]] = None,
         **settings: Any,
     ) -> None:
+        if metadata is not None:
+            settings["metadata"] = metadata
+        # A soundtrack given whole as samples, written as the video goes (see _feed_audio).
+        soundtrack: Optional[np.ndarray] = None
+        if isinstance(audio, (str, os.PathLike)):
+            settings["audio"] = os.fspath(audio)
+        elif audio is not None:
+            soundtrack = _audio.as_samples(audio)
         if "in_pix_fmt" in settings:
             input_format = settings.pop("in_pix_fmt")
         if isinstance(output, (str, os.PathLike)):
@@ -226,7 +301,34 @@ class Writer:
             )
         self._output = output
         self._settings = [("fps", _settings.fps_text(fps))] + _settings.to_settings(settings)
+        rate = _setting(self._settings, "sample_rate")
+        channels = _setting(self._settings, "channels")
+        if soundtrack is not None:
+            if _setting(self._settings, "audio") is not None:
+                raise ValueError("audio: give the soundtrack as samples or as a file, not both")
+            if rate is None:
+                raise ValueError(
+                    "audio: a soundtrack given as samples needs its sample_rate (e.g. sample_rate=48000)"
+                )
+            count = _audio.soundtrack_channels(soundtrack)
+            if channels is None:
+                self._settings.append(("channels", str(count)))
+                channels = str(count)
+            elif int(channels) != count:
+                raise ValueError(
+                    f"audio: the array of shape {tuple(soundtrack.shape)} has "
+                    f"{_audio.channels_text(count)}, channels={channels} says otherwise"
+                )
         check_settings(self._settings)  # ValueError now rather than at the first frame
+        # Samples are pushed when the soundtrack is not a file.
+        pushed = rate is not None and _setting(self._settings, "audio") is None
+        self._sample_rate: Optional[int] = int(rate) if pushed and rate is not None else None
+        self._channels = int(channels) if channels is not None else 2
+        self._soundtrack = soundtrack
+        self._soundtrack_pos = 0
+        # Samples given to write_audio before the first frame opened the native writer.
+        self._early_audio: List[Tuple[np.ndarray, bool]] = []
+        self._audio_pushes = 0
         if input_format is not None:
             input_format = pixel_format_name(input_format)
         self._input_format = input_format
@@ -264,7 +366,73 @@ class Writer:
             self._layout.check(array, self.frames_written)
         assert self._layout is not None and self._native is not None
         self._native.push(self._layout.convert(array), pts)
+        self._feed_audio(self._native.frames_pushed)
         self._progress.update()
+
+    def write_audio(self, samples: Any, planar: bool = False) -> None:
+        """Writes audio samples for a writer made with ``sample_rate`` (and ``channels``,
+        default 2) and no ``audio``: float32 or float64 at full scale ±1.0, int16 or int32,
+        shape ``(n,)`` for one channel or ``(n, channels)`` interleaved; with
+        ``planar=True``, ``(channels, n)``. Calls may come between frames in any sizes: the
+        samples' time comes from their count (48000 samples at 48 kHz end at 1 s whatever
+        was written between them), and the muxer interleaves them with the frames. The
+        soundtrack is cut or padded to the video's length unless ``audio_length`` says
+        otherwise. Samples given before the first frame are kept (copied) until it comes.
+
+        Raises ValueError for a channel count other than the writer's, NaN or infinite
+        samples, another dtype, or a writer without a soundtrack of samples; the writer
+        stays usable."""
+        with self._lock:
+            if self._closed:
+                raise ValueError("write_audio to a closed Writer")
+            if self._sample_rate is None:
+                raise ValueError(
+                    "write_audio: this writer has no soundtrack of samples; make it with "
+                    "sample_rate=... (and channels=..., default 2) and no audio file"
+                )
+            if self._soundtrack is not None:
+                raise ValueError(
+                    "write_audio: this writer's soundtrack is the audio array it was given; "
+                    "write_audio adds samples to a writer made with sample_rate= and no audio"
+                )
+            array = _audio.as_samples(samples)
+            self._push_audio(array, planar)
+
+    def _push_audio(self, array: np.ndarray, planar: bool) -> None:
+        if self._native is not None:
+            self._native.write_audio(array, planar)
+            self._audio_pushes += 1
+            return
+        # Checked now as the library checks them, since they wait for the first frame.
+        channels, _ = _audio.shape_of(array, planar)
+        if channels != self._channels:
+            raise ValueError(
+                f"audio chunk {self._audio_pushes}: {_audio.channels_text(channels)} given, "
+                f"the soundtrack has {self._channels} (its `channels` setting)"
+            )
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"audio chunk {self._audio_pushes}: samples are not all finite numbers (NaN or infinite)")
+        self._early_audio.append((np.array(array, copy=True), planar))
+        self._audio_pushes += 1
+
+    def _feed_audio(self, frames: Optional[int]) -> None:
+        """Pushes the soundtrack given as an array up to the end of `frames` frames (all of
+        it for None), and what write_audio kept before the first frame."""
+        native = self._native
+        if native is None:
+            return
+        if self._early_audio:
+            early, self._early_audio = self._early_audio, []
+            for array, planar in early:
+                native.write_audio(array, planar)
+        track = self._soundtrack
+        if track is None or self._sample_rate is None:
+            return
+        end = len(track) if frames is None else min(
+            len(track), _audio.samples_until(frames, self._fps, self._sample_rate))
+        if end > self._soundtrack_pos:
+            native.write_audio(track[self._soundtrack_pos:end])
+            self._soundtrack_pos = end
 
     def write_frames(self, frames: Iterable[Any]) -> None:
         """Writes every frame of an iterable (or of the first axis of an array)."""
@@ -303,8 +471,9 @@ class Writer:
         self._progress.close()
         if self._native is None:
             raise ValueError(f"no frames were written, so no video was made for {self._describe()}")
+        self._feed_audio(None)
         data, summary = self._native.finish()
-        self._summary = Summary(**summary)
+        self._summary = _summary(summary)
         if data is not None:
             self._video = Video(data, self._summary)
         return self._summary
@@ -323,7 +492,7 @@ class Writer:
         if self._native is None:
             return None
         path, summary = self._native.keep_partial()
-        self._summary = Summary(**summary)
+        self._summary = _summary(summary)
         self._partial = None if path is None else os.fspath(path)
         return self._partial
 
@@ -374,6 +543,13 @@ class Writer:
         return self._native.frames_copied if self._native is not None else 0
 
     @property
+    def audio_samples_written(self) -> int:
+        """Audio samples per channel pushed so far (of an ``audio`` array or by
+        :meth:`write_audio`)."""
+        pushed = self._native.audio_samples_pushed if self._native is not None else 0
+        return pushed + sum(_audio.shape_of(a, p)[1] for a, p in self._early_audio)
+
+    @property
     def fps(self) -> Fraction:
         """The frame rate, exact."""
         return self._fps
@@ -399,6 +575,15 @@ class Writer:
 Writer.__doc__ = (Writer.__doc__ or "") + "\n" + _settings.table() + "\n"
 
 
+def _setting(settings: List[Tuple[str, str]], key: str) -> Optional[str]:
+    """The last value of `key` among the settings (empty means unset), None without one."""
+    value = None
+    for k, v in settings:
+        if k == key:
+            value = v or None
+    return value
+
+
 def _count(frames: Any) -> Optional[int]:
     try:
         return len(frames)
@@ -412,6 +597,8 @@ def write_video(
     fps: Union[int, float, Fraction, str] = 30,
     *,
     progress: ProgressArg = None,
+    audio: Any = None,
+    metadata: Union[None, Mapping[str, Any], Sequence[str]] = None,
     **settings: Any,
 ) -> Summary:
     """Writes frames to a video file (or a binary file-like object) and returns its
@@ -419,8 +606,13 @@ def write_video(
 
     ``frames`` is an array of frames (N, H, W[, C]) or any iterable of frames; ``settings``
     are the :class:`Writer`'s keyword arguments (``crf=18``, ``input_format="bgr24"``, ...).
-    Like ``skvideo.io.vwrite`` or torchvision's ``write_video``."""
-    with Writer(path, fps, progress=progress, total=_count(frames), **settings) as w:
+    Like ``skvideo.io.vwrite`` or torchvision's ``write_video``.
+
+    ``audio`` is a soundtrack file's path or its samples (an array ``(n,)`` or ``(n,
+    channels)``, with ``sample_rate=``), written with the frames; ``metadata`` a dict of
+    tags (``{"title": ...}``): see :class:`Writer`."""
+    with Writer(path, fps, progress=progress, total=_count(frames), audio=audio,
+                metadata=metadata, **settings) as w:
         w.write_frames(frames)
     assert w.summary is not None
     return w.summary
@@ -431,12 +623,16 @@ def encode(
     fps: Union[int, float, Fraction, str] = 30,
     *,
     progress: ProgressArg = None,
+    audio: Any = None,
+    metadata: Union[None, Mapping[str, Any], Sequence[str]] = None,
     **settings: Any,
 ) -> Video:
     """Encodes frames into memory and returns the video as :class:`Video` (``bytes`` that
     show as a player in Jupyter): an MP4 with its index at the front unless ``format`` says
-    otherwise."""
-    with Writer(None, fps, progress=progress, total=_count(frames), **settings) as w:
+    otherwise. ``audio`` (a path, or samples with ``sample_rate=``) and ``metadata`` (a
+    dict of tags) are as for :class:`Writer`."""
+    with Writer(None, fps, progress=progress, total=_count(frames), audio=audio,
+                metadata=metadata, **settings) as w:
         w.write_frames(frames)
     assert w.video is not None
     return w.video
@@ -449,17 +645,22 @@ def from_function(
     path: Union[None, PathLike, Any] = None,
     *,
     progress: ProgressArg = None,
+    audio: Any = None,
+    metadata: Union[None, Mapping[str, Any], Sequence[str]] = None,
     **settings: Any,
 ) -> Union[Summary, Video]:
     """Makes a video of ``make_frame(t)`` for t = 0, 1/fps, 2/fps, ... below ``duration``
     seconds (moviepy's ``VideoClip(make_frame)``): ceil(duration × fps) frames.
 
     Returns the :class:`Summary` when ``path`` is given (a path or a file-like object), else
-    the :class:`Video` in memory."""
+    the :class:`Video` in memory. ``audio`` (a path, or samples with ``sample_rate=``, which
+    are written as the frames are made) and ``metadata`` (a dict of tags) are as for
+    :class:`Writer`."""
     rate = _settings.fps_value(_settings.fps_text(fps))
     count = math.ceil(Fraction(duration) * rate - Fraction(1, 10**9)) if duration > 0 else 0
     frames = (make_frame(float(Fraction(i) / rate)) for i in range(count))
-    with Writer(path, fps, progress=progress, total=count, **settings) as w:
+    with Writer(path, fps, progress=progress, total=count, audio=audio, metadata=metadata,
+                **settings) as w:
         w.write_frames(frames)
     if path is None:
         assert w.video is not None

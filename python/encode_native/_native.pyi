@@ -39,6 +39,12 @@ class NativeWriter:
     ) -> "NativeWriter": ...
     def push(self, array: np.ndarray, pts: Optional[int] = None) -> bool:
         """Pushes one frame; returns whether it had to be copied."""
+    def write_audio(self, samples: np.ndarray, planar: bool = False) -> int:
+        """Pushes audio samples (float32, int16, int32 or float64; (n,), (n, channels), or
+        (channels, n) when planar); returns the samples per channel pushed."""
+    @property
+    def audio_samples_pushed(self) -> int:
+        """Audio samples (per channel) accepted so far."""
     def finish(self) -> Tuple[Optional[bytes], Dict[str, Any]]:
         """Finishes the video: (bytes for a writer into memory, summary)."""
     def keep_partial(self) -> Tuple[Optional[str], Dict[str, Any]]:

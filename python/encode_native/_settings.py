@@ -27,6 +27,12 @@ def key_of(name: str) -> Optional[str]:
     return KEYS.get(name.replace("-", "_").lower())
 
 
+def is_repeated(key: str) -> bool:
+    """Whether the setting `key` may be given more than once (``metadata``,
+    ``codec_option``): its values add up instead of replacing each other."""
+    return _KINDS.get(key) == "repeated"
+
+
 def fps_text(fps: Any) -> str:
     """A frame rate as the library reads it exactly: ``30``, ``30000/1001``.
 

@@ -122,6 +122,19 @@ def _segment_task(make_frame: Callable[[int], Any], index: int, start: int, stop
     return data, Segment(index, start, stop, time.perf_counter() - t, made, summary.bytes, worker)
 
 
+def _frames_task(make_frame: Callable[[int], Any], index: int, start: int,
+                 stop: int) -> Tuple[int, List[Any], float, str]:
+    """Makes frames start..stop-1 (for a video with a soundtrack, encoded on the client).
+    Returns (index, frames, seconds in make_frame, worker)."""
+    t = time.perf_counter()
+    frames = [make_frame(i) for i in range(start, stop)]
+    try:
+        worker = distributed.get_worker().address
+    except ValueError:
+        worker = ""
+    return index, frames, time.perf_counter() - t, worker
+
+
 def _job_task(source: Any, n_frames: Optional[int], fps: Fps, path: Optional[str],
               settings: Dict[str, Any]) -> Tuple[Optional[bytes], Summary]:
     if callable(source):
@@ -220,6 +233,7 @@ def render(
     retries: int = 2,
     progress: ProgressArg = None,
     on_segment: Optional[Callable[[Segment], Any]] = None,
+    audio: Any = None,
     **settings: Any,
 ) -> Summary:
     """Renders frames ``make_frame(0)`` to ``make_frame(n_frames - 1)`` into the video
@@ -243,6 +257,15 @@ def render(
     written only by the final join, through a temporary file renamed when complete, so it
     is either the whole video or untouched; the segment files are removed either way.
 
+    A soundtrack (``audio``): a file's path, or the samples as an array ``(n,)`` or ``(n,
+    channels)`` with ``sample_rate=``, for the whole video. The join copies video streams
+    only, so a video with a soundtrack is encoded in one piece on the client, with the
+    soundtrack written alongside (progressively, so the file interleaves them): the workers
+    still make the frames, segment by segment in parallel, and send them to the client in
+    order, at most two segments per worker thread in flight. That moves the raw frames over
+    the network and encodes on one machine; ``on_segment`` then reports ``bytes`` 0 and
+    ``seconds`` as the client's time for the segment.
+
     Args:
         make_frame: ``make_frame(i)`` returns frame number ``i`` as an array (anything
             :meth:`encode_native.Writer.write` takes). It runs on the workers.
@@ -263,7 +286,9 @@ def render(
         **settings: the :class:`encode_native.Writer`'s settings (``crf``, ``preset``,
             ``pix_fmt``, ...), the same for every segment. Unless ``threads`` is given, x264
             gets :func:`encoder_threads` threads so that the cluster's cores are not
-            oversubscribed.
+            oversubscribed. ``metadata={"title": ...}`` tags the joined video.
+        audio: a soundtrack for the whole video: a path, or samples with ``sample_rate``
+            (see above).
 
     Returns:
         the :class:`encode_native.Summary` of ``path`` (``frames``, ``duration``,
@@ -277,7 +302,10 @@ def render(
     path = os.path.abspath(os.fspath(path))
     # Bad settings fail here, on the client, before any task runs.
     _settings.fps_value(_settings.fps_text(fps))
-    Writer(None, fps, **settings)
+    Writer(None, fps, audio=audio, **settings)
+    if audio is not None:
+        return _render_with_audio(make_frame, n_frames, fps, path, segment_frames, client,
+                                  retries, progress, on_segment, audio, settings)
     with _ClientScope(client) as c:
         settings = dict(settings)
         if "threads" not in settings:
@@ -319,6 +347,65 @@ def render(
     if summary.frames != n_frames:
         raise RuntimeError(f"the joined video holds {summary.frames} frames, not {n_frames}")
     return summary
+
+
+def _render_with_audio(make_frame: Callable[[int], Any], n_frames: int, fps: Fps, path: str,
+                       segment_frames: Optional[int], client: Optional[distributed.Client],
+                       retries: int, progress: ProgressArg,
+                       on_segment: Optional[Callable[[Segment], Any]], audio: Any,
+                       settings: Dict[str, Any]) -> Summary:
+    """:func:`render` of a video with a soundtrack: frames made on the workers, segment by
+    segment, and encoded in order on the client with the soundtrack."""
+    with _ClientScope(client) as c:
+        threads = _total_threads(c)
+        if segment_frames is None:
+            segment_frames = max(30, min(300, math.ceil(n_frames / (2 * threads))))
+        size = int(segment_frames)
+        bounds = [(s, min(s + size, n_frames)) for s in range(0, n_frames, size)]
+        window = 2 * threads
+        shown = Progress(progress, n_frames, desc="rendering")
+        tmp: Optional[str] = _temporary_beside(path)
+        futures: Dict[int, Any] = {}
+
+        def submit(k: int) -> None:
+            start, stop = bounds[k]
+            futures[k] = c.submit(_frames_task, make_frame, k, start, stop,
+                                  key=f"encode_native-frames-{k}-{os.urandom(6).hex()}",
+                                  retries=retries, pure=False)
+
+        w: Optional[Writer] = None
+        try:
+            for k in range(min(window, len(bounds))):
+                submit(k)
+            w = Writer(tmp, fps, audio=audio, **settings)
+            with w:
+                for k, (start, stop) in enumerate(bounds):  # in order: frames and sound in sync
+                    t = time.perf_counter()
+                    future = futures.pop(k)
+                    _index, frames, made, worker = future.result()
+                    future.release()
+                    if k + window < len(bounds):
+                        submit(k + window)
+                    w.write_frames(frames)
+                    del frames
+                    shown.update(stop - start)
+                    if on_segment is not None:
+                        on_segment(Segment(k, start, stop, time.perf_counter() - t, made, 0, worker))
+            os.replace(tmp, path)  # type: ignore[arg-type]
+            tmp = None
+        except BaseException:
+            c.cancel(list(futures.values()))
+            raise
+        finally:
+            shown.close()
+            kept = w.partial if w is not None else None
+            for leftover in (tmp, kept):
+                if leftover is not None and os.path.exists(leftover):
+                    os.remove(leftover)
+    assert w is not None and w.summary is not None
+    if w.summary.frames != n_frames:
+        raise RuntimeError(f"the video holds {w.summary.frames} frames, not {n_frames}")
+    return w.summary
 
 
 Job = Union[Mapping[str, Any], Sequence[Any]]

@@ -31,8 +31,10 @@ mean for ``writer="ffmpeg"`` (a ``codec`` or ``bitrate`` given that the containe
 take, such as a bitrate for a GIF, is refused by ``setup`` with the library's error; the
 rcParams defaults ``animation.codec`` and ``animation.bitrate`` are used only where they
 fit, so a GIF or WebM gets its own encoder); any setting of :class:`encode_native.Writer` may also be given
-as a keyword (``EncodeNativeWriter(fps=30, crf=18, preset="veryfast")``). ``metadata`` is not
-supported yet (the library writes no container tags) and is refused with an error.
+as a keyword (``EncodeNativeWriter(fps=30, crf=18, preset="veryfast")``, ``audio="music.wav"``).
+``metadata`` (``dict(title=..., artist=..., comment=...)``) is written as the file's tags,
+and so is ``-metadata key=value`` in ``extra_args``; a key the container cannot store is
+refused by ``setup`` with the library's error (MKV stores any key; MP4 a fixed set).
 """
 
 from __future__ import annotations
@@ -57,13 +59,24 @@ _X264 = {"h264", "libx264", "x264", "avc1"}
 _NOT_SETTINGS = {"progress", "total", "input_format"}
 
 
+def _as_settings(kwargs: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """The writer's keywords that are library settings, as (key, value) pairs (an ``audio``
+    array is samples, not a setting)."""
+    return _settings.to_settings({
+        k: v for k, v in kwargs.items()
+        if k not in _NOT_SETTINGS and not (k == "audio" and not isinstance(v, (str, os.PathLike)))
+    })
+
+
 def extra_args_settings(extra_args: Sequence[str]) -> List[Tuple[str, str]]:
     """ffmpeg output options (matplotlib's ``extra_args``) as encode_native settings.
 
     The library's translator of ffmpeg's flags reads them (the flags it knows are listed
     in the docs of ``encode_native._native.ffmpeg_args_settings``): ``-crf 18`` is crf,
     ``-vcodec`` codec, ``-movflags +faststart`` faststart, ``-color_range pc`` full_range,
-    ``-bf 2`` the encoder option bf=2; ``-y`` or ``-loglevel`` have no effect. Options that
+    ``-bf 2`` the encoder option bf=2, ``-metadata title=X`` a tag, ``-c:a``/``-b:a``/``-ar``/
+    ``-ac`` the soundtrack's codec, bitrate, rate and channels; ``-y`` or ``-loglevel`` have
+    no effect. Options that
     change what is encoded (filters, scaling, seeking, frame-rate conversion) and unknown
     ones raise ValueError naming them and listing the supported flags."""
     try:
@@ -222,8 +235,10 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         bitrate: kbit/s; -1 or None (default: :rc:`animation.bitrate`) lets the encoder
             choose (crf 23 for H.264).
         extra_args: ffmpeg output options, mapped to settings (see
-            :func:`extra_args_settings`).
-        metadata: must be empty: container metadata is not supported yet.
+            :func:`extra_args_settings`), including ``-metadata key=value`` and the audio
+            flags ``-c:a``, ``-b:a``, ``-ar``, ``-ac``.
+        metadata: the file's tags (``dict(title="Movie", artist="Me", comment="...")``),
+            as for ``writer="ffmpeg"``.
         **settings: any setting of :class:`encode_native.Writer` (``crf=18``,
             ``preset="veryfast"``, ``pix_fmt="yuv444p"``, ``progress=True``, ...).
 
@@ -244,19 +259,11 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         # a GIF) is left out, a choice that does not fit is refused in setup.
         self._chosen = {"codec": codec is not None, "bitrate": bitrate is not None}
         super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)  # type: ignore[arg-type]
-        if self.metadata:
-            raise ValueError(
-                f"metadata {dict(self.metadata)!r}: encode_native cannot write container "
-                "metadata (title, artist, ...) yet; leave it out or use writer='ffmpeg'"
-            )
         self.extra_args = list(extra_args) if extra_args is not None else []
         self._defaults: Dict[str, Any] = {}
         self._kwargs = self._writer_kwargs(settings)
         # Invalid settings are reported now, before any frame is drawn.
-        check_settings(
-            [("fps", _settings.fps_text(self.fps))]
-            + _settings.to_settings({k: v for k, v in self._kwargs.items() if k not in _NOT_SETTINGS})
-        )
+        check_settings([("fps", _settings.fps_text(self.fps))] + _as_settings(self._kwargs))
         self.summary: Optional[Summary] = None
         self._writer: Optional[Writer] = None
         self._restore_dpi: Optional[float] = None
@@ -282,20 +289,25 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 f"extra_args {self.extra_args}: the frame rate is the writer's fps ({self.fps}); "
                 "encode_native does not convert frame rates, so leave -r out and give fps="
             )
+        # matplotlib's metadata (title, artist, comment, ...) are the file's tags.
+        pairs += [("metadata", f"{k}={v}") for k, v in (self.metadata or {}).items()]
         pairs += extra
         kwargs: Dict[str, Any] = {}
         for key, value in pairs:
-            if key == "codec_option":
+            if _settings.is_repeated(key):
                 kwargs.setdefault(key, []).append(value)
             else:
                 kwargs[key] = value
         for key, value in settings.items():
-            if _settings.key_of(key) == "codec_option" and isinstance(value, (list, tuple)):
-                kwargs.setdefault("codec_option", []).extend(value)
-            elif _settings.key_of(key) == "codec_option" and isinstance(value, dict):
-                kwargs.setdefault("codec_option", []).extend(f"{k}={v}" for k, v in value.items())
+            name = _settings.key_of(key) or key
+            if _settings.is_repeated(name) and isinstance(value, (list, tuple)):
+                kwargs.setdefault(name, []).extend(value)
+            elif _settings.is_repeated(name) and isinstance(value, dict):
+                kwargs.setdefault(name, []).extend(f"{k}={v}" for k, v in value.items())
+            elif _settings.is_repeated(name):
+                kwargs.setdefault(name, []).append(value)
             else:
-                kwargs[_settings.key_of(key) or key] = value
+                kwargs[name] = value
         return kwargs
 
     @classmethod
@@ -358,8 +370,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         container = _container_name(str(container))
         if self._chosen["codec"] and "codec" in kwargs:
             _check_codec_fits(str(kwargs["codec"]), container, outfile)
-        settings = [("fps", _settings.fps_text(self.fps))] + _settings.to_settings(
-            {k: v for k, v in kwargs.items() if k not in _NOT_SETTINGS})
+        settings = [("fps", _settings.fps_text(self.fps))] + _as_settings(kwargs)
         try:
             check_settings(settings, str(container))
         except ValueError as e:

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use encode_native::{
-    Destination, EncoderConfig, Error, Frame, MemoryBuffer, PixelFormat, SettingKind, Summary,
-    VideoWriter,
+    AudioSamples, AudioTrackSummary, Destination, EncoderConfig, Error, Frame, MemoryBuffer,
+    PixelFormat, SampleFormat, SettingKind, Summary, VideoWriter,
 };
 use numpy::ndarray::ArrayViewD;
 use numpy::{
@@ -154,6 +154,8 @@ struct NativeWriter {
     pushed: AtomicU64,
     /// Frames copied because their layout could not be read in place.
     copied: AtomicU64,
+    /// Audio samples (per channel) accepted.
+    audio_samples: AtomicU64,
     /// Whether `finish` has run.
     finished: AtomicBool,
     memory: Option<MemoryBuffer>,
@@ -413,7 +415,42 @@ fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict
         "first_packet_latency",
         s.first_packet_latency.map(|l| l.as_secs_f64()),
     )?;
+    let audio = s.audio.as_ref().map(|a| audio_dict(py, a)).transpose()?;
+    d.set_item("audio", audio)?;
+    d.set_item("frames_cut", s.frames_cut)?;
     Ok(d)
+}
+
+/// The soundtrack's summary as a `dict` (the Python side makes it an `AudioSummary`).
+fn audio_dict<'py>(py: Python<'py>, a: &AudioTrackSummary) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("codec", &a.codec)?;
+    d.set_item("encoder", a.encoder.map(|e| e.name()))?;
+    d.set_item("sample_rate", a.sample_rate)?;
+    d.set_item("channels", a.channels)?;
+    d.set_item("samples", a.samples)?;
+    d.set_item("duration", a.duration.as_secs_f64())?;
+    d.set_item("padded", a.padded)?;
+    d.set_item("trimmed", a.trimmed)?;
+    Ok(d)
+}
+
+/// Numpy's dtypes of audio samples and the library's sample formats.
+trait AudioElement: Element + bytemuck::Pod {
+    const FORMAT: SampleFormat;
+}
+
+impl AudioElement for f32 {
+    const FORMAT: SampleFormat = SampleFormat::F32;
+}
+impl AudioElement for i16 {
+    const FORMAT: SampleFormat = SampleFormat::I16;
+}
+impl AudioElement for i32 {
+    const FORMAT: SampleFormat = SampleFormat::I32;
+}
+impl AudioElement for f64 {
+    const FORMAT: SampleFormat = SampleFormat::F64;
 }
 
 #[pymethods]
@@ -475,6 +512,7 @@ impl NativeWriter {
             writer: Mutex::new(Some(writer)),
             pushed: AtomicU64::new(0),
             copied: AtomicU64::new(0),
+            audio_samples: AtomicU64::new(0),
             finished: AtomicBool::new(false),
             memory,
             sink_error,
@@ -530,6 +568,51 @@ impl NativeWriter {
             self.copied.fetch_add(1, Ordering::Relaxed);
         }
         Ok(copied)
+    }
+
+    /// Pushes audio samples for the soundtrack of samples (the `sample_rate` setting): a
+    /// numpy array of float32, int16, int32 or float64 (floats at full scale ±1.0), shape
+    /// `(n,)` for one channel or `(n, channels)` interleaved; with `planar=True`, `(n,)` or
+    /// `(channels, n)`, one channel after the other. Other layouts than C order are copied
+    /// once. Returns the samples per channel pushed. `ValueError` for a channel count other
+    /// than the soundtrack's, NaN or infinite samples, or a writer without one.
+    #[pyo3(signature = (samples, planar=false))]
+    fn write_audio(
+        &self,
+        py: Python<'_>,
+        samples: &Bound<'_, PyAny>,
+        planar: bool,
+    ) -> PyResult<u64> {
+        let untyped = samples.cast::<PyUntypedArray>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "audio: expected a numpy array, got {}",
+                samples
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let dtype = untyped.dtype().to_string();
+        if let Ok(a) = samples.cast::<PyArrayDyn<f32>>() {
+            self.push_samples(py, a, planar)
+        } else if let Ok(a) = samples.cast::<PyArrayDyn<i16>>() {
+            self.push_samples(py, a, planar)
+        } else if let Ok(a) = samples.cast::<PyArrayDyn<i32>>() {
+            self.push_samples(py, a, planar)
+        } else if let Ok(a) = samples.cast::<PyArrayDyn<f64>>() {
+            self.push_samples(py, a, planar)
+        } else {
+            Err(PyValueError::new_err(format!(
+                "audio: expected samples of dtype float32, int16, int32 or float64, got {dtype}"
+            )))
+        }
+    }
+
+    /// Audio samples (per channel) accepted so far.
+    #[getter]
+    fn audio_samples_pushed(&self) -> u64 {
+        self.audio_samples.load(Ordering::Relaxed)
     }
 
     /// Encodes what is queued, writes the trailer and returns `(bytes or None, summary)`:
@@ -598,6 +681,68 @@ impl NativeWriter {
 }
 
 impl NativeWriter {
+    /// Checks the shape of `array` (see `write_audio`), reads its samples in place when it is
+    /// C-contiguous (else copies them once) and pushes them with the GIL released.
+    fn push_samples<T: AudioElement>(
+        &self,
+        py: Python<'_>,
+        array: &Bound<'_, PyArrayDyn<T>>,
+        planar: bool,
+    ) -> PyResult<u64> {
+        let array = array
+            .try_readonly()
+            .map_err(|e| PyValueError::new_err(format!("audio: {e}")))?;
+        let shape = array.shape().to_vec();
+        let (channels, frames) = match (shape.as_slice(), planar) {
+            ([n], _) => (1, *n),
+            ([n, c], false) => (*c, *n),
+            ([c, n], true) => (*c, *n),
+            _ => {
+                let want = if planar {
+                    "(n,) or (channels, n)"
+                } else {
+                    "(n,) or (n, channels)"
+                };
+                return Err(PyValueError::new_err(format!(
+                    "audio: expected samples of shape {want}, got {shape:?}"
+                )));
+            }
+        };
+        let channels = u16::try_from(channels)
+            .ok()
+            .filter(|&c| c > 0)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "audio: {channels} channels in an array of shape {shape:?}; a soundtrack has 1 to 8"
+                ))
+            })?;
+        if frames == 0 {
+            return Ok(0);
+        }
+        // In place only in C order: `as_slice` also takes a Fortran-ordered array, whose
+        // memory holds the samples in the other order.
+        let owned;
+        let data: &[T] = match array.as_slice() {
+            Ok(d) if array.is_c_contiguous() => d,
+            _ => {
+                owned = packed(array.as_array());
+                &owned
+            }
+        };
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let result = py.detach(|| {
+            let mut writer = lock(&self.writer);
+            let writer = writer.as_mut().ok_or(Error::Finished)?;
+            no_panic("pushing audio", || {
+                writer.push_audio(AudioSamples::from_bytes(bytes, T::FORMAT, channels, planar))
+            })
+        });
+        result.map_err(|e| py_error(e, self.sink_error.as_ref()))?;
+        self.audio_samples
+            .fetch_add(frames as u64, Ordering::Relaxed);
+        Ok(frames as u64)
+    }
+
     fn push_pixels(&self, py: Python<'_>, pixels: Pixels<'_>, pts: Option<i64>) -> PyResult<bool> {
         match pixels {
             Pixels::Borrowed(frame) => self.push_frame(py, frame, pts).map(|()| false),

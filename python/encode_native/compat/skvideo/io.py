@@ -23,11 +23,24 @@ library's one translator of ffmpeg's flags reads them (the same as the matplotli
                                       fragments (``frag_keyframe+empty_moov``)
 ``-color_range``, ``-colorspace``     ``full_range``, ``color_matrix``
 ``-bf``, ``-refs``, ``-maxrate``, ... the encoder's option of that name
+``-metadata``                         a tag of the file: ``"title=My video"``
+``-metadata:s:v``, ``-metadata:s:a``  a tag of the video or audio stream
+                                      (``"language=eng"``)
+``-c:a``, ``-acodec``                 ``audio_codec`` (``aac``, ``libopus``, ``flac``,
+                                      ``pcm_s16le``, ``pcm_f32le``, ``libmp3lame``)
+``-b:a``, ``-ar``, ``-ac``            ``audio_bitrate``, ``sample_rate``, ``channels``
 ``-y``, ``-loglevel``, ``-an``, ...   (output) accepted, no effect on the video
 ====================================  ===========================================
 
 Any other flag raises ``ValueError`` naming it and listing the supported ones: nothing is
 silently ignored. The ``inputdict`` takes only the flags that describe the frames.
+
+A dictionary holds one ``-metadata``; give more tags with ``metadata={"title": ...,
+"artist": ...}``. Sound: ffmpeg would need a second ``-i`` for a soundtrack, which is refused
+here (the input is the frames written); give the file as ``audio="music.wav"`` instead, and
+the audio flags above say how it is stored (``outputdict={"-c:a": "aac", "-b:a": "160k"}``).
+Samples made as you go: ``outputdict={"-ar": "48000", "-ac": "2"}`` (a soundtrack of
+samples) and :meth:`FFmpegWriter.writeAudio`.
 
 Frame rates: ffmpeg resolves an input rate that differs from the output rate by dropping or
 duplicating frames. encode-native never changes the frames it is given, so a writer with two
@@ -79,7 +92,7 @@ def _settings(
         elif key == "size":
             w, _, h = value.lower().partition("x")
             size = (int(w), int(h))
-        elif key == "codec_option":
+        elif key in ("codec_option", "metadata"):
             settings.setdefault(key, []).append(value)
         else:
             settings[key] = value
@@ -95,6 +108,9 @@ class FFmpegWriter:
         inputdict: ffmpeg flags describing the frames (see the module's table).
         outputdict: ffmpeg flags for the video (see the module's table).
         verbosity: accepted for compatibility; encode-native prints nothing.
+        audio: (not in scikit-video) a soundtrack: a file's path, or its samples as an
+            array with ``-ar`` (see :class:`encode_native.Writer`).
+        metadata: (not in scikit-video) more tags, as a dict.
     """
 
     def __init__(
@@ -103,11 +119,16 @@ class FFmpegWriter:
         inputdict: Optional[Dict[str, Any]] = None,
         outputdict: Optional[Dict[str, Any]] = None,
         verbosity: int = 0,
+        *,
+        audio: Any = None,
+        metadata: Optional[Dict[str, Any]] = None,
     ) -> None:
         settings, in_fmt, self._size = _settings(inputdict or {}, outputdict or {})
         self._filename = os.fspath(filename)
         fps = settings.pop("fps")
-        self._writer = Writer(self._filename, fps, input_format=in_fmt, **settings)
+        if metadata:
+            settings.setdefault("metadata", []).extend(f"{k}={v}" for k, v in metadata.items())
+        self._writer = Writer(self._filename, fps, input_format=in_fmt, audio=audio, **settings)
         self.verbosity = verbosity
 
     def writeFrame(self, im: Any) -> None:
@@ -123,6 +144,12 @@ class FFmpegWriter:
                     f"does not match the -s {w}x{h} given"
                 )
         self._writer.write(frame)
+
+    def writeAudio(self, samples: Any) -> None:
+        """(Not in scikit-video.) Writes audio samples, ``(n,)`` or ``(n, channels)``, for
+        a writer whose ``outputdict`` gives ``-ar`` (and ``-ac``): see
+        :meth:`encode_native.Writer.write_audio`."""
+        self._writer.write_audio(samples)
 
     def close(self) -> Optional[Summary]:
         """Finishes the video (every frame written is in it) and returns its summary."""
