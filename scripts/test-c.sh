@@ -80,6 +80,7 @@ mkdir -p "$bin" "$work/out"
   cc $CFLAGS capi/tests/codecs.c -o "$bin/codecs" $shared
   cc $CFLAGS capi/tests/ffargs.c -o "$bin/ffargs" $shared
   cc $CFLAGS capi/tests/replace.c -o "$bin/replace" $shared
+  cc $CFLAGS capi/tests/audio.c -o "$bin/audio" $shared -lm
   # The static library, with FFmpeg's shared libraries: encode_native-static.pc.
   cc $CFLAGS capi/examples/noise.c -o "$bin/noise-static" $static
 }
@@ -201,6 +202,48 @@ n="$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_
 [ "$n" = 3 ] || fail "replace/old.mp4.partial holds $n frames, expected 3"
 [ "$(cat replace/old.mp4)" = "an old video that must survive" ] || fail "replace/old.mp4 was changed"
 echo "test-c:   old.mp4 unchanged; old.mp4.partial: 3 frames"
+
+echo "test-c: audio (samples pushed interleaved and planar, a soundtrack from a file, tags)"
+mkdir -p audio
+ffmpeg -v error -nostdin -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=1" -ac 2 \
+  -c:a pcm_s16le audio/tone.wav || fail "ffmpeg cannot make audio/tone.wav"
+LD_LIBRARY_PATH="$libs" $run "$bin/audio" "$work/out/audio" "$work/out/audio/tone.wav" \
+  > audio.log 2>&1 || { cat audio.log >&2; fail "audio"; }
+# check_audio FILE CODEC RATE CHANNELS SECONDS: the audio stream ffprobe finds in FILE.
+check_audio() {
+  probe="$(ffprobe -v error -select_streams a:0 -show_entries stream=codec_name,sample_rate,channels,duration \
+    -of default=noprint_wrappers=1 "$1")" || fail "ffprobe cannot read $1"
+  field() { printf '%s\n' "$probe" | sed -n "s/^$1=//p" | head -n 1; }
+  if [ "$(field codec_name)" != "$2" ] || [ "$(field sample_rate)" != "$3" ] \
+    || [ "$(field channels)" != "$4" ]; then
+    fail "$1: expected $2 $3 Hz $4 channels; ffprobe says: $(printf '%s ' $probe)"
+  fi
+  # Matroska keeps no stream duration: the decoded samples say how long the audio lasts.
+  n="$(ffmpeg -v error -nostdin -i "$1" -map 0:a:0 -f s16le - | wc -c)"
+  awk -v n="$n" -v r="$3" -v c="$4" -v e="$5" 'BEGIN { d = n / 2 / c / r; exit !(d - e < 0.001 && e - d < 0.001) }' \
+    || fail "$1: $n bytes of decoded audio, expected $5 s"
+  echo "test-c:   $(basename "$1"): $2, $3 Hz, $4 channels, $5 s"
+}
+check_video audio/pushed.mkv 25 64 48 1.0
+check_audio audio/pushed.mkv pcm_s16le 48000 2 1.0
+ffmpeg -v error -nostdin -i audio/pushed.mkv -map 0:a:0 -f s16le - | cmp -s - audio/pushed.s16 \
+  || fail "audio/pushed.mkv: the decoded samples differ from those pushed"
+echo "test-c:   pushed.mkv: the decoded samples are exactly those pushed"
+tags="$(ffprobe -v error -show_entries format_tags=title:stream_tags=language -of default=noprint_wrappers=1 audio/pushed.mkv)"
+printf '%s\n' "$tags" | grep -qx 'TAG:title=Sine from C' || fail "audio/pushed.mkv: no title tag: $tags"
+printf '%s\n' "$tags" | grep -qx 'TAG:language=eng' || fail "audio/pushed.mkv: no audio language tag: $tags"
+echo "test-c:   pushed.mkv: title 'Sine from C', audio language eng"
+check_video audio/planar.mkv 10 64 48 0.4
+check_audio audio/planar.mkv pcm_f32le 48000 2 0.4
+ffmpeg -v error -nostdin -i audio/planar.mkv -map 0:a:0 -f f32le - | cmp -s - audio/planar.f32 \
+  || fail "audio/planar.mkv: the decoded samples differ from those pushed"
+echo "test-c:   planar.mkv: the decoded samples are exactly those pushed"
+check_video audio/file.mkv 25 64 48 1.0
+check_audio audio/file.mkv pcm_s16le 48000 2 1.0
+ffmpeg -v error -nostdin -i audio/tone.wav -f s16le "$work/tone.s16"
+ffmpeg -v error -nostdin -i audio/file.mkv -map 0:a:0 -f s16le - | cmp -s - "$work/tone.s16" \
+  || fail "audio/file.mkv: its audio differs from tone.wav's"
+echo "test-c:   file.mkv: the audio is tone.wav's, sample for sample"
 
 echo "test-c: bad arguments (each an error code and a message, no crash)"
 LD_LIBRARY_PATH="$libs" $run "$bin/bad_args" "$work/out" > bad_args.log 2>&1 \

@@ -111,6 +111,30 @@ typedef enum EnSeekWhence {
 } EnSeekWhence;
 
 /**
+ * The layout of audio samples given to `en_writer_push_audio`: one element per sample of one
+ * channel, in the machine's byte order. Floats are full scale at -1.0 and 1.0 and must be
+ * finite.
+ */
+typedef enum EnSampleFormat {
+    /**
+     * 32-bit float (`float`).
+     */
+    EN_SAMPLE_F32 = 0,
+    /**
+     * 16-bit signed integer (`int16_t`).
+     */
+    EN_SAMPLE_I16 = 1,
+    /**
+     * 32-bit signed integer (`int32_t`; 24-bit audio sits in the upper 24 bits).
+     */
+    EN_SAMPLE_I32 = 2,
+    /**
+     * 64-bit float (`double`).
+     */
+    EN_SAMPLE_F64 = 3,
+} EnSampleFormat;
+
+/**
  * Encoder settings: size, frame rate and the settings `en_config_set` takes by name. Made by
  * `en_config_new`, freed by `en_config_free`. Opening a writer copies it, so it may be freed
  * or changed (and used for more writers) right after. Each call on a config is atomic: one
@@ -148,8 +172,10 @@ typedef int64_t (*EnSeekFn)(void *user_data, int64_t offset, int whence);
  *
  * Set `size` to `sizeof(EnSummary)` before the call (`EnSummary s; s.size = sizeof s;`).
  * Later versions only add fields at the end; the library fills the fields of the size it is
- * given, so a program built against this header keeps working with a later library. A `size`
- * the library does not know is `EN_ERR_INVALID_ARGUMENT`, never a write past the struct.
+ * given, so a program built against this header keeps working with a later library (a
+ * program built before the `audio_` fields were added gets the fields up to `container`). A
+ * `size` the library does not know is `EN_ERR_INVALID_ARGUMENT`, never a write past the
+ * struct.
  */
 typedef struct EnSummary {
     /**
@@ -188,6 +214,43 @@ typedef struct EnSummary {
      * The container ("mp4", "mov", "mkv", "avi", "ts"), NUL-terminated.
      */
     char container[16];
+    /**
+     * 1 when the video has a soundtrack (the `audio` or `sample_rate` setting), else 0 and
+     * the `audio_` fields below are 0 and "".
+     */
+    uint32_t has_audio;
+    /**
+     * Audio samples per second stored.
+     */
+    uint32_t audio_sample_rate;
+    /**
+     * Audio samples per channel stored (encoder priming that decoders drop is not counted;
+     * silence added to reach the video's length is).
+     */
+    uint64_t audio_samples;
+    /**
+     * Playing time of the soundtrack, in seconds.
+     */
+    double audio_duration;
+    /**
+     * Audio channels stored.
+     */
+    uint32_t audio_channels;
+    /**
+     * 1 when a file's audio was copied as it is, 0 when it was encoded (always 0 for
+     * samples pushed with `en_writer_push_audio`).
+     */
+    uint32_t audio_copied;
+    /**
+     * The audio coding format, as ffprobe names it ("aac", "opus", "flac", "pcm_s16le"),
+     * NUL-terminated.
+     */
+    char audio_codec[16];
+    /**
+     * Frames pushed but left out because a shorter soundtrack had ended
+     * (`audio_length=shortest`); not counted in `frames`.
+     */
+    uint64_t frames_cut;
 } EnSummary;
 
 #ifdef __cplusplus
@@ -350,6 +413,56 @@ int en_writer_push(struct EnWriter *writer, const uint8_t *data, size_t stride);
  * As `en_writer_push`.
  */
 int en_writer_push_at(struct EnWriter *writer, const uint8_t *data, size_t stride, int64_t pts);
+
+/**
+ * Pushes audio samples for the video's soundtrack, interleaved: `n_samples` samples per
+ * channel, each made of `channels` values one after the other (`L R L R ...` for stereo), of
+ * `format`. The writer must have a soundtrack of pushed samples: the `sample_rate` setting
+ * without an `audio` file (`en_config_set(cfg, "sample_rate", "48000")`, and `channels`,
+ * 2 unless set, which `channels` here must equal). The samples are copied during the call:
+ * the memory may be reused as soon as it returns.
+ *
+ * The samples' time comes from their count, not from the frames: the first 48000 samples at
+ * 48 kHz are the first second of the video, however audio and frame pushes alternate and
+ * whatever their sizes. With the `audio_length` setting `video` (the default), a soundtrack
+ * longer than the video is cut at its end and a shorter one padded with silence. The audio
+ * encoder is the `audio_codec` setting (the container's default otherwise: aac for MP4, MOV,
+ * MKV and MPEG-TS, libopus for WebM, libmp3lame for AVI); `pcm_s16le` with `EN_SAMPLE_I16`,
+ * `pcm_f32le` with `EN_SAMPLE_F32` and `flac` keep the samples exactly.
+ *
+ * `n_samples` 0 pushes nothing and returns `EN_OK`.
+ *
+ * Returns `EN_OK`; `EN_ERR_FRAME` when the samples do not fit the soundtrack (another number
+ * of channels than its `channels` setting, a float that is NaN or infinite, or a writer with
+ * no soundtrack of pushed samples): they are not taken and the writer goes on;
+ * `EN_ERR_INVALID_ARGUMENT` for a NULL `samples`, a `format` that is not an `EnSampleFormat`,
+ * 0 channels, a size (`n_samples * channels * bytes per sample`) that does not fit in memory,
+ * or a writer that is not open; `EN_ERR_ENCODER` / `EN_ERR_IO` when encoding or writing
+ * failed, as for `en_writer_push`.
+ *
+ * # Safety
+ * `samples` is NULL or holds `n_samples * channels` values of `format`, readable during the
+ * call (no alignment is required).
+ */
+int en_writer_push_audio(struct EnWriter *writer,
+                         const void *samples,
+                         size_t n_samples,
+                         EnSampleFormat format,
+                         uint32_t channels);
+
+/**
+ * Pushes audio samples as `en_writer_push_audio` does, but planar: `channels` runs of
+ * `n_samples` values one after the other in the same buffer (every sample of the first
+ * channel, then every sample of the second, ...). Otherwise the same, with the same results.
+ *
+ * # Safety
+ * As `en_writer_push_audio`.
+ */
+int en_writer_push_audio_planar(struct EnWriter *writer,
+                                const void *samples,
+                                size_t n_samples,
+                                EnSampleFormat format,
+                                uint32_t channels);
 
 /**
  * Finishes the video: encodes every frame pushed, writes the container's index and, for a

@@ -14,7 +14,8 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::OnceLock;
 
 use native::{
-    Destination, EncoderConfig, Frame, FrameRate, MemoryBuffer, PixelFormat, VideoWriter,
+    AudioSamples, Destination, EncoderConfig, Frame, FrameRate, MemoryBuffer, PixelFormat,
+    SampleFormat, VideoWriter,
 };
 
 pub use output::{EnSeekFn, EnSeekWhence, EnWriteFn};
@@ -47,8 +48,10 @@ pub struct EnWriter {
 ///
 /// Set `size` to `sizeof(EnSummary)` before the call (`EnSummary s; s.size = sizeof s;`).
 /// Later versions only add fields at the end; the library fills the fields of the size it is
-/// given, so a program built against this header keeps working with a later library. A `size`
-/// the library does not know is `EN_ERR_INVALID_ARGUMENT`, never a write past the struct.
+/// given, so a program built against this header keeps working with a later library (a
+/// program built before the `audio_` fields were added gets the fields up to `container`). A
+/// `size` the library does not know is `EN_ERR_INVALID_ARGUMENT`, never a write past the
+/// struct.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct EnSummary {
@@ -70,7 +73,51 @@ pub struct EnSummary {
     pub encoder: [c_char; 16],
     /// The container ("mp4", "mov", "mkv", "avi", "ts"), NUL-terminated.
     pub container: [c_char; 16],
+    // The fields below were added with soundtracks; a caller whose `size` ends before them
+    // (an older header) gets the fields above only.
+    /// 1 when the video has a soundtrack (the `audio` or `sample_rate` setting), else 0 and
+    /// the `audio_` fields below are 0 and "".
+    pub has_audio: u32,
+    /// Audio samples per second stored.
+    pub audio_sample_rate: u32,
+    /// Audio samples per channel stored (encoder priming that decoders drop is not counted;
+    /// silence added to reach the video's length is).
+    pub audio_samples: u64,
+    /// Playing time of the soundtrack, in seconds.
+    pub audio_duration: f64,
+    /// Audio channels stored.
+    pub audio_channels: u32,
+    /// 1 when a file's audio was copied as it is, 0 when it was encoded (always 0 for
+    /// samples pushed with `en_writer_push_audio`).
+    pub audio_copied: u32,
+    /// The audio coding format, as ffprobe names it ("aac", "opus", "flac", "pcm_s16le"),
+    /// NUL-terminated.
+    pub audio_codec: [c_char; 16],
+    /// Frames pushed but left out because a shorter soundtrack had ended
+    /// (`audio_length=shortest`); not counted in `frames`.
+    pub frames_cut: u64,
 }
+
+/// The layout of audio samples given to `en_writer_push_audio`: one element per sample of one
+/// channel, in the machine's byte order. Floats are full scale at -1.0 and 1.0 and must be
+/// finite.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum EnSampleFormat {
+    /// 32-bit float (`float`).
+    EN_SAMPLE_F32 = 0,
+    /// 16-bit signed integer (`int16_t`).
+    EN_SAMPLE_I16 = 1,
+    /// 32-bit signed integer (`int32_t`; 24-bit audio sits in the upper 24 bits).
+    EN_SAMPLE_I32 = 2,
+    /// 64-bit float (`double`).
+    EN_SAMPLE_F64 = 3,
+}
+
+/// An `EnSampleFormat` as the functions receive it: the C type of the parameter, read as an
+/// integer so that a value outside the enum is an error rather than undefined behaviour.
+type SampleFormatArg = c_int;
 
 static CONFIGS: Table<EncoderConfig> = Table::new("config", "by en_config_free");
 static WRITERS: Table<Writer> = Table::new(
@@ -120,6 +167,76 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Pushes `n_samples` samples per channel of `channels` channels from `samples`,
+    /// interleaved or planar.
+    ///
+    /// # Safety
+    /// `samples` is NULL or holds `n_samples * channels` readable samples of `format`.
+    unsafe fn push_audio(
+        &mut self,
+        samples: *const c_void,
+        n_samples: usize,
+        format: SampleFormatArg,
+        channels: u32,
+        planar: bool,
+    ) -> Result<(), Failure> {
+        let format = sample_format(format)?;
+        let len = audio_bytes(n_samples, format, channels)?;
+        if samples.is_null() {
+            return Err(Failure::invalid("the audio samples are NULL"));
+        }
+        let channels = u16::try_from(channels).expect("audio_bytes checked the channels");
+        // SAFETY: not NULL, and the caller promises (en_writer_push_audio's contract) that it
+        // holds `n_samples * channels` samples of `format`, which is `len` bytes as
+        // `audio_bytes` computed without overflow; u8 needs no alignment; the slice is read
+        // during `push_audio` only (the library copies it) and not kept.
+        let bytes = unsafe { std::slice::from_raw_parts(samples.cast::<u8>(), len) };
+        self.inner
+            .push_audio(AudioSamples::from_bytes(bytes, format, channels, planar))?;
+        Ok(())
+    }
+}
+
+/// The sample format a C caller gave, or the error that lists the ones there are.
+fn sample_format(format: SampleFormatArg) -> Result<SampleFormat, Failure> {
+    const F32: c_int = EnSampleFormat::EN_SAMPLE_F32 as c_int;
+    const I16: c_int = EnSampleFormat::EN_SAMPLE_I16 as c_int;
+    const I32: c_int = EnSampleFormat::EN_SAMPLE_I32 as c_int;
+    const F64: c_int = EnSampleFormat::EN_SAMPLE_F64 as c_int;
+    match format {
+        F32 => Ok(SampleFormat::F32),
+        I16 => Ok(SampleFormat::I16),
+        I32 => Ok(SampleFormat::I32),
+        F64 => Ok(SampleFormat::F64),
+        other => Err(Failure::invalid(format!(
+            "the sample format {other} is not an EnSampleFormat: EN_SAMPLE_F32 ({F32}), EN_SAMPLE_I16 ({I16}), EN_SAMPLE_I32 ({I32}) or EN_SAMPLE_F64 ({F64})"
+        ))),
+    }
+}
+
+/// The bytes `n_samples` samples per channel of `channels` channels of `format` cover, or the
+/// error for a count of channels no soundtrack has or a size that does not fit in memory
+/// (checked before any byte is read).
+fn audio_bytes(n_samples: usize, format: SampleFormat, channels: u32) -> Result<usize, Failure> {
+    if channels == 0 || channels > u32::from(u16::MAX) {
+        return Err(Failure::invalid(format!(
+            "{channels} audio channels: a soundtrack has 1 to 8 (its `channels` setting)"
+        )));
+    }
+    usize::try_from(channels)
+        .ok()
+        .and_then(|c| n_samples.checked_mul(c))
+        .and_then(|n| n.checked_mul(format.bytes()))
+        .filter(|&len| len <= isize::MAX as usize)
+        .ok_or_else(|| {
+            Failure::invalid(format!(
+                "{n_samples} samples per channel x {channels} channels x {} bytes does not fit in memory",
+                format.bytes()
+            ))
+        })
+}
+
 /// The bytes a frame of rows `stride` bytes apart covers, or the error for a stride that
 /// cannot hold a row (checked before any byte is read).
 fn frame_bytes(
@@ -149,13 +266,22 @@ unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Failure> {
         .map_err(|_| Failure::invalid(format!("the {what} is not UTF-8: {}", s.to_string_lossy())))
 }
 
-/// Where a summary goes: `None` for NULL, the pointer once its `size` is one this library
-/// fills.
+/// The size of the first `EnSummary`, before the soundtrack's fields were added.
+const SUMMARY_V1: usize = std::mem::offset_of!(EnSummary, has_audio);
+
+/// Every size a released header has had, oldest first: a caller's struct of one of these
+/// sizes gets the fields that fit in it.
+const SUMMARY_SIZES: [usize; 2] = [SUMMARY_V1, std::mem::size_of::<EnSummary>()];
+
+/// Where a summary goes: `None` for NULL, the pointer and the caller's `size` once it is one
+/// this library fills.
 ///
 /// # Safety
 /// `summary` is NULL or points to a caller's `EnSummary` (of any version), whose `size` field
 /// is readable.
-unsafe fn summary_target(summary: *mut EnSummary) -> Result<Option<*mut EnSummary>, Failure> {
+unsafe fn summary_target(
+    summary: *mut EnSummary,
+) -> Result<Option<(*mut EnSummary, usize)>, Failure> {
     if summary.is_null() {
         return Ok(None);
     }
@@ -167,25 +293,17 @@ unsafe fn summary_target(summary: *mut EnSummary) -> Result<Option<*mut EnSummar
     // SAFETY: non-NULL and aligned; every version of EnSummary starts with `size`, which the
     // caller promises is readable.
     let size = unsafe { std::ptr::addr_of!((*summary).size).read() };
-    // Every size a released header has had; a future version adds its size here and fills
-    // only the fields that an older size includes.
-    const KNOWN: [usize; 1] = [std::mem::size_of::<EnSummary>()];
-    if !KNOWN.contains(&size) {
+    if !SUMMARY_SIZES.contains(&size) {
         return Err(Failure::invalid(format!(
             "the summary's size is {size}, not sizeof(EnSummary) = {}: set summary.size = sizeof(EnSummary) before the call",
-            KNOWN[0]
+            std::mem::size_of::<EnSummary>()
         )));
     }
-    Ok(Some(summary))
+    Ok(Some((summary, size)))
 }
 
-/// Fills `target` (from [`summary_target`]) with `s`.
-///
-/// # Safety
-/// `target` came from `summary_target` on a caller's struct that is still valid and writable
-/// for its `size` bytes.
-unsafe fn fill_summary(target: Option<*mut EnSummary>, s: &native::Summary) {
-    let Some(target) = target else { return };
+/// The C summary of `s`, every field filled.
+fn c_summary(s: &native::Summary) -> EnSummary {
     let mut out = EnSummary {
         size: std::mem::size_of::<EnSummary>(),
         frames: s.frames,
@@ -196,13 +314,51 @@ unsafe fn fill_summary(target: Option<*mut EnSummary>, s: &native::Summary) {
         codec: [0; 16],
         encoder: [0; 16],
         container: [0; 16],
+        has_audio: 0,
+        audio_sample_rate: 0,
+        audio_samples: 0,
+        audio_duration: 0.0,
+        audio_channels: 0,
+        audio_copied: 0,
+        audio_codec: [0; 16],
+        frames_cut: s.frames_cut,
     };
     copy_name(&mut out.codec, s.codec.name());
     copy_name(&mut out.encoder, s.encoder.name());
     copy_name(&mut out.container, s.container.name());
-    // SAFETY: `summary_target` checked that the pointer is non-NULL and aligned and that the
-    // caller's struct is this version's size; the caller promises it is writable.
-    unsafe { target.write(out) };
+    if let Some(a) = &s.audio {
+        out.has_audio = 1;
+        out.audio_sample_rate = a.sample_rate;
+        out.audio_samples = a.samples;
+        out.audio_duration = a.duration.as_secs_f64();
+        out.audio_channels = u32::from(a.channels);
+        out.audio_copied = u32::from(a.encoder.is_none());
+        copy_name(&mut out.audio_codec, &a.codec);
+    }
+    out
+}
+
+/// Fills `target` (from [`summary_target`]) with `s`: the fields its size holds, and its
+/// `size` left as the caller set it.
+///
+/// # Safety
+/// `target` came from `summary_target` on a caller's struct that is still valid and writable
+/// for its `size` bytes.
+unsafe fn fill_summary(target: Option<(*mut EnSummary, usize)>, s: &native::Summary) {
+    let Some((target, size)) = target else { return };
+    let mut out = c_summary(s);
+    out.size = size;
+    // SAFETY: `summary_target` checked that the pointer is non-NULL and aligned and that
+    // `size` is one of this library's sizes, all at most size_of::<EnSummary>() and each the
+    // offset of a field (so only whole fields are copied); the caller promises that its
+    // struct is writable for `size` bytes, and `out` is a different object.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            std::ptr::addr_of!(out).cast::<u8>(),
+            target.cast::<u8>(),
+            size,
+        )
+    };
 }
 
 /// Copies `name` into a NUL-terminated field, cut to fit.
@@ -572,6 +728,72 @@ pub unsafe extern "C" fn en_writer_push_at(
         // SAFETY: the caller's promise on `data` is `Writer::push`'s.
         WRITERS.with(writer_key(writer), |w| unsafe {
             w.push(data, stride, Some(pts))
+        })?
+    })
+}
+
+/// Pushes audio samples for the video's soundtrack, interleaved: `n_samples` samples per
+/// channel, each made of `channels` values one after the other (`L R L R ...` for stereo), of
+/// `format`. The writer must have a soundtrack of pushed samples: the `sample_rate` setting
+/// without an `audio` file (`en_config_set(cfg, "sample_rate", "48000")`, and `channels`,
+/// 2 unless set, which `channels` here must equal). The samples are copied during the call:
+/// the memory may be reused as soon as it returns.
+///
+/// The samples' time comes from their count, not from the frames: the first 48000 samples at
+/// 48 kHz are the first second of the video, however audio and frame pushes alternate and
+/// whatever their sizes. With the `audio_length` setting `video` (the default), a soundtrack
+/// longer than the video is cut at its end and a shorter one padded with silence. The audio
+/// encoder is the `audio_codec` setting (the container's default otherwise: aac for MP4, MOV,
+/// MKV and MPEG-TS, libopus for WebM, libmp3lame for AVI); `pcm_s16le` with `EN_SAMPLE_I16`,
+/// `pcm_f32le` with `EN_SAMPLE_F32` and `flac` keep the samples exactly.
+///
+/// `n_samples` 0 pushes nothing and returns `EN_OK`.
+///
+/// Returns `EN_OK`; `EN_ERR_FRAME` when the samples do not fit the soundtrack (another number
+/// of channels than its `channels` setting, a float that is NaN or infinite, or a writer with
+/// no soundtrack of pushed samples): they are not taken and the writer goes on;
+/// `EN_ERR_INVALID_ARGUMENT` for a NULL `samples`, a `format` that is not an `EnSampleFormat`,
+/// 0 channels, a size (`n_samples * channels * bytes per sample`) that does not fit in memory,
+/// or a writer that is not open; `EN_ERR_ENCODER` / `EN_ERR_IO` when encoding or writing
+/// failed, as for `en_writer_push`.
+///
+/// # Safety
+/// `samples` is NULL or holds `n_samples * channels` values of `format`, readable during the
+/// call (no alignment is required).
+#[no_mangle]
+pub unsafe extern "C" fn en_writer_push_audio(
+    writer: *mut EnWriter,
+    samples: *const c_void,
+    n_samples: usize,
+    format: SampleFormatArg,
+    channels: u32,
+) -> c_int {
+    status(|| {
+        // SAFETY: the caller's promise on `samples` is `Writer::push_audio`'s.
+        WRITERS.with(writer_key(writer), |w| unsafe {
+            w.push_audio(samples, n_samples, format, channels, false)
+        })?
+    })
+}
+
+/// Pushes audio samples as `en_writer_push_audio` does, but planar: `channels` runs of
+/// `n_samples` values one after the other in the same buffer (every sample of the first
+/// channel, then every sample of the second, ...). Otherwise the same, with the same results.
+///
+/// # Safety
+/// As `en_writer_push_audio`.
+#[no_mangle]
+pub unsafe extern "C" fn en_writer_push_audio_planar(
+    writer: *mut EnWriter,
+    samples: *const c_void,
+    n_samples: usize,
+    format: SampleFormatArg,
+    channels: u32,
+) -> c_int {
+    status(|| {
+        // SAFETY: the caller's promise on `samples` is `Writer::push_audio`'s.
+        WRITERS.with(writer_key(writer), |w| unsafe {
+            w.push_audio(samples, n_samples, format, channels, true)
         })?
     })
 }

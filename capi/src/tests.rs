@@ -19,6 +19,22 @@ fn last_error() -> String {
         .into_owned()
 }
 
+/// A summary with every field zero and its `size` set, as a C caller makes one.
+fn blank_summary() -> EnSummary {
+    // SAFETY: EnSummary holds only integers, floats and arrays of them: all zeroes is a valid
+    // value of each.
+    let mut s: EnSummary = unsafe { std::mem::zeroed() };
+    s.size = std::mem::size_of::<EnSummary>();
+    s
+}
+
+/// A NUL-terminated field of a summary as a string.
+fn name(f: &[c_char; 16]) -> String {
+    assert!(f.contains(&0), "the field is NUL-terminated");
+    let bytes: Vec<u8> = f.iter().map(|&c| c as u8).take_while(|&b| b != 0).collect();
+    String::from_utf8(bytes).unwrap()
+}
+
 /// The checked-in header is what cbindgen makes of the sources now. With `EN_UPDATE_HEADER=1`
 /// the test writes it instead.
 #[test]
@@ -150,17 +166,7 @@ fn a_memory_video_through_the_c_functions() {
         // SAFETY: 80 * 47 + 64 bytes are readable.
         assert_eq!(unsafe { en_writer_push(w, pixels.as_ptr(), 80) }, 0);
     }
-    let mut summary = EnSummary {
-        size: std::mem::size_of::<EnSummary>(),
-        frames: 0,
-        bytes: 0,
-        duration: 0.0,
-        width: 0,
-        height: 0,
-        codec: [0; 16],
-        encoder: [0; 16],
-        container: [0; 16],
-    };
+    let mut summary = blank_summary();
     let (mut data, mut len) = (std::ptr::null_mut(), 0usize);
     // SAFETY: valid out-pointers and summary.
     let rc = unsafe { en_writer_finish_memory(w, &mut data, &mut len, &mut summary) };
@@ -169,11 +175,6 @@ fn a_memory_video_through_the_c_functions() {
     assert_eq!(summary.duration, 0.4);
     assert_eq!((summary.width, summary.height), (64, 48));
     assert_eq!(summary.bytes, len as u64);
-    let name = |f: &[c_char; 16]| {
-        let bytes: Vec<u8> = f.iter().map(|&c| c as u8).take_while(|&b| b != 0).collect();
-        assert!(f.contains(&0), "the field is NUL-terminated");
-        String::from_utf8(bytes).unwrap()
-    };
     assert_eq!(name(&summary.codec), "h264");
     assert_eq!(name(&summary.encoder), "libx264");
     assert_eq!(name(&summary.container), "mp4");
@@ -303,4 +304,220 @@ fn a_full_disk_is_its_own_status() {
         };
         assert_eq!(category(&e), EnStatus::EN_ERR_NO_SPACE, "{e}");
     }
+}
+
+/// Runs the `ffmpeg` tool; its standard output, or `None` (after a skip) when it is missing.
+fn ffmpeg(args: &[&str]) -> Option<Vec<u8>> {
+    let out = match std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(args)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            guards::skip(&format!("the ffmpeg tool cannot run: {e}"));
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
+
+/// One second of a 440 Hz stereo sine at 48 kHz as i16, the right channel at half the left.
+fn sine_i16(n: usize) -> Vec<i16> {
+    (0..n)
+        .flat_map(|i| {
+            let v = (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 48000.0).sin();
+            [(v * 20000.0) as i16, (v * 10000.0) as i16]
+        })
+        .collect()
+}
+
+#[test]
+fn pushed_audio_through_the_c_functions_decodes_back_exactly() {
+    let dir = tempfile_dir("push-audio");
+    let path = dir.join("sine.mkv");
+    let cpath = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    let cfg = en_config_new(64, 48, 25, 1);
+    assert!(!cfg.is_null(), "{}", last_error());
+    for (k, v) in [
+        (c"preset", c"ultrafast"),
+        (c"sample_rate", c"48000"),
+        (c"channels", c"2"),
+        (c"audio_codec", c"pcm_s16le"),
+        (c"metadata", c"title=A sine from C"),
+    ] {
+        // SAFETY: NUL-terminated literals.
+        let rc = unsafe { en_config_set(cfg, k.as_ptr(), v.as_ptr()) };
+        assert_eq!(rc, 0, "{k:?}: {}", last_error());
+    }
+    // SAFETY: a NUL-terminated path.
+    let w = unsafe { en_writer_open(cfg, cpath.as_ptr()) };
+    en_config_free(cfg);
+    assert!(!w.is_null(), "{}", last_error());
+    let samples = sine_i16(48000);
+    let pixels = vec![100u8; 64 * 48 * 3];
+    // 25 frames, and 1920 samples per channel after each, in two pushes of odd sizes.
+    for i in 0..25 {
+        // SAFETY: a whole rgb24 frame.
+        assert_eq!(unsafe { en_writer_push(w, pixels.as_ptr(), 64 * 3) }, 0);
+        let start = i * 1920;
+        for (from, n) in [(start, 1001), (start + 1001, 919)] {
+            let chunk = &samples[from * 2..(from + n) * 2];
+            // SAFETY: `n` stereo i16 samples.
+            let rc = unsafe {
+                en_writer_push_audio(
+                    w,
+                    chunk.as_ptr().cast(),
+                    n,
+                    EnSampleFormat::EN_SAMPLE_I16 as c_int,
+                    2,
+                )
+            };
+            assert_eq!(rc, 0, "{}", last_error());
+        }
+    }
+    // Refused pushes leave the writer going: three channels, a bad format, NULL.
+    // SAFETY: the pointer holds at least 3 samples; the others are never read.
+    unsafe {
+        let rc = en_writer_push_audio(w, samples.as_ptr().cast(), 1, 1, 3);
+        assert_eq!(rc, EnStatus::EN_ERR_FRAME as c_int);
+        assert!(
+            last_error().contains("3 channels given"),
+            "{}",
+            last_error()
+        );
+        let rc = en_writer_push_audio(w, samples.as_ptr().cast(), 1, 9, 2);
+        assert_eq!(rc, EnStatus::EN_ERR_INVALID_ARGUMENT as c_int);
+        assert!(
+            last_error().contains("not an EnSampleFormat"),
+            "{}",
+            last_error()
+        );
+        let rc = en_writer_push_audio(w, std::ptr::null(), 1, 1, 2);
+        assert_eq!(rc, EnStatus::EN_ERR_INVALID_ARGUMENT as c_int);
+        assert!(last_error().contains("NULL"), "{}", last_error());
+        let rc = en_writer_push_audio(w, samples.as_ptr().cast(), usize::MAX / 2, 1, 2);
+        assert_eq!(rc, EnStatus::EN_ERR_INVALID_ARGUMENT as c_int);
+        assert!(last_error().contains("does not fit"), "{}", last_error());
+    }
+    let mut summary = blank_summary();
+    // SAFETY: a valid summary.
+    let rc = unsafe { en_writer_finish(w, &mut summary) };
+    assert_eq!(rc, 0, "{}", last_error());
+    assert_eq!(summary.frames, 25);
+    assert_eq!(summary.has_audio, 1);
+    assert_eq!(summary.audio_sample_rate, 48000);
+    assert_eq!(summary.audio_channels, 2);
+    assert_eq!(summary.audio_samples, 48000);
+    assert_eq!(summary.audio_duration, 1.0);
+    assert_eq!(summary.audio_copied, 0);
+    assert_eq!(name(&summary.audio_codec), "pcm_s16le");
+    assert_eq!(name(&summary.container), "mkv");
+    assert_eq!(summary.frames_cut, 0);
+
+    let p = path.to_str().unwrap();
+    let Some(decoded) = ffmpeg(&["-i", p, "-map", "0:a:0", "-f", "s16le", "-"]) else {
+        return;
+    };
+    let want: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    assert_eq!(decoded.len(), want.len(), "decoded audio bytes");
+    assert!(
+        decoded == want,
+        "the decoded samples differ from those pushed"
+    );
+    let Some(tags) = ffmpeg(&["-i", p, "-f", "ffmetadata", "-"]) else {
+        return;
+    };
+    let tags = String::from_utf8_lossy(&tags);
+    assert!(tags.contains("title=A sine from C"), "{tags}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn planar_float_audio_and_a_summary_of_the_first_size() {
+    let cfg = en_config_new(64, 48, 25, 1);
+    assert!(!cfg.is_null(), "{}", last_error());
+    for (k, v) in [
+        (c"preset", c"ultrafast"),
+        (c"format", c"mkv"),
+        (c"sample_rate", c"8000"),
+        (c"channels", c"1"),
+        (c"audio_codec", c"pcm_f32le"),
+    ] {
+        // SAFETY: NUL-terminated literals.
+        let rc = unsafe { en_config_set(cfg, k.as_ptr(), v.as_ptr()) };
+        assert_eq!(rc, 0, "{k:?}: {}", last_error());
+    }
+    let w = en_writer_open_memory(cfg);
+    en_config_free(cfg);
+    assert!(!w.is_null(), "{}", last_error());
+    let pixels = vec![100u8; 64 * 48 * 3];
+    let audio: Vec<f32> = (0..320).map(|i| (i as f32 / 320.0) - 0.5).collect();
+    // SAFETY: a whole frame; 320 mono f32 samples.
+    unsafe {
+        assert_eq!(en_writer_push(w, pixels.as_ptr(), 64 * 3), 0);
+        let rc = en_writer_push_audio_planar(
+            w,
+            audio.as_ptr().cast(),
+            audio.len(),
+            EnSampleFormat::EN_SAMPLE_F32 as c_int,
+            1,
+        );
+        assert_eq!(rc, 0, "{}", last_error());
+        let nan = [f32::NAN];
+        let rc = en_writer_push_audio_planar(w, nan.as_ptr().cast(), 1, 0, 1);
+        assert_eq!(rc, EnStatus::EN_ERR_FRAME as c_int);
+        assert!(
+            last_error().contains("not a finite number"),
+            "{}",
+            last_error()
+        );
+    }
+    // A caller built before the audio fields: only the first fields are written.
+    let mut old = blank_summary();
+    old.size = SUMMARY_V1;
+    old.has_audio = 77;
+    let (mut data, mut len) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: valid out-pointers and a summary of the first size.
+    let rc = unsafe { en_writer_finish_memory(w, &mut data, &mut len, &mut old) };
+    assert_eq!(rc, 0, "{}", last_error());
+    assert_eq!((old.size, old.frames, old.has_audio), (SUMMARY_V1, 1, 77));
+    assert_eq!(name(&old.container), "mkv");
+    assert_eq!(
+        SUMMARY_V1, 88,
+        "the first EnSummary's size is part of the ABI"
+    );
+    // SAFETY: what en_writer_finish_memory gave.
+    unsafe { en_bytes_free(data, len) };
+}
+
+#[test]
+fn a_writer_without_a_soundtrack_refuses_samples() {
+    let cfg = en_config_new(64, 48, 25, 1);
+    let w = en_writer_open_memory(cfg);
+    en_config_free(cfg);
+    assert!(!w.is_null(), "{}", last_error());
+    let audio = [0i16; 4];
+    // SAFETY: 2 stereo samples.
+    let rc = unsafe { en_writer_push_audio(w, audio.as_ptr().cast(), 2, 1, 2) };
+    assert_eq!(rc, EnStatus::EN_ERR_FRAME as c_int);
+    assert!(last_error().contains("sample_rate"), "{}", last_error());
+    assert_eq!(en_writer_discard(w), 0);
+    // SAFETY: the samples are never read for a writer that is not open.
+    let rc = unsafe { en_writer_push_audio(w, audio.as_ptr().cast(), 2, 1, 2) };
+    assert_eq!(rc, EnStatus::EN_ERR_INVALID_ARGUMENT as c_int);
+    assert!(last_error().contains("already freed"), "{}", last_error());
+}
+
+/// A fresh folder for one test's files.
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("encode-native-capi-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -244,6 +244,89 @@ int main(int argc, char **argv) {
            "NULL");
     EXPECT(en_writer_discard(other), EN_ERR_INVALID_ARGUMENT, "already freed");
 
+    /* ---- en_writer_push_audio / en_writer_push_audio_planar ---- */
+    {
+        static int16_t samples[2 * 480];
+        EnConfig *acfg = config();
+        EXPECT(en_config_set(acfg, "sample_rate", "48000"), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "sample_rate", "lots"), EN_ERR_CONFIG, "sample_rate");
+        EXPECT(en_config_set(acfg, "channels", "2"), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "metadata", "no equals sign"), EN_ERR_CONFIG, "KEY=VALUE");
+        EXPECT(en_config_set(acfg, "metadata", "title=Bad arguments"), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "audio_codec", "vorbis"), EN_ERR_CONFIG, "audio_codec");
+        EXPECT(en_config_set(acfg, "format", "mkv"), EN_OK, NULL);
+        EnWriter *a = en_writer_open_memory(acfg);
+        CHECK(a != NULL);
+        EXPECT(en_writer_push_audio(NULL, samples, 480, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "writer is NULL");
+        EXPECT(en_writer_push_audio(a, NULL, 480, EN_SAMPLE_I16, 2), EN_ERR_INVALID_ARGUMENT,
+               "samples are NULL");
+        EXPECT(en_writer_push_audio(a, samples, 480, (EnSampleFormat)7, 2),
+               EN_ERR_INVALID_ARGUMENT, "not an EnSampleFormat");
+        EXPECT(en_writer_push_audio(a, samples, 480, (EnSampleFormat)-1, 2),
+               EN_ERR_INVALID_ARGUMENT, "EN_SAMPLE_I16 (1)");
+        EXPECT(en_writer_push_audio(a, samples, 480, EN_SAMPLE_I16, 0), EN_ERR_INVALID_ARGUMENT,
+               "0 audio channels");
+        EXPECT(en_writer_push_audio(a, samples, 480, EN_SAMPLE_I16, 70000),
+               EN_ERR_INVALID_ARGUMENT, "70000 audio channels");
+        EXPECT(en_writer_push_audio(a, samples, (size_t)-1, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "does not fit in memory");
+        EXPECT(en_writer_push_audio(a, samples, (size_t)-1 / 4, EN_SAMPLE_F64, 1),
+               EN_ERR_INVALID_ARGUMENT, "does not fit in memory");
+        EXPECT(en_writer_push_audio(a, samples, 480, EN_SAMPLE_I16, 1), EN_ERR_FRAME,
+               "the soundtrack has 2");
+        EXPECT(en_writer_push_audio_planar(NULL, samples, 480, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "writer is NULL");
+        EXPECT(en_writer_push_audio_planar(a, NULL, 480, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "samples are NULL");
+        EXPECT(en_writer_push_audio_planar(a, samples, 480, (EnSampleFormat)4, 2),
+               EN_ERR_INVALID_ARGUMENT, "not an EnSampleFormat");
+        EXPECT(en_writer_push_audio_planar(a, samples, (size_t)-1 / 2, EN_SAMPLE_F32, 2),
+               EN_ERR_INVALID_ARGUMENT, "does not fit in memory");
+        {
+            float nan[2] = {0.0f, 0.0f};
+            nan[1] = nan[1] / nan[0]; /* NaN */
+            EXPECT(en_writer_push_audio(a, nan, 1, EN_SAMPLE_F32, 2), EN_ERR_FRAME,
+                   "not a finite number");
+        }
+        EXPECT(en_writer_push_audio((EnWriter *)acfg, samples, 480, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "not an open writer");
+        /* Still usable after every refusal; 0 samples is nothing to push. */
+        EXPECT(en_writer_push_audio(a, samples, 0, EN_SAMPLE_I16, 2), EN_OK, NULL);
+        EXPECT(en_writer_push_audio(a, samples, 480, EN_SAMPLE_I16, 2), EN_OK, NULL);
+        EXPECT(en_writer_push_audio_planar(a, samples, 480, EN_SAMPLE_I16, 2), EN_OK, NULL);
+        EXPECT(en_writer_push(a, pixels, W * 3), EN_OK, NULL);
+        s.size = sizeof s;
+        EXPECT(en_writer_finish(a, &s), EN_OK, NULL);
+        CHECK(s.has_audio == 1 && s.audio_channels == 2 && s.audio_sample_rate == 48000);
+        CHECK(strcmp(s.audio_codec, "aac") == 0 && s.audio_copied == 0);
+        EXPECT(en_writer_push_audio(a, samples, 480, EN_SAMPLE_I16, 2), EN_ERR_INVALID_ARGUMENT,
+               "already freed");
+        EXPECT(en_writer_push_audio_planar(a, samples, 480, EN_SAMPLE_I16, 2),
+               EN_ERR_INVALID_ARGUMENT, "already freed");
+        /* A writer without a soundtrack of pushed samples. */
+        EnWriter *silent = en_writer_open_memory(cfg);
+        CHECK(silent != NULL);
+        EXPECT(en_writer_push_audio(silent, samples, 480, EN_SAMPLE_I16, 2), EN_ERR_FRAME,
+               "sample_rate");
+        s.size = sizeof s;
+        EXPECT(en_writer_push(silent, pixels, W * 3), EN_OK, NULL);
+        EXPECT(en_writer_finish(silent, &s), EN_OK, NULL);
+        CHECK(s.has_audio == 0 && s.audio_samples == 0 && s.audio_codec[0] == '\0');
+        /* An audio file that does not exist: refused when the writer opens. */
+        EXPECT(en_config_set(acfg, "audio", "/nonexistent-dir/tone.wav"), EN_OK, NULL);
+        EXPECT_NULL(en_writer_open_memory(acfg), "tone.wav");
+        /* Opus cannot go into AVI: refused before anything is written. */
+        EXPECT(en_config_set(acfg, "audio", ""), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "sample_rate", "48000"), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "format", "avi"), EN_OK, NULL);
+        EXPECT(en_config_set(acfg, "audio_codec", "libopus"), EN_OK, NULL);
+        snprintf(path, sizeof path, "%s/bad_args_opus.avi", dir);
+        EXPECT_NULL(en_writer_open(acfg, path), "libopus");
+        CHECK(fopen(path, "rb") == NULL);
+        en_config_free(acfg);
+    }
+
     /* ---- explicit timestamps ---- */
     EnConfig *vfr = config();
     EXPECT(en_config_set(vfr, "time_base", "1/1000"), EN_OK, NULL);
