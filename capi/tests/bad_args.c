@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
     {
         const char *good[] = {"-crf", "20", "-y"};
         const char *vf[] = {"-vf", "scale=32:24"};
-        const char *unknown[] = {"-c:a", "aac"};
+        const char *unknown[] = {"-c:s", "mov_text"};
         const char *missing[] = {"-preset", "fast", "-crf"};
         const char *bad_value[] = {"-b:v", "lots"};
         const char *movflags[] = {"-movflags", "+isml"};
@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
         EXPECT(en_config_apply_ffmpeg_args(cfg, good, 3), EN_OK, NULL);
         EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "supported flags are");
         EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "'-vf'");
-        EXPECT(en_config_apply_ffmpeg_args(cfg, unknown, 2), EN_ERR_CONFIG, "'-c:a'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, unknown, 2), EN_ERR_CONFIG, "'-c:s'");
         EXPECT(en_config_apply_ffmpeg_args(cfg, missing, 3), EN_ERR_CONFIG,
                "'-crf': expected a value");
         EXPECT(en_config_apply_ffmpeg_args(cfg, bad_value, 2), EN_ERR_CONFIG, "'-b:v lots'");
