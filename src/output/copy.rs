@@ -373,12 +373,11 @@ impl Copy {
                 .iter()
                 .any(|(k, _)| !MP4_KEYS.contains(&k.as_str()));
         if mp4 && !custom {
-            // movenc writes the encoding tool from `encoding_tool` (the demuxer reads it back as
-            // `encoder`); without it, its own name.
-            for (k, _) in metadata.iter_mut() {
-                if k == "encoder" {
-                    *k = "encoding_tool".to_string();
-                }
+            // movenc writes the encoding tool (©too) from `encoding_tool` (the demuxer reads it
+            // back as `encoder`); without it, its own name.
+            if let Some((_, v)) = metadata.iter().find(|(k, _)| k == "encoder") {
+                let v = v.clone();
+                metadata.push(("encoding_tool".to_string(), v));
             }
         }
         let mut opts = ff::Dictionary::new();

@@ -171,10 +171,9 @@ impl Muxer {
         if container.is_mp4_family() && !tags.mdta {
             // movenc writes its encoding tool (©too) from `encoding_tool`; the demuxer reads
             // it back as `encoder`.
-            for (k, _) in file_tags.iter_mut() {
-                if k == "encoder" {
-                    *k = "encoding_tool".into();
-                }
+            if let Some((_, v)) = file_tags.iter().find(|(k, _)| k == "encoder") {
+                let v = v.clone();
+                file_tags.push(("encoding_tool".into(), v));
             }
         }
         octx.set_metadata(dictionary(&file_tags));
