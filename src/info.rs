@@ -1,7 +1,7 @@
-//! What the linked FFmpeg provides: versions, licence, encoders, containers.
+//! What the linked FFmpeg provides: versions, licence, video and audio encoders, containers.
 
 use crate::codec::Encoder;
-use crate::config::{Container, OutputPixelFormat};
+use crate::config::{AudioEncoder, Container, OutputPixelFormat};
 use crate::ffi;
 use crate::frame::PixelFormat;
 
@@ -23,6 +23,9 @@ pub struct LibraryInfo {
     pub configuration: String,
     /// Encoders this crate can use, and whether the linked libavcodec has them.
     pub encoders: Vec<(Encoder, bool)>,
+    /// Audio encoders this crate can use (each with its row, [`AudioEncoder::info`]), and
+    /// whether the linked libavcodec has them.
+    pub audio_encoders: Vec<(AudioEncoder, bool)>,
     /// Containers this crate can write, and whether the linked libavformat has them.
     pub containers: Vec<(Container, bool)>,
     /// Input pixel formats accepted.
@@ -46,6 +49,10 @@ pub fn library_info() -> LibraryInfo {
         license: ffmpeg_next::codec::license().to_string(),
         configuration: ffi::avcodec_configuration(),
         encoders: Encoder::ALL
+            .iter()
+            .map(|&e| (e, ffi::has_encoder(e.name())))
+            .collect(),
+        audio_encoders: AudioEncoder::ALL
             .iter()
             .map(|&e| (e, ffi::has_encoder(e.name())))
             .collect(),

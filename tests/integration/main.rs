@@ -6,6 +6,7 @@ mod audio;
 mod bad_input;
 mod basics;
 mod cli;
+mod cli_audio;
 mod codecs;
 mod color;
 mod concat;

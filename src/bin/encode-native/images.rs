@@ -24,6 +24,12 @@ const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp"
 pub fn run(args: &ImagesArgs) -> Result<Outcome> {
     let from_stdin = args.inputs.len() == 1 && args.inputs[0] == "-";
     let (source, total): (Source, Option<u64>) = if from_stdin {
+        if args.output.settings.get("audio") == Some("-") {
+            bail!(
+                "--audio - reads the soundtrack from standard input, which already carries the \
+                 images ('-'): give the audio as a file, or the images as files"
+            );
+        }
         if std::io::stdin().is_terminal() {
             bail!("'-' reads images from standard input, which is a terminal: pipe images into it");
         }

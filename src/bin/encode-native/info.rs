@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use encode_native::info::{library_info, LibraryInfo};
+use encode_native::{AudioEncoder, AudioEncoderInfo};
 use serde_json::json;
 
 use crate::args::InfoArgs;
@@ -23,6 +24,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             "license": info.license,
             "x264": x264,
             "encoders": info.encoders.iter().map(|(c, ok)| (c.name().to_string(), json!(ok))).collect::<serde_json::Map<_, _>>(),
+            "audio_encoders": info.audio_encoders.iter().map(|&(e, ok)| (e.name().to_string(), audio_json(e, ok))).collect::<serde_json::Map<_, _>>(),
             "containers": info.containers.iter().map(|(c, ok)| (c.name().to_string(), json!(ok))).collect::<serde_json::Map<_, _>>(),
             "input_pixel_formats": info.input_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "output_pixel_formats": info.output_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
@@ -50,6 +52,10 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
+    let _ = writeln!(text, "audio encoders:");
+    for &(e, ok) in &info.audio_encoders {
+        let _ = writeln!(text, "  {}", audio_line(e, ok));
+    }
     let _ = writeln!(
         text,
         "containers:     {}",
@@ -82,6 +88,66 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     );
     let _ = writeln!(text, "configuration:  {}", info.configuration);
     print(text)
+}
+
+/// The sample rates an audio encoder takes, for people: `8000-96000 Hz (13 rates)` or
+/// `up to 768000 Hz`.
+fn audio_rates(info: &AudioEncoderInfo) -> String {
+    match (info.rates.iter().min(), info.rates.iter().max()) {
+        (Some(lo), Some(hi)) if lo == hi => format!("{lo} Hz only"),
+        (Some(lo), Some(hi)) => format!("{lo}-{hi} Hz ({} rates)", info.rates.len()),
+        _ => format!("up to {} Hz", info.max_rate),
+    }
+}
+
+/// One encoder's line of `info`: name, codec, rates, channels, bitrate, lossless,
+/// containers, and whether the linked FFmpeg has it.
+fn audio_line(e: AudioEncoder, available: bool) -> String {
+    let info = e.info();
+    let bitrate = match info.bitrate_per_channel {
+        Some((lo, hi)) => format!("{}-{} kb/s per channel", kbps(lo), kbps(hi)),
+        None => "no bitrate".to_string(),
+    };
+    let containers: Vec<&str> = info.containers.iter().map(|c| c.name()).collect();
+    format!(
+        "{:<11} {:<10} {}, 1-{} channels, {}, {}, in {}: {}",
+        e.name(),
+        info.codec,
+        audio_rates(info),
+        info.max_channels,
+        bitrate,
+        if info.lossless { "lossless" } else { "lossy" },
+        containers.join(" "),
+        if available {
+            "yes"
+        } else {
+            "no (not in the linked libavcodec)"
+        }
+    )
+}
+
+/// Bits per second as kilobits: `8`, `0.5`.
+fn kbps(bits: u64) -> String {
+    if bits.is_multiple_of(1000) {
+        (bits / 1000).to_string()
+    } else {
+        format!("{}", bits as f64 / 1000.0)
+    }
+}
+
+/// One encoder's object in `info --json`.
+fn audio_json(e: AudioEncoder, available: bool) -> serde_json::Value {
+    let info = e.info();
+    json!({
+        "codec": info.codec,
+        "sample_rates": info.rates,
+        "max_sample_rate": info.max_rate,
+        "max_channels": info.max_channels,
+        "bitrate_per_channel": info.bitrate_per_channel.map(|(lo, hi)| json!({"min": lo, "max": hi})),
+        "lossless": info.lossless,
+        "containers": info.containers.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "available": available,
+    })
 }
 
 /// Writes the description on standard output.

@@ -23,6 +23,12 @@ pub fn run(args: &RawArgs) -> Result<Outcome> {
     } else {
         format!("'{}'", args.input.display())
     };
+    if from_stdin && args.output.settings.get("audio") == Some("-") {
+        bail!(
+            "--audio - reads the soundtrack from standard input, which already carries the \
+             raw frames (-i -): give the audio as a file, or the frames with -i FILE"
+        );
+    }
     // Open the input first: a missing file is reported before an output is created.
     let (input, total): (Box<dyn Read + Send>, Option<u64>) = if from_stdin {
         (Box::new(std::io::stdin()), None)

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
-use encode_native::{Container, Encoder, EncoderConfig, Setting, SettingKind};
+use encode_native::{AudioEncoder, Container, Encoder, EncoderConfig, Setting, SettingKind};
 
 use crate::args::Cli;
 
@@ -150,6 +150,51 @@ fn encoders(readme: &str) -> Result<String, String> {
     }
 }
 
+/// `audio-encoders`: the audio encoder table (the rows `encode-native info` prints).
+fn audio_encoders() -> String {
+    let columns: &[Column<AudioEncoder>] = &[
+        ("encoder", |e| format!("`{e}`")),
+        ("codec", |e| e.info().codec.to_string()),
+        ("also named", |e| {
+            code_list(e.aliases().iter().copied(), ", ")
+        }),
+        ("sample rates", |e| {
+            let info = e.info();
+            match (info.rates.iter().min(), info.rates.iter().max()) {
+                (Some(lo), Some(hi)) => format!("{lo}–{hi} Hz ({} rates)", info.rates.len()),
+                _ => format!("up to {} Hz", info.max_rate),
+            }
+        }),
+        ("channels", |e| format!("1–{}", e.info().max_channels)),
+        ("bitrate per channel", |e| {
+            match e.info().bitrate_per_channel {
+                Some((lo, hi)) => format!("{lo}–{hi} bit/s"),
+                None => String::new(),
+            }
+        }),
+        ("lossless", |e| {
+            if e.info().lossless { "yes" } else { "no" }.to_string()
+        }),
+        ("containers", |e| {
+            e.info()
+                .containers
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+        ("default for", |e| {
+            let of: Vec<&str> = Container::ALL
+                .iter()
+                .filter(|&&c| AudioEncoder::default_for(c) == Some(*e))
+                .map(|c| c.name())
+                .collect();
+            of.join(", ")
+        }),
+    ];
+    table(columns, AudioEncoder::ALL)
+}
+
 /// `containers`: the container table.
 fn containers() -> String {
     let columns: &[Column<Container>] = &[
@@ -271,7 +316,18 @@ fn python_keywords() -> String {
         let value = match s.kind {
             SettingKind::Switch => "`True`/`False`".to_string(),
             SettingKind::Repeated => {
-                "a dict such as `{\"aq-mode\": 2}`, or a list of `NAME=VALUE`".to_string()
+                // The example as a dict entry: `aq-mode=2` is `{"aq-mode": 2}`, `title=Demo`
+                // is `{"title": "Demo"}`.
+                let (k, v) = s.example.split_once('=').unwrap_or((s.example, ""));
+                let v = if v.parse::<f64>().is_ok() {
+                    v.to_string()
+                } else {
+                    format!("\"{v}\"")
+                };
+                format!(
+                    "a dict such as `{{\"{k}\": {v}}}`, or a list of `{}`",
+                    s.value_name
+                )
             }
             _ => value_of(s, ", "),
         };
@@ -444,6 +500,7 @@ fn readme_is_current() {
             "subcommands",
             "cli-options",
             "encoders",
+            "audio-encoders",
             "containers",
             "python",
             "python-dask",
@@ -453,6 +510,7 @@ fn readme_is_current() {
             "subcommands" => Ok(subcommands()),
             "cli-options" => Ok(cli_options()),
             "encoders" => encoders(text),
+            "audio-encoders" => Ok(audio_encoders()),
             "containers" => Ok(containers()),
             "python" => Ok(embedded(&python)),
             "python-dask" => Ok(embedded(&dask)),

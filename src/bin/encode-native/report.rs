@@ -42,7 +42,7 @@ pub fn report(
         String::new()
     };
     let line = format!(
-        "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}; encoded in {:.2} s ({:.1} fps)",
+        "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}{}; encoded in {:.2} s ({:.1} fps)",
         s.frames,
         s.duration.as_secs_f64(),
         fps,
@@ -54,6 +54,7 @@ pub fn report(
         s.container.name(),
         if s.fragmented { " (fragmented)" } else { "" },
         human_bytes(s.bytes),
+        audio_words(s),
         wall,
         speed,
     );
@@ -89,6 +90,8 @@ pub fn report(
         "wall_s": wall,
         "speed_fps": speed,
         "interrupted": outcome == Outcome::Interrupted,
+        "audio": audio_json(s),
+        "frames_cut": s.frames_cut,
     });
     if let Value::Object(o) = &mut object {
         o.extend(extra.clone());
@@ -107,6 +110,64 @@ pub fn report(
             target.written_name()
         )
     })
+}
+
+/// The soundtrack for the summary line: `, audio aac 48000 Hz stereo 2.000 s (96000
+/// samples, encoded)`, or nothing for a silent video.
+fn audio_words(s: &Summary) -> String {
+    let Some(a) = &s.audio else {
+        return String::new();
+    };
+    let channels = match a.channels {
+        1 => "mono".to_string(),
+        2 => "stereo".to_string(),
+        n => format!("{n} channels"),
+    };
+    let how = match a.encoder {
+        None => "copied".to_string(),
+        Some(e) if e.name() == a.codec => "encoded".to_string(),
+        Some(e) => format!("encoded by {e}"),
+    };
+    let mut extra = String::new();
+    if a.padded > 0 {
+        extra += &format!(", {} samples of silence added", a.padded);
+    }
+    if a.trimmed {
+        extra += ", cut at the video's end";
+    }
+    if s.frames_cut > 0 {
+        extra += &format!(
+            ", {} frame{} after its end left out",
+            s.frames_cut,
+            if s.frames_cut == 1 { "" } else { "s" }
+        );
+    }
+    format!(
+        ", audio {} {} Hz {} {:.3} s ({} samples, {how}{extra})",
+        a.codec,
+        a.sample_rate,
+        channels,
+        a.duration.as_secs_f64(),
+        a.samples
+    )
+}
+
+/// The soundtrack in the JSON report: `null` for a silent video.
+fn audio_json(s: &Summary) -> Value {
+    match &s.audio {
+        None => Value::Null,
+        Some(a) => json!({
+            "codec": a.codec,
+            "encoder": a.encoder.map(|e| e.name()),
+            "copied": a.encoder.is_none(),
+            "sample_rate": a.sample_rate,
+            "channels": a.channels,
+            "samples": a.samples,
+            "duration_s": a.duration.as_secs_f64(),
+            "padded_samples": a.padded,
+            "trimmed": a.trimmed,
+        }),
+    }
 }
 
 /// Writes `text` on standard output and flushes it; a closed or full standard output is an

@@ -1,0 +1,552 @@
+//! The command line's soundtrack and tag options (`--audio`, `--audio-codec`,
+//! `--audio-bitrate`, `--metadata`, `--rotate`) and `info`'s audio encoders, run as a real
+//! process; every file it writes is looked at with FFmpeg's own tools (`ffprobe`, `ffmpeg`).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// What a run of the binary produced.
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.stdout)
+            )
+        })
+    }
+
+    fn assert_ok(&self) {
+        assert_eq!(self.code, 0, "exit status; stderr: {}", self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+
+    /// A failure (status 1) whose one `error:` line holds every `parts`.
+    fn assert_error(&self, parts: &[&str]) {
+        assert_eq!(self.code, 1, "exit status; stderr: {}", self.stderr);
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", self.stderr);
+        for p in parts {
+            assert!(self.stderr.contains(p), "'{p}' not in: {}", self.stderr);
+        }
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+    }
+}
+
+fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    let mut child = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_encode-native"))
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start encode-native"),
+    );
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let out = child.wait_with_output().unwrap();
+    if let Some(w) = writer {
+        w.join().unwrap();
+    }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs the `ffmpeg` tool; its standard output.
+fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(args)
+        .output()
+        .expect("the ffmpeg tool runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// ffprobe's JSON for `path`: its format and streams, with their tags.
+fn probe(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-count_frames",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The stream of `kind` ("video", "audio") in ffprobe's JSON.
+fn stream<'a>(p: &'a Value, kind: &str) -> &'a Value {
+    p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stream: {p}"))
+}
+
+/// The file's tag `key`, whatever its case (Matroska capitalises keys it does not know).
+fn tag(p: &Value, key: &str) -> Option<String> {
+    p["format"]["tags"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
+}
+
+/// Seconds of audio FFmpeg decodes from `path` (as 16-bit samples of `channels`, `rate`).
+fn decoded_seconds(path: &Path, rate: u32, channels: u32) -> f64 {
+    let pcm = ffmpeg(&["-i", s(path), "-map", "0:a:0", "-f", "s16le", "-"]);
+    pcm.len() as f64 / 2.0 / f64::from(channels) / f64::from(rate)
+}
+
+/// A two-second 48 kHz stereo tone as a 16-bit WAV, made by the ffmpeg tool.
+fn tone(dir: &Path) -> std::path::PathBuf {
+    let wav = dir.join("tone.wav");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=2",
+        "-ac",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        s(&wav),
+    ]);
+    wav
+}
+
+const DEMO: &[&str] = &[
+    "demo",
+    "--frames",
+    "30",
+    "--size",
+    "96x64",
+    "--preset",
+    "ultrafast",
+];
+
+fn demo<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    DEMO.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn demo_with_a_soundtrack_file_and_a_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = tone(dir.path());
+    let out = dir.path().join("demo.mkv");
+    let r = run(
+        &demo(&[
+            "--audio",
+            s(&wav),
+            "--metadata",
+            "title=Demo",
+            "--metadata",
+            "s:a:language=eng",
+            "--json",
+            "-o",
+            s(&out),
+        ]),
+        None,
+    );
+    r.assert_ok();
+    // The report names the soundtrack: a WAV's PCM goes into Matroska as it is.
+    let j = r.json();
+    let a = &j["audio"];
+    assert_eq!(a["codec"], "pcm_s16le", "{j}");
+    assert_eq!(a["copied"], true, "{j}");
+    assert_eq!(a["encoder"], Value::Null, "{j}");
+    assert_eq!(
+        (a["sample_rate"].as_u64(), a["channels"].as_u64()),
+        (Some(48000), Some(2))
+    );
+    assert_eq!(
+        a["trimmed"], true,
+        "two seconds of audio for one of video: {j}"
+    );
+    assert_eq!(j["frames_cut"], 0);
+    assert!(
+        r.stderr.contains("audio pcm_s16le 48000 Hz stereo")
+            && r.stderr.contains("copied, cut at the video's end"),
+        "{}",
+        r.stderr
+    );
+
+    let p = probe(&out);
+    let (v, au) = (stream(&p, "video"), stream(&p, "audio"));
+    assert_eq!(p["streams"].as_array().unwrap().len(), 2, "{p}");
+    assert_eq!(v["codec_name"], "h264");
+    assert_eq!(v["nb_read_frames"], "30");
+    assert_eq!(au["codec_name"], "pcm_s16le");
+    assert_eq!(au["sample_rate"], "48000");
+    assert_eq!(au["channels"], 2);
+    assert_eq!(au["tags"]["language"], "eng", "{au}");
+    assert_eq!(p["format"]["tags"]["title"], "Demo", "{p}");
+    // The durations: the video's 30 frames at 30 fps, the audio as long as reported (cut at
+    // the video's end, to the packet), and the file as long as the longer of the two.
+    let audio_s = decoded_seconds(&out, 48000, 2);
+    let reported = a["duration_s"].as_f64().unwrap();
+    assert!((audio_s - reported).abs() < 1e-3, "{audio_s} vs {reported}");
+    assert!((1.0..1.1).contains(&audio_s), "{audio_s}");
+    assert_eq!(j["duration_s"], 1.0);
+    let file_s: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (file_s - audio_s.max(1.0)).abs() < 0.01,
+        "{file_s} {audio_s}"
+    );
+}
+
+#[test]
+fn an_encoded_soundtrack_is_cut_to_the_sample_and_tagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = tone(dir.path());
+    let out = dir.path().join("flac.mkv");
+    let r = run(
+        &demo(&[
+            "--audio",
+            s(&wav),
+            "--audio-codec",
+            "flac",
+            "--metadata",
+            "title=Flac",
+            "--metadata",
+            "comment=two tags",
+            "--json",
+            "-o",
+            s(&out),
+        ]),
+        None,
+    );
+    r.assert_ok();
+    let a = &r.json()["audio"];
+    assert_eq!(a["codec"], "flac");
+    assert_eq!(a["copied"], false);
+    assert_eq!(a["samples"], 48000, "{a}");
+    assert_eq!(a["duration_s"], 1.0);
+    let p = probe(&out);
+    assert_eq!(stream(&p, "audio")["codec_name"], "flac");
+    assert_eq!(p["format"]["tags"]["title"], "Flac");
+    // Matroska stores its keys in capitals.
+    assert_eq!(tag(&p, "comment").as_deref(), Some("two tags"), "{p}");
+    assert_eq!(decoded_seconds(&out, 48000, 2), 1.0);
+    // Lossless: the first second of the tone comes back exactly.
+    let want = ffmpeg(&["-i", s(&wav), "-t", "1", "-f", "s16le", "-"]);
+    let got = ffmpeg(&["-i", s(&out), "-map", "0:a:0", "-f", "s16le", "-"]);
+    assert!(got == want, "{} vs {} bytes", got.len(), want.len());
+}
+
+#[test]
+fn webm_gets_opus_and_a_bitrate_in_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = tone(dir.path());
+    let out = dir.path().join("opus.webm");
+    let r = run(
+        &[
+            "demo",
+            "--frames",
+            "30",
+            "--size",
+            "96x64",
+            "--codec",
+            "libvpx-vp9",
+            "--preset",
+            "8",
+            "--audio",
+            s(&wav),
+            "--audio-bitrate",
+            "64k",
+            "--json",
+            "-o",
+            s(&out),
+        ],
+        None,
+    );
+    r.assert_ok();
+    let a = &r.json()["audio"];
+    assert_eq!(
+        (a["codec"].as_str(), a["encoder"].as_str()),
+        (Some("opus"), Some("libopus"))
+    );
+    assert!(r.stderr.contains("encoded by libopus"), "{}", r.stderr);
+    let p = probe(&out);
+    assert_eq!(stream(&p, "audio")["codec_name"], "opus");
+    assert_eq!(stream(&p, "video")["codec_name"], "vp9");
+    let seconds = decoded_seconds(&out, 48000, 2);
+    assert!((seconds - 1.0).abs() < 0.03, "{seconds}");
+
+    // A bitrate Opus does not take for two channels: refused, nothing written.
+    let high = dir.path().join("high.webm");
+    let r = run(
+        &[
+            "demo",
+            "--frames",
+            "3",
+            "--size",
+            "96x64",
+            "--codec",
+            "libvpx-vp9",
+            "--audio",
+            s(&wav),
+            "--audio-bitrate",
+            "2M",
+            "-o",
+            s(&high),
+        ],
+        None,
+    );
+    r.assert_error(&["audio_bitrate", "libopus with 2 channels"]);
+    assert!(!high.exists());
+}
+
+#[test]
+fn the_soundtrack_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = std::fs::read(tone(dir.path())).unwrap();
+    let out = dir.path().join("stdin.mkv");
+    let r = run(&demo(&["--audio", "-", "--json", "-o", s(&out)]), Some(wav));
+    r.assert_ok();
+    assert_eq!(r.json()["audio"]["codec"], "pcm_s16le");
+    assert!(decoded_seconds(&out, 48000, 2) >= 1.0);
+
+    // With raw frames on standard input too: refused before anything is written.
+    let raw = dir.path().join("raw.mkv");
+    let r = run(
+        &[
+            "raw",
+            "-i",
+            "-",
+            "--size",
+            "16x16",
+            "--in-pix-fmt",
+            "gray",
+            "--fps",
+            "10",
+            "--audio",
+            "-",
+            "-o",
+            s(&raw),
+        ],
+        Some(vec![0u8; 256 * 3]),
+    );
+    r.assert_error(&["--audio -", "standard input", "raw frames"]);
+    assert!(!raw.exists() && !dir.path().join("raw.mkv.partial").exists());
+    // As for images from standard input.
+    let r = run(
+        &["images", "-", "--audio", "-", "-o", s(&raw)],
+        Some(vec![0u8; 16]),
+    );
+    r.assert_error(&["--audio -", "standard input", "images"]);
+    assert!(!raw.exists());
+}
+
+#[test]
+fn impossible_soundtracks_and_tags_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = tone(dir.path());
+    let avi = dir.path().join("opus.avi");
+    let r = run(
+        &demo(&[
+            "--audio",
+            s(&wav),
+            "--audio-codec",
+            "libopus",
+            "-o",
+            s(&avi),
+        ]),
+        None,
+    );
+    r.assert_error(&["libopus", "avi", "libmp3lame"]);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "tone.wav")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A missing audio file is named.
+    let out = dir.path().join("missing.mkv");
+    let r = run(&demo(&["--audio", "no-such.wav", "-o", s(&out)]), None);
+    r.assert_error(&["no-such.wav"]);
+    assert!(!out.exists());
+    // Rotation is stored only by MP4 and MOV.
+    let r = run(&demo(&["--rotate", "90", "-o", s(&out)]), None);
+    r.assert_error(&["rotate", "mp4 and mov"]);
+    assert!(!out.exists());
+
+    // Values that are wrong on their own are usage errors (status 2) that say what is allowed.
+    for (bad, says) in [
+        (&["--metadata", "no-equals-sign"][..], "KEY=VALUE"),
+        (&["--rotate", "45"], "90"),
+        (&["--audio-codec", "vorbis"], "libopus"),
+        (&["--audio-bitrate", "lots"], "bitrate"),
+        (&["--sample-rate", "fast"], "sample_rate"),
+    ] {
+        let mut a = demo(bad);
+        a.extend(["-o", s(&out)]);
+        let r = run(&a, None);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{bad:?}: {}", r.stderr);
+        assert!(!out.exists());
+    }
+}
+
+/// `--rotate` stores a display matrix in MP4 and MOV.
+#[test]
+#[ignore = "MP4 and MOV lose their tags and side data at the finishing remux (src/output) for now"]
+fn rotation_in_mp4() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.mp4");
+    run(
+        &demo(&[
+            "--rotate",
+            "90",
+            "--metadata",
+            "title=Turned",
+            "-o",
+            s(&out),
+        ]),
+        None,
+    )
+    .assert_ok();
+    let p = probe(&out);
+    let rotation = stream(&p, "video")["side_data_list"]
+        .as_array()
+        .and_then(|l| l.iter().find_map(|s| s["rotation"].as_i64()));
+    assert_eq!(rotation, Some(-90), "{p}");
+    assert_eq!(p["format"]["tags"]["title"], "Turned");
+}
+
+#[test]
+fn a_silent_video_reports_no_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("silent.mkv");
+    let r = run(&demo(&["--json", "-o", s(&out)]), None);
+    r.assert_ok();
+    assert_eq!(r.json()["audio"], Value::Null);
+    assert!(!r.stderr.contains("audio"), "{}", r.stderr);
+}
+
+#[test]
+fn info_lists_the_audio_encoders() {
+    let r = run(&["info", "--json"], None);
+    r.assert_ok();
+    let j = r.json();
+    let audio = j["audio_encoders"].as_object().expect("audio_encoders");
+    let names: Vec<&str> = audio.keys().map(String::as_str).collect();
+    for name in [
+        "aac",
+        "libopus",
+        "flac",
+        "pcm_s16le",
+        "pcm_s24le",
+        "pcm_f32le",
+        "libmp3lame",
+    ] {
+        let e = &audio
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not in {names:?}"));
+        for field in [
+            "codec",
+            "sample_rates",
+            "max_sample_rate",
+            "max_channels",
+            "bitrate_per_channel",
+            "lossless",
+            "containers",
+            "available",
+        ] {
+            assert!(e.get(field).is_some(), "{name}: no {field}: {e}");
+        }
+        // Debian's FFmpeg has all seven.
+        assert_eq!(e["available"], true, "{name}");
+    }
+    assert_eq!(audio.len(), 7, "{names:?}");
+    assert_eq!(audio["libopus"]["codec"], "opus");
+    assert_eq!(audio["libmp3lame"]["codec"], "mp3");
+    assert_eq!(audio["flac"]["lossless"], true);
+    assert_eq!(audio["aac"]["lossless"], false);
+    assert_eq!(audio["aac"]["bitrate_per_channel"]["max"], 288000);
+    assert_eq!(audio["pcm_s16le"]["bitrate_per_channel"], Value::Null);
+    assert_eq!(audio["libmp3lame"]["max_channels"], 2);
+    assert!(audio["aac"]["sample_rates"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(48000)));
+    let webm = Value::from("webm");
+    assert!(audio["libopus"]["containers"]
+        .as_array()
+        .unwrap()
+        .contains(&webm));
+    assert!(!audio["aac"]["containers"]
+        .as_array()
+        .unwrap()
+        .contains(&webm));
+
+    let r = run(&["info"], None);
+    r.assert_ok();
+    let text = String::from_utf8_lossy(&r.stdout);
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "audio encoders:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(block.len(), 7, "{text}");
+    assert!(
+        block[0].starts_with("  aac ") && block[0].ends_with(": yes"),
+        "{text}"
+    );
+    assert!(
+        block
+            .iter()
+            .any(|l| l.contains("flac") && l.contains("lossless")),
+        "{text}"
+    );
+}
