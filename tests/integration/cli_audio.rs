@@ -439,7 +439,6 @@ fn impossible_soundtracks_and_tags_are_refused_before_anything_is_written() {
 
 /// `--rotate` stores a display matrix in MP4 and MOV.
 #[test]
-#[ignore = "MP4 and MOV lose their tags and side data at the finishing remux (src/output) for now"]
 fn rotation_in_mp4() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.mp4");
