@@ -449,8 +449,17 @@ class Writer:
             layout = _frames.planar_layout(array, fmt, width, height)
         else:
             layout = _frames.layout_of(array, fmt)
+        settings = list(self._settings)
+        if self._sample_rate is not None and _setting(settings, "sample_format") is None:
+            # What a lossless encoder stores follows the samples' own type (int16: 16-bit FLAC).
+            first = self._soundtrack if self._soundtrack is not None else (
+                self._early_audio[0][0] if self._early_audio else None)
+            if first is not None:
+                name = _audio.sample_format_name(first.dtype)
+                if name is not None:
+                    settings.append(("sample_format", name))
         self._native = _NativeWriter(self._output, layout.width, layout.height, layout.pix_fmt,
-                                     self._settings)
+                                     settings)
         self._layout = layout
 
     # -- finishing -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ float64, one channel ``(n,)``, interleaved ``(n, channels)`` or planar ``(channe
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Tuple
+from typing import Optional, Any, Tuple
 
 import numpy as np
 
@@ -60,3 +60,10 @@ def samples_until(frames: int, fps: Fraction, sample_rate: int) -> int:
 def channels_text(n: int) -> str:
     """``1 channel``, ``2 channels``."""
     return f"{n} channel{'' if n == 1 else 's'}"
+
+
+def sample_format_name(dtype: np.dtype) -> Optional[str]:
+    """The ``sample_format`` setting for samples of `dtype` (None for a type not pushed as
+    is)."""
+    return {"float32": "f32", "int16": "i16", "int32": "i32", "float64": "f64"}.get(
+        np.dtype(dtype).name)

@@ -240,7 +240,7 @@ impl AudioTrack {
                 Mode::Encode(Box::new(Encoding::open(
                     plan,
                     out,
-                    SampleFormat::F32,
+                    plan.sample_format,
                     None,
                     global_header,
                 )?))

@@ -42,8 +42,10 @@ named_enum! {
 
 named_enum! {
     /// The layout of samples in memory, per element.
+    #[derive(Default)]
     pub enum SampleFormat ("sample_format") {
         /// 32-bit float, full scale ±1.0.
+        #[default]
         F32 = ["f32", "flt", "float32"],
         /// 16-bit signed integers.
         I16 = ["i16", "s16", "int16"],
@@ -99,6 +101,9 @@ pub struct AudioSettings {
     pub stream: Option<usize>,
     /// What happens when audio and video last differently.
     pub length: AudioLength,
+    /// The format of the samples pushed, which decides what a lossless encoder stores:
+    /// 16-bit FLAC for `i16`, 24-bit for the others. Pushes in another format are converted.
+    pub sample_format: SampleFormat,
 }
 
 impl AudioSettings {

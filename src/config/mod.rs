@@ -341,6 +341,13 @@ impl EncoderConfig {
         self
     }
 
+    /// The format of the samples that will be pushed: what a lossless encoder stores
+    /// (16-bit FLAC for `i16`, 24-bit for the others).
+    pub fn audio_sample_format(mut self, format: SampleFormat) -> Self {
+        self.audio.sample_format = format;
+        self
+    }
+
     /// The audio encoder (otherwise the container's default).
     pub fn audio_codec(mut self, codec: AudioEncoder) -> Self {
         self.audio.codec = Some(codec);

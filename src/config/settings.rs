@@ -681,6 +681,22 @@ pub(super) static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "sample_format",
+        aliases: &["sample_fmt", "audio_sample_format"],
+        value_name: "FORMAT",
+        help: "Format of the samples pushed from memory: what a lossless encoder stores (i16: 16-bit FLAC) [default: f32]",
+        choices: super::SampleFormat::NAMES,
+        default: "f32",
+        example: "i16",
+        kind: SettingKind::Value,
+        output_option: false,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.sample_format = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
         key: "audio_offset",
         aliases: &["itsoffset"],
         value_name: "SECONDS",

@@ -2,7 +2,9 @@
 //! that refuse what the encoder or the container would refuse, before anything is written.
 
 use crate::codec::audio::AudioEncoderInfo;
-use crate::config::{AudioEncoder, AudioLength, AudioSource, Container, EncoderConfig};
+use crate::config::{
+    AudioEncoder, AudioLength, AudioSource, Container, EncoderConfig, SampleFormat,
+};
 use crate::error::{Error, Result};
 
 /// The most channels encode-native takes: 7.1.
@@ -22,6 +24,8 @@ pub struct AudioPlan {
     pub(crate) offset: f64,
     pub(crate) stream: Option<usize>,
     pub(crate) length: AudioLength,
+    /// The format of pushed samples.
+    pub(crate) sample_format: SampleFormat,
 }
 
 /// What is stored: decided from the plan and, for a file, from the file's own audio.
@@ -275,6 +279,7 @@ pub(crate) fn resolve(
         offset: a.offset,
         stream: a.stream,
         length: a.length,
+        sample_format: a.sample_format,
     };
     if pushed {
         // Everything is known now: check it now.

@@ -150,6 +150,7 @@ fn pcm_and_flac_give_back_the_samples_bit_for_bit() {
         let path = d.path().join(format!("{codec}.{container}"));
         let config = EncoderConfig::new(64, 48, 25)
             .audio_samples(rate, 2)
+            .audio_sample_format(encode_native::SampleFormat::I16)
             .audio_codec(codec);
         let summary = encode_pushed(&path, config, 50, &samples, 2, &[1, 1000, 4097, 333]);
         let a = summary.audio.expect("a soundtrack");
@@ -161,6 +162,12 @@ fn pcm_and_flac_give_back_the_samples_bit_for_bit() {
             "{codec} in {container}: sample count"
         );
         assert!(back == bytes, "{codec} in {container}: samples differ");
+        // 16-bit samples are stored as 16 bits (FLAC too, not widened to 24).
+        let p = probe(&path);
+        assert_eq!(
+            p["streams"][1]["sample_fmt"], "s16",
+            "{codec} in {container}"
+        );
     }
 }
 
