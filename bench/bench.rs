@@ -138,17 +138,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 cfg
             };
+            // BENCH_AUDIO_CODEC=NAME: another audio encoder than the container's default.
+            let cfg = match std::env::var("BENCH_AUDIO_CODEC") {
+                Ok(c) if audio => cfg.audio_codec(c.parse()?),
+                _ => cfg,
+            };
             let per_frame = (48_000.0 * fps.den as f64 / fps.num as f64).round() as usize;
-            let tone: Vec<f32> = (0..per_frame * 2)
-                .map(|k| (k as f32 * 0.03).sin() * 0.3)
-                .collect();
+            // A continuous tone (440 Hz left, 660 Hz right) for the whole video, made before
+            // the clock starts.
+            let tone: Vec<f32> = if audio {
+                (0..per_frame * n)
+                    .flat_map(|k| {
+                        let t = k as f32 / 48_000.0;
+                        [
+                            0.3 * (std::f32::consts::TAU * 440.0 * t).sin(),
+                            0.3 * (std::f32::consts::TAU * 660.0 * t).sin(),
+                        ]
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let (c0, t0) = (cpu_seconds(), Instant::now());
             let opts = WriterOptions::default().force_swscale(swscale);
             let mut wr = VideoWriter::create_with(&a[9], cfg, opts)?;
             for i in 0..n {
                 wr.push(Frame::new(w, h, in_fmt, &data[i * len..(i + 1) * len]))?;
                 if audio {
-                    wr.push_audio(encode_native::AudioSamples::interleaved(&tone, 2))?;
+                    let chunk = &tone[i * per_frame * 2..(i + 1) * per_frame * 2];
+                    wr.push_audio(encode_native::AudioSamples::interleaved(chunk, 2))?;
                 }
             }
             let s = wr.finish()?;

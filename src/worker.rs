@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use ffmpeg_next as ff;
 
-use crate::audio::{AudioTrack, AudioTrackSummary, Chunk, VideoEnd};
+use crate::audio::{AudioThread, AudioTrack, AudioTrackSummary, Chunk, VideoEnd};
 use crate::av;
 use crate::config::{FrameRate, Timing};
 use crate::convert::Converter;
@@ -195,7 +195,9 @@ struct State {
     conv: Converter,
     enc: VideoEncoder,
     mux: Muxer,
-    audio: Option<AudioTrack>,
+    audio: Option<AudioThread>,
+    /// `shortest` with a file: frames after the soundtrack's end are left out.
+    audio_cuts_video: bool,
     audio_summary: Option<AudioTrackSummary>,
     /// Frames left out after a shorter soundtrack ended (`audio_length=shortest`).
     cut: u64,
@@ -241,13 +243,23 @@ impl State {
         };
         let opened = sink::open(sink, container)?;
         let size = opened.size.clone();
-        let mux = Muxer::start(opened, &enc, audio.as_ref(), &plan, layout, on_fragment)
+        let mut mux = Muxer::start(opened, &enc, audio.as_ref(), &plan, layout, on_fragment)
             .inspect_err(|_| {
                 // Nothing of it is worth keeping: it was created just now, by us.
                 if let Some(p) = &partial {
                     p.discard();
                 }
             })?;
+        let audio_cuts_video = audio.as_ref().is_some_and(AudioTrack::cuts_video);
+        let audio = match audio {
+            Some(track) => Some(AudioThread::spawn(track).inspect_err(|_| {
+                let _ = mux.finish();
+                if let Some(p) = &partial {
+                    p.discard();
+                }
+            })?),
+            None => None,
+        };
         let (format, (width, height)) = (plan.output_format(), plan.output_size());
         let mut picture = av::zeroed_frame(av::output_pixel(format), width, height);
         picture.set_color_range(av::range(plan.full_range(), format));
@@ -258,6 +270,7 @@ impl State {
             enc,
             mux,
             audio,
+            audio_cuts_video,
             audio_summary: None,
             cut: 0,
             picture,
@@ -284,7 +297,8 @@ impl State {
                 Work::Audio(chunk) => {
                     let end = self.video_end();
                     if let Some(a) = &mut self.audio {
-                        a.push(chunk, &mut self.mux, end)?;
+                        a.push(chunk, end)?;
+                        a.drain(&mut self.mux)?;
                     }
                     continue;
                 }
@@ -321,7 +335,7 @@ impl State {
 
     /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
     fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
-        if let Some(a) = &mut self.audio {
+        if let (Some(a), true) = (&mut self.audio, self.audio_cuts_video) {
             let at = VideoEnd {
                 ticks: pts - self.first_pts.unwrap_or(pts),
                 time_base: self.enc.time_base,
@@ -355,7 +369,8 @@ impl State {
         self.drain()?;
         let end = self.video_end();
         if let Some(a) = &mut self.audio {
-            a.follow(&mut self.mux, end)?;
+            a.follow(end)?;
+            a.drain(&mut self.mux)?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 
 mod samples;
 mod source;
+mod thread;
 
 use std::time::Duration;
 
@@ -19,12 +20,12 @@ use ffmpeg_next as ff;
 
 pub use samples::{AudioSample, AudioSamples};
 use source::AudioFile;
+pub(crate) use thread::{AudioThread, PacketOut};
 
 use crate::config::{AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
 use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
-use crate::output::mux::Muxer;
 use crate::plan::{AudioOutput, AudioPlan};
 
 /// How far (seconds of audio) pushed samples may run ahead of the video before they are
@@ -279,6 +280,12 @@ impl AudioTrack {
         })
     }
 
+    /// Whether video frames may be left out: `shortest` with a soundtrack from a file.
+    pub(crate) fn cuts_video(&self) -> bool {
+        self.plan.length == AudioLength::Shortest
+            && !matches!(self.plan.source, AudioSource::Samples)
+    }
+
     /// The time base of the packets this track gives the muxer.
     pub(crate) fn time_base(&self) -> Rational {
         match &self.mode {
@@ -300,7 +307,7 @@ impl AudioTrack {
     pub(crate) fn push(
         &mut self,
         chunk: Chunk,
-        mux: &mut Muxer,
+        mux: &mut dyn PacketOut,
         video_end: VideoEnd,
     ) -> Result<()> {
         let Mode::Encode(e) = &mut self.mode else {
@@ -355,7 +362,7 @@ impl AudioTrack {
 
     /// Follows the video, which has reached `video_end`: reads a file's audio that far (and
     /// a little further), and writes what may be written.
-    pub(crate) fn follow(&mut self, mux: &mut Muxer, video_end: VideoEnd) -> Result<()> {
+    pub(crate) fn follow(&mut self, mux: &mut dyn PacketOut, video_end: VideoEnd) -> Result<()> {
         let lead = VideoEnd {
             ticks: video_end.ticks,
             time_base: video_end.time_base,
@@ -418,7 +425,7 @@ impl AudioTrack {
     /// length policy, drains the encoder, and reports the track.
     pub(crate) fn finish(
         &mut self,
-        mux: &mut Muxer,
+        mux: &mut dyn PacketOut,
         video_end: Option<VideoEnd>,
     ) -> Result<AudioTrackSummary> {
         let policy = self.plan.length;
@@ -700,7 +707,7 @@ impl Encoding {
     }
 
     /// Encodes frames from the FIFO as far as `limit` allows.
-    fn encode_ready(&mut self, mux: &mut Muxer, limit: Limit) -> Result<()> {
+    fn encode_ready(&mut self, mux: &mut dyn PacketOut, limit: Limit) -> Result<()> {
         let hold_max = HOLD_SECONDS * i64::from(self.out.rate);
         loop {
             let waiting = self.fifo.len();
@@ -732,7 +739,7 @@ impl Encoding {
         }
     }
 
-    fn drain(&mut self, mux: &mut Muxer) -> Result<()> {
+    fn drain(&mut self, mux: &mut dyn PacketOut) -> Result<()> {
         loop {
             match self.enc.receive_packet(&mut self.packet) {
                 Ok(()) => {
@@ -744,7 +751,7 @@ impl Encoding {
         }
     }
 
-    fn flush(&mut self, mux: &mut Muxer) -> Result<()> {
+    fn flush(&mut self, mux: &mut dyn PacketOut) -> Result<()> {
         self.enc
             .send_eof()
             .map_err(|e| Error::ffmpeg("cannot finish the audio encoder", e))?;
@@ -777,7 +784,7 @@ impl Copying {
 
     /// Copies packets that start before `to` seconds (`None`: to the end), none that start
     /// at or after `cut` seconds.
-    fn copy(&mut self, mux: &mut Muxer, to: Option<f64>, cut: Option<f64>) -> Result<()> {
+    fn copy(&mut self, mux: &mut dyn PacketOut, to: Option<f64>, cut: Option<f64>) -> Result<()> {
         loop {
             self.fill_held()?;
             let Some(p) = &self.held else {
