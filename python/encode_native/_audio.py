@@ -4,7 +4,7 @@ float64, one channel ``(n,)``, interleaved ``(n, channels)`` or planar ``(channe
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Optional, Any, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
