@@ -673,31 +673,48 @@ fn click_positions(samples: &[i16], gap: usize) -> Vec<usize> {
     out
 }
 
-#[test]
-fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
-    let d = dir();
-    let path = d.path().join("sync.mkv");
-    let (fps, rate, minutes) = (30u32, 48_000u32, 10u32);
-    let frames = fps * 60 * minutes;
+/// Encodes `minutes` of video at `fps` with a white frame at every whole second (the
+/// first frame at or after it) and a click in the soundtrack (pushed in odd-sized chunks) at
+/// the same instant; returns the worst distance between a decoded click and the
+/// presentation time of its white frame, in seconds.
+fn sync_error(
+    path: &Path,
+    codec: AudioEncoder,
+    fps: encode_native::FrameRate,
+    minutes: u32,
+) -> f64 {
+    let rate = 48_000u32;
+    let seconds = 60 * minutes;
+    let frames = (u64::from(seconds) * (fps.num as u64) / (fps.den as u64)) as u32;
     let config = EncoderConfig::new(32, 32, fps)
         .preset("ultrafast")
         .audio_samples(rate, 1)
-        .audio_codec(AudioEncoder::PcmS16le);
-    let mut w = VideoWriter::create(&path, config).unwrap();
+        .audio_sample_format(encode_native::SampleFormat::I16)
+        .audio_codec(codec);
+    let mut w = VideoWriter::create(path, config).unwrap();
     let black = vec![0u8; 32 * 32 * 3];
     let white = vec![255u8; 32 * 32 * 3];
-    // A click (a few full-scale samples) at every whole second, and a white frame there.
-    let total = (u64::from(frames) * u64::from(rate) / u64::from(fps)) as usize;
+    // Frame i starts at i·den/num s; the click of second s is at the start of the first
+    // frame at or after s, to the sample.
+    let start = |i: u64| i * (fps.den as u64) * u64::from(rate) / (fps.num as u64);
+    let first_at = |s: u64| (s * (fps.num as u64)).div_ceil(fps.den as u64);
+    let total = start(u64::from(frames)) as usize;
     let mut audio = vec![0i16; total];
-    for s in 0..(60 * minutes) as usize {
+    let mut flashes = std::collections::HashSet::new();
+    for s in 0..u64::from(seconds) {
+        let i = first_at(s);
+        flashes.insert(i);
+        let at = start(i) as usize;
         for k in 0..8 {
-            audio[s * rate as usize + k] = 30_000;
+            if at + k < total {
+                audio[at + k] = 30_000;
+            }
         }
     }
     let sizes = [1usize, 997, 4801, 13, 2222];
     let (mut at, mut k) = (0usize, 0usize);
-    for i in 0..frames {
-        let f = if i % fps == 0 { &white } else { &black };
+    for i in 0..u64::from(frames) {
+        let f = if flashes.contains(&i) { &white } else { &black };
         w.push(encode_native::Frame::new(
             32,
             32,
@@ -705,7 +722,7 @@ fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
             f,
         ))
         .unwrap();
-        let goal = ((u64::from(i) + 1) * u64::from(rate) / u64::from(fps)) as usize;
+        let goal = start(i + 1) as usize;
         while at < goal {
             let n = sizes[k % sizes.len()].min(goal - at);
             k += 1;
@@ -716,13 +733,13 @@ fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
     }
     w.finish().unwrap();
     // The decoded audio's clicks…
-    let raw = decoded_audio(&path, "s16le");
+    let raw = decoded_audio(path, "s16le");
     let back: Vec<i16> = raw
         .chunks_exact(2)
         .map(|c| i16::from_le_bytes([c[0], c[1]]))
         .collect();
     let clicks = click_positions(&back, 1000);
-    assert_eq!(clicks.len(), (60 * minutes) as usize);
+    assert_eq!(clicks.len(), seconds as usize, "{codec}: clicks");
     // …and the decoded video's white frames, by their presentation times.
     let p = path.to_str().unwrap();
     let out = Command::new("ffprobe")
@@ -746,13 +763,45 @@ fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
             (y.parse::<f64>().ok()? > 128.0).then(|| t.parse().ok())?
         })
         .collect();
-    assert_eq!(times.len(), clicks.len(), "white frames");
+    assert_eq!(times.len(), clicks.len(), "{codec}: white frames");
     let mut worst = 0.0f64;
     for (c, t) in clicks.iter().zip(&times) {
-        let audio_t = *c as f64 / f64::from(rate);
-        worst = worst.max((audio_t - t).abs());
+        worst = worst.max((*c as f64 / f64::from(rate) - t).abs());
     }
-    assert!(worst < 0.001, "worst audio/video offset {worst} s");
+    eprintln!(
+        "{codec} at {fps} fps over {minutes} min: worst audio/video offset {:.3} ms",
+        worst * 1000.0
+    );
+    worst
+}
+
+#[test]
+fn clicks_and_flashes_stay_in_sync_over_ten_minutes() {
+    let d = dir();
+    // PCM in Matroska (millisecond timestamps): within 1 ms over ten minutes.
+    let worst = sync_error(
+        &d.path().join("sync.mkv"),
+        AudioEncoder::PcmS16le,
+        encode_native::FrameRate::new(30, 1),
+        10,
+    );
+    assert!(worst < 0.001, "PCM: worst audio/video offset {worst} s");
+}
+
+#[test]
+fn aac_clicks_stay_within_one_frame_of_their_flashes_at_29_97() {
+    let d = dir();
+    // AAC in MP4 at 29.97 fps: within one AAC frame (1024 samples, 21.3 ms).
+    let worst = sync_error(
+        &d.path().join("sync.mp4"),
+        AudioEncoder::Aac,
+        encode_native::FrameRate::new(30000, 1001),
+        2,
+    );
+    assert!(
+        worst < 1024.0 / 48_000.0,
+        "AAC: worst audio/video offset {worst} s"
+    );
 }
 
 const AUDIO_CHILD: &str = "ENCODE_NATIVE_AUDIO_CRASH_CHILD";
