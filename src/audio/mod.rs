@@ -438,6 +438,11 @@ impl AudioTrack {
                 if e.file.is_some() {
                     e.read_file(target.map_or(i64::MAX, |t| t + 1))?;
                 }
+                // What the converter still holds (its resampling delay) comes out.
+                if let Some((_, r)) = &mut e.resampler {
+                    r.convert(&[], 0, &mut e.fifo.planes)
+                        .map_err(|err| Error::ffmpeg("cannot convert the audio", err))?;
+                }
                 if let Some(t) = target {
                     let have = e.sent + e.fifo.len() as i64;
                     if have < t && policy == AudioLength::Video {

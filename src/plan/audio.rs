@@ -58,11 +58,22 @@ impl AudioPlan {
     pub(crate) fn output(&self, rate: u32, channels: u16) -> Result<AudioOutput> {
         let info = self.encoder.info();
         let pushed = matches!(self.source, AudioSource::Samples);
+        // libopus takes 3 and 4 channels only in Vorbis's order, which is not FFmpeg's default
+        // layout for them: a file's audio is mixed to stereo, pushed samples are refused.
+        let opus_odd = |c: u16| self.encoder == AudioEncoder::Libopus && (3..=4).contains(&c);
         let channels = match (pushed, self.channels) {
             (true, _) => channels,
             (false, Some(c)) => c,
+            (false, None) if opus_odd(channels) => 2,
             (false, None) => channels.min(info.max_channels),
         };
+        if opus_odd(channels) {
+            return Err(Error::config(
+                "channels",
+                channels,
+                "1, 2 or 5 to 8 channels for libopus (aac and flac take 3 and 4)",
+            ));
+        }
         if channels == 0 || channels > info.max_channels.min(MAX_CHANNELS) {
             return Err(Error::config(
                 "channels",

@@ -896,3 +896,22 @@ fn killed_encodes_with_sound_recover_both_tracks() {
         );
     }
 }
+
+#[test]
+fn resampled_samples_are_all_kept() {
+    let d = dir();
+    // 44.1 kHz pushed into Opus, which takes 48 kHz: one second stays one second, none of it
+    // lost in the resampler's delay (nor replaced by silence).
+    let audio = sine(1000.0, 44_100, 44_100, 2);
+    let path = d.path().join("r.webm");
+    let config = EncoderConfig::new(64, 48, 30).audio_samples(44_100, 2);
+    let s = encode_pushed(&path, config, 30, &audio, 2, &[441, 1000]);
+    let a = s.audio.unwrap();
+    assert_eq!((a.sample_rate, a.padded), (48_000, 0));
+    assert!(a.samples.abs_diff(48_000) <= 1, "{} samples", a.samples);
+    let back = decoded_f32(&path, 2);
+    assert_eq!(back.len() as u64 / 2, a.samples);
+    // The last 10 ms are the tone, not silence.
+    let tail = &back[back.len() - 960..];
+    assert!(tail.iter().any(|v| v.abs() > 0.3), "the end is silent");
+}

@@ -1,7 +1,7 @@
 //! `encode-native demo`: a synthetic moving test picture, so the encoder runs with no input.
 
 use anyhow::Result;
-use encode_native::{Frame, PixelFormat};
+use encode_native::{AudioSamples, AudioSource, Frame, PixelFormat};
 
 use crate::args::{DemoArgs, Pattern};
 use crate::output::{Outcome, Output};
@@ -12,8 +12,19 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
     let output = Output::prepare(&args.output)?;
     let (w, h) = (args.size.width, args.size.height);
     let config = output.config(w, h, PixelFormat::Rgb24, args.fps);
+    // With a soundtrack of pushed samples (`--sample-rate`), a tone that beeps at every
+    // second, in time with the picture's seconds.
+    let tone = match config.audio.source {
+        Some(AudioSource::Samples) => Some((
+            config.audio.sample_rate.unwrap_or(48_000),
+            config.audio.channels.unwrap_or(2),
+        )),
+        _ => None,
+    };
+    let fps = config.frame_rate;
     output.encode(config, Some(args.frames), |encoder| {
         let mut pixels = vec![0u8; w as usize * h as usize * 3];
+        let mut samples = Vec::new();
         let mut rng = fastrand::Rng::with_seed(0x5eed);
         for i in 0..args.frames {
             if signals::interrupted() {
@@ -24,9 +35,30 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
                 Pattern::Noise => rng.fill(&mut pixels),
             }
             encoder.push(Frame::new(w, h, PixelFormat::Rgb24, &pixels))?;
+            if let Some((rate, channels)) = tone {
+                // Frame i starts at sample i·rate·den/num.
+                let at = |i: u64| {
+                    (u128::from(i) * u128::from(rate) * fps.den as u128 / fps.num as u128) as u64
+                };
+                tone_samples(at(i), at(i + 1), rate, channels, &mut samples);
+                encoder.push_audio(AudioSamples::interleaved(&samples, channels))?;
+            }
         }
         Ok(())
     })
+}
+
+/// Samples `from..to` (at `rate`) of the demo's tone, interleaved for `channels` channels:
+/// 440 Hz, with a 1 kHz beep in the first tenth of every second.
+fn tone_samples(from: u64, to: u64, rate: u32, channels: u16, out: &mut Vec<f32>) {
+    out.clear();
+    for n in from..to {
+        let t = n as f64 / f64::from(rate);
+        let beep = (n % u64::from(rate)) < u64::from(rate) / 10;
+        let f = if beep { 1000.0 } else { 440.0 };
+        let s = (0.2 * (std::f64::consts::TAU * f * t).sin()) as f32;
+        out.extend(std::iter::repeat_n(s, usize::from(channels)));
+    }
 }
 
 /// A triangle wave over 0..=255 with period 510.

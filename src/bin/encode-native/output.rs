@@ -250,6 +250,18 @@ impl Encoder {
         Ok(())
     }
 
+    /// Queues samples for the soundtrack.
+    pub fn push_audio(&mut self, samples: encode_native::AudioSamples<'_>) -> Result<()> {
+        let writer = self
+            .writer
+            .as_mut()
+            .expect("the writer is open while feeding");
+        writer
+            .push_audio(samples)
+            .context("cannot encode the audio")?;
+        Ok(())
+    }
+
     /// Counts an input that was skipped (for the progress bar).
     pub fn count_skipped(&self) {
         self.progress.inc();

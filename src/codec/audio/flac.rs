@@ -5,13 +5,13 @@ use ffmpeg_next::format::{sample::Type, Sample};
 use super::AudioEncoderInfo;
 use crate::config::{AudioEncoder, Container, SampleFormat};
 
-/// FLAC's row: any rate up to 655350 Hz, up to 8 channels; 16-bit input is stored as 16 bits,
+/// FLAC's row: any rate below 65535 Hz, multiples of 10 up to 655340 Hz; up to 8 channels; 16-bit input is stored as 16 bits,
 /// everything else as 24 bits (FFmpeg's encoder keeps the upper 24 bits of 32-bit samples).
 pub(super) static INFO: AudioEncoderInfo = AudioEncoderInfo {
     encoder: AudioEncoder::Flac,
     codec: "flac",
     rates: &[],
-    max_rate: 655_350,
+    max_rate: 655_340,
     max_channels: 8,
     bitrate_per_channel: None,
     lossless: true,

@@ -83,6 +83,10 @@ impl AudioEncoderInfo {
     /// The rate stored for input at `rate`: itself when the encoder takes it, otherwise the
     /// lowest rate it takes above it, or its highest.
     pub(crate) fn rate_for(&self, rate: u32) -> u32 {
+        if self.encoder == AudioEncoder::Flac && !self.takes_rate(rate) {
+            // FLAC stores a rate of 65535 Hz or more only as a multiple of 10 below 655350.
+            return (rate.min(self.max_rate) / 10) * 10;
+        }
         if self.rates.is_empty() {
             return rate.min(self.max_rate);
         }
@@ -95,6 +99,9 @@ impl AudioEncoderInfo {
 
     /// Whether the encoder takes `rate` as it is.
     pub(crate) fn takes_rate(&self, rate: u32) -> bool {
+        if self.encoder == AudioEncoder::Flac {
+            return rate < 65_535 || (rate % 10 == 0 && rate <= self.max_rate);
+        }
         if self.rates.is_empty() {
             rate <= self.max_rate
         } else {
