@@ -100,7 +100,7 @@ impl AudioEncoderInfo {
     /// Whether the encoder takes `rate` as it is.
     pub(crate) fn takes_rate(&self, rate: u32) -> bool {
         if self.encoder == AudioEncoder::Flac {
-            return rate < 65_535 || (rate % 10 == 0 && rate <= self.max_rate);
+            return rate < 65_535 || (rate.is_multiple_of(10) && rate <= self.max_rate);
         }
         if self.rates.is_empty() {
             rate <= self.max_rate
