@@ -21,8 +21,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use encode_native::{
-    Container, Destination, EncoderConfig, Frame, MemoryBuffer, PixelFormat, VideoWriter,
-    YuvConverter,
+    AudioSamples, Container, Destination, EncoderConfig, Frame, MemoryBuffer, PixelFormat,
+    SampleFormat, VideoWriter, YuvConverter,
 };
 
 /// The integration tests' child guard: a panicking case never leaves the command running.
@@ -887,6 +887,115 @@ fn gif_timing(rng: &mut Rng, n: &mut u64) {
 }
 
 /// The command line writing to a FIFO, read or never read; without a reader a SIGTERM or
+
+/// A writer with a soundtrack of pushed samples: random encoders, containers, rates, channel
+/// counts and length policies; pushes in random formats and layouts, of random sizes
+/// (partial samples, wrong channel counts, NaN), interleaved with frames.
+fn audio_sessions(rng: &mut Rng, n: &mut u64) {
+    let mut cfg = EncoderConfig::new(16, 16, (1 + rng.below(60) as i32, 1)).preset("ultrafast");
+    cfg.container = Some(*rng.pick(&[
+        Container::Mp4,
+        Container::Mov,
+        Container::Mkv,
+        Container::Webm,
+        Container::Avi,
+        Container::Ts,
+    ]));
+    let rates = [
+        "8000", "11025", "22050", "44100", "48000", "96000", "1000", "768000", "7",
+    ];
+    let _ = cfg.set("sample_rate", *rng.pick(&rates));
+    let _ = cfg.set("channels", &(1 + rng.below(9)).to_string());
+    if rng.chance(60) {
+        let codecs = [
+            "aac",
+            "libopus",
+            "flac",
+            "pcm_s16le",
+            "pcm_s24le",
+            "pcm_f32le",
+            "libmp3lame",
+        ];
+        let _ = cfg.set("audio_codec", *rng.pick(&codecs));
+    }
+    if rng.chance(30) {
+        let _ = cfg.set("audio_length", *rng.pick(&["video", "longest", "shortest"]));
+    }
+    if rng.chance(20) {
+        let _ = cfg.set(
+            "audio_offset",
+            *rng.pick(&["0.5", "-0.25", "1e9", "nan", "0.001"]),
+        );
+    }
+    if rng.chance(20) {
+        let _ = cfg.set("audio_bitrate", *rng.pick(&["32k", "1", "999M", "96000"]));
+    }
+    if rng.chance(20) {
+        let _ = cfg.set("sample_format", *rng.pick(&["i16", "i32", "f64", "f32"]));
+    }
+    if rng.chance(20) {
+        let _ = cfg.set(
+            "metadata",
+            *rng.pick(&["title=x", "s:a:language=fra", "k=v", "=v"]),
+        );
+    }
+    let channels = cfg.audio.channels.unwrap_or(2);
+    let dest = if rng.chance(50) {
+        Destination::Memory(MemoryBuffer::new())
+    } else {
+        Destination::stream(Cursor::new(Vec::new()))
+    };
+    *n += 1;
+    let Ok(mut writer) = VideoWriter::open(cfg, dest) else {
+        return;
+    };
+    let frame = vec![100u8; 16 * 16 * 3];
+    for _ in 0..rng.below(20) {
+        if rng.chance(40) {
+            let _ = writer.push(Frame::new(16, 16, PixelFormat::Rgb24, &frame));
+        } else {
+            let format = *rng.pick(&[
+                SampleFormat::F32,
+                SampleFormat::I16,
+                SampleFormat::I32,
+                SampleFormat::F64,
+            ]);
+            let ch = if rng.chance(90) {
+                channels
+            } else {
+                1 + rng.below(9) as u16
+            };
+            let mut bytes = vec![0u8; rng.below(20_000) as usize];
+            for b in bytes.iter_mut() {
+                *b = rng.next() as u8;
+            }
+            if format == SampleFormat::F32 || format == SampleFormat::F64 {
+                // Mostly sane floats; sometimes the raw bytes (NaN, infinities, huge values).
+                if rng.chance(80) {
+                    for c in bytes.chunks_exact_mut(format.bytes()) {
+                        let v = (rng.below(2000) as f64 / 1000.0) - 1.0;
+                        if format == SampleFormat::F32 {
+                            c.copy_from_slice(&(v as f32).to_ne_bytes());
+                        } else {
+                            c.copy_from_slice(&v.to_ne_bytes());
+                        }
+                    }
+                }
+            }
+            let planar = rng.chance(30);
+            *n += 1;
+            let _ = writer.push_audio(AudioSamples::from_bytes(&bytes, format, ch, planar));
+        }
+    }
+    *n += 1;
+    if let Ok(summary) = writer.finish() {
+        assert!(
+            summary.audio.is_some(),
+            "a soundtrack was configured and is not reported"
+        );
+    }
+}
+
 /// SIGINT ends it at once (exit 130), with one the whole video arrives (exit 0).
 fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     let fifo = dir.join(format!("fifo{}", rng.below(1_000_000)));
@@ -1000,7 +1109,8 @@ fn fuzz_library_and_command_line() {
             match kind {
                 0..=559 => settings(&mut case, &mut n),
                 560..=849 => frames(&mut case, &mut n),
-                850..=923 => sessions(&mut case, &mut n),
+                850..=899 => sessions(&mut case, &mut n),
+                900..=923 => audio_sessions(&mut case, &mut n),
                 924..=961 => replacements(&mut case, dir.path(), &mut n),
                 962..=993 => gif_timing(&mut case, &mut n),
                 994..=995 => fifo_outputs(&mut case, dir.path(), &mut n),
