@@ -886,7 +886,10 @@ fn gif_timing(rng: &mut Rng, n: &mut u64) {
     }
 }
 
-/// The command line writing to a FIFO, read or never read; without a reader a SIGTERM or
+/// One of `items`.
+fn pick_str<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
+}
 
 /// A writer with a soundtrack of pushed samples: random encoders, containers, rates, channel
 /// counts and length policies; pushes in random formats and layouts, of random sizes
@@ -904,7 +907,8 @@ fn audio_sessions(rng: &mut Rng, n: &mut u64) {
     let rates = [
         "8000", "11025", "22050", "44100", "48000", "96000", "1000", "768000", "7",
     ];
-    let _ = cfg.set("sample_rate", *rng.pick(&rates));
+    let rate = pick_str(rng, &rates);
+    let _ = cfg.set("sample_rate", rate);
     let _ = cfg.set("channels", &(1 + rng.below(9)).to_string());
     if rng.chance(60) {
         let codecs = [
@@ -916,27 +920,37 @@ fn audio_sessions(rng: &mut Rng, n: &mut u64) {
             "pcm_f32le",
             "libmp3lame",
         ];
-        let _ = cfg.set("audio_codec", *rng.pick(&codecs));
+        let codec = pick_str(rng, &codecs);
+        let _ = cfg.set("audio_codec", codec);
     }
     if rng.chance(30) {
-        let _ = cfg.set("audio_length", *rng.pick(&["video", "longest", "shortest"]));
+        let _ = cfg.set(
+            "audio_length",
+            pick_str(rng, &["video", "longest", "shortest"]),
+        );
     }
     if rng.chance(20) {
         let _ = cfg.set(
             "audio_offset",
-            *rng.pick(&["0.5", "-0.25", "1e9", "nan", "0.001"]),
+            pick_str(rng, &["0.5", "-0.25", "1e9", "nan", "0.001"]),
         );
     }
     if rng.chance(20) {
-        let _ = cfg.set("audio_bitrate", *rng.pick(&["32k", "1", "999M", "96000"]));
+        let _ = cfg.set(
+            "audio_bitrate",
+            pick_str(rng, &["32k", "1", "999M", "96000"]),
+        );
     }
     if rng.chance(20) {
-        let _ = cfg.set("sample_format", *rng.pick(&["i16", "i32", "f64", "f32"]));
+        let _ = cfg.set(
+            "sample_format",
+            pick_str(rng, &["i16", "i32", "f64", "f32"]),
+        );
     }
     if rng.chance(20) {
         let _ = cfg.set(
             "metadata",
-            *rng.pick(&["title=x", "s:a:language=fra", "k=v", "=v"]),
+            pick_str(rng, &["title=x", "s:a:language=fra", "k=v", "=v"]),
         );
     }
     let channels = cfg.audio.channels.unwrap_or(2);
@@ -996,6 +1010,7 @@ fn audio_sessions(rng: &mut Rng, n: &mut u64) {
     }
 }
 
+/// The command line writing to a FIFO, read or never read; without a reader a SIGTERM or
 /// SIGINT ends it at once (exit 130), with one the whole video arrives (exit 0).
 fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     let fifo = dir.join(format!("fifo{}", rng.below(1_000_000)));
