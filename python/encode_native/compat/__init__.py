@@ -4,7 +4,10 @@ to encode-native by changing one import:
 - ``from encode_native.compat import skvideo`` for scikit-video's ``skvideo.io.FFmpegWriter``
   and ``skvideo.io.vwrite``;
 - ``from encode_native.compat import cv2`` for OpenCV's ``cv2.VideoWriter`` and
-  ``cv2.VideoWriter_fourcc``.
+  ``cv2.VideoWriter_fourcc``;
+- ``from encode_native.compat.moviepy import VideoClip, ImageSequenceClip, AudioFileClip``
+  (``encode_native.compat.moviepy.editor`` for moviepy 1's ``from moviepy.editor import *``)
+  for moviepy's clips that make a video and their ``write_videofile`` and ``write_gif``.
 
 They write through :class:`encode_native.Writer`: in-process, exact frame rates, clear errors
 (a frame of the wrong size raises instead of being dropped), no ``ffmpeg`` process.
