@@ -334,3 +334,20 @@ def test_editing_raises_not_implemented():
         assert name in str(info.value)
     with pytest.raises(AttributeError):
         clip.no_such_method  # noqa: B018
+
+
+def test_audio_file_subclip(tmp_path):
+    # The usual cut, AudioFileClip(...).subclip(start, start + video's duration): the first
+    # `start` seconds skipped; a piece ending before both the file and the video is refused.
+    wav = tmp_path / "long.wav"
+    write_wav(wav, 3.0)
+    clip = VideoClip(level_frame, duration=2)
+    out = tmp_path / "cut.mp4"
+    summary = clip.with_audio(AudioFileClip(str(wav)).subclip(0.5, 2.5)).write_videofile(str(out), fps=10,
+                                                                                         logger=None)
+    assert summary.audio is not None and summary.audio.padded == 0
+    _, audio_seconds, _, audio_frame = streams(out)
+    assert abs(audio_seconds - 2.0) <= audio_frame
+    with pytest.raises(NotImplementedError, match="cutting sound"):
+        clip.with_audio(AudioFileClip(str(wav)).subclipped(0.5, 1.0)).write_videofile(
+            str(tmp_path / "short.mp4"), fps=10, logger=None)
