@@ -915,3 +915,79 @@ fn resampled_samples_are_all_kept() {
     let tail = &back[back.len() - 960..];
     assert!(tail.iter().any(|v| v.abs() > 0.3), "the end is silent");
 }
+
+#[test]
+fn with_explicit_timestamps_the_soundtrack_starts_with_the_first_frame() {
+    let d = dir();
+    for container in ["mkv", "mp4"] {
+        let path = d.path().join(format!("e.{container}"));
+        // Frames at 500, 540, ... ms (the first at 0.5 s), one second of them; one second of
+        // PCM with a click at its very start and one at 0.48 s, where the 13th frame is.
+        let config = EncoderConfig::new(32, 32, 25)
+            .explicit_timestamps(encode_native::FrameRate::new(1, 1000))
+            .audio_samples(48_000, 1)
+            .audio_sample_format(encode_native::SampleFormat::I16)
+            .audio_codec(if container == "mkv" {
+                AudioEncoder::PcmS16le
+            } else {
+                AudioEncoder::Aac
+            });
+        let mut w = VideoWriter::create(&path, config).unwrap();
+        let mut audio = vec![0i16; 48_000];
+        for k in 0..8 {
+            audio[k] = 30_000;
+            audio[23_040 + k] = 30_000;
+        }
+        let black = vec![0u8; 32 * 32 * 3];
+        let white = vec![255u8; 32 * 32 * 3];
+        for i in 0..25i64 {
+            let f = if i == 0 || i == 12 { &white } else { &black };
+            let pts = 500 + i * 40;
+            w.push_at(
+                encode_native::Frame::new(32, 32, encode_native::PixelFormat::Rgb24, f),
+                pts,
+            )
+            .unwrap();
+            let (a, b) = (i as usize * 1920, (i as usize + 1) * 1920);
+            w.push_audio(AudioSamples::interleaved(&audio[a..b], 1))
+                .unwrap();
+        }
+        let s = w.finish().unwrap();
+        assert_eq!(s.audio.unwrap().samples, 48_000, "{container}");
+        let p = probe(&path);
+        let start = |i: usize| {
+            p["streams"][i]["start_time"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        };
+        // The tracks start together: the soundtrack's first sample where the first frame is.
+        // (A video that starts later than 0 in MP4 gets no edit list to skip AAC's priming:
+        // its 1024 samples play just before.)
+        let (v0, a0) = (start(0), start(1));
+        let priming = if container == "mp4" {
+            1024.0 / 48_000.0
+        } else {
+            0.0
+        };
+        assert!(
+            (a0 + priming - v0).abs() < 0.001,
+            "{container}: video starts at {v0} s, audio at {a0} s"
+        );
+        // The click at 0.48 s of the soundtrack decodes where the white frame at 0.48 s of the
+        // video (its 13th frame) is shown, relative to each track's start.
+        let raw = decoded_audio(&path, "s16le");
+        let back: Vec<i16> = raw
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let clicks = click_positions(&back, 1000);
+        assert_eq!(clicks.len(), 2, "{container}: clicks");
+        let gap = (clicks[1] - clicks[0]) as f64 / 48_000.0;
+        assert!(
+            (gap - 0.48).abs() < 0.001,
+            "{container}: clicks {gap} s apart"
+        );
+    }
+}
