@@ -34,7 +34,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as np
 
 from . import _audio, _frames, _hooks, _native, _settings
-from ._native import EncodeError, __version__, check_settings, pixel_format_name
+from ._native import EncodeError, __version__, check_settings, ffmpeg_args_settings, pixel_format_name
 from ._native import NativeWriter as _NativeWriter
 from ._native import concat as _concat
 from ._progress import Progress, ProgressArg
@@ -47,6 +47,7 @@ __all__ = [
     "Writer",
     "concat",
     "encode",
+    "ffmpeg_args_settings",
     "from_function",
     "settings",
     "write_video",
@@ -253,8 +254,10 @@ class Writer:
 
     The first frame decides the size and layout: arrays of shape (H, W), (H, W, 1),
     (H, W, 3) or (H, W, 4), dtype uint8, uint16 or float32/float64 in [0, 1] (alpha is
-    dropped). Every later frame must have the same shape and dtype, or :meth:`write` raises
-    ``ValueError`` naming the frame and the writer stays usable.
+    dropped; a float frame with values outside [0, 1] beyond rounding, such as 0-255 data,
+    raises ``ValueError`` saying how to convert it; NaN is black). Every later frame must
+    have the same shape and dtype, or :meth:`write` raises ``ValueError`` naming the frame
+    and the writer stays usable.
 
     C-contiguous arrays and row-strided views (a crop ``a[10:400, 20:600]``) are read in
     place without a copy; other layouts (``a[:, :, ::-1]``, column steps) are copied once.
@@ -360,6 +363,8 @@ class Writer:
         if self._closed:
             raise ValueError("write to a closed Writer")
         array = _frames.as_array(frame)
+        if array.dtype.kind == "f":
+            _frames.check_float_range(array, self.frames_written)
         if self._layout is None:
             self._open(array)
         else:

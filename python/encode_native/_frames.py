@@ -35,6 +35,30 @@ def as_array(frame: Any) -> np.ndarray:
     return np.asarray(frame)
 
 
+#: How far a float frame may stray outside [0, 1] (rounding in the user's arithmetic).
+FLOAT_SLACK = 1e-3
+
+
+def check_float_range(a: np.ndarray, index: int) -> None:
+    """Raises ValueError when a float frame holds values outside [0, 1] beyond rounding:
+    floats are read as [0, 1], so 0-255 data would come out white. NaN passes (it is
+    black). One min and one max pass over the frame."""
+    if a.size == 0:
+        return
+    low = float(a.min())
+    high = float(a.max())
+    if high > 1.0 + FLOAT_SLACK or low < -FLOAT_SLACK:
+        hint = (
+            "for 0-255 data use frame.astype(np.uint8) (or divide by 255.0)"
+            if high <= 255.0 + FLOAT_SLACK and low >= -FLOAT_SLACK
+            else "scale it to [0, 1] first, e.g. (frame - frame.min()) / (frame.max() - frame.min())"
+        )
+        raise ValueError(
+            f"frame {index}: float values from {low:g} to {high:g}, but float frames are read "
+            f"as [0, 1] (0 black, 1 full): {hint}"
+        )
+
+
 def describe(shape: Tuple[int, ...], dtype: np.dtype) -> str:
     """`(480, 640, 3) uint8`: a frame's shape and dtype for messages."""
     return f"{tuple(shape)} {np.dtype(dtype).name}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 from fractions import Fraction
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -84,17 +85,57 @@ def value_text(key: str, value: Any) -> str:
     return str(value)
 
 
+#: Keywords of other libraries that hold ffmpeg's flags (imageio-ffmpeg, scikit-video,
+#: matplotlib): not settings, but flags for the translator.
+_FLAG_LISTS = ("output_params", "ffmpeg_params", "input_params", "outputdict", "inputdict",
+               "extra_args")
+
+
+def unknown_setting(name: str) -> ValueError:
+    """The error for a keyword that is no setting: the library's message (close matches,
+    every key), with each suggested alias followed by the key it is another name of, so
+    that every name in the message is one the user can find in the list; keywords of other
+    libraries that hold ffmpeg's flags get a message of their own."""
+    if name.replace("-", "_").lower() in _FLAG_LISTS:
+        return ValueError(
+            f"invalid setting {name!r}: a list of ffmpeg's flags is not a setting of "
+            "encode_native; imageio's writer takes it (from encode_native.compat import "
+            f"imageio; imageio.get_writer(path, {name}=[...])), or translate the flags into "
+            "settings with encode_native.ffmpeg_args_settings(['-preset', 'ultrafast'])"
+        )
+    try:
+        _native.check_settings([(name, "")])
+    except ValueError as e:
+        message = str(e)
+    else:  # pragma: no cover - the name is known after all
+        return ValueError(f"invalid setting {name!r}")
+    head, sep, rest = message.partition("did you mean ")
+    if sep:
+        hint, sep2, tail = rest.partition("? ")
+
+        def named(match: "re.Match[str]") -> str:
+            alias = match.group(1)
+            key = KEYS.get(alias.replace("-", "_").lower())
+            return f"'{alias}' ({key})" if key and key != alias else f"'{alias}'"
+
+        message = head + sep + re.sub(r"'([^']*)'", named, hint) + sep2 + tail
+    return ValueError(message)
+
+
 def to_settings(kwargs: Mapping[str, Any]) -> Settings:
     """Keyword arguments as (key, value) settings, in order; None values are left out.
 
     A setting that may repeat (``codec_option``) takes a dict (``{"aq-mode": 2}``) or a list
-    of ``"NAME=VALUE"`` strings. An unknown name is passed on as it is, for the library to
-    refuse with the close matches."""
+    of ``"NAME=VALUE"`` strings. An unknown name raises ValueError naming it, with the
+    close matches."""
     out: Settings = []
     for name, value in kwargs.items():
         if value is None:
             continue
-        key = key_of(name) or name
+        known = key_of(name)
+        if known is None:
+            raise unknown_setting(name)
+        key = known
         if _KINDS.get(key) == "repeated":
             if isinstance(value, Mapping):
                 out.extend((key, f"{k}={value_text(key, v)}") for k, v in value.items())

@@ -30,6 +30,7 @@ library's one translator of ffmpeg's flags reads them (the same as the matplotli
                                       ``pcm_s16le``, ``pcm_f32le``, ``libmp3lame``)
 ``-b:a``, ``-ar``, ``-ac``            ``audio_bitrate``, ``sample_rate``, ``channels``
 ``-y``, ``-loglevel``, ``-an``, ...   (output) accepted, no effect on the video
+``-an``, ``-sn``, ``-dn`` (input)     accepted, no effect (no audio is the default)
 ====================================  ===========================================
 
 Any other flag raises ``ValueError`` naming it and listing the supported ones: nothing is
@@ -67,12 +68,28 @@ __all__ = ["FFmpegWriter", "LibAVWriter", "vwrite"]
 Size = Optional[Tuple[int, int]]
 
 
-def _flags(flags: Dict[str, Any]) -> List[str]:
+#: ffmpeg's flags that take no value: ``{"-an": ""}``, ``{"-an": None}`` and
+#: ``{"-an": True}`` all mean the flag alone.
+_SWITCHES = {"-an", "-sn", "-dn", "-y", "-hide_banner", "-nostdin", "-nostats", "-stats"}
+
+#: Switches that are harmless in the inputdict too (ffmpeg reads them for the input): the
+#: frames pushed have no audio, subtitle or data streams to leave out.
+_INPUT_SWITCHES = {"-an", "-sn", "-dn"}
+
+
+def _flags(flags: Dict[str, Any], *, input: bool = False) -> List[str]:
     """A dictionary of flags as the command line scikit-video makes of it (an empty value
     is a flag without one, such as ``{"-an": ""}``)."""
     args: List[str] = []
     for flag, value in flags.items():
-        args.append(str(flag))
+        name = str(flag)
+        if name in _SWITCHES and (value is None or value is True or str(value) == ""):
+            if not (input and name in _INPUT_SWITCHES):
+                args.append(name)
+            continue
+        if input and name in _INPUT_SWITCHES:
+            continue
+        args.append(name)
         if str(value) != "":
             args.append(str(value))
     return args
@@ -86,7 +103,7 @@ def _settings(
     settings: Dict[str, Any] = {}
     in_fmt: Optional[str] = None
     size: Size = None
-    for key, value in ffmpeg_args_settings(_flags(outputdict), _flags(inputdict)):
+    for key, value in ffmpeg_args_settings(_flags(outputdict), _flags(inputdict, input=True)):
         if key == "in_pix_fmt":
             in_fmt = value
         elif key == "size":
