@@ -3,8 +3,8 @@ to encode-native by changing one import:
 
 - ``from encode_native.compat import skvideo`` for scikit-video's ``skvideo.io.FFmpegWriter``
   and ``skvideo.io.vwrite``;
-- ``from encode_native.compat import cv2`` for OpenCV's ``cv2.VideoWriter`` and
-  ``cv2.VideoWriter_fourcc``.
+- ``from encode_native.compat import cv2`` for OpenCV: the installed OpenCV with
+  encode-native's ``cv2.VideoWriter`` and ``cv2.VideoWriter_fourcc`` (mp4v, MJPG, avc1).
 
 They write through :class:`encode_native.Writer`: in-process, exact frame rates, clear errors
 (a frame of the wrong size raises instead of being dropped), no ``ffmpeg`` process.
