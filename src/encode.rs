@@ -14,6 +14,8 @@ pub(crate) struct VideoEncoder {
     pub(crate) enc: ff::encoder::video::Encoder,
     pub(crate) codec: ff::Codec,
     pub(crate) time_base: Rational,
+    /// The quality every frame asks for: the fixed quantiser as a lambda, or 0 (none).
+    pub(crate) frame_quality: i32,
 }
 
 /// Whether FFmpeg answered "not now" or "no more" (flow control, not a failure).
@@ -69,9 +71,11 @@ impl VideoEncoder {
         if let Some(b) = options.bit_rate {
             video.set_bit_rate(usize::try_from(b).unwrap_or(usize::MAX));
         }
+        let mut frame_quality = 0;
         if let Some(q) = options.qscale {
             options.flags.push("+qscale".into());
-            video.set_global_quality(q.saturating_mul(ff::ffi::FF_QP2LAMBDA as u32) as i32);
+            frame_quality = q.saturating_mul(ff::ffi::FF_QP2LAMBDA as u32) as i32;
+            video.set_global_quality(frame_quality);
         }
         // Codec flags are added to the encoder's own defaults (libx264 starts with closed
         // GOPs, "+cgop"), never assigned over them; a user's own "flags" adds to these.
@@ -109,13 +113,19 @@ impl VideoEncoder {
             enc,
             codec,
             time_base,
+            frame_quality,
         })
     }
 
     /// Sends one frame (or `None` to start draining).
-    pub(crate) fn send(&mut self, frame: Option<&ff::frame::Video>) -> Result<()> {
+    pub(crate) fn send(&mut self, frame: Option<&mut ff::frame::Video>) -> Result<()> {
         let res = match frame {
-            Some(f) => self.enc.send_frame(f),
+            Some(f) => {
+                if self.frame_quality != 0 {
+                    ffi::set_frame_quality(f, self.frame_quality);
+                }
+                self.enc.send_frame(f)
+            }
             None => self.enc.send_eof(),
         };
         res.map_err(|e| Error::ffmpeg("the encoder refused a frame", e))

@@ -169,6 +169,15 @@ pub(crate) fn make_writable(frame: &mut ff::frame::Video) -> Result<(), ff::Erro
     Ok(())
 }
 
+/// Sets the quality (a lambda, `qscale × FF_QP2LAMBDA`) a frame asks the encoder for. FFmpeg's
+/// own encoders with a fixed quantiser (`+qscale`: mpeg4, mjpeg) take each frame's quality,
+/// not the context's `global_quality` (the ffmpeg command copies one into the other for every
+/// frame); a frame without one is coded at `qmin`, whatever the quantiser asked.
+pub(crate) fn set_frame_quality(frame: &mut ff::frame::Video, lambda: i32) {
+    // SAFETY: the frame is a valid AVFrame; `quality` is a plain int field.
+    unsafe { (*frame.as_mut_ptr()).quality = lambda };
+}
+
 /// The three planes of a planar YUV frame, mutably and at once.
 pub(crate) fn yuv_planes_mut(frame: &mut ff::frame::Video) -> [(&mut [u8], usize); 3] {
     let strides = [frame.stride(0), frame.stride(1), frame.stride(2)];

@@ -184,9 +184,9 @@ impl Plan {
         self.matrix
     }
 
-    /// Whether YUV is stored in full range (RGB and grey always are).
+    /// Whether YUV is stored in full range (RGB and grey always are, and MJPEG's JPEG YUV).
     pub fn full_range(&self) -> bool {
-        self.settings.color.full_range
+        self.settings.color.full_range || codec::full_range_only(self.encoder)
     }
 
     /// The rate control the encoder runs with.

@@ -364,7 +364,7 @@ impl State {
             self.mux.set_audio_origin(pts);
         }
         self.end_pts = pts.saturating_add(duration);
-        self.enc.send(Some(&self.picture))?;
+        self.enc.send(Some(&mut self.picture))?;
         self.frames += 1;
         self.drain()?;
         let end = self.video_end();

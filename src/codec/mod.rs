@@ -12,6 +12,7 @@ mod anim;
 pub(crate) mod audio;
 mod av1;
 mod ffv1;
+mod mjpeg;
 mod mpeg4;
 mod prores;
 mod vpx;
@@ -76,6 +77,7 @@ impl Encoder {
             Encoder::Libx264 => &x264::INFO,
             Encoder::Libx264rgb => &x264::INFO_RGB,
             Encoder::Mpeg4 => &mpeg4::INFO,
+            Encoder::Mjpeg => &mjpeg::INFO,
             Encoder::Libx265 => &x265::INFO,
             Encoder::Libsvtav1 => &av1::SVT,
             Encoder::LibaomAv1 => &av1::AOM,
@@ -174,6 +176,11 @@ pub(crate) trait Family: Sync {
         None
     }
 
+    /// Whether the encoder stores YUV in full range only (JPEG), whatever `full_range` says.
+    fn full_range_only(&self) -> bool {
+        false
+    }
+
     /// Options the muxer needs for this encoder's streams (an animation's loop count).
     fn muxer_options(&self) -> &'static [(&'static str, &'static str)] {
         &[]
@@ -188,6 +195,11 @@ pub(crate) fn muxer_options(encoder: Encoder) -> &'static [(&'static str, &'stat
 /// The codec tag `encoder`'s stream gets in `container`, if it needs one.
 pub(crate) fn codec_tag(encoder: Encoder, container: Container) -> Option<[u8; 4]> {
     encoder.info().family.codec_tag(container)
+}
+
+/// Whether `encoder` stores YUV in full range whatever the settings say (MJPEG).
+pub(crate) fn full_range_only(encoder: Encoder) -> bool {
+    encoder.info().family.full_range_only()
 }
 
 /// Whether `encoder` is lossless with these settings.

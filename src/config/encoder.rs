@@ -16,6 +16,8 @@ named_enum! {
         Libx264rgb = ["libx264rgb", "x264rgb"],
         /// MPEG-4 Part 2, what OpenCV's `mp4v` fourcc writes; yuv420p only.
         Mpeg4 = ["mpeg4", "mp4v"],
+        /// Motion JPEG, what OpenCV's `MJPG` fourcc writes: every frame a JPEG (full range).
+        Mjpeg = ["mjpeg", "mjpg"],
         /// HEVC / H.265 through libx265: about half the size of H.264 at the same quality.
         Libx265 = ["libx265", "x265", "hevc", "h265"],
         /// AV1 through SVT-AV1, the default AV1 encoder: small files, plays in browsers.
@@ -46,6 +48,8 @@ named_enum! {
         H264 = ["h264", "avc"],
         /// MPEG-4 Part 2 (Visual).
         Mpeg4 = ["mpeg4"],
+        /// Motion JPEG.
+        Mjpeg = ["mjpeg"],
         /// HEVC / H.265.
         Hevc = ["hevc", "h265"],
         /// AV1.

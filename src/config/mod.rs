@@ -181,7 +181,8 @@ pub enum RateControl {
     Crf(f32),
     /// Average bitrate in bits per second.
     Bitrate(u64),
-    /// mpeg4 fixed quantiser, 1 (best) to 31.
+    /// Fixed quantiser (FFmpeg's `-q:v`), 1 (best) to 31: mpeg4, mjpeg (from 2), and the
+    /// encoders that take a constant quantiser.
     Quantizer(u32),
 }
 
@@ -250,7 +251,7 @@ pub struct EncoderConfig {
     pub tune: Option<String>,
     /// H.264 profile (`baseline`, `main`, `high`, `high444`); `None` lets x264 choose.
     pub profile: Option<String>,
-    /// Rate control; `None` is crf 23 for libx264 and quantiser 3 for mpeg4.
+    /// Rate control; `None` is crf 23 for libx264 and quantiser 3 for mpeg4 and mjpeg.
     pub rate: Option<RateControl>,
     /// Maximum distance between keyframes, in frames (`None`: the codec's default, 250 for x264).
     pub gop: Option<u32>,
@@ -429,6 +430,11 @@ impl EncoderConfig {
     /// Constant rate factor (libx264).
     pub fn crf(mut self, crf: f32) -> Self {
         self.rate = Some(RateControl::Crf(crf));
+        self
+    }
+    /// A fixed quantiser (FFmpeg's `-q:v`; mpeg4 1 to 31, mjpeg 2 to 31; lower is better).
+    pub fn quantizer(mut self, q: u32) -> Self {
+        self.rate = Some(RateControl::Quantizer(q));
         self
     }
     /// Average bitrate in bits per second.

@@ -207,6 +207,23 @@ fn pairs_that_cannot_work_are_refused_before_anything_is_written() {
             "q.mov",
             "proxy, lt, standard or hq",
         ),
+        (
+            EncoderConfig::new(W, H, 30).codec(Encoder::Mjpeg),
+            "j.mp4",
+            "avi, mov or mkv",
+        ),
+        (
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::Mjpeg)
+                .quantizer(1),
+            "j.avi",
+            "2 to 31",
+        ),
+        (
+            EncoderConfig::new(W, H, 30).codec(Encoder::Mjpeg).crf(20.0),
+            "j.mkv",
+            "qscale",
+        ),
     ] {
         let path = dir.path().join(name);
         let e = VideoWriter::create(&path, cfg).unwrap_err().to_string();
@@ -224,6 +241,7 @@ fn the_command_line_reaches_every_codec_by_its_short_name() {
         ("vp9", "demo.mkv", "vp9"),
         ("prores", "alpha.mov", "prores"),
         ("ffv1", "lossless.mkv", "ffv1"),
+        ("mjpg", "frames.avi", "mjpeg"),
         ("", "demo.gif", "gif"),
     ] {
         let out = dir.path().join(name);
@@ -602,4 +620,75 @@ fn sixteen_bit_input_keeps_its_precision_in_ten_bit_output() {
             "x {x}: {y}, expected {want:.1}"
         );
     }
+}
+
+/// MJPEG: every frame a JPEG, in full range (JPEG's YUV) whatever `full_range` says, in AVI,
+/// MOV and MKV; decoded back for its frames, size and pictures, and its quantiser works.
+#[test]
+fn mjpeg_writes_full_range_jpeg_frames_in_avi_mov_and_mkv() {
+    if !require_encoder(Encoder::Mjpeg) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (container, format) in [
+        (Container::Avi, OutputPixelFormat::Yuv420p),
+        (Container::Mov, OutputPixelFormat::Yuv422p),
+        (Container::Mkv, OutputPixelFormat::Yuv444p),
+    ] {
+        let path = dir.path().join(format!("m-{format}.{}", container.name()));
+        let cfg = EncoderConfig::new(W, H, 30)
+            .codec(Encoder::Mjpeg)
+            .output_format(format);
+        let s = encode_smooth(&path, cfg, N);
+        assert_eq!(
+            (s.frames, s.codec, s.pixel_format),
+            (N as u64, encode_native::VideoCodec::Mjpeg, format)
+        );
+        let d = decode_file(&path);
+        let what = format!("mjpeg {format} in {container}");
+        assert_eq!(d.codec, "mjpeg", "{what}");
+        assert_eq!(d.frames.len(), N as usize, "{what}");
+        assert_eq!((d.width, d.height), (W, H), "{what}");
+        assert!((d.duration - 1.0).abs() < 1e-3, "{what}: {} s", d.duration);
+        let mut worst = f64::MAX;
+        for (i, f) in d.frames.iter().enumerate() {
+            let rgb = yuv_to_rgb(f, BT601.0, BT601.1, true);
+            worst = worst.min(psnr(&rgb, &smooth_rgb(W, H, i as u32)));
+        }
+        assert!(worst >= 35.0, "{what}: PSNR {worst:.1} dB");
+    }
+    // The quantiser reaches the encoder: 2 is more than twice as big as 31.
+    let size = |q: u32| {
+        let path = dir.path().join(format!("q{q}.avi"));
+        encode_smooth(
+            &path,
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::Mjpeg)
+                .quantizer(q),
+            N,
+        )
+        .bytes
+    };
+    let (best, worst) = (size(2), size(31));
+    assert!(best > 2 * worst, "qscale 2: {best} bytes, 31: {worst}");
+}
+
+/// A fixed quantiser reaches FFmpeg's mpeg4 encoder (it reads each frame's quality, not the
+/// context's): quantiser 2 and 20 make files of very different sizes.
+#[test]
+fn the_mpeg4_quantiser_changes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = |q: u32| {
+        let path = dir.path().join(format!("q{q}.mp4"));
+        encode_smooth(
+            &path,
+            EncoderConfig::new(W, H, 30)
+                .codec(Encoder::Mpeg4)
+                .quantizer(q),
+            N,
+        )
+        .bytes
+    };
+    let (fine, coarse) = (size(2), size(20));
+    assert!(fine > 2 * coarse, "qscale 2: {fine} bytes, 20: {coarse}");
 }

@@ -3,8 +3,8 @@ to encode-native by changing one import:
 
 - ``from encode_native.compat import skvideo`` for scikit-video's ``skvideo.io.FFmpegWriter``
   and ``skvideo.io.vwrite``;
-- ``from encode_native.compat import cv2`` for OpenCV's ``cv2.VideoWriter`` and
-  ``cv2.VideoWriter_fourcc``;
+- ``from encode_native.compat import cv2`` for OpenCV: the installed OpenCV with
+  encode-native's ``cv2.VideoWriter`` and ``cv2.VideoWriter_fourcc`` (mp4v, MJPG, avc1);
 - ``from encode_native.compat.moviepy import VideoClip, ImageSequenceClip, AudioFileClip``
   (``encode_native.compat.moviepy.editor`` for moviepy 1's ``from moviepy.editor import *``)
   for moviepy's clips that make a video and their ``write_videofile`` and ``write_gif``;
