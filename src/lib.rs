@@ -28,6 +28,14 @@ mod writer;
 
 pub mod info;
 
+/// The `encode-native` command line as a function (feature `cli`).
+#[cfg(feature = "cli")]
+pub mod cli;
+
+// The command line's modules name the library as the binary did.
+#[cfg(feature = "cli")]
+extern crate self as encode_native;
+
 pub use audio::{AudioSample, AudioSamples, AudioTrackSummary};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
