@@ -28,7 +28,6 @@ mod writer;
 
 pub mod info;
 
-/// The `encode-native` command line as a function (feature `cli`).
 #[cfg(feature = "cli")]
 pub mod cli;
 

@@ -1,4 +1,4 @@
-//! The `encode-native` command line, callable from a program: [`main_with_args`] is the whole
+//! The `encode-native` command line (feature `cli`), callable from a program: [`main_with_args`] is the whole
 //! command (the `encode-native` binary is a thin wrapper around it, and the Python package's
 //! `encode-native` script calls it through the same native module).
 //!

@@ -95,21 +95,32 @@ fn rewrite(cmd: &clap::Command, args: Vec<OsString>) -> (Vec<OsString>, Vec<(Str
                     .all(|(c, own)| !b.starts_with(*c) || own == *l)
             })
         });
-        let Some(long) = long.filter(|l| l.as_str() != name) else {
-            out.push(arg);
-            continue;
+        let option = match long.filter(|l| l.as_str() != name) {
+            Some(long) => {
+                written.push((long.clone(), name.to_string()));
+                out.push(match value {
+                    Some(v) => format!("{long}={v}").into(),
+                    None => long.clone().into(),
+                });
+                sub.and_then(|s| s.get_arguments().find(|a| a.get_long() == Some(&long[2..])))
+            }
+            None => {
+                let found = sub.and_then(|s| {
+                    s.get_arguments().find(|a| match name.strip_prefix("--") {
+                        Some(l) => a.get_long() == Some(l),
+                        None => {
+                            single.is_some_and(|b| a.get_short().is_some_and(|c| b.starts_with(c)))
+                        }
+                    })
+                });
+                out.push(arg.clone());
+                found
+            }
         };
-        written.push((long.clone(), name.to_string()));
-        out.push(match value {
-            Some(v) => format!("{long}={v}").into(),
-            None => long.clone().into(),
+        // An option's value is left alone, even if it starts with a dash.
+        let takes_value = option.is_some_and(|a| {
+            a.get_action().takes_values() && a.get_num_args().is_none_or(|n| n.min_values() > 0)
         });
-        // The option's value is left alone, even if it starts with a dash.
-        let takes_value = sub
-            .and_then(|s| s.get_arguments().find(|a| a.get_long() == Some(&long[2..])))
-            .is_some_and(|a| {
-                a.get_action().takes_values() && a.get_num_args().is_none_or(|n| n.min_values() > 0)
-            });
         if value.is_none() && takes_value {
             if let Some((_, v)) = iter.next() {
                 out.push(v);
@@ -213,4 +224,47 @@ fn nearest(cmd: &clap::Command, arg: &str) -> Option<String> {
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, target)| target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No other spelling is the name of a different option of any subcommand.
+    #[test]
+    fn spellings_never_shadow_an_option() {
+        let map = spellings();
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands() {
+            for a in sub.get_arguments() {
+                let Some(long) = a.get_long() else { continue };
+                if let Some(to) = map.get(long) {
+                    assert_eq!(*to, format!("--{long}"), "{} --{long}", sub.get_name());
+                }
+            }
+        }
+    }
+
+    fn rewritten(args: &[&str]) -> Vec<String> {
+        let args = args.iter().map(OsString::from).collect();
+        let (out, _) = rewrite(&Cli::command(), args);
+        out.into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn rewrites_only_options() {
+        assert_eq!(
+            rewritten(&["en", "demo", "-o", "-", "-c:v", "mpeg4", "-q", "-r", "24", "-crf=3"]),
+            ["en", "demo", "-o", "-", "--codec", "mpeg4", "-q", "--fps", "24", "-crf=3"]
+        );
+        // A value is left alone, and so is everything after `--`.
+        assert_eq!(
+            rewritten(&["en", "demo", "--metadata", "-crf", "--", "-crf"]),
+            ["en", "demo", "--metadata", "-crf", "--", "-crf"]
+        );
+        assert_eq!(
+            rewritten(&["en", "demo", "--pix_fmt=yuv444p", "-preset", "fast"]),
+            ["en", "demo", "--pix-fmt=yuv444p", "--preset", "fast"]
+        );
+    }
 }
