@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum Command {
     /// Encode a synthetic moving test picture (no input needed).
     Demo(DemoArgs),
-    /// Encode a sequence of images (a folder, files or a glob), in natural order.
+    /// Encode a sequence of images (a folder, files, a glob or img%03d.png), in natural order.
     Images(ImagesArgs),
     /// Encode raw frames read from a file or standard input.
     Raw(RawArgs),
