@@ -28,6 +28,13 @@ mod writer;
 
 pub mod info;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
+// The command line's modules name the library as the binary did.
+#[cfg(feature = "cli")]
+extern crate self as encode_native;
+
 pub use audio::{AudioSample, AudioSamples, AudioTrackSummary};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, VideoCodec};

@@ -11,6 +11,7 @@ __all__ = [
     "PIXEL_FORMATS",
     "__version__",
     "check_settings",
+    "cli_main",
     "concat",
     "containers",
     "encoders",
@@ -90,5 +91,7 @@ def containers() -> List[Dict[str, Any]]:
     """The container table: name, aliases, extension, mime, browser, muxer, default_encoder."""
 def encoders() -> List[Dict[str, Any]]:
     """The encoder table: name, aliases, codec, pixel_formats, containers, license."""
+def cli_main(argv: List[str]) -> int:
+    """Runs the encode-native command line with argv (program name first); its exit status."""
 def error_kinds() -> List[Dict[str, Any]]:
     """The error kinds: kind, exception (the Python exception raised), c_status."""

@@ -937,6 +937,16 @@ fn concat(
 
 /// The native part of `encode_native`: the writer over the Rust library. Use the package
 /// `encode_native` instead of this module.
+/// Runs the `encode-native` command line with `argv` (the program's name first) and returns
+/// its exit status; the same code as the binary's, in this module (no second copy of FFmpeg).
+/// Messages go to the process's standard error, the video (`-o -`) and JSON reports to its
+/// standard output. While it runs, Ctrl-C and SIGTERM ask for a clean stop (status 130);
+/// Python's own handler is called too, so `KeyboardInterrupt` follows once it returns.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(move || encode_native::cli::main_with_args(argv))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
@@ -949,6 +959,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(containers, m)?)?;
     m.add_function(wrap_pyfunction!(encoders, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
     m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

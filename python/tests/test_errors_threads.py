@@ -30,8 +30,9 @@ def test_an_unknown_setting_names_the_close_matches():
     [
         (dict(crf="abc"), ["crf", "'abc'", "0 to 51"]),
         (dict(preset="superduper"), ["preset", "superduper", "ultrafast"]),
-        (dict(pix_fmt="rgb565"), ["rgb565", "yuv420p"]),
-        (dict(fps=0), ["frame_rate", "'0'", "positive"]),
+        # Named by the keyword written, not by an internal field (output_format, frame_rate).
+        (dict(pix_fmt="rgb565"), ["invalid pix_fmt 'rgb565'", "yuv420p"]),
+        (dict(fps=0), ["invalid fps '0'", "positive"]),
         (dict(codec="mpeg4", pix_fmt="yuv444p"), ["yuv444p", "mpeg4"]),
         (dict(full_range="maybe"), ["full_range", "maybe", "true or false"]),
         (dict(input_format="rgb565"), ["rgb565", "bgr24"]),

@@ -824,7 +824,21 @@ impl EncoderConfig {
     /// ```
     pub fn set(&mut self, key: &str, value: &str) -> crate::Result<()> {
         let setting = Self::setting(key)?;
-        (setting.apply)(self, value)
+        // A wrong value is named by the key as it was written (`pix_fmt`, or its alias
+        // `output_format`), not by an internal field.
+        let k = normalize(key);
+        let written = std::iter::once(setting.key)
+            .chain(setting.aliases.iter().copied())
+            .find(|name| *name == k)
+            .unwrap_or(setting.key);
+        (setting.apply)(self, value).map_err(|e| match e {
+            Error::Config { value, allowed, .. } => Error::Config {
+                field: written,
+                value,
+                allowed,
+            },
+            e => e,
+        })
     }
 
     /// The setting named `key` (or one of its aliases); an unknown key is an error naming
@@ -928,6 +942,22 @@ mod tests {
         ] {
             let e = c.set(k, v).unwrap_err();
             assert!(matches!(e, Error::Config { .. }), "{k}={v}: {e}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_written() {
+        let mut c = EncoderConfig::new(64, 48, 30);
+        for (key, named) in [
+            ("pix_fmt", "invalid pix_fmt 'bad'"),
+            ("--pix-fmt", "invalid pix_fmt 'bad'"),
+            ("output_format", "invalid output_format 'bad'"),
+            ("qscale", "invalid qscale 'bad'"),
+            ("q:v", "invalid q:v 'bad'"),
+            ("codec_option", "invalid codec_option 'bad'"),
+        ] {
+            let e = c.set(key, "bad").unwrap_err().to_string();
+            assert!(e.starts_with(named), "{key}: {e}");
         }
     }
 

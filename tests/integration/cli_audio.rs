@@ -341,7 +341,7 @@ fn webm_gets_opus_and_a_bitrate_in_its_range() {
         ],
         None,
     );
-    r.assert_error(&["audio_bitrate", "libopus with 2 channels"]);
+    r.assert_error(&["invalid --audio-bitrate", "libopus with 2 channels"]);
     assert!(!high.exists());
 }
 
@@ -426,7 +426,10 @@ fn impossible_soundtracks_and_tags_are_refused_before_anything_is_written() {
         (&["--rotate", "45"], "90"),
         (&["--audio-codec", "vorbis"], "libopus"),
         (&["--audio-bitrate", "lots"], "bitrate"),
-        (&["--sample-rate", "fast"], "sample_rate"),
+        (
+            &["--sample-rate", "fast"],
+            "'--sample-rate <HZ>': 1000 to 768000",
+        ),
     ] {
         let mut a = demo(bad);
         a.extend(["-o", s(&out)]);

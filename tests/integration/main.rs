@@ -7,6 +7,7 @@ mod bad_input;
 mod basics;
 mod cli;
 mod cli_audio;
+mod cli_spellings;
 mod codecs;
 mod color;
 mod concat;

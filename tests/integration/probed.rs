@@ -288,7 +288,7 @@ fn the_cli_explains_bad_values_and_closed_outputs() {
     let target = dir.path().join("x.mp4");
     for (args, text) in [
         (&["--size", "-5x10"][..], "-5x10"),
-        (&["--fps", "-1"][..], "frame_rate"),
+        (&["--fps", "-1"][..], "'--fps <RATE>': a positive number"),
         (&["--crf", "-3"][..], "0 to 51"),
         (&["--tune", "film,animation"][..], "at most one"),
     ] {

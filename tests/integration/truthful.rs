@@ -317,11 +317,11 @@ fn rate_control_errors_name_what_the_user_set() {
     for (args, want) in [
         (
             &["--codec", "libaom-av1", "--qscale", "5"][..],
-            "invalid qscale '5': no constant quantiser with libaom-av1: use crf or a bitrate",
+            "invalid --qscale '5': no constant quantiser with libaom-av1: use crf or a bitrate",
         ),
         (
             &["--codec", "libsvtav1", "--qscale", "100"],
-            "invalid qscale '100': 0 to 63 for libsvtav1",
+            "invalid --qscale '100': 0 to 63 for libsvtav1",
         ),
         (
             &["--codec", "ffv1", "--crf", "nan"],

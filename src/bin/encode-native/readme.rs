@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use encode_native::{AudioEncoder, Container, Encoder, EncoderConfig, Setting, SettingKind};
 
-use crate::args::Cli;
+use encode_native::cli::Cli;
 
 /// One column of a generated table: its title and how a row's cell is made.
 type Column<T> = (&'static str, fn(&T) -> String);

@@ -6,8 +6,8 @@ use std::io::Write;
 use encode_native::{FrameRate, Summary};
 use serde_json::{json, Map, Value};
 
-use crate::dest::Target;
-use crate::progress::Progress;
+use crate::cli::dest::Target;
+use crate::cli::progress::Progress;
 
 /// How an encode ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +173,7 @@ fn audio_json(s: &Summary) -> Value {
 /// Writes `text` on standard output and flushes it; a closed or full standard output is an
 /// error (never a panic).
 pub fn print_stdout(text: &str) -> std::io::Result<()> {
-    if crate::stdio::stdout_closed() {
+    if crate::cli::stdio::stdout_closed() {
         return Err(std::io::Error::other("standard output is closed"));
     }
     let mut out = std::io::stdout().lock();

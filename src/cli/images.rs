@@ -12,10 +12,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use encode_native::{Frame, PixelFormat};
 use image::{ColorType, DynamicImage};
 
-use crate::args::{ImagesArgs, Size};
-use crate::output::{Outcome, Output};
-use crate::signals;
-use crate::stream::{Piece, Splitter};
+use crate::cli::args::{ImagesArgs, Size};
+use crate::cli::output::{Outcome, Output};
+use crate::cli::signals;
+use crate::cli::stream::{Piece, Splitter};
 
 /// Extensions picked up from a folder.
 const EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp", "gif"];
@@ -69,11 +69,11 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
                 skipped.len(),
                 skipped
                     .first()
-                    .map_or(String::new(), crate::report::error_chain)
+                    .map_or(String::new(), crate::cli::report::error_chain)
             ),
             Some((label, Ok(img))) => break (label, img),
             Some((_, Err(e))) if args.skip_bad && !e.is::<StreamBroken>() => {
-                eprintln!("warning: skipped: {}", crate::report::error_chain(&e));
+                eprintln!("warning: skipped: {}", crate::cli::report::error_chain(&e));
                 skipped.push(e);
             }
             Some((_, Err(e))) => return Err(e),
@@ -98,7 +98,7 @@ pub fn run(args: &ImagesArgs) -> Result<Outcome> {
             let image = match image {
                 Ok(img) => img,
                 Err(e) if args.skip_bad && !e.is::<StreamBroken>() => {
-                    encoder.warn(&format!("skipped: {}", crate::report::error_chain(&e)));
+                    encoder.warn(&format!("skipped: {}", crate::cli::report::error_chain(&e)));
                     encoder.count_skipped();
                     skipped.push(e);
                     continue;
@@ -160,7 +160,7 @@ fn stdin_source() -> Source {
     Box::new(move || {
         splitter.next_piece().map(|r| {
             r.map(Input::Bytes)
-                .map_err(|e| anyhow::Error::new(StreamBroken(crate::report::error_chain(&e))))
+                .map_err(|e| anyhow::Error::new(StreamBroken(crate::cli::report::error_chain(&e))))
         })
     })
 }
@@ -199,6 +199,80 @@ fn to_frame(image: DynamicImage, format: PixelFormat) -> Frame<'static> {
         PixelFormat::Gray16Le => Frame::from_u16_vec(w, h, format, image.into_luma16().into_raw()),
         PixelFormat::Rgb48Le => Frame::from_u16_vec(w, h, format, image.into_rgb16().into_raw()),
         _ => image.into_rgb8().into(),
+    }
+}
+
+/// FFmpeg's numbered image pattern: `img%03d.png` (img000.png, img001.png, ...), `%d` for
+/// numbers without padding, `%%` for a `%` in the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NumberPattern {
+    prefix: String,
+    /// Digits the number is padded to with zeros (`%03d`: 3), or with spaces (`%3d`).
+    width: usize,
+    zeros: bool,
+    suffix: String,
+}
+
+impl NumberPattern {
+    /// The pattern in `input`, if it has exactly one `%d`, `%Nd` or `%0Nd`.
+    fn parse(input: &str) -> Option<Self> {
+        let mut parts = [String::new(), String::new()];
+        let mut found: Option<(usize, bool)> = None;
+        let mut chars = input.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                parts[usize::from(found.is_some())].push(c);
+                continue;
+            }
+            if chars.peek() == Some(&'%') {
+                chars.next();
+                parts[usize::from(found.is_some())].push('%');
+                continue;
+            }
+            let mut spec = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                spec.push(d);
+                chars.next();
+            }
+            if chars.next() != Some('d') || found.is_some() || spec.len() > 2 {
+                return None;
+            }
+            found = Some((spec.parse().unwrap_or(0), spec.starts_with('0')));
+        }
+        let (width, zeros) = found?;
+        let [prefix, suffix] = parts;
+        Some(NumberPattern {
+            prefix,
+            width,
+            zeros,
+            suffix,
+        })
+    }
+
+    /// The name of image `n`.
+    fn name(&self, n: u64) -> String {
+        let number = if self.zeros {
+            format!("{n:0w$}", w = self.width)
+        } else {
+            format!("{n:w$}", w = self.width)
+        };
+        format!("{}{number}{}", self.prefix, self.suffix)
+    }
+
+    /// The files as FFmpeg's image2 reader takes them: the first number that exists from 0
+    /// to 4, then every following number until one is missing.
+    fn files(&self, input: &str) -> Result<Vec<PathBuf>> {
+        let Some(first) = (0..=4).find(|&n| Path::new(&self.name(n)).is_file()) else {
+            bail!(
+                "no files match the numbered pattern '{input}' (looked for '{}' to '{}' as the first, as FFmpeg does)",
+                self.name(0),
+                self.name(4)
+            );
+        };
+        Ok((first..)
+            .map(|n| PathBuf::from(self.name(n)))
+            .take_while(|p| p.is_file())
+            .collect())
     }
 }
 
@@ -243,6 +317,8 @@ pub fn collect_inputs(inputs: &[String]) -> Result<Vec<PathBuf>> {
             if files.len() == before {
                 bail!("no files match '{input}'");
             }
+        } else if let Some(pattern) = NumberPattern::parse(input) {
+            files.extend(pattern.files(input)?);
         } else {
             bail!("cannot find '{input}': no such file or folder");
         }
@@ -328,7 +404,7 @@ impl Pool {
                                         .unwrap_or_else(|panic| {
                                             Err(anyhow!(
                                                 "cannot decode {label}: the decoder failed ({})",
-                                                crate::report::panic_message(&*panic)
+                                                crate::cli::report::panic_message(&*panic)
                                             ))
                                         });
                                 (label, result)
@@ -406,6 +482,21 @@ fn decode(input: &Input, label: &str, resize: Option<Size>) -> Result<DynamicIma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_patterns() {
+        let p = NumberPattern::parse("shots/img%03d.png").unwrap();
+        assert_eq!(p.name(7), "shots/img007.png");
+        assert_eq!(p.name(1234), "shots/img1234.png");
+        assert_eq!(NumberPattern::parse("f%d.png").unwrap().name(12), "f12.png");
+        assert_eq!(
+            NumberPattern::parse("100%%_%02d.png").unwrap().name(3),
+            "100%_03.png"
+        );
+        assert_eq!(NumberPattern::parse("plain.png"), None);
+        assert_eq!(NumberPattern::parse("a%d%d.png"), None);
+        assert_eq!(NumberPattern::parse("a%s.png"), None);
+    }
 
     #[test]
     fn formats_follow_the_image() {

@@ -3,9 +3,9 @@
 use anyhow::Result;
 use encode_native::{AudioSamples, AudioSource, Frame, PixelFormat};
 
-use crate::args::{DemoArgs, Pattern};
-use crate::output::{Outcome, Output};
-use crate::signals;
+use crate::cli::args::{DemoArgs, Pattern};
+use crate::cli::output::{Outcome, Output};
+use crate::cli::signals;
 
 /// Encodes `--frames` frames of the chosen pattern.
 pub fn run(args: &DemoArgs) -> Result<Outcome> {

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::args::ConcatArgs;
+use crate::cli::args::ConcatArgs;
 
 /// Joins the segments.
 pub fn run(args: &ConcatArgs) -> Result<()> {
@@ -17,7 +17,7 @@ pub fn run(args: &ConcatArgs) -> Result<()> {
     }
     let done = encode_native::concat(&args.inputs, &args.output)?;
     if args.json {
-        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
+        crate::cli::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
     }
     if !args.quiet {
         eprintln!(

@@ -4,18 +4,19 @@
 use anyhow::Result;
 use encode_native::{Container, EncoderConfig, FrameRate, PixelFormat};
 
-use crate::args::SettingArgs;
+use crate::cli::args::SettingArgs;
+use crate::cli::spellings;
 
 /// The configuration the settings describe, for frames of any size (set later by [`sized`]).
 pub fn base_config(settings: &SettingArgs, container: Container) -> Result<EncoderConfig> {
     // A stand-in size every encoder takes (SVT-AV1's smallest picture is 64x64).
     let mut config = EncoderConfig::new(64, 64, 30);
     for (key, value) in &settings.0 {
-        config.set(key, value)?;
+        config.set(key, value).map_err(named)?;
     }
     config.container = Some(container);
     // Catch a bad setting now rather than after reading input (the size is checked at open).
-    config.validate()?;
+    config.validate().map_err(named)?;
     Ok(config)
 }
 
@@ -33,4 +34,23 @@ pub fn sized(
     config.input_format = format;
     config.frame_rate = fps;
     config
+}
+
+/// A library error, with a wrong setting named by the option the user wrote (`--pix-fmt`,
+/// or `-pix_fmt` when written so) instead of the library's field (`output_format`).
+pub fn named(e: encode_native::Error) -> anyhow::Error {
+    if let encode_native::Error::Config {
+        field,
+        value,
+        allowed,
+    } = &e
+    {
+        if let Ok(setting) = EncoderConfig::setting(field) {
+            if setting.output_option {
+                let option = spellings::option_for_key(setting.key);
+                return anyhow::anyhow!("invalid {option} '{value}': {allowed}");
+            }
+        }
+    }
+    anyhow::Error::new(e)
 }

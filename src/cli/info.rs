@@ -7,7 +7,7 @@ use encode_native::info::{library_info, LibraryInfo};
 use encode_native::{AudioEncoder, AudioEncoderInfo};
 use serde_json::json;
 
-use crate::args::InfoArgs;
+use crate::cli::args::InfoArgs;
 
 /// Prints the description as text or JSON on stdout.
 pub fn run(args: &InfoArgs) -> Result<()> {
@@ -152,7 +152,8 @@ fn audio_json(e: AudioEncoder, available: bool) -> serde_json::Value {
 
 /// Writes the description on standard output.
 fn print(text: String) -> Result<()> {
-    crate::report::print_stdout(&text).context("cannot print the description on standard output")
+    crate::cli::report::print_stdout(&text)
+        .context("cannot print the description on standard output")
 }
 
 /// What is known of x264: its build from the configuration or the loaded shared library

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::signals;
+use crate::cli::signals;
 
 /// How a wait for a FIFO's reader ended.
 pub enum Reader {

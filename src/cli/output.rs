@@ -7,11 +7,11 @@ use anyhow::{Context, Result};
 use encode_native::{Container, EncoderConfig, Frame, FrameRate, PixelFormat, VideoWriter};
 use serde_json::{Map, Value};
 
-use crate::args::OutputArgs;
-use crate::dest::Target;
-use crate::progress::Progress;
-pub use crate::report::Outcome;
-use crate::{fifo, report, settings, signals};
+use crate::cli::args::OutputArgs;
+use crate::cli::dest::Target;
+use crate::cli::progress::Progress;
+pub use crate::cli::report::Outcome;
+use crate::cli::{fifo, report, settings, signals};
 
 /// The checked destination and settings of an encode.
 pub struct Output<'a> {
@@ -77,9 +77,8 @@ impl<'a> Output<'a> {
         }
         let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
             // These name the setting, or the path, themselves.
-            encode_native::Error::Config { .. } | encode_native::Error::Io { .. } => {
-                anyhow::Error::new(e)
-            }
+            encode_native::Error::Config { .. } => settings::named(e),
+            encode_native::Error::Io { .. } => anyhow::Error::new(e),
             e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
         })?;
         // The library has the FIFO open now: this side's handle is no longer needed.

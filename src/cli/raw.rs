@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use encode_native::Frame;
 
-use crate::args::RawArgs;
-use crate::output::{Outcome, Output};
-use crate::signals;
+use crate::cli::args::RawArgs;
+use crate::cli::output::{Outcome, Output};
+use crate::cli::signals;
 
 /// Encodes every complete frame of the input; a truncated last frame is reported and dropped.
 pub fn run(args: &RawArgs) -> Result<Outcome> {

@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum Command {
     /// Encode a synthetic moving test picture (no input needed).
     Demo(DemoArgs),
-    /// Encode a sequence of images (a folder, files or a glob), in natural order.
+    /// Encode a sequence of images (a folder, files, a glob or img%03d.png), in natural order.
     Images(ImagesArgs),
     /// Encode raw frames read from a file or standard input.
     Raw(RawArgs),
@@ -108,7 +108,7 @@ pub struct DemoArgs {
     #[arg(long, value_enum, default_value_t = Pattern::Scene)]
     pub pattern: Pattern,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
+    #[arg(short = 'r', long, visible_alias = "framerate", allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Output options.
     #[command(flatten)]
@@ -127,8 +127,9 @@ pub enum Pattern {
 /// `encode-native images`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Inputs are folders (their image files, not recursive), files, or glob patterns such as
-'shots/*.png' (quoted or not). All images are encoded in natural order (frame2 before frame10),
+Inputs are folders (their image files, not recursive), files, glob patterns such as
+'shots/*.png' (quoted or not), or FFmpeg's numbered patterns such as 'img%03d.png' (img000.png,
+img001.png, ... from the first of 0 to 4 that exists until one is missing). All images are encoded in natural order (frame2 before frame10),
 whatever order they are given in. The input pixel format follows the first image: rgb24, rgba
 when it has alpha, rgb48le or gray16le for 16-bit images.
 
@@ -137,11 +138,12 @@ binary PPM/PGM/PAM, told apart by their first bytes (what `plt.savefig(pipe, for
 in a loop, or `ffmpeg -f image2pipe`, writes). A truncated or corrupt image stops the encode
 with its number and byte offset; the frames before it are kept in a finished video.")]
 pub struct ImagesArgs {
-    /// Image folders, files or glob patterns; or '-' for images on standard input.
+    /// Image folders, files, glob patterns or numbered patterns (img%03d.png); or '-' for images
+    /// on standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
+    #[arg(short = 'r', long, visible_alias = "framerate", allow_negative_numbers = true, default_value = "30", value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Resize every image to this size (otherwise all must have the first image's size).
     #[arg(long, allow_hyphen_values = true, value_name = "WxH", value_parser = parse_size)]
@@ -173,7 +175,7 @@ pub struct RawArgs {
     #[arg(long, value_name = "FORMAT", value_parser = choice::<PixelFormat>(packed_formats()))]
     pub in_pix_fmt: PixelFormat,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
-    #[arg(long, allow_negative_numbers = true, value_name = "RATE", value_parser = parse_fps)]
+    #[arg(short = 'r', long, visible_alias = "framerate", allow_negative_numbers = true, value_name = "RATE", value_parser = parse_fps)]
     pub fps: FrameRate,
     /// Output options.
     #[command(flatten)]
@@ -298,7 +300,11 @@ impl Args for SettingArgs {
                             EncoderConfig::new(64, 64, 30)
                                 .set(s.key, v)
                                 .map(|()| v.to_string())
-                                .map_err(|e| e.to_string())
+                                .map_err(|e| match e {
+                                    // clap names the option and the value already.
+                                    encode_native::Error::Config { allowed, .. } => allowed,
+                                    e => e.to_string(),
+                                })
                         },
                     )
                 } else {
@@ -349,7 +355,11 @@ pub fn parse_size(s: &str) -> Result<Size, String> {
 
 /// Parses a frame rate (`30`, `29.97`, `30000/1001`) exactly.
 pub fn parse_fps(s: &str) -> Result<FrameRate, String> {
-    let rate: FrameRate = s.parse().map_err(|e: encode_native::Error| e.to_string())?;
+    let rate: FrameRate = s.parse().map_err(|e: encode_native::Error| match e {
+        // clap names the option and the value already.
+        encode_native::Error::Config { allowed, .. } => allowed,
+        e => e.to_string(),
+    })?;
     if rate.as_f64() > 1000.0 {
         return Err(format!("{s}: at most 1000 frames per second"));
     }
@@ -444,6 +454,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("0 to 51"), "{e}");
+        assert!(!e.contains("invalid crf"), "{e}");
     }
 
     #[test]

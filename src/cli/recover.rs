@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use crate::args::RecoverArgs;
+use crate::cli::args::RecoverArgs;
 
 /// Finishes the partial file into its video.
 pub fn run(args: &RecoverArgs) -> Result<()> {
@@ -42,7 +42,7 @@ pub fn run(args: &RecoverArgs) -> Result<()> {
     let done = encode_native::recover(partial, Some(&target))
         .with_context(|| format!("cannot recover '{}'", partial.display()))?;
     if args.json {
-        crate::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
+        crate::cli::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
     }
     if !args.quiet {
         eprintln!(

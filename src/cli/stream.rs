@@ -94,7 +94,7 @@ impl<R: Read> Splitter<R> {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {
-                    if crate::signals::interrupted() {
+                    if crate::cli::signals::interrupted() {
                         break;
                     }
                 }

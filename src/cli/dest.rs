@@ -25,7 +25,7 @@ impl Target {
         format: Option<Container>,
     ) -> Result<(Self, Container)> {
         if output.as_os_str() == "-" {
-            if crate::stdio::stdout_closed() {
+            if crate::cli::stdio::stdout_closed() {
                 bail!("standard output is closed: nowhere to write the video (-o -)");
             }
             if std::io::stdout().is_terminal() {

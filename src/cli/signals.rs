@@ -15,17 +15,49 @@ pub const INTERRUPTED_EXIT: u8 = 130;
 /// The exit status after a second interruption, which does not wait for the video to finish.
 pub const STOPPED_EXIT: i32 = 3;
 
-/// Installs the handlers; call once, before any output is opened.
-pub fn install() -> std::io::Result<()> {
+/// The handlers while the command runs: dropping it removes them (a handler installed
+/// before, such as Python's, stays and was called on each signal too) and clears the stop
+/// request, so that the next run starts afresh.
+pub struct Guard {
+    #[cfg(unix)]
+    handle: signal_hook::iterator::Handle,
+    #[cfg(unix)]
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            self.handle.close();
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+        if let Some(flag) = FLAG.get() {
+            flag.store(false, Ordering::SeqCst);
+        }
+        set_partial(None);
+    }
+}
+
+/// Installs the handlers until the guard is dropped; call before any output is opened.
+pub fn install() -> std::io::Result<Guard> {
     let flag = FLAG
         .get_or_init(|| Arc::new(AtomicBool::new(false)))
         .clone();
+    flag.store(false, Ordering::SeqCst);
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
-        signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))?;
+        static XFSZ: OnceLock<()> = OnceLock::new();
+        if XFSZ.get().is_none() {
+            signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))?;
+            let _ = XFSZ.set(());
+        }
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-        std::thread::Builder::new()
+        let handle = signals.handle();
+        let thread = std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
                 for _ in signals.forever() {
@@ -45,12 +77,16 @@ pub fn install() -> std::io::Result<()> {
                     }
                 }
             })?;
+        Ok(Guard {
+            handle,
+            thread: Some(thread),
+        })
     }
     #[cfg(not(unix))]
     {
         signal_hook::flag::register(signal_hook::consts::SIGINT, flag)?;
+        Ok(Guard {})
     }
-    Ok(())
 }
 
 /// Names the partial file that a second interruption leaves behind.
