@@ -49,7 +49,21 @@ fn py_error(e: Error, sink_error: Option<&SinkError>) -> PyErr {
     if let Some(stored) = sink_error.and_then(|s| lock(s).take()) {
         return stored;
     }
-    let text = e.to_string();
+    // A wrong setting is named by its keyword (`pix_fmt`), not by the library's field
+    // (`output_format`).
+    let text = match &e {
+        Error::Config {
+            field,
+            value,
+            allowed,
+        } => match EncoderConfig::setting(field) {
+            Ok(setting) if setting.key != *field => {
+                format!("invalid {} '{value}': {allowed}", setting.key)
+            }
+            _ => e.to_string(),
+        },
+        _ => e.to_string(),
+    };
     // The library's table says which exception each kind of failure is.
     match e.kind().python_exception() {
         "ValueError" => PyValueError::new_err(text),

@@ -34,6 +34,8 @@ def test_an_unknown_setting_names_the_close_matches():
         (dict(pix_fmt="rgb565"), ["invalid pix_fmt 'rgb565'", "yuv420p"]),
         (dict(fps=0), ["invalid fps '0'", "positive"]),
         (dict(codec="mpeg4", pix_fmt="yuv444p"), ["yuv444p", "mpeg4"]),
+        # Refused by the encoder's own check, still named by the keyword.
+        (dict(pix_fmt="yuv420p10le"), ["invalid pix_fmt 'yuv420p10le'"]),
         (dict(full_range="maybe"), ["full_range", "maybe", "true or false"]),
         (dict(input_format="rgb565"), ["rgb565", "bgr24"]),
     ],
