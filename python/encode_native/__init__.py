@@ -664,7 +664,9 @@ def from_function(
     **settings: Any,
 ) -> Union[Summary, Video]:
     """Makes a video of ``make_frame(t)`` for t = 0, 1/fps, 2/fps, ... below ``duration``
-    seconds (moviepy's ``VideoClip(make_frame)``): ceil(duration × fps) frames.
+    seconds: every frame that starts before the end, ceil(duration × fps) frames. (The
+    moviepy layer, :mod:`encode_native.compat.moviepy`, keeps moviepy's own count,
+    round(duration × fps), with its last frame.)
 
     Returns the :class:`Summary` when ``path`` is given (a path or a file-like object), else
     the :class:`Video` in memory. ``audio`` (a path, or samples with ``sample_rate=``, which
