@@ -116,3 +116,47 @@ fn nothing_is_asked_for_when_everything_is_installed() {
     let empty = fake_root(&[], &[], &[]);
     assert_eq!(detect(empty.path()), ALL);
 }
+
+/// The words of the shell variable `name` in `script` (`NAME="a b c"`).
+fn script_list(script: &str, name: &str) -> Vec<String> {
+    let line = script
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}=\"")))
+        .unwrap_or_else(|| panic!("{name} is not in scripts/build-ffmpeg.sh"));
+    line[name.len() + 2..]
+        .trim_end_matches('"')
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_minimal_ffmpeg_has_every_encoder_and_muxer_of_the_tables() {
+    let script = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-ffmpeg.sh"),
+    )
+    .unwrap();
+    let encoders = script_list(&script, "ENCODERS");
+    // FFmpeg's configure spells encoder names with `_` where their names have `-`.
+    let mut want: Vec<String> = encode_native::Encoder::ALL
+        .iter()
+        .map(|e| e.name().replace('-', "_"))
+        .chain(
+            encode_native::AudioEncoder::ALL
+                .iter()
+                .map(|e| e.name().to_string()),
+        )
+        .collect();
+    want.sort();
+    let mut have = encoders.clone();
+    have.sort();
+    assert_eq!(have, want, "ENCODERS in scripts/build-ffmpeg.sh");
+    let muxers = script_list(&script, "MUXERS");
+    for c in encode_native::Container::ALL {
+        assert!(
+            muxers.iter().any(|m| m == c.muxer()),
+            "MUXERS in scripts/build-ffmpeg.sh lacks {}",
+            c.muxer()
+        );
+    }
+}
