@@ -41,7 +41,7 @@ fi
 
 list() { printf '%s' "$2" | tr ' ' '\n' | sed "s/^/--enable-$1=/" | tr '\n' ' '; }
 flags="--disable-everything --disable-programs --disable-doc --disable-network --disable-autodetect \
- --enable-gpl --enable-version3 --enable-shared --disable-static --enable-pic \
+ --enable-gpl --enable-shared --disable-static --enable-pic \
  --disable-avdevice --disable-avfilter --disable-postproc \
  --enable-swscale --enable-swresample --enable-avformat --enable-avcodec \
  $(list encoder "$ENCODERS") $(list muxer "$MUXERS") $(list decoder "$DECODERS") \
