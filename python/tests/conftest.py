@@ -16,6 +16,19 @@ import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ENCODE_NATIVE_TEST_INSTALLED=1 (scripts/test-dist.sh), the tests must run against an
+    installed wheel: stop at once if `encode_native` is imported from anywhere else."""
+    if os.environ.get("ENCODE_NATIVE_TEST_INSTALLED") == "1":
+        import encode_native
+
+        where = os.path.realpath(encode_native.__file__)
+        if not where.startswith(os.path.realpath(sys.prefix) + os.sep) or "site-packages" not in where:
+            pytest.exit(f"encode_native comes from {where}, not from the installed wheel in {sys.prefix}", returncode=1)
+        print(f"testing the installed encode_native in {os.path.dirname(where)}")
+
 EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
 
 

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Writes the licence file of a wheel or bundle: every library inside it and its licence.
+
+    python3 scripts/licenses.py OUT FFMPEG_PREFIX BUNDLED_LIST CRATE_LIST
+
+- FFMPEG_PREFIX: the minimal FFmpeg (scripts/build-ffmpeg.sh): its version, its configuration,
+  its licence texts, and the static codec libraries linked into libavcodec (its
+  configure-flags file lists them);
+- BUNDLED_LIST: lines "bundled-name<TAB>source-file" (what scripts/bundle-libs.py prints),
+  or one source file per line: the shared libraries shipped beside encode-native;
+- CRATE_LIST: lines "name version<TAB>licence" of the Rust crates compiled in (cargo tree).
+
+Each library from Debian's packages is named with its package and version, its licence taken
+from the package's machine-readable copyright file (the `Files: *` paragraph), and the
+copyright file itself is appended. A library whose licence cannot be told is an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+# Debian copyright files that are not in the machine-readable format, by source package.
+NOT_DEP5 = {"numactl": "LGPL-2.1 (libnuma)", "libwebp": "BSD-3-Clause"}
+COMMON = "/usr/share/common-licenses"
+
+
+def dpkg(*args: str) -> str:
+    return subprocess.run(["dpkg-query", *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def owner(path: str) -> str:
+    """The Debian package that installed `path` (following symlinks to the real file)."""
+    real = os.path.realpath(path)
+    # dpkg knows a file by the path its package installed it at: /lib/... or /usr/lib/...
+    # are the same directory on a merged /usr, so both are asked.
+    merged = [p[4:] if p.startswith("/usr/lib/") else "/usr" + p for p in (path, real) if p.startswith(("/usr/lib/", "/lib/"))]
+    for candidate in (path, real, *merged):
+        out = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True)
+        if out.returncode == 0:
+            return out.stdout.split(":")[0].strip()
+    sys.exit(f"licenses: no Debian package owns {path}; its licence cannot be told")
+
+
+def licence_of(package: str) -> tuple[str, str]:
+    """(licence, copyright text) of a Debian package."""
+    path = f"/usr/share/doc/{package}/copyright"
+    if not os.path.exists(path):
+        sys.exit(f"licenses: {package} has no {path}")
+    text = open(path, encoding="utf-8", errors="replace").read()
+    m = re.search(r"^Files:\s*\*\s*$.*?^License:\s*(.+?)\s*$", text, re.M | re.S)
+    if m:
+        return m.group(1), text
+    source = dpkg("-W", "-f=${source:Package}", package)
+    if source in NOT_DEP5:
+        return NOT_DEP5[source], text
+    sys.exit(f"licenses: {path} does not say the licence in the machine-readable form")
+
+
+def main() -> None:
+    out, prefix, bundled_list, crate_list = sys.argv[1:5]
+    flags = open(os.path.join(prefix, "configure-flags")).read()
+    static = re.search(r"^static: (.*)$", flags, re.M)
+    static_libs = static.group(1).split() if static else []
+    version = os.path.basename(prefix).split("-")[0]
+
+    entries = []  # (what, package, version, licence, how it is shipped)
+    texts = {}
+    for line in open(bundled_list).read().splitlines():
+        if not line.strip():
+            continue
+        name, _, source = line.partition("\t")
+        source = source or name
+        if os.path.realpath(source).startswith(os.path.realpath(prefix)):
+            continue  # FFmpeg's own libraries: listed below.
+        package = owner(source)
+        licence, text = licence_of(package)
+        texts[package] = text
+        entries.append((os.path.basename(name), package, dpkg("-W", "-f=${Version}", package), licence, "bundled"))
+    arch = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
+    for lib in static_libs:
+        archive = f"/usr/lib/{arch or 'x86_64-linux-gnu'}/lib{lib}.a"
+        package = owner(archive)
+        licence, text = licence_of(package)
+        texts[package] = text
+        entries.append((f"lib{lib}.a", package, dpkg("-W", "-f=${Version}", package), licence, "in libavcodec"))
+
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(
+            "encode-native is free software under the GNU General Public License, version 2 or\n"
+            "(at your option) any later version (GPL-2.0-or-later). This build links FFmpeg\n"
+            "configured with --enable-gpl and the GPL libraries x264 and x265, so the whole is\n"
+            "distributed under the GPL, version 2 or later; its full text is at the end.\n\n"
+            "Libraries inside this distribution\n"
+            "==================================\n\n"
+        )
+        f.write(f"FFmpeg {version} (libavcodec, libavformat, libavutil, libswscale, libswresample)\n")
+        f.write("  licence: GPL-2.0-or-later (configured with --enable-gpl); source: Debian's ffmpeg\n")
+        f.write(f"  source package {version}, configured with:\n  {flags.splitlines()[0].strip()}\n\n")
+        for what, package, pkg_version, licence, how in entries:
+            f.write(f"{what} ({how})\n  licence: {licence}; from Debian package {package} {pkg_version}\n\n")
+        f.write("Rust crates compiled into encode-native\n=======================================\n\n")
+        for line in sorted(set(open(crate_list).read().splitlines())):
+            if line.strip():
+                name, _, licence = line.partition("\t")
+                f.write(f"{name}: {licence or 'no licence field'}\n")
+        f.write("\n")
+        for path in sorted(glob.glob(os.path.join(prefix, "share", "licenses", "ffmpeg", "*"))):
+            f.write(f"\n{'=' * 72}\nFFmpeg: {os.path.basename(path)}\n{'=' * 72}\n\n")
+            f.write(open(path, encoding="utf-8", errors="replace").read())
+        for package, text in sorted(texts.items()):
+            f.write(f"\n{'=' * 72}\n{package}: /usr/share/doc/{package}/copyright\n{'=' * 72}\n\n{text}")
+        for name in ("GPL-2", "LGPL-2", "LGPL-2.1", "Apache-2.0"):
+            path = os.path.join(COMMON, name)
+            if os.path.exists(path):
+                f.write(f"\n{'=' * 72}\n{name} (referred to above as {COMMON}/{name})\n{'=' * 72}\n\n")
+                f.write(open(path, encoding="utf-8").read())
+
+
+if __name__ == "__main__":
+    main()

