@@ -45,7 +45,9 @@ done
 need="$(echo "$need" | sed 's/ffprobe/ffmpeg/')"
 if [ -n "$need" ]; then
   step "installing$need"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1 ||
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null; }
 fi
 
 # The fresh root.
