@@ -7,6 +7,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_LIBDIR");
+    println!("cargo::rustc-check-cfg=cfg(ffmpeg_6_1)");
+    println!("cargo::rustc-check-cfg=cfg(ffmpeg_7_0)");
     for (lib, min) in [
         ("libavcodec", "59.37"),
         ("libavformat", "59.27"),
@@ -30,9 +32,65 @@ fn main() {
             ));
         }
     }
+    version_cfgs();
     // ffmpeg-sys-next generates its bindings with libclang.
     if cfg!(target_os = "linux") && std::env::var_os("LIBCLANG_PATH").is_none() && !has_libclang() {
         fail(&format!("encode-native needs libclang to generate the FFmpeg bindings, and none was found.\nTo set up: {SETUP}"));
+    }
+}
+
+/// The newest FFmpeg this version of encode-native was tested with: its libavcodec major
+/// version and the FFmpeg release it ships in.
+const NEWEST_TESTED: (u32, &str) = (63, "9.0");
+
+/// Derives from libavcodec's version (pkg-config, the same probe ffmpeg-sys-next makes) the
+/// cfgs `src/ffi.rs` uses where FFmpeg's API differs between the versions supported:
+/// `ffmpeg_6_1` (libavcodec >= 60.31: stream side data in the codec parameters) and
+/// `ffmpeg_7_0` (libavcodec >= 61.3). Records the version built against (`ENCODE_NATIVE_FFMPEG_BUILT`,
+/// for `encode-native info`) and warns about an FFmpeg newer than any tested.
+fn version_cfgs() {
+    let Ok(lib) = pkg_config::Config::new()
+        .cargo_metadata(false)
+        .probe("libavcodec")
+    else {
+        println!("cargo::rustc-env=ENCODE_NATIVE_FFMPEG_BUILT=an FFmpeg not found by pkg-config");
+        return;
+    };
+    let mut parts = lib
+        .version
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    if (major, minor) >= (60, 31) {
+        println!("cargo::rustc-cfg=ffmpeg_6_1");
+    }
+    if (major, minor) >= (61, 3) {
+        println!("cargo::rustc-cfg=ffmpeg_7_0");
+    }
+    // FFmpeg's release, from the installed libavutil/ffversion.h where there is one.
+    let release = lib
+        .include_paths
+        .iter()
+        .map(|dir| dir.join("libavutil/ffversion.h"))
+        .chain(std::iter::once(std::path::PathBuf::from(
+            "/usr/include/libavutil/ffversion.h",
+        )))
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.contains("FFMPEG_VERSION"))?;
+            Some(line.split('"').nth(1)?.to_string())
+        });
+    let built = match release {
+        Some(r) => format!("FFmpeg {r} (libavcodec {})", lib.version),
+        None => format!("libavcodec {}", lib.version),
+    };
+    println!("cargo::rustc-env=ENCODE_NATIVE_FFMPEG_BUILT={built}");
+    if major > NEWEST_TESTED.0 {
+        println!(
+            "cargo::warning=libavcodec {} is newer than any FFmpeg encode-native was tested with (5.1 to {}, libavcodec 59 to {}); it should work, but report what does not",
+            lib.version, NEWEST_TESTED.1, NEWEST_TESTED.0
+        );
     }
 }
 

@@ -25,9 +25,13 @@ missing_packages() {
   done
 }
 
-# Python's venv module: Debian's own python3 needs python3-venv (and ensurepip) for it.
+# Python with its venv module, for the Python package and its tests: Debian's own python3
+# needs python3-venv (and ensurepip) for it; a system without python3 gets both.
 python_packages() {
-  if [ -z "$root" ] && command -v python3 >/dev/null 2>&1; then
+  [ -z "$root" ] || return 0
+  if ! command -v python3 >/dev/null 2>&1; then
+    printf '%s ' python3 python3-venv
+  else
     python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || printf '%s ' python3-venv
   fi
 }

@@ -217,6 +217,14 @@ pub(crate) fn avcodec_configuration() -> String {
         .into_owned()
 }
 
+/// The linked FFmpeg's release (`av_version_info`: `7.1.5-1`, `n8.1.2`, ...).
+pub(crate) fn ffmpeg_version() -> String {
+    // SAFETY: av_version_info returns a static NUL-terminated string.
+    unsafe { CStr::from_ptr(sys::av_version_info()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// The `AVIOContext` position (bytes written so far, including what is still buffered).
 pub(crate) fn output_position(octx: &mut ff::format::context::Output) -> i64 {
     // SAFETY: the output context is valid; `pb` is its open I/O context or null.
@@ -468,11 +476,6 @@ pub(crate) fn audio_frame(
         (*f).nb_samples = c_int::try_from(samples).map_err(|_| ff::Error::InvalidData)?;
         (*f).sample_rate = rate as c_int;
         (*f).ch_layout = default_layout(channels);
-        #[allow(deprecated)]
-        {
-            (*f).channels = c_int::from(channels);
-            (*f).channel_layout = (*f).ch_layout.u.mask;
-        }
         sys::av_frame_get_buffer(f, 0)
     };
     if res < 0 {
@@ -553,11 +556,6 @@ pub(crate) fn open_audio_encoder(
     unsafe {
         let ctx = encoder.as_mut_ptr();
         (*ctx).ch_layout = default_layout(channels);
-        #[allow(deprecated)]
-        {
-            (*ctx).channels = c_int::from(channels);
-            (*ctx).channel_layout = (*ctx).ch_layout.u.mask;
-        }
     }
     // SAFETY: `disown` hands us the raw dictionary, which we pass on and take back below.
     let mut opts = unsafe { options.disown() };
@@ -597,7 +595,7 @@ pub(crate) fn set_display_rotation(
     degrees: u16,
 ) -> Result<(), ff::Error> {
     // SAFETY: the output context is valid and `index` is checked against its streams;
-    // av_stream_new_side_data allocates 9 int32 (36 bytes) owned by the stream, which
+    // new_stream_side_data allocates 9 int32 (36 bytes) owned by the stream, which
     // av_display_rotation_set fills. Stored as it writes it, the angle turns the picture
     // clockwise in MP4/MOV's track matrix ({0, 1, -1, 0} for 90: what phones write for
     // portrait video; ffprobe reports it as -90).
@@ -607,7 +605,7 @@ pub(crate) fn set_display_rotation(
             return Err(ff::Error::StreamNotFound);
         }
         let stream = *(*ctx).streams.add(index);
-        let data = sys::av_stream_new_side_data(
+        let data = new_stream_side_data(
             stream,
             sys::AVPacketSideDataType::AV_PKT_DATA_DISPLAYMATRIX,
             36,
@@ -620,6 +618,79 @@ pub(crate) fn set_display_rotation(
         sys::av_display_rotation_set(data as *mut i32, f64::from(degrees));
     }
     Ok(())
+}
+
+/// Allocates `size` bytes of side data of `kind` for `stream`, owned by it and written by the
+/// muxer in its header (null when out of memory). An entry of the same kind is replaced.
+///
+/// From FFmpeg 6.1 on, a stream's side data lives in its codec parameters
+/// (`codecpar->coded_side_data`, where muxers read it); `av_stream_new_side_data`, the call of
+/// the versions before, is gone since FFmpeg 9.0.
+///
+/// # Safety
+/// `stream` points to a valid stream of an output context whose header is not written yet.
+unsafe fn new_stream_side_data(
+    stream: *mut sys::AVStream,
+    kind: sys::AVPacketSideDataType,
+    size: usize,
+) -> *mut u8 {
+    #[cfg(ffmpeg_6_1)]
+    {
+        // SAFETY: the caller's stream is valid; its codec parameters' side data array and
+        // count are passed together, and av_packet_side_data_new grows (or reuses an entry
+        // of) that array, owned by the parameters.
+        unsafe {
+            let par = (*stream).codecpar;
+            let sd = sys::av_packet_side_data_new(
+                &mut (*par).coded_side_data,
+                &mut (*par).nb_coded_side_data,
+                kind,
+                size,
+                0,
+            );
+            if sd.is_null() {
+                std::ptr::null_mut()
+            } else {
+                (*sd).data
+            }
+        }
+    }
+    #[cfg(not(ffmpeg_6_1))]
+    {
+        // SAFETY: the caller's stream is valid; the allocation is owned by the stream.
+        unsafe { sys::av_stream_new_side_data(stream, kind, size) }
+    }
+}
+
+/// The side data (a display matrix, HDR metadata, ...) of an input stream, as its demuxer
+/// stored it: in its codec parameters from FFmpeg 6.1 on, on the stream before.
+pub(crate) fn stream_side_data(
+    stream: &ff::format::stream::Stream,
+) -> Vec<(ff::codec::packet::side_data::Type, Vec<u8>)> {
+    let mut out = Vec::new();
+    // SAFETY: the stream belongs to an open input context; its side data array holds `n`
+    // valid entries, each with `size` readable bytes at `data` (or null with size 0), which
+    // are only copied.
+    unsafe {
+        let st = stream.as_ptr();
+        #[cfg(ffmpeg_6_1)]
+        let (list, n) = {
+            let par = (*st).codecpar;
+            ((*par).coded_side_data, (*par).nb_coded_side_data)
+        };
+        #[cfg(not(ffmpeg_6_1))]
+        let (list, n) = ((*st).side_data, (*st).nb_side_data);
+        for i in 0..usize::try_from(n).unwrap_or(0) {
+            let sd = &*list.add(i);
+            let bytes = if sd.data.is_null() || sd.size == 0 {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(sd.data, sd.size).to_vec()
+            };
+            out.push((ff::codec::packet::side_data::Type::from(sd.type_), bytes));
+        }
+    }
+    out
 }
 
 /// Initialises the muxer of `octx` with `options` (`avformat_init_output`), without writing
@@ -690,7 +761,7 @@ pub(crate) fn add_stream_side_data(
     data: &[u8],
 ) -> Result<(), ff::Error> {
     // SAFETY: the output context is valid and `index` is one of its streams (checked below).
-    // av_stream_new_side_data allocates `data.len()` bytes owned by the stream (or returns
+    // new_stream_side_data allocates `data.len()` bytes owned by the stream (or returns
     // null), into which exactly that many bytes are copied from `data`, which does not overlap.
     unsafe {
         let ctx = octx.as_mut_ptr();
@@ -698,7 +769,7 @@ pub(crate) fn add_stream_side_data(
             return Err(ff::Error::StreamNotFound);
         }
         let stream = *(*ctx).streams.add(index);
-        let dst = sys::av_stream_new_side_data(stream, kind.into(), data.len());
+        let dst = new_stream_side_data(stream, kind.into(), data.len());
         if dst.is_null() {
             return Err(ff::Error::Other {
                 errno: ff::util::error::ENOMEM,

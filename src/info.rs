@@ -9,6 +9,11 @@ use crate::frame::PixelFormat;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LibraryInfo {
+    /// The linked FFmpeg's release, as it reports it (`av_version_info`).
+    pub ffmpeg: String,
+    /// The FFmpeg whose headers this crate was compiled against (`FFmpeg 7.1.5 (libavcodec
+    /// 61.19.101)`), which may differ from the linked one.
+    pub built_against: String,
     /// libavcodec version, `major.minor.micro`.
     pub libavcodec: String,
     /// libavformat version.
@@ -42,6 +47,8 @@ fn version(v: u32) -> String {
 pub fn library_info() -> LibraryInfo {
     ffi::init();
     LibraryInfo {
+        ffmpeg: ffi::ffmpeg_version(),
+        built_against: env!("ENCODE_NATIVE_FFMPEG_BUILT").to_string(),
         libavcodec: version(ffmpeg_next::codec::version()),
         libavformat: version(ffmpeg_next::format::version()),
         libavutil: version(ffmpeg_next::util::version()),

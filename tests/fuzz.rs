@@ -582,16 +582,10 @@ fn replacements(rng: &mut Rng, root: &std::path::Path, n: &mut u64) {
         let _ = Command::new("chattr").arg("-i").arg(&out).status();
     }
     if let Some(reader) = reader {
-        // Release a reader still waiting for a writer that never came (without waiting for
-        // a reader: O_NONBLOCK).
-        use std::os::unix::fs::OpenOptionsExt;
-        while !reader.is_finished() {
-            let _ = std::fs::OpenOptions::new()
-                .write(true)
-                .custom_flags(0o4000)
-                .open(&resolved);
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        assert!(
+            release_fifo_reader(&resolved, &reader),
+            "{existing:?}: the FIFO's reader never finished"
+        );
         let bytes = reader.join().unwrap();
         if outcome == Ok(true) && frames > 0 {
             assert!(!bytes.is_empty(), "{existing:?}: nothing reached the FIFO");
@@ -1010,6 +1004,25 @@ fn audio_sessions(rng: &mut Rng, n: &mut u64) {
     }
 }
 
+/// Lets a thread reading `fifo` finish: while it still waits for a writer that never came,
+/// opens the FIFO for writing without blocking (O_NONBLOCK fails at once when nobody reads,
+/// where a blocking open would wait forever); false if it has not finished within 10 s.
+fn release_fifo_reader<T>(fifo: &std::path::Path, reader: &std::thread::JoinHandle<T>) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    let start = Instant::now();
+    while !reader.is_finished() {
+        if start.elapsed() > Duration::from_secs(10) {
+            return false;
+        }
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(0o4000)
+            .open(fifo);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
 /// The command line writing to a FIFO, read or never read; without a reader a SIGTERM or
 /// SIGINT ends it at once (exit 130), with one the whole video arrives (exit 0).
 fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
@@ -1040,11 +1053,12 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
             std::fs::read(path).map(|b| b.len())
         }))
     } else {
-        let (signal, number) = *rng.pick(&[("-TERM", 15), ("-INT", 2)]);
+        let (signal, number) = *rng.pick(&[
+            (rustix::process::Signal::TERM, 15),
+            (rustix::process::Signal::INT, 2),
+        ]);
         sent = number;
-        let _ = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status();
+        let _ = rustix::process::kill_process(rustix::process::Pid::from_child(&child), signal);
         None
     };
     let start = Instant::now();
@@ -1055,7 +1069,9 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
         if start.elapsed() > Duration::from_secs(20) {
             let _ = child.kill();
             let _ = child.wait();
-            drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+            if let Some(reader) = &reader {
+                release_fifo_reader(&fifo, reader);
+            }
             panic!("hang: a FIFO output ({format}, read: {read})");
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -1063,9 +1079,10 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     let mut err = String::new();
     io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     if let Some(reader) = reader {
-        if !status.success() {
-            drop(std::fs::OpenOptions::new().write(true).open(&fifo));
-        }
+        assert!(
+            release_fifo_reader(&fifo, &reader),
+            "{format}: the FIFO's reader never finished"
+        );
         let bytes = reader.join().unwrap().unwrap();
         assert!(status.success(), "{format}: {err}");
         assert!(bytes > 0, "{format}: no bytes through the FIFO");

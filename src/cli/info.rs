@@ -17,6 +17,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     if args.json {
         let object = json!({
             "encode_native": env!("CARGO_PKG_VERSION"),
+            "ffmpeg": info.ffmpeg,
+            "ffmpeg_built_against": info.built_against,
             "libavcodec": info.libavcodec,
             "libavformat": info.libavformat,
             "libavutil": info.libavutil,
@@ -35,7 +37,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     let mut text = String::new();
     let list = |items: Vec<String>| items.join(", ");
     let _ = writeln!(text, "encode-native {}", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(text, "FFmpeg libraries (linked in):");
+    let _ = writeln!(text, "FFmpeg {} (linked in)", info.ffmpeg);
+    let _ = writeln!(text, "  built against {}", info.built_against);
     let _ = writeln!(text, "  libavcodec    {}", info.libavcodec);
     let _ = writeln!(text, "  libavformat   {}", info.libavformat);
     let _ = writeln!(text, "  libavutil     {}", info.libavutil);

@@ -48,10 +48,7 @@ impl Track {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            side_data: s
-                .side_data()
-                .map(|d| (d.kind(), d.data().to_vec()))
-                .collect(),
+            side_data: ffi::stream_side_data(s),
             disposition: s.disposition().bits(),
         }
     }

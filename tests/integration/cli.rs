@@ -942,11 +942,7 @@ fn ctrl_c_finalizes_a_playable_file_and_exits_130() {
     {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert!(crate::support::kill(child.id(), "-INT"));
     let out_put = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out_put.stderr);
     assert_eq!(out_put.status.code(), Some(130), "stderr: {stderr}");
@@ -997,10 +993,7 @@ fn ctrl_c_while_stdin_stalls_still_finalizes_the_frames_read() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(1000));
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    crate::support::kill(child.id(), "-INT");
     let result = child.wait_with_output().unwrap();
     drop(stdin);
     let stderr = String::from_utf8_lossy(&result.stderr);

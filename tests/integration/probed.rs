@@ -362,9 +362,8 @@ fn a_second_ctrl_c_stops_at_once_with_its_own_exit_code() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let pid = child.id().to_string();
     for _ in 0..2 {
-        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        crate::support::kill(child.id(), "-INT");
         std::thread::sleep(Duration::from_millis(30));
     }
     let out = child.wait_with_output().unwrap();

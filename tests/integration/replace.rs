@@ -455,11 +455,7 @@ fn a_stopped_run_keeps_its_frames_beside_an_existing_file() {
             break;
         }
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    assert!(crate::support::kill(child.id(), "-INT"));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
     let status = child.wait().unwrap();

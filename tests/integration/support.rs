@@ -25,6 +25,22 @@ pub fn require_encoder(encoder: encode_native::Encoder) -> bool {
     )
 }
 
+/// Sends a child process the signal `kill` would for `signal` (`-INT`, `-TERM`, `-KILL`),
+/// without needing a `kill` program; whether it was delivered.
+pub fn kill(pid: u32, signal: &str) -> bool {
+    use rustix::process::{kill_process, Pid, Signal};
+    let sig = match signal {
+        "-INT" => Signal::INT,
+        "-TERM" => Signal::TERM,
+        "-KILL" => Signal::KILL,
+        other => panic!("no such signal in the tests: {other}"),
+    };
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return false;
+    };
+    kill_process(pid, sig).is_ok()
+}
+
 /// One decoded picture, planes tightly packed.
 pub struct DecodedFrame {
     pub pts: f64,

@@ -140,12 +140,7 @@ fn a_fifo_without_a_reader_stops_on_sigint_and_sigterm() {
             .unwrap();
         // Long enough for the wait to be mentioned.
         std::thread::sleep(Duration::from_millis(1500));
-        let ok = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        assert!(crate::support::kill(child.id(), signal));
         let o = wait_at_most(child, Duration::from_secs(5));
         let stderr = text(&o.stderr);
         assert_eq!(code(&o), 130, "{signal}: {stderr}");

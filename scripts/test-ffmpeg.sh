@@ -1,0 +1,185 @@
+#!/bin/sh
+# Builds and tests encode-native against another FFmpeg than the machine's, each in a fresh
+# minimal Debian root (debootstrap --variant=minbase) set up by the project's own
+# scripts/setup.sh, as a new user on that system would:
+#
+#   sh scripts/test-ffmpeg.sh trixie   Debian 13, FFmpeg 7.1 (Debian's packages)
+#   sh scripts/test-ffmpeg.sh sid      Debian sid, FFmpeg 9.0 (Debian's packages)
+#   sh scripts/test-ffmpeg.sh 8.1      FFmpeg 8.1 built from Debian's `ffmpeg 7:8.1.2` source
+#                                      package (scripts/build-ffmpeg.sh) in the sid root
+#   sh scripts/test-ffmpeg.sh VERSION --full   ... and the whole suite (scripts/test.sh)
+#   sh scripts/test-ffmpeg.sh VERSION --shell  a shell in the prepared root, for a closer look
+#   sh scripts/test-ffmpeg.sh VERSION --prepare  only make the root (and FFmpeg 8.1) ready
+#
+# Every version builds the library, the command line, the Python module and the C library
+# (cargo build --workspace --all-targets, warnings denied) and runs the Rust integration suite;
+# --full runs scripts/test.sh there instead (every Rust test, the Python suite, the C suite).
+#
+# Cached in $ENCODE_NATIVE_CACHE (default /var/cache/encode-native): each root after
+# scripts/setup.sh as a tarball, keyed by the suite and the setup script's contents, the 8.1
+# build (keyed by build-ffmpeg.sh, by its source version and flags), and each version's cargo
+# target directory. A run starts from a fresh copy of the cached root. Debian sid's Release
+# file on the mirror may be past its Valid-Until date (sid is not re-signed for an archive
+# snapshot): the sid root is told to accept it (Acquire::Check-Valid-Until "false"), and only
+# for sid. Needs root (or sudo) for debootstrap, chroot and mount, the Debian mirror apt uses,
+# crates.io and PyPI; the Rust toolchain is this machine's, mounted read-only.
+set -eu
+cd "$(dirname "$0")/.."
+repo="$PWD"
+[ "$(id -u)" = 0 ] || exec sudo sh "$0" "$@"
+version="${1:?usage: sh scripts/test-ffmpeg.sh trixie|sid|8.1 [--full|--shell]}"
+mode="${2:-}"
+case "$version" in
+  trixie | 7.1) suite=trixie; ffmpeg_source="" ;;
+  sid | 9.0) suite=sid; ffmpeg_source="" ;;
+  8.1) suite=sid; ffmpeg_source="ffmpeg=7:8.1.2" ;;
+  *) echo "test-ffmpeg: unknown version '$version' (expected trixie, sid or 8.1)" >&2; exit 2 ;;
+esac
+started=$(date +%s)
+step() { echo "test-ffmpeg[$version]: $* ($(( $(date +%s) - started )) s)" >&2; }
+fail() { echo "test-ffmpeg[$version]: FAILED: $*" >&2; exit 1; }
+
+command -v debootstrap >/dev/null 2>&1 || {
+  step "installing debootstrap"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+}
+cache="${ENCODE_NATIVE_CACHE:-/var/cache/encode-native}"
+mkdir -p "$cache"
+mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)"
+[ -n "$mirror" ] || mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+# Toolchain: this machine's rustup toolchain, mounted read-only.
+toolchain="$(dirname "$(dirname "$(rustup which rustc 2>/dev/null || command -v rustc)")")"
+[ -x "$toolchain/bin/cargo" ] || fail "no Rust toolchain found (rustup which rustc)"
+registry="${CARGO_HOME:-$HOME/.cargo}/registry"
+mkdir -p "$registry"
+
+R="$cache/root-$version"
+mounts="proc dev/pts dev toolchain cargo/registry src target"
+cleanup() {
+  for m in $mounts; do
+    mountpoint -q "$R/$m" 2>/dev/null && umount -l "$R/$m"
+  done
+  return 0
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+cleanup
+
+inside() {
+  chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+    PATH=/toolchain/bin:/cargo/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    CARGO_HOME=/cargo CARGO_TARGET_DIR=/target CARGO_TERM_COLOR=never \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
+    ${PKG_PATH:+PKG_CONFIG_PATH=$PKG_PATH} ${LIB_PATH:+LD_LIBRARY_PATH=$LIB_PATH} \
+    ${CI:+CI=$CI} "$@"
+}
+mount_root() {
+  mount -t proc proc "$R/proc"
+  mount --bind /dev "$R/dev"
+  mount --bind /dev/pts "$R/dev/pts"
+  mkdir -p "$R/toolchain" "$R/cargo/registry" "$R/src" "$R/target"
+  mount --bind "$toolchain" "$R/toolchain"
+  mount -o remount,bind,ro "$R/toolchain"
+  mount --bind "$registry" "$R/cargo/registry"
+}
+fresh_root() { # TARBALL
+  cleanup
+  rm -rf "$R"
+  mkdir -p "$R"
+  tar -xf "$1" -C "$R"
+  cp /etc/resolv.conf "$R/etc/resolv.conf"
+  [ -f /etc/pip.conf ] && cp /etc/pip.conf "$R/etc/pip.conf"
+  mount_root
+  # This machine's certificate bundle, for pip and cargo (after any apt-get, whose
+  # ca-certificates would replace it with Debian's own).
+  mkdir -p "$R/etc/ssl/certs"
+  cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/ca-certificates.crt"
+}
+
+# 1. The minimal root of the suite, made once.
+minbase="$cache/$suite-minbase.tar"
+if [ ! -f "$minbase" ]; then
+  step "debootstrap --variant=minbase $suite from $mirror"
+  rm -rf "$cache/make-$suite"
+  debootstrap --variant=minbase "$suite" "$cache/make-$suite" "$mirror" >"$cache/debootstrap-$suite.log" 2>&1 ||
+    { tail -5 "$cache/debootstrap-$suite.log" >&2; fail "debootstrap $suite"; }
+  if [ "$suite" = sid ]; then
+    # sid's Release on the mirror may be past its Valid-Until date; accept it, here only.
+    echo 'Acquire::Check-Valid-Until "false";' >"$cache/make-$suite/etc/apt/apt.conf.d/99encode-native-valid-until"
+  fi
+  tar -cf "$minbase.tmp" -C "$cache/make-$suite" . && mv "$minbase.tmp" "$minbase"
+  rm -rf "$cache/make-$suite"
+fi
+
+# 2. The root after scripts/setup.sh (and the C compiler, which the C suite and cc need), once
+#    per setup script.
+key="$(cat scripts/setup.sh | sha256sum | cut -c1-12)"
+ready="$cache/$suite-setup-$key.tar"
+# A copy of the work tree (tracked and new files, as they are now).
+copy_src() {
+  rm -rf "$R/src.tmp" && mkdir -p "$R/src"
+  git ls-files -z -co --exclude-standard | xargs -0 tar -cf - 2>/dev/null | tar -xf - -C "$R/src"
+}
+if [ ! -f "$ready" ]; then
+  fresh_root "$minbase"
+  copy_src
+  step "scripts/setup.sh in a fresh $suite root"
+  inside sh -c 'apt-get update -qq' || fail "apt-get update in the $suite root"
+  inside sh -c 'cd /src && sh scripts/setup.sh' || fail "scripts/setup.sh in the $suite root"
+  inside sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev git ca-certificates >/dev/null' ||
+    fail "apt-get install gcc in the $suite root"
+  inside sh -c 'apt-get clean'
+  cleanup
+  rm -rf "$R/src"
+  tar -cf "$ready.tmp" -C "$R" . && mv "$ready.tmp" "$ready"
+fi
+fresh_root "$ready"
+copy_src
+step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $suite's packages"
+
+# 3. FFmpeg 8.1 from Debian's source package, built in the root (cached with its key).
+PKG_PATH=""
+LIB_PATH=""
+if [ -n "$ffmpeg_source" ]; then
+  mkdir -p "$cache/ffmpeg"
+  mount --bind "$cache/ffmpeg" "$R/target"
+  step "FFmpeg from the source package $ffmpeg_source"
+  prefix="$(inside sh -c "cd /src && ENCODE_NATIVE_FFMPEG_SOURCE='$ffmpeg_source' ENCODE_NATIVE_FFMPEG_WORK=/target/src sh scripts/build-ffmpeg.sh /target/build")" ||
+    fail "building FFmpeg from $ffmpeg_source"
+  umount -l "$R/target"
+  mkdir -p "$R/opt/ffmpeg"
+  cp -a "$cache/ffmpeg/build/$(basename "$prefix")/." "$R/opt/ffmpeg/"
+  PKG_PATH=/opt/ffmpeg/lib/pkgconfig
+  LIB_PATH=/opt/ffmpeg/lib
+  step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $ffmpeg_source"
+fi
+mkdir -p "$cache/target-$version"
+mount --bind "$cache/target-$version" "$R/target"
+
+if [ "$mode" = --prepare ]; then
+  step "prepared $R"
+  exit 0
+fi
+if [ "$mode" = --shell ]; then
+  inside sh -c 'cd /src && exec bash -i' </dev/tty >/dev/tty 2>&1 || true
+  exit 0
+fi
+
+step "cargo build --workspace --all-targets (warnings denied)"
+inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace --all-targets' || fail "build"
+# The binaries the tests run, built the same way as scripts/test.sh builds them.
+inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --examples --bins' || fail "build of the examples"
+log="$cache/test-$version.log"
+rc=0
+if [ "$mode" = --full ]; then
+  step "scripts/test.sh (log: $log)"
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" sh scripts/test.sh' >"$log" 2>&1 || rc=$?
+else
+  step "the Rust integration suite (log: $log)"
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo test --test integration' >"$log" 2>&1 || rc=$?
+fi
+grep -E '^test result:|passed|failed' "$log" | tail -n 12 >&2
+[ "$rc" = 0 ] || { tail -n 40 "$log" >&2; fail "tests, exit $rc (log: $log)"; }
+step "done"
