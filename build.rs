@@ -7,6 +7,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_LIBDIR");
+    println!("cargo::rustc-check-cfg=cfg(ffmpeg_6_0)");
     println!("cargo::rustc-check-cfg=cfg(ffmpeg_6_1)");
     println!("cargo::rustc-check-cfg=cfg(ffmpeg_7_0)");
     for (lib, min) in [
@@ -44,7 +45,8 @@ fn main() {
 const NEWEST_TESTED: (u32, &str) = (63, "9.0");
 
 /// Derives from libavcodec's version (pkg-config, the same probe ffmpeg-sys-next makes) the
-/// cfgs `src/ffi.rs` uses where FFmpeg's API differs between the versions supported:
+/// cfgs `src/ffi.rs` uses where FFmpeg's API or behaviour differs between the versions
+/// supported: `ffmpeg_6_0` (libavcodec >= 60.3: the Matroska muxer applies a codec delay),
 /// `ffmpeg_6_1` (libavcodec >= 60.31: stream side data in the codec parameters) and
 /// `ffmpeg_7_0` (libavcodec >= 61.3). Records the version built against (`ENCODE_NATIVE_FFMPEG_BUILT`,
 /// for `encode-native info`) and warns about an FFmpeg newer than any tested.
@@ -62,6 +64,9 @@ fn version_cfgs() {
         .map(|p| p.parse::<u32>().unwrap_or(0));
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);
+    if (major, minor) >= (60, 3) {
+        println!("cargo::rustc-cfg=ffmpeg_6_0");
+    }
     if (major, minor) >= (60, 31) {
         println!("cargo::rustc-cfg=ffmpeg_6_1");
     }

@@ -7,6 +7,10 @@
 #
 #   sh scripts/build-ffmpeg.sh [PREFIX]     (default: target/ffmpeg)
 #
+# ENCODE_NATIVE_FFMPEG_SOURCE names another source package version than the system's
+# (`ffmpeg=7:8.1.2`: apt-get source's PACKAGE=VERSION, a version prefix is enough), and
+# ENCODE_NATIVE_FFMPEG_WORK the folder for sources and build trees (default target/).
+#
 # The libraries keep FFmpeg's names, so that encode-native builds against them through
 # pkg-config as against the system's (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig); what bundles
 # them renames them (auditwheel gives each a hash suffix), so that they never clash with
@@ -34,7 +38,7 @@ PROTOCOLS="file pipe"
 STATIC_CANDIDATES="x264 x265 aom vpx opus mp3lame z"
 LIBS="--enable-libx264 --enable-libx265 --enable-libsvtav1 --enable-libaom --enable-librav1e --enable-libvpx --enable-libwebp --enable-libopus --enable-libmp3lame --enable-libdav1d --enable-zlib"
 
-packages="nasm pkg-config xz-utils zlib1g-dev libnuma-dev libx264-dev libx265-dev libopus-dev libmp3lame-dev libvpx-dev libsvtav1enc-dev libaom-dev librav1e-dev libwebp-dev libdav1d-dev"
+packages="make gcc nasm pkg-config xz-utils zlib1g-dev libnuma-dev libx264-dev libx265-dev libopus-dev libmp3lame-dev libvpx-dev libsvtav1enc-dev libaom-dev librav1e-dev libwebp-dev libdav1d-dev"
 missing=""
 for p in $packages; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing="$missing $p"
@@ -49,25 +53,45 @@ fi
 list() { printf '%s' "$2" | tr ' ' '\n' | sed "s/^/--enable-$1=/" | tr '\n' ' '; }
 flags="--disable-everything --disable-programs --disable-doc --disable-network --disable-autodetect \
  --enable-gpl --enable-shared --disable-static --enable-pic \
- --disable-avdevice --disable-avfilter --disable-postproc \
+ --disable-avdevice --disable-avfilter \
  --enable-swscale --enable-swresample --enable-avformat --enable-avcodec \
  $(list encoder "$ENCODERS") $(list muxer "$MUXERS") $(list decoder "$DECODERS") \
  $(list demuxer "$DEMUXERS") $(list parser "$PARSERS") $(list bsf "$BSFS") \
  $(list protocol "$PROTOCOLS") $LIBS"
 
-src_dir="$PWD/target/ffmpeg-src"
+source="${ENCODE_NATIVE_FFMPEG_SOURCE:-ffmpeg}"
+src_dir="${ENCODE_NATIVE_FFMPEG_WORK:-$PWD/target}/ffmpeg-src"
+[ "$source" = ffmpeg ] || src_dir="$src_dir/$(echo "$source" | tr -c 'A-Za-z0-9.\n' '_')"
 mkdir -p "$src_dir"
 if ! ls "$src_dir"/ffmpeg_*.orig.tar.xz >/dev/null 2>&1; then
-  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-    echo "build-ffmpeg: adding a deb-src entry for Debian's source packages" >&2
-    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
-      $SUDO tee /etc/apt/sources.list.d/encode-native-src.sources >/dev/null
+  if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+    echo "build-ffmpeg: adding deb-src entries for Debian's source packages, beside the binary ones" >&2
+    # The same mirrors and suites as the binary packages' entries.
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$f" ] && grep -q '^Types: *deb$' "$f" || continue
+      sed 's/^Types: *deb$/Types: deb-src/' "$f" | $SUDO tee "/etc/apt/sources.list.d/encode-native-src-$(basename "$f")" >/dev/null
+    done
+    if grep -qs '^deb ' /etc/apt/sources.list; then
+      sed -n 's/^deb /deb-src /p' /etc/apt/sources.list | $SUDO tee /etc/apt/sources.list.d/encode-native-src.list >/dev/null
+    fi
     $SUDO apt-get update -qq
   fi
-  (cd "$src_dir" && apt-get source -qq --download-only ffmpeg)
+  case "$source" in
+    *=*)
+      # PACKAGE=VERSION-PREFIX: the newest source version starting with the prefix.
+      want="${source#*=}"
+      full="$(apt-cache showsrc ffmpeg | sed -n 's/^Version: //p' | grep "^$want" | sort -V | tail -1)"
+      [ -n "$full" ] || { echo "build-ffmpeg: no ffmpeg source package $want in apt's lists" >&2; exit 1; }
+      (cd "$src_dir" && apt-get source -qq --download-only "ffmpeg=$full") ;;
+    *) (cd "$src_dir" && apt-get source -qq --download-only "$source") ;;
+  esac
 fi
 tarball="$(ls "$src_dir"/ffmpeg_*.orig.tar.xz | head -1)"
 version="$(basename "$tarball" .orig.tar.xz | sed 's/^ffmpeg_//')"
+# libpostproc left FFmpeg in 8.0; before, it is disabled like the other unused libraries.
+case "$version" in
+  [0-7].*) flags="$flags --disable-postproc" ;;
+esac
 multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
 STATIC_LIBS=""
 for lib in $STATIC_CANDIDATES; do

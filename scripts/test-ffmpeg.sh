@@ -7,13 +7,15 @@
 #   sh scripts/test-ffmpeg.sh sid      Debian sid, FFmpeg 9.0 (Debian's packages)
 #   sh scripts/test-ffmpeg.sh 8.1      FFmpeg 8.1 built from Debian's `ffmpeg 7:8.1.2` source
 #                                      package (scripts/build-ffmpeg.sh) in the sid root
-#   sh scripts/test-ffmpeg.sh VERSION --full   ... and the whole suite (scripts/test.sh)
-#   sh scripts/test-ffmpeg.sh VERSION --shell  a shell in the prepared root, for a closer look
-#   sh scripts/test-ffmpeg.sh VERSION --prepare  only make the root (and FFmpeg 8.1) ready
+#   sh scripts/test-ffmpeg.sh VERSION --full      the whole suite (scripts/test.sh)
+#   sh scripts/test-ffmpeg.sh VERSION --valgrind  ... and scripts/valgrind.sh (every encoder)
+#   sh scripts/test-ffmpeg.sh VERSION --shell     a shell in the prepared root
+#   sh scripts/test-ffmpeg.sh VERSION --prepare   only make the root (and FFmpeg 8.1) ready
 #
 # Every version builds the library, the command line, the Python module and the C library
-# (cargo build --workspace --all-targets, warnings denied) and runs the Rust integration suite;
-# --full runs scripts/test.sh there instead (every Rust test, the Python suite, the C suite).
+# (cargo build --workspace, warnings denied) and runs the Rust integration suite; --full runs
+# scripts/test.sh there instead (every Rust test, the Python suite, the C suite); --valgrind
+# adds valgrind's memcheck over every encoder (scripts/valgrind.sh).
 #
 # Cached in $ENCODE_NATIVE_CACHE (default /var/cache/encode-native): each root after
 # scripts/setup.sh as a tarball, keyed by the suite and the setup script's contents, the 8.1
@@ -27,8 +29,17 @@ set -eu
 cd "$(dirname "$0")/.."
 repo="$PWD"
 [ "$(id -u)" = 0 ] || exec sudo sh "$0" "$@"
-version="${1:?usage: sh scripts/test-ffmpeg.sh trixie|sid|8.1 [--full|--shell]}"
-mode="${2:-}"
+version="${1:?usage: sh scripts/test-ffmpeg.sh trixie|sid|8.1 [--full] [--valgrind] [--shell|--prepare]}"
+shift
+full=0 valgrind=0 mode=""
+for a in "$@"; do
+  case "$a" in
+    --full) full=1 ;;
+    --valgrind) valgrind=1 ;;
+    --shell | --prepare) mode="$a" ;;
+    *) echo "test-ffmpeg: unknown option '$a'" >&2; exit 2 ;;
+  esac
+done
 case "$version" in
   trixie | 7.1) suite=trixie; ffmpeg_source="" ;;
   sid | 9.0) suite=sid; ffmpeg_source="" ;;
@@ -167,19 +178,23 @@ if [ "$mode" = --shell ]; then
   exit 0
 fi
 
-step "cargo build --workspace --all-targets (warnings denied)"
-inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace --all-targets' || fail "build"
-# The binaries the tests run, built the same way as scripts/test.sh builds them.
-inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --examples --bins' || fail "build of the examples"
+step "cargo build --workspace (warnings denied)"
+inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace' || fail "build"
 log="$cache/test-$version.log"
 rc=0
-if [ "$mode" = --full ]; then
+if [ "$full" = 1 ]; then
   step "scripts/test.sh (log: $log)"
   inside sh -c 'cd /src && RUSTFLAGS="-D warnings" sh scripts/test.sh' >"$log" 2>&1 || rc=$?
 else
   step "the Rust integration suite (log: $log)"
-  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo test --test integration' >"$log" 2>&1 || rc=$?
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --examples --bins && RUSTFLAGS="-D warnings" cargo test --test integration' >"$log" 2>&1 || rc=$?
 fi
 grep -E '^test result:|passed|failed' "$log" | tail -n 12 >&2
 [ "$rc" = 0 ] || { tail -n 40 "$log" >&2; fail "tests, exit $rc (log: $log)"; }
+if [ "$valgrind" = 1 ]; then
+  step "scripts/valgrind.sh (log: $cache/valgrind-$version.log)"
+  inside sh -c 'cd /src && sh scripts/valgrind.sh' >"$cache/valgrind-$version.log" 2>&1 ||
+    { tail -n 40 "$cache/valgrind-$version.log" >&2; fail "valgrind"; }
+  grep -c '^valgrind: ' "$cache/valgrind-$version.log" | sed 's/^/test-ffmpeg: valgrind runs: /' >&2
+fi
 step "done"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs valgrind's memcheck on a command-line encode and on a selection of library tests (files,
-# memory, streams, conversion, crash safety); fails on any definite leak or invalid access.
+# Runs valgrind's memcheck on a command-line encode, on a selection of library tests (files,
+# memory, streams, conversion, crash safety) and on every video encoder of the table at an even
+# and an odd size and every audio encoder; fails on any definite leak or invalid access.
 #   sh scripts/valgrind.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,5 +28,31 @@ test_bin="$(ls -t target/debug/deps/integration-* | grep -v '\.d$' | head -n 1)"
 for t in basics::mp4_round_trip basics::explicit_timestamps crash::the_target_appears outputs::memory_destination outputs::seekable inputs::eight_bit inputs::gray_8 inputs::strided probed::a_failing probed::a_panicking probed::huge_strides; do
   echo "valgrind: library test $t"
   $VG "$test_bin" "$t" --test-threads=1 -q >/dev/null
+done
+# Every encoder of the tables, at an even and an odd size (video), through the command line.
+info="$(target/debug/encode-native info --json)"
+names() { # KEY: the names of a table in `info --json` that the linked FFmpeg has
+  printf '%s' "$info" | python3 -c "import json, sys; print(' '.join(k for k, v in json.load(sys.stdin)['$1'].items() if (v if isinstance(v, bool) else v.get('available', True))))"
+}
+run() { # what, then the command line's arguments: fails on an invalid access or a leak
+  what="$1"; shift
+  rc=0
+  $VG target/debug/encode-native "$@" -q -y 2>"$out/err.txt" || rc=$?
+  case "$rc" in
+    0) echo "valgrind: $what" ;;
+    1 | 2) echo "valgrind: $what (refused: $(head -c 160 "$out/err.txt"))" ;;
+    *) cat "$out/err.txt" >&2; echo "valgrind: $what: exit $rc" >&2; exit 1 ;;
+  esac
+}
+for codec in $(names encoders); do
+  case "$codec" in
+    gif) ext=gif ;; apng) ext=apng ;; libwebp_anim) ext=webp ;; prores_ks) ext=mov ;; libvpx-vp9) ext=webm ;; *) ext=mkv ;;
+  esac
+  for size in 64x48 65x49; do
+    run "$codec $size" demo --frames 6 --size "$size" --codec "$codec" -o "$out/v-$codec-$size.$ext"
+  done
+done
+for codec in $(names audio_encoders); do
+  run "audio $codec" demo --frames 6 --size 64x48 --sample-rate 48000 --audio-codec "$codec" -o "$out/a-$codec.mkv"
 done
 echo "valgrind: no definite leak, no invalid access"

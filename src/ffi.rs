@@ -159,13 +159,45 @@ pub(crate) fn set_sws_colorspace(
     Ok(())
 }
 
-/// Ensures the frame's buffers are not shared with the encoder before they are overwritten.
+/// Ensures the frame's buffers are not shared with the encoder before they are overwritten,
+/// keeping their layout. Where the encoder still holds them (GIF keeps the previous frame to
+/// compare the next with), new buffers are allocated exactly as the first ones were
+/// (`av_frame_get_buffer` with 32-byte alignment, as `Video::new`), the picture and the
+/// properties copied over, so that every frame an encoder gets has the same line sizes.
+/// (`av_frame_make_writable` allocates with the CPU's largest alignment instead, 64 bytes
+/// on FFmpeg 7 and later with AVX-512: a longer line than the first frame's. libavcodec's GIF
+/// encoder sizes its remapping buffer once, from the first frame's line size, and writes past
+/// it for a later frame with longer lines.)
 pub(crate) fn make_writable(frame: &mut ff::frame::Video) -> Result<(), ff::Error> {
-    // SAFETY: the frame is a valid AVFrame with buffers allocated by av_frame_get_buffer.
-    let res = unsafe { sys::av_frame_make_writable(frame.as_mut_ptr()) };
+    // SAFETY: the frame is a valid AVFrame; av_frame_is_writable only reads its buffers'
+    // reference counts.
+    if unsafe { sys::av_frame_is_writable(frame.as_mut_ptr()) } != 0 {
+        return Ok(());
+    }
+    let mut fresh = ff::frame::Video::new(frame.format(), frame.width(), frame.height());
+    // SAFETY: `fresh` is a valid frame whose buffer reference is read; `frame` and `fresh`
+    // are valid frames of the same format and size, both with buffers: av_frame_copy copies
+    // the picture (and a palette) between them, av_frame_copy_props the properties.
+    let res = unsafe {
+        if (*fresh.as_ptr()).buf[0].is_null() {
+            return Err(ff::Error::Other {
+                errno: ff::util::error::ENOMEM,
+            });
+        }
+        let res = sys::av_frame_copy(fresh.as_mut_ptr(), frame.as_ptr());
+        if res < 0 {
+            res
+        } else {
+            sys::av_frame_copy_props(fresh.as_mut_ptr(), frame.as_ptr())
+        }
+    };
     if res < 0 {
         return Err(ff::Error::from(res));
     }
+    if (0..fresh.planes()).any(|i| fresh.stride(i) != frame.stride(i)) {
+        return Err(ff::Error::Bug);
+    }
+    *frame = fresh;
     Ok(())
 }
 
@@ -619,6 +651,12 @@ pub(crate) fn set_display_rotation(
     }
     Ok(())
 }
+
+/// Whether libavformat's Matroska muxer moves an audio stream with a codec delay (Opus's
+/// pre-skip) by that delay, as its demuxer moves it back: from FFmpeg 6.0 on. FFmpeg 5.1's
+/// demuxer already gives timestamps earlier by the delay, but its muxer writes them as they
+/// come, so that a copy from Matroska to Matroska must add the delay back itself.
+pub(crate) const MATROSKA_MUXER_APPLIES_CODEC_DELAY: bool = cfg!(ffmpeg_6_0);
 
 /// Allocates `size` bytes of side data of `kind` for `stream`, owned by it and written by the
 /// muxer in its header (null when out of memory). An entry of the same kind is replaced.

@@ -480,10 +480,12 @@ impl Copy {
         let indices: Vec<usize> = src.tracks.iter().map(|t| t.index).collect();
         let audio_tbs: Vec<ff::Rational> = src.audio().iter().map(|t| t.time_base).collect();
         let audio_tracks: Vec<Track> = src.audio().to_vec();
-        // FFmpeg's Matroska demuxer gives an audio stream with a codec delay (Opus's pre-skip)
-        // timestamps earlier by that delay than its muxer takes them: it is added back, or
-        // every copy from Matroska to Matroska would move the sound that much earlier.
-        let from_matroska = src.ictx.format().name().contains("matroska");
+        // FFmpeg 5.1's Matroska demuxer gives an audio stream with a codec delay (Opus's
+        // pre-skip) timestamps earlier by that delay than its muxer takes them: it is added
+        // back, or every copy from Matroska to Matroska would move the sound that much earlier.
+        // From FFmpeg 6.0 on the muxer applies the delay itself.
+        let from_matroska = src.ictx.format().name().contains("matroska")
+            && !ffi::MATROSKA_MUXER_APPLIES_CODEC_DELAY;
         let audio_extra: Vec<i64> = audio_tracks
             .iter()
             .map(|t| {

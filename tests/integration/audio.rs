@@ -759,7 +759,9 @@ fn sync_error(
     let times: Vec<f64> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
-            let (t, y) = l.trim().split_once(',')?;
+            // `pts_time,YAVG`; newer ffprobe ends some lines with an empty field.
+            let mut fields = l.trim().split(',');
+            let (t, y) = (fields.next()?, fields.next()?);
             (y.parse::<f64>().ok()? > 128.0).then(|| t.parse().ok())?
         })
         .collect();

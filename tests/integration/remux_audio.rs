@@ -139,7 +139,8 @@ fn stream_end(path: &Path, i: usize) -> f64 {
 
 /// A 3-second MP4 with H.264 video and AAC audio, a title, a comment and a custom key, the
 /// audio in French, then copied into a fragmented `.mp4.partial` (0.5 s fragments) with the
-/// video rotated by 90 degrees (FFmpeg 5.1 turns `rotate` into a display matrix when it copies).
+/// video rotated by 90 degrees: a display matrix, which FFmpeg 5.1 makes from a `rotate` tag
+/// when it copies and later versions from `-display_rotation` (they ignore the tag).
 fn mp4_partial(dir: &Path) -> PathBuf {
     let src = dir.join("src.mp4");
     ffmpeg(&[
@@ -162,7 +163,18 @@ fn mp4_partial(dir: &Path) -> PathBuf {
         s(&src),
     ]);
     let partial = dir.join("x.mp4.partial");
-    ffmpeg(&[
+    let help = Command::new("ffmpeg")
+        .args(["-hide_banner", "-h", "full"])
+        .output()
+        .unwrap();
+    let display_rotation = String::from_utf8_lossy(&help.stdout).contains("-display_rotation");
+    let (rotate_input, rotate_tag): (&[&str], &[&str]) = if display_rotation {
+        (&["-display_rotation", "90"], &[])
+    } else {
+        (&[], &["-metadata:s:v:0", "rotate=90"])
+    };
+    let mut args: Vec<&str> = rotate_input.to_vec();
+    args.extend([
         "-i",
         s(&src),
         "-map",
@@ -177,8 +189,9 @@ fn mp4_partial(dir: &Path) -> PathBuf {
         "mykey=kept",
         "-metadata:s:a:0",
         "language=fra",
-        "-metadata:s:v:0",
-        "rotate=90",
+    ]);
+    args.extend(rotate_tag);
+    args.extend([
         "-movflags",
         "+frag_keyframe+empty_moov+default_base_moof+use_metadata_tags",
         "-frag_duration",
@@ -187,6 +200,7 @@ fn mp4_partial(dir: &Path) -> PathBuf {
         "mp4",
         s(&partial),
     ]);
+    ffmpeg(&args);
     partial
 }
 
