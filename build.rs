@@ -29,7 +29,7 @@ fn main() {
                 .find(|l| !l.is_empty())
                 .unwrap_or_default();
             fail(&format!(
-                "encode-native needs FFmpeg >= 5.1 development files ({lib} >= {min}) found by pkg-config: {first}\nTo set up: {SETUP}\n(For another FFmpeg build, point PKG_CONFIG_PATH at its lib/pkgconfig; see vendor-notes/.)"
+                "encode-native needs FFmpeg >= 5.1 development files ({lib} >= {min}) found by pkg-config (tested with FFmpeg 5.1, 7.1, 8.1 and 9.0): {first}\nTo set up: {SETUP}\n(For another FFmpeg build, point PKG_CONFIG_PATH at its lib/pkgconfig; see vendor-notes/.)"
             ));
         }
     }

@@ -28,7 +28,8 @@ DECODERS="h264 hevc libdav1d vp9 prores ffv1 mpeg4 mjpeg apng png gif webp aac o
 DEMUXERS="mov matroska avi mpegts wav mp3 flac ogg aac ac3 eac3 apng gif webm_dash_manifest"
 PARSERS="h264 hevc av1 vp9 mpeg4video mjpeg aac opus flac mpegaudio vorbis ac3 png gif webp"
 BSFS="h264_mp4toannexb hevc_mp4toannexb aac_adtstoasc vp9_superframe extract_extradata av1_frame_merge"
-PROTOCOLS="file pipe"
+# subfile: recover reads a partial file up to its last complete fragment through it.
+PROTOCOLS="file pipe subfile"
 # Debian ships static archives of some codec libraries; those whose code is position-independent
 # (it links into a shared library without text relocations: checked below) are linked into
 # libavcodec, whose version script keeps their symbols private, so nothing more is bundled for

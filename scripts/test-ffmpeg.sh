@@ -67,7 +67,7 @@ registry="${CARGO_HOME:-$HOME/.cargo}/registry"
 mkdir -p "$registry"
 
 R="$cache/root-$version"
-mounts="proc dev/pts dev toolchain cargo/registry src target"
+mounts="proc dev/pts dev toolchain cargo/registry src/target opt/ffmpeg"
 cleanup() {
   for m in $mounts; do
     mountpoint -q "$R/$m" 2>/dev/null && umount -l "$R/$m"
@@ -81,7 +81,7 @@ cleanup
 inside() {
   chroot "$R" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/toolchain/bin:/cargo/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-    CARGO_HOME=/cargo CARGO_TARGET_DIR=/target CARGO_TERM_COLOR=never \
+    CARGO_HOME=/cargo CARGO_TERM_COLOR=never \
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
     ${PKG_PATH:+PKG_CONFIG_PATH=$PKG_PATH} ${LIB_PATH:+LD_LIBRARY_PATH=$LIB_PATH} \
     ${CI:+CI=$CI} "$@"
@@ -90,7 +90,7 @@ mount_root() {
   mount -t proc proc "$R/proc"
   mount --bind /dev "$R/dev"
   mount --bind /dev/pts "$R/dev/pts"
-  mkdir -p "$R/toolchain" "$R/cargo/registry" "$R/src" "$R/target"
+  mkdir -p "$R/toolchain" "$R/cargo/registry" "$R/src"
   mount --bind "$toolchain" "$R/toolchain"
   mount -o remount,bind,ro "$R/toolchain"
   mount --bind "$registry" "$R/cargo/registry"
@@ -154,20 +154,20 @@ step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $su
 PKG_PATH=""
 LIB_PATH=""
 if [ -n "$ffmpeg_source" ]; then
-  mkdir -p "$cache/ffmpeg"
-  mount --bind "$cache/ffmpeg" "$R/target"
+  # Built into (and kept in) the cache, mounted at the same place in every root, so that the
+  # paths its pkg-config files name hold.
+  mkdir -p "$cache/ffmpeg" "$R/opt/ffmpeg"
+  mount --bind "$cache/ffmpeg" "$R/opt/ffmpeg"
   step "FFmpeg from the source package $ffmpeg_source"
-  prefix="$(inside sh -c "cd /src && ENCODE_NATIVE_FFMPEG_SOURCE='$ffmpeg_source' ENCODE_NATIVE_FFMPEG_WORK=/target/src sh scripts/build-ffmpeg.sh /target/build")" ||
+  prefix="$(inside sh -c "cd /src && ENCODE_NATIVE_FFMPEG_SOURCE='$ffmpeg_source' ENCODE_NATIVE_FFMPEG_WORK=/opt/ffmpeg sh scripts/build-ffmpeg.sh /opt/ffmpeg/build")" ||
     fail "building FFmpeg from $ffmpeg_source"
-  umount -l "$R/target"
-  mkdir -p "$R/opt/ffmpeg"
-  cp -a "$cache/ffmpeg/build/$(basename "$prefix")/." "$R/opt/ffmpeg/"
-  PKG_PATH=/opt/ffmpeg/lib/pkgconfig
-  LIB_PATH=/opt/ffmpeg/lib
+  PKG_PATH="$prefix/lib/pkgconfig"
+  LIB_PATH="$prefix/lib"
   step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $ffmpeg_source"
 fi
-mkdir -p "$cache/target-$version"
-mount --bind "$cache/target-$version" "$R/target"
+# The cargo target directory of this version, kept between runs, where the scripts look.
+mkdir -p "$cache/target-$version" "$R/src/target"
+mount --bind "$cache/target-$version" "$R/src/target"
 
 if [ "$mode" = --prepare ]; then
   step "prepared $R"
@@ -180,6 +180,19 @@ fi
 
 step "cargo build --workspace (warnings denied)"
 inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace' || fail "build"
+# The main job as a new user runs it: the demo with sound, as GIF and as WebM, decoded back.
+step "encode-native demo: MP4 with sound, GIF, WebM"
+inside sh -c 'rm -rf /tmp/demo && mkdir /tmp/demo && cd /tmp/demo && B=/src/target/debug/encode-native &&
+  $B demo -q -o d.mp4 --sample-rate 48000 && $B demo -q -o d.gif && $B demo -q -o d.webm' ||
+  fail "encode-native demo"
+for f in d.mp4 d.gif d.webm; do
+  n="$(inside ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "/tmp/demo/$f")"
+  [ "$n" = 300 ] || fail "$f: $n frames decoded, 300 expected"
+done
+bytes="$(inside sh -c 'ffmpeg -v error -i /tmp/demo/d.mp4 -map 0:a -ac 1 -f s16le - | wc -c')"
+[ "$bytes" = 960000 ] || fail "d.mp4: $((bytes / 2)) samples decoded, 480000 expected"
+echo "test-ffmpeg[$version]:   d.mp4, d.gif, d.webm: 300 frames each; d.mp4: 480000 samples" >&2
+
 log="$cache/test-$version.log"
 rc=0
 if [ "$full" = 1 ]; then

@@ -828,6 +828,12 @@ pub(crate) fn audio_frame_samples(params: &ff::codec::Parameters, size: usize) -
     i64::from(n.max(0))
 }
 
+/// The bit rate a stream's parameters state (0: not known).
+pub(crate) fn bit_rate(params: &ff::codec::Parameters) -> u64 {
+    // SAFETY: `params` wraps a valid AVCodecParameters whose plain field is read.
+    u64::try_from(unsafe { (*params.as_ptr()).bit_rate }).unwrap_or(0)
+}
+
 /// The sample rate and channel count of an audio stream's parameters.
 pub(crate) fn audio_rate_and_channels(params: &ff::codec::Parameters) -> (u32, u16) {
     // SAFETY: `params` wraps a valid AVCodecParameters whose plain fields are read.

@@ -1004,6 +1004,23 @@ fn audio_sessions(rng: &mut Rng, n: &mut u64) {
     }
 }
 
+/// Starts `command` with SIGINT and SIGTERM at their default actions, whatever this process
+/// inherited: a test run from a background job of a script has SIGINT ignored (POSIX shells
+/// ignore it in asynchronous commands), so that a signal sent before the command line has
+/// installed its handlers would be dropped instead of ending it.
+fn default_stop_signals(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure calls only signal(2), which is
+    // async-signal-safe, and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+}
+
 /// Lets a thread reading `fifo` finish: while it still waits for a writer that never came,
 /// opens the FIFO for writing without blocking (O_NONBLOCK fails at once when nobody reads,
 /// where a blocking open would wait forever); false if it has not finished within 10 s.
@@ -1034,7 +1051,9 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
         .unwrap()
         .success());
     let format = *rng.pick(&["mp4", "mkv", "ts", "gif"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_encode-native"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_encode-native"));
+    default_stop_signals(&mut command);
+    let mut child = command
         .args([
             "demo", "--frames", "3", "--size", "32x24", "--format", format, "-y", "-o",
         ])

@@ -15,7 +15,7 @@ mod thread;
 use std::time::Duration;
 
 use ff::format::Sample;
-use ff::Rational;
+use ff::{Rational, Rescale};
 use ffmpeg_next as ff;
 
 pub use samples::{AudioSample, AudioSamples};
@@ -817,5 +817,241 @@ impl Copying {
             p.set_position(-1);
             mux.write_audio(&mut p, self.file.time_base)?;
         }
+    }
+}
+
+/// A soundtrack decoded from several inputs in turn and encoded again as one: what joining
+/// segments of lossy audio needs to be sample-exact. Each segment's decoder drops that
+/// segment's priming and end padding, as a player of the segment alone does, and the one
+/// encoder primes the joined soundtrack once; copied packets would keep every segment's
+/// priming and padding in the middle of the stream, where no container can trim them.
+pub(crate) struct Rejoin {
+    track: AudioTrack,
+    decoder: Option<ff::decoder::Audio>,
+    frame: ff::frame::Audio,
+    rate: u32,
+    /// The current input's timeline, where it counts samples exactly (a time base at least
+    /// as fine as the sample rate, as MP4's): its time base, where its sound starts (the first
+    /// packet's time after the samples it says to skip) and ends (the latest packet end).
+    timeline: Option<(ff::Rational, Option<i64>, i64)>,
+    /// Samples of the current input given to the encoder.
+    taken: i64,
+}
+
+impl Rejoin {
+    /// An encoder for audio like `params` (the same codec, rate, channels and bit rate), or
+    /// `None` where copying is exact already (PCM, FLAC: no priming, and a short last frame
+    /// says its own length) or the codec has no encoder in the table (then it is copied).
+    pub(crate) fn for_params(
+        params: &ff::codec::Parameters,
+        container: Container,
+        global_header: bool,
+    ) -> Result<Option<Self>> {
+        use ff::codec::Id;
+        let encoder = match params.id() {
+            Id::AAC => AudioEncoder::Aac,
+            Id::MP3 => AudioEncoder::Libmp3lame,
+            Id::OPUS => AudioEncoder::Libopus,
+            _ => return Ok(None),
+        };
+        if !ffi::has_encoder(encoder.name()) {
+            return Ok(None);
+        }
+        let (rate, channels) = ffi::audio_rate_and_channels(params);
+        if rate == 0 || channels == 0 {
+            return Ok(None);
+        }
+        // The input's bit rate, within what the encoder takes.
+        let bits = ffi::bit_rate(params);
+        let bitrate = match encoder.info().bitrate_per_channel {
+            Some((low, high)) if bits > 0 => {
+                Some((bits / u64::from(channels)).clamp(low, high) * u64::from(channels))
+            }
+            _ => None,
+        };
+        let plan = AudioPlan {
+            source: AudioSource::Samples,
+            encoder,
+            may_copy: false,
+            rate: Some(rate),
+            channels: Some(channels),
+            bitrate,
+            offset: 0.0,
+            stream: None,
+            length: AudioLength::Longest,
+            sample_format: SampleFormat::F32,
+        };
+        Ok(Some(Rejoin {
+            track: AudioTrack::open(&plan, container, global_header)?,
+            decoder: None,
+            frame: ff::frame::Audio::empty(),
+            rate,
+            timeline: None,
+            taken: 0,
+        }))
+    }
+
+    /// The time base of the packets it writes.
+    pub(crate) fn time_base(&self) -> Rational {
+        self.track.time_base()
+    }
+
+    /// The encoder's codec parameters, for the output stream.
+    pub(crate) fn parameters(&self) -> ff::codec::Parameters {
+        self.track.parameters()
+    }
+
+    /// Starts the next input, whose audio stream has `params` and time base `time_base`.
+    pub(crate) fn start(
+        &mut self,
+        params: &ff::codec::Parameters,
+        time_base: ff::Rational,
+    ) -> Result<()> {
+        let exact = time_base.numerator() == 1
+            && i64::from(time_base.denominator()) >= i64::from(self.rate);
+        self.timeline = exact.then_some((time_base, None, i64::MIN));
+        self.taken = 0;
+        let ctx = ff::codec::Context::from_parameters(params.clone())
+            .map_err(|e| Error::ffmpeg("cannot read the audio of a segment", e))?;
+        let decoder = ctx
+            .decoder()
+            .audio()
+            .map_err(|e| Error::ffmpeg("cannot open the audio decoder of a segment", e))?;
+        self.decoder = Some(decoder);
+        Ok(())
+    }
+
+    /// Decodes one packet of the current input and encodes what it gives.
+    pub(crate) fn packet(&mut self, packet: &ff::Packet, out: &mut dyn PacketOut) -> Result<()> {
+        let Some(decoder) = &mut self.decoder else {
+            return Ok(());
+        };
+        if let (Some((tb, start, end)), Some(pts)) = (&mut self.timeline, packet.pts()) {
+            // AV_PKT_DATA_SKIP_SAMPLES: samples to skip at the start, then to discard at the
+            // end of this packet, two little-endian 32-bit counts.
+            let side = packet
+                .side_data()
+                .find(|d| d.kind() == ff::codec::packet::side_data::Type::SkipSamples)
+                .map(|d| d.data().to_vec())
+                .unwrap_or_default();
+            let word = |at: usize| {
+                side.get(at..at + 4).map_or(0, |b| {
+                    i64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                })
+            };
+            let (skip, discard) = (word(0), word(4));
+            let samples = Rational::new(1, self.rate as i32);
+            if start.is_none() {
+                *start = Some(pts.rescale(*tb, samples).saturating_add(skip));
+            }
+            let stop = pts.saturating_add(packet.duration().max(0));
+            *end = (*end).max(stop.rescale(*tb, samples).saturating_sub(discard));
+        }
+        decoder
+            .send_packet(packet)
+            .map_err(|e| Error::ffmpeg("cannot decode the audio of a segment", e))?;
+        self.drain(out)
+    }
+
+    /// Ends the current input: what its decoder still holds is encoded.
+    pub(crate) fn end_input(&mut self, out: &mut dyn PacketOut) -> Result<()> {
+        if let Some(decoder) = &mut self.decoder {
+            decoder
+                .send_eof()
+                .map_err(|e| Error::ffmpeg("cannot finish decoding the audio of a segment", e))?;
+            self.drain(out)?;
+        }
+        self.decoder = None;
+        Ok(())
+    }
+
+    /// Ends the joined soundtrack; returns its summary (every sample decoded is in it).
+    pub(crate) fn finish(&mut self, out: &mut dyn PacketOut) -> Result<AudioTrackSummary> {
+        self.end_input(out)?;
+        self.track.finish(out, None)
+    }
+
+    fn drain(&mut self, out: &mut dyn PacketOut) -> Result<()> {
+        let Some(decoder) = &mut self.decoder else {
+            return Ok(());
+        };
+        loop {
+            match decoder.receive_frame(&mut self.frame) {
+                Ok(()) => {}
+                Err(e) if is_again_or_eof(&e) => return Ok(()),
+                Err(e) => return Err(Error::ffmpeg("cannot decode the audio of a segment", e)),
+            }
+            let mut chunk = Chunk::of_frame(&self.frame)?;
+            // What lies past the packets' end is cut: FFmpeg 5.1's MP4 demuxer does not say to
+            // discard the end padding (it shortens the last packet instead), and the decoders
+            // of some versions give it although the demuxer says to discard it (8.1).
+            if let Some((_, Some(start), end)) = self.timeline {
+                let room = (end - start - self.taken).max(0);
+                chunk.keep(usize::try_from(room).unwrap_or(usize::MAX));
+            }
+            self.taken += chunk.samples() as i64;
+            if chunk.samples() == 0 {
+                continue;
+            }
+            let start = VideoEnd {
+                ticks: 0,
+                time_base: Rational::new(1, 1),
+                extra: 0.0,
+            };
+            self.track.push(chunk, out, start)?;
+        }
+    }
+}
+
+impl Chunk {
+    /// Samples per channel.
+    fn samples(&self) -> usize {
+        self.bytes.len() / (self.format.bytes() * usize::from(self.channels.max(1)))
+    }
+
+    /// Keeps the first `n` samples (per channel) at most.
+    fn keep(&mut self, n: usize) {
+        let have = self.samples();
+        if n >= have {
+            return;
+        }
+        let width = self.format.bytes();
+        if self.planar {
+            let plane = have * width;
+            self.bytes = self
+                .bytes
+                .chunks_exact(plane)
+                .flat_map(|p| &p[..n * width])
+                .copied()
+                .collect();
+        } else {
+            self.bytes
+                .truncate(n * width * usize::from(self.channels.max(1)));
+        }
+    }
+
+    /// The samples of a decoded frame.
+    fn of_frame(frame: &ff::frame::Audio) -> Result<Self> {
+        let format = frame.format();
+        let planar = format.is_planar();
+        let family = match format {
+            Sample::I16(_) => SampleFormat::I16,
+            Sample::I32(_) => SampleFormat::I32,
+            Sample::F32(_) => SampleFormat::F32,
+            Sample::F64(_) => SampleFormat::F64,
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "decoded audio in {other:?} samples cannot be encoded again"
+                )))
+            }
+        };
+        let channels = ffi::audio_channels(frame);
+        let bytes = ffi::audio_planes(frame).concat();
+        Ok(Chunk {
+            bytes,
+            format: family,
+            channels,
+            planar,
+        })
     }
 }

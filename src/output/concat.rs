@@ -249,10 +249,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
     )
 }
 
-/// Copies every segment into `output` (created here); returns what was copied.
+/// Copies every segment into `output` (created here); returns what was copied. Lossy audio
+/// with priming (AAC, MP3, Opus) of two or more segments is decoded and encoded again, so that
+/// the joined soundtrack holds exactly the samples of the segments, one after the other (a
+/// copy would keep each segment's priming and padding in the middle of the stream, where no
+/// container can trim them); PCM and FLAC are copied, bit for bit.
 fn join(inputs: &[impl AsRef<Path>], output: &Path, container: Container) -> Result<Copied> {
     let mut first = Source::open(inputs[0].as_ref())?;
-    let mut copy = Copy::create(output, container, &first, container.is_mp4_family())?;
+    let rejoin = inputs.len() > 1;
+    let mut copy = Copy::create(output, container, &first, container.is_mp4_family(), rejoin)?;
     let mut start = copy.append(&mut Raw::new(&mut first, false), 0, None)?;
     for input in &inputs[1..] {
         let mut src = Source::open(input.as_ref())?;

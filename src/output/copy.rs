@@ -15,6 +15,7 @@ use std::time::Duration;
 use ff::Rescale;
 use ffmpeg_next as ff;
 
+use crate::audio::{PacketOut, Rejoin};
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -297,18 +298,37 @@ pub(crate) struct Copy {
     /// Where the first audio stream's samples end, in its input's timeline (before any
     /// shift), when the writer knows it: fragmented MP4 keeps no shorter last packet.
     audio_end: Option<(i64, ff::Rational)>,
+    /// For each audio stream, its encoder where it is decoded and encoded again (joins of
+    /// lossy audio), or `None` where its packets are copied.
+    rejoin: Vec<Option<Rejoin>>,
+}
+
+/// Where a re-encoded audio stream's packets go: the copy's output.
+struct RejoinOut<'a> {
+    copy: &'a mut Copy,
+    track: usize,
+}
+
+impl PacketOut for RejoinOut<'_> {
+    fn write_audio(&mut self, packet: &mut ff::Packet, time_base: ff::Rational) -> Result<()> {
+        let p = std::mem::replace(packet, ff::Packet::empty());
+        self.copy.write_audio(self.track, p, time_base)
+    }
 }
 
 impl Copy {
     /// Creates `output` (it must not exist: from here on it is encode-native's own) as
     /// `container`, for streams like `like`'s (its video and audio streams, their metadata
     /// and side data, and the container's metadata), with the index in front when
-    /// `faststart`.
+    /// `faststart`. With `rejoin`, lossy audio with priming (AAC, MP3, Opus) is decoded and
+    /// encoded again instead of copied, so that inputs joined one after the other give
+    /// exactly the samples each gives alone.
     pub(crate) fn create(
         output: &Path,
         container: Container,
         like: &Source,
         faststart: bool,
+        rejoin: bool,
     ) -> Result<Self> {
         // Created exclusively, then opened again by libavformat by name (which its faststart
         // pass needs).
@@ -320,14 +340,32 @@ impl Copy {
         let mut octx = ff::format::output_as(output, container.muxer())
             .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", output.display()), e))?;
         let mp4 = container.is_mp4_family();
+        let global_header = ffi::muxer_wants_global_header(container.muxer());
+        let mut rejoins = Vec::new();
+        for track in like.audio() {
+            rejoins.push(if rejoin {
+                Rejoin::for_params(&track.params, container, global_header)?
+            } else {
+                None
+            });
+        }
         for (k, track) in like.tracks.iter().enumerate() {
+            let again = k.checked_sub(1).and_then(|a| rejoins[a].as_ref());
             let what = if k == 0 { "video" } else { "audio" };
             {
                 let mut s = octx
                     .add_stream(ff::encoder::find(ff::codec::Id::None))
                     .map_err(|e| Error::ffmpeg(format!("cannot add the {what} stream"), e))?;
-                s.set_parameters(track.params.clone());
-                s.set_time_base(track.time_base);
+                match again {
+                    Some(r) => {
+                        s.set_parameters(r.parameters());
+                        s.set_time_base(r.time_base());
+                    }
+                    None => {
+                        s.set_parameters(track.params.clone());
+                        s.set_time_base(track.time_base);
+                    }
+                }
                 if k == 0 {
                     s.set_avg_frame_rate(track.rate);
                     s.set_rate(track.rate);
@@ -343,6 +381,8 @@ impl Copy {
                 } else {
                     0
                 }
+            } else if again.is_some() {
+                0
             } else {
                 let tag = ffi::codec_tag(&track.params);
                 if ffi::muxer_takes_tag(&mut octx, track.params.id(), tag) {
@@ -446,6 +486,7 @@ impl Copy {
             audio,
             matroska: matches!(container.muxer(), "matroska" | "webm"),
             audio_end: None,
+            rejoin: rejoins,
         })
     }
 
@@ -499,6 +540,11 @@ impl Copy {
                 }
             })
             .collect();
+        for (a, track) in audio_tracks.iter().enumerate() {
+            if let Some(r) = &mut self.rejoin[a] {
+                r.start(&track.params, track.time_base)?;
+            }
+        }
         let mut shift = None::<i64>;
         let mut held: Option<ff::Packet> = None;
         let (mut delta, mut end) = (0i64, start);
@@ -510,6 +556,10 @@ impl Copy {
             let Some(k) = indices.iter().position(|&i| i == packet.stream()) else {
                 continue;
             };
+            if k > 0 && self.rejoin[k - 1].is_some() {
+                self.rejoin_packet(k - 1, Some(&packet))?;
+                continue;
+            }
             if k > 0 {
                 match shift {
                     Some(s) => self.take_audio(
@@ -563,6 +613,9 @@ impl Copy {
             }
             end = end.max(self.write(last)?);
         }
+        for a in 0..self.rejoin.len() {
+            self.rejoin_packet(a, None)?;
+        }
         for (a, last) in audio_held.iter_mut().enumerate() {
             if let Some(mut last) = last.take() {
                 if last.duration() <= 0 {
@@ -583,6 +636,24 @@ impl Copy {
             }
         }
         Ok(end)
+    }
+
+    /// Decodes packet `p` of re-encoded audio track `a` and writes what the encoder gives;
+    /// `None` ends the current input's audio.
+    fn rejoin_packet(&mut self, a: usize, p: Option<&ff::Packet>) -> Result<()> {
+        let Some(mut r) = self.rejoin[a].take() else {
+            return Ok(());
+        };
+        let mut out = RejoinOut {
+            copy: self,
+            track: a,
+        };
+        let res = match p {
+            Some(p) => r.packet(p, &mut out),
+            None => r.end_input(&mut out),
+        };
+        self.rejoin[a] = Some(r);
+        res
     }
 
     /// Takes audio packet `p` of audio track `a`: moves it by the video's shift `s` (and the
@@ -665,6 +736,15 @@ impl Copy {
 
     /// Writes the trailer; returns the frames, their playing time and the audio streams.
     pub(crate) fn finish(mut self) -> Result<Copied> {
+        for a in 0..self.rejoin.len() {
+            if let Some(mut r) = self.rejoin[a].take() {
+                let mut out = RejoinOut {
+                    copy: &mut self,
+                    track: a,
+                };
+                r.finish(&mut out)?;
+            }
+        }
         self.octx
             .write_trailer()
             .map_err(|e| Error::ffmpeg(format!("cannot finish '{}'", self.output.display()), e))?;
