@@ -67,10 +67,10 @@ registry="${CARGO_HOME:-$HOME/.cargo}/registry"
 mkdir -p "$registry"
 
 R="$cache/root-$version"
-mounts="proc dev/pts dev toolchain cargo/registry src/target opt/ffmpeg"
+# Everything mounted inside the root, deepest first.
 cleanup() {
-  for m in $mounts; do
-    mountpoint -q "$R/$m" 2>/dev/null && umount -l "$R/$m"
+  awk -v r="$R/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
   done
   return 0
 }
@@ -178,20 +178,34 @@ if [ "$mode" = --shell ]; then
   exit 0
 fi
 
-step "cargo build --workspace (warnings denied)"
-inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace' || fail "build"
-# The main job as a new user runs it: the demo with sound, as GIF and as WebM, decoded back.
+if [ "$full" = 1 ]; then
+  # What scripts/test.sh builds first (it builds the rest: the tests, the Python module, the
+  # C library).
+  step "cargo build --examples --bins (warnings denied)"
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --examples --bins' || fail "build"
+else
+  # Every crate of the workspace and every target, with one set of features for the tests.
+  step "cargo build --workspace --all-targets (warnings denied)"
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --workspace --all-targets' || fail "build"
+fi
+# The main job as a new user runs it: the demo with sound, as GIF and as WebM, decoded back
+# (GIF and WebM smaller and shorter: this is a debug build).
 step "encode-native demo: MP4 with sound, GIF, WebM"
 inside sh -c 'rm -rf /tmp/demo && mkdir /tmp/demo && cd /tmp/demo && B=/src/target/debug/encode-native &&
-  $B demo -q -o d.mp4 --sample-rate 48000 && $B demo -q -o d.gif && $B demo -q -o d.webm' ||
-  fail "encode-native demo"
-for f in d.mp4 d.gif d.webm; do
-  n="$(inside ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "/tmp/demo/$f")"
-  [ "$n" = 300 ] || fail "$f: $n frames decoded, 300 expected"
+  $B demo -q -o d.mp4 --sample-rate 48000 && $B demo -q --size 320x240 --frames 60 -o d.gif &&
+  $B demo -q --size 320x240 --frames 60 -o d.webm' || fail "encode-native demo"
+for f in d.mp4:300 d.gif:60 d.webm:60; do
+  n="$(inside ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "/tmp/demo/${f%:*}")"
+  [ "$n" = "${f#*:}" ] || fail "${f%:*}: $n frames decoded, ${f#*:} expected"
 done
+# Samples decoded, within the duration the MP4 states (the decoders of FFmpeg 5.1 and 7.1 also
+# give the end padding that the edit list leaves out; players stop at the stated duration).
 bytes="$(inside sh -c 'ffmpeg -v error -i /tmp/demo/d.mp4 -map 0:a -ac 1 -f s16le - | wc -c')"
-[ "$bytes" = 960000 ] || fail "d.mp4: $((bytes / 2)) samples decoded, 480000 expected"
-echo "test-ffmpeg[$version]:   d.mp4, d.gif, d.webm: 300 frames each; d.mp4: 480000 samples" >&2
+stated="$(inside ffprobe -v error -select_streams a:0 -show_entries stream=duration_ts -of csv=p=0 /tmp/demo/d.mp4)"
+samples=$((bytes / 2))
+[ "$samples" -le "$stated" ] || samples="$stated"
+[ "$samples" = 480000 ] || fail "d.mp4: $samples samples played ($((bytes / 2)) decoded, $stated stated), 480000 expected"
+echo "test-ffmpeg[$version]:   d.mp4: 300 frames, 480000 samples; d.gif, d.webm: 60 frames" >&2
 
 log="$cache/test-$version.log"
 rc=0
@@ -200,7 +214,7 @@ if [ "$full" = 1 ]; then
   inside sh -c 'cd /src && RUSTFLAGS="-D warnings" sh scripts/test.sh' >"$log" 2>&1 || rc=$?
 else
   step "the Rust integration suite (log: $log)"
-  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo build --examples --bins && RUSTFLAGS="-D warnings" cargo test --test integration' >"$log" 2>&1 || rc=$?
+  inside sh -c 'cd /src && RUSTFLAGS="-D warnings" cargo test --workspace --test integration' >"$log" 2>&1 || rc=$?
 fi
 grep -E '^test result:|passed|failed' "$log" | tail -n 12 >&2
 [ "$rc" = 0 ] || { tail -n 40 "$log" >&2; fail "tests, exit $rc (log: $log)"; }

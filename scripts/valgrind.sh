@@ -14,8 +14,9 @@ cargo build -q --bin encode-native --tests
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
-echo "valgrind: encode-native demo"
-$VG target/debug/encode-native demo --frames 30 --size 320x240 --preset ultrafast -o "$out/demo.mp4" -q
+echo "valgrind: encode-native demo, with tags and a soundtrack"
+$VG target/debug/encode-native demo --frames 30 --size 320x240 --preset ultrafast --metadata title=T \
+  --metadata comment=C --sample-rate 48000 -o "$out/demo.mp4" -q
 echo "valgrind: encode-native images - and recover"
 target/debug/encode-native demo --frames 10 --size 160x120 --preset ultrafast -o "$out/d.mkv" -q
 ffmpeg -v error -i "$out/d.mkv" -f image2pipe -vcodec png - \

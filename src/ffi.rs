@@ -164,10 +164,10 @@ pub(crate) fn set_sws_colorspace(
 /// compare the next with), new buffers are allocated exactly as the first ones were
 /// (`av_frame_get_buffer` with 32-byte alignment, as `Video::new`), the picture and the
 /// properties copied over, so that every frame an encoder gets has the same line sizes.
-/// (`av_frame_make_writable` allocates with the CPU's largest alignment instead, 64 bytes
-/// on FFmpeg 7 and later with AVX-512: a longer line than the first frame's. libavcodec's GIF
-/// encoder sizes its remapping buffer once, from the first frame's line size, and writes past
-/// it for a later frame with longer lines.)
+/// (`av_frame_make_writable` allocates with its own alignment instead, which on FFmpeg 7.1
+/// and 9.0 gave longer lines than the first frame's. libavcodec's GIF encoder sizes its
+/// remapping buffer once, from the first frame's line size, and writes past it for a later
+/// frame with longer lines.)
 pub(crate) fn make_writable(frame: &mut ff::frame::Video) -> Result<(), ff::Error> {
     // SAFETY: the frame is a valid AVFrame; av_frame_is_writable only reads its buffers'
     // reference counts.
@@ -750,6 +750,18 @@ pub(crate) fn init_output(
     Ok(left.iter().map(|(k, v)| format!("{k}={v}")).collect())
 }
 
+/// Replaces the container's tags with `tags`, freeing the ones there (`avformat_init_output`
+/// puts an `encoder` tag there; ffmpeg-next's `set_metadata` would leak it).
+pub(crate) fn replace_metadata(octx: &mut ff::format::context::Output, tags: ff::Dictionary) {
+    // SAFETY: the output context is valid; its metadata dictionary (or null) is owned by it
+    // and freed here before the pointer is replaced by `tags`, whose ownership passes to it.
+    unsafe {
+        let ctx = octx.as_mut_ptr();
+        sys::av_dict_free(&mut (*ctx).metadata);
+        (*ctx).metadata = tags.disown();
+    }
+}
+
 /// The codec tag (FourCC) of a stream's parameters, as its container stored it.
 pub(crate) fn codec_tag(params: &ff::codec::Parameters) -> u32 {
     // SAFETY: `params` wraps a valid AVCodecParameters whose plain field is read.
@@ -826,6 +838,13 @@ pub(crate) fn audio_frame_samples(params: &ff::codec::Parameters, size: usize) -
     // only reads.
     let n = unsafe { sys::av_get_audio_frame_duration2(params.as_ptr() as *mut _, size) };
     i64::from(n.max(0))
+}
+
+/// Makes a decoder (not opened yet) give every sample, the priming and padding its packets
+/// say to skip or discard too (`AV_CODEC_FLAG2_SKIP_MANUAL`): the caller cuts them.
+pub(crate) fn skip_samples_manually(ctx: &mut ff::codec::Context) {
+    // SAFETY: a valid codec context not opened yet; only its plain `flags2` field is written.
+    unsafe { (*ctx.as_mut_ptr()).flags2 |= sys::AV_CODEC_FLAG2_SKIP_MANUAL as c_int };
 }
 
 /// The bit rate a stream's parameters state (0: not known).

@@ -39,8 +39,8 @@ pub use audio::{AudioSample, AudioSamples, AudioTrackSummary};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{
-    AudioEncoder, AudioLength, AudioSettings, AudioSource, BrowserElement, ColorMatrix,
-    ColorSettings, Container, Dither, EncoderConfig, FrameRate, Metadata, OddSize,
+    AudioDamage, AudioEncoder, AudioLength, AudioSettings, AudioSource, BrowserElement,
+    ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate, Metadata, OddSize,
     OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, SampleFormat, Setting,
     SettingKind, Tag, TagScope, Timing, ENCODER_TAG,
 };

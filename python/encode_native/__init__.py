@@ -77,6 +77,8 @@ class AudioSummary:
         padded: samples of silence added to reach the video's length
             (``audio_length="video"``, the default).
         trimmed: whether the soundtrack was cut at the video's end.
+        damaged: packets of the soundtrack file that did not decode, concealed with
+            silence as long as each (``audio_damage="conceal"``, the default).
     """
 
     codec: str
@@ -87,6 +89,7 @@ class AudioSummary:
     duration: float
     padded: int
     trimmed: bool
+    damaged: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -446,6 +446,7 @@ fn audio_dict<'py>(py: Python<'py>, a: &AudioTrackSummary) -> PyResult<Bound<'py
     d.set_item("duration", a.duration.as_secs_f64())?;
     d.set_item("padded", a.padded)?;
     d.set_item("trimmed", a.trimmed)?;
+    d.set_item("damaged", a.damaged)?;
     Ok(d)
 }
 

@@ -22,7 +22,7 @@ pub use samples::{AudioSample, AudioSamples};
 use source::AudioFile;
 pub(crate) use thread::{AudioThread, PacketOut};
 
-use crate::config::{AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
+use crate::config::{AudioDamage, AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
 use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
@@ -58,6 +58,9 @@ pub struct AudioTrackSummary {
     pub padded: u64,
     /// Whether the soundtrack was cut at the video's end (policies `video` and `shortest`).
     pub trimmed: bool,
+    /// Packets of the soundtrack file that did not decode and were concealed with silence
+    /// (setting `audio_damage`).
+    pub damaged: u64,
 }
 
 /// One push of samples on its way to the encoder thread.
@@ -213,6 +216,11 @@ struct Encoding {
     decoded: ff::frame::Audio,
     padded: u64,
     trimmed: bool,
+    /// What a packet that does not decode does, and where each one was concealed (the
+    /// sample it starts at) with what FFmpeg said: only those before the soundtrack's end
+    /// count, and with `audio_damage=error` fail the encode at its end.
+    damage: AudioDamage,
+    damaged: Vec<(i64, String)>,
 }
 
 struct Copying {
@@ -459,6 +467,7 @@ impl AudioTrack {
                         }
                     }
                 }
+                let damaged = e.damage_within(e.sent + e.fifo.len() as i64)?;
                 e.encode_ready(mux, Limit::All)?;
                 e.flush(mux)?;
                 let samples = e.sent.max(0) as u64;
@@ -471,6 +480,7 @@ impl AudioTrack {
                     duration: Duration::from_secs_f64(samples as f64 / f64::from(e.out.rate)),
                     padded: e.padded,
                     trimmed: e.trimmed,
+                    damaged,
                 })
             }
             Mode::Copy(c) => {
@@ -492,6 +502,7 @@ impl AudioTrack {
                     duration: Duration::from_secs_f64(secs.max(0.0)),
                     padded: 0,
                     trimmed: c.trimmed,
+                    damaged: 0,
                 })
             }
         }
@@ -629,6 +640,8 @@ impl Encoding {
             decoded: ff::frame::Audio::empty(),
             padded: 0,
             trimmed: false,
+            damage: plan.damage,
+            damaged: Vec::new(),
         };
         if plan.offset > 0.0 {
             let n = (plan.offset * f64::from(out.rate)).round() as usize;
@@ -681,10 +694,33 @@ impl Encoding {
             };
             let name = file.name();
             let decode_error = |e| Error::ffmpeg(format!("cannot decode the audio '{name}'"), e);
-            match file.next_packet()? {
-                Some(p) => decoder.send_packet(&p).map_err(decode_error)?,
-                None => {
+            match file.next_packet() {
+                Ok(Some(p)) => {
+                    if let Err(e) = decoder.send_packet(&p) {
+                        // How long the packet would have played, as silence in its place.
+                        let ticks = if p.duration() > 0 {
+                            p.duration()
+                        } else {
+                            let params = file.params.clone();
+                            let n = ffi::audio_frame_samples(&params, p.size());
+                            n.rescale(Rational::new(1, file.rate.max(1) as i32), file.time_base)
+                        };
+                        let lost =
+                            ticks.rescale(file.time_base, Rational::new(1, self.out.rate as i32));
+                        let what = format!("a packet of the audio '{name}' does not decode");
+                        self.conceal(&what, e, lost.max(0))?;
+                    }
+                }
+                Ok(None) => {
                     decoder.send_eof().map_err(decode_error)?;
+                    self.file_done = true;
+                }
+                Err(e) => {
+                    // The file cannot be read on: what came before it is kept.
+                    let at = self.sent + self.fifo.len() as i64;
+                    log::warn!("{e}: the soundtrack ends there");
+                    self.damaged.push((at, e.to_string()));
+                    let _ = decoder.send_eof();
                     self.file_done = true;
                 }
             }
@@ -692,7 +728,10 @@ impl Encoding {
                 match decoder.receive_frame(&mut self.decoded) {
                     Ok(()) => {}
                     Err(e) if is_again_or_eof(&e) => break,
-                    Err(e) => return Err(Error::ffmpeg("cannot decode the audio", e)),
+                    Err(e) => {
+                        self.conceal("the audio does not decode", e, 0)?;
+                        continue;
+                    }
                 }
                 let frame = std::mem::replace(&mut self.decoded, ff::frame::Audio::empty());
                 let input = (frame.format(), frame.rate(), ffi::audio_channels(&frame));
@@ -709,6 +748,35 @@ impl Encoding {
             }
         }
         Ok(())
+    }
+
+    /// A packet of the file that does not decode: an error (setting `audio_damage=error`), or
+    /// `samples` of silence in its place, a warning, and one more damaged packet counted.
+    fn conceal(&mut self, what: &str, e: ff::Error, samples: i64) -> Result<()> {
+        let at = self.sent + self.fifo.len() as i64;
+        let said = Error::ffmpeg(what.to_string(), e).to_string();
+        log::warn!("{said}: {samples} samples of silence in its place");
+        self.damaged.push((at, said));
+        let n = usize::try_from(samples).unwrap_or(0);
+        self.fifo.silence(n);
+        Ok(())
+    }
+
+    /// The damaged packets inside the soundtrack kept (`end` samples): their count, or with
+    /// `audio_damage=error` the first one's error. Damage in what was read ahead of the
+    /// video's end and cut off does not count.
+    fn damage_within(&self, end: i64) -> Result<u64> {
+        let mut inside = self.damaged.iter().filter(|(at, _)| *at < end);
+        if self.damage == AudioDamage::Error {
+            if let Some((at, said)) = inside.next() {
+                return Err(Error::Unsupported(format!(
+                    "{said} (at {:.3} s; audio_damage=conceal would put silence in its place)",
+                    *at as f64 / f64::from(self.out.rate.max(1))
+                )));
+            }
+            return Ok(0);
+        }
+        Ok(inside.count() as u64)
     }
 
     /// Encodes frames from the FIFO as far as `limit` allows.
@@ -831,11 +899,9 @@ pub(crate) struct Rejoin {
     frame: ff::frame::Audio,
     rate: u32,
     /// The current input's timeline, where it counts samples exactly (a time base at least
-    /// as fine as the sample rate, as MP4's): its time base, where its sound starts (the first
-    /// packet's time after the samples it says to skip) and ends (the latest packet end).
-    timeline: Option<(ff::Rational, Option<i64>, i64)>,
-    /// Samples of the current input given to the encoder.
-    taken: i64,
+    /// as fine as the sample rate, as MP4's); then its decoder drops nothing itself and the
+    /// samples are counted here.
+    timeline: Option<Timeline>,
 }
 
 impl Rejoin {
@@ -879,6 +945,7 @@ impl Rejoin {
             offset: 0.0,
             stream: None,
             length: AudioLength::Longest,
+            damage: AudioDamage::Error,
             sample_format: SampleFormat::F32,
         };
         Ok(Some(Rejoin {
@@ -887,7 +954,6 @@ impl Rejoin {
             frame: ff::frame::Audio::empty(),
             rate,
             timeline: None,
-            taken: 0,
         }))
     }
 
@@ -909,10 +975,21 @@ impl Rejoin {
     ) -> Result<()> {
         let exact = time_base.numerator() == 1
             && i64::from(time_base.denominator()) >= i64::from(self.rate);
-        self.timeline = exact.then_some((time_base, None, i64::MIN));
-        self.taken = 0;
-        let ctx = ff::codec::Context::from_parameters(params.clone())
+        self.timeline = exact.then_some(Timeline {
+            time_base,
+            params: params.clone(),
+            first: None,
+            skip: 0,
+            end: i64::MIN,
+            decoded: 0,
+        });
+        let mut ctx = ff::codec::Context::from_parameters(params.clone())
             .map_err(|e| Error::ffmpeg("cannot read the audio of a segment", e))?;
+        if exact {
+            // The decoder gives every sample, priming and padding too; they are cut here by
+            // count, the same way on every FFmpeg version.
+            ffi::skip_samples_manually(&mut ctx);
+        }
         let decoder = ctx
             .decoder()
             .audio()
@@ -926,7 +1003,7 @@ impl Rejoin {
         let Some(decoder) = &mut self.decoder else {
             return Ok(());
         };
-        if let (Some((tb, start, end)), Some(pts)) = (&mut self.timeline, packet.pts()) {
+        if let (Some(t), Some(pts)) = (&mut self.timeline, packet.pts()) {
             // AV_PKT_DATA_SKIP_SAMPLES: samples to skip at the start, then to discard at the
             // end of this packet, two little-endian 32-bit counts.
             let side = packet
@@ -941,11 +1018,22 @@ impl Rejoin {
             };
             let (skip, discard) = (word(0), word(4));
             let samples = Rational::new(1, self.rate as i32);
-            if start.is_none() {
-                *start = Some(pts.rescale(*tb, samples).saturating_add(skip));
+            if t.first.is_none() {
+                t.first = Some(pts.rescale(t.time_base, samples));
+                t.skip = skip;
             }
-            let stop = pts.saturating_add(packet.duration().max(0));
-            *end = (*end).max(stop.rescale(*tb, samples).saturating_sub(discard));
+            // The packet's samples end at its duration, or before its padding: versions
+            // differ in which of the two they shorten (5.1 the duration, 8.1 neither but the
+            // discard count, 9.0 both for AAC), so the shorter of the two counts.
+            let dur = packet.duration().max(0).rescale(t.time_base, samples);
+            let whole = ffi::audio_frame_samples(&t.params, packet.size());
+            let last = if whole > 0 && discard > 0 {
+                dur.min(whole - discard)
+            } else {
+                dur - discard
+            };
+            let at = pts.rescale(t.time_base, samples);
+            t.end = t.end.max(at.saturating_add(last.max(0)));
         }
         decoder
             .send_packet(packet)
@@ -982,14 +1070,23 @@ impl Rejoin {
                 Err(e) => return Err(Error::ffmpeg("cannot decode the audio of a segment", e)),
             }
             let mut chunk = Chunk::of_frame(&self.frame)?;
-            // What lies past the packets' end is cut: FFmpeg 5.1's MP4 demuxer does not say to
-            // discard the end padding (it shortens the last packet instead), and the decoders
-            // of some versions give it although the demuxer says to discard it (8.1).
-            if let Some((_, Some(start), end)) = self.timeline {
-                let room = (end - start - self.taken).max(0);
-                chunk.keep(usize::try_from(room).unwrap_or(usize::MAX));
+            // Only the samples inside the input's timeline are kept, counted from the first
+            // packet's start: past the priming its first packet says to skip, up to the last
+            // packet's end less the padding it says to discard (FFmpeg 5.1's MP4 demuxer
+            // shortens the last packet instead).
+            if let Some(t) = &mut self.timeline {
+                if let Some(first) = t.first {
+                    let n = chunk.samples() as i64;
+                    let (lo, hi) = (t.skip, t.end - first);
+                    let from = (lo - t.decoded).clamp(0, n);
+                    let to = (hi - t.decoded).clamp(0, n);
+                    t.decoded += n;
+                    chunk.window(
+                        usize::try_from(from).unwrap_or(0),
+                        usize::try_from((to - from).max(0)).unwrap_or(0),
+                    );
+                }
             }
-            self.taken += chunk.samples() as i64;
             if chunk.samples() == 0 {
                 continue;
             }
@@ -1003,16 +1100,31 @@ impl Rejoin {
     }
 }
 
+/// An input's audio timeline in samples, for [`Rejoin`].
+struct Timeline {
+    time_base: ff::Rational,
+    params: ff::codec::Parameters,
+    /// The first packet's time, and the samples it says to skip (the priming).
+    first: Option<i64>,
+    skip: i64,
+    /// The latest packet end, less the padding the last says to discard.
+    end: i64,
+    /// Samples the decoder has given so far.
+    decoded: i64,
+}
+
 impl Chunk {
     /// Samples per channel.
     fn samples(&self) -> usize {
         self.bytes.len() / (self.format.bytes() * usize::from(self.channels.max(1)))
     }
 
-    /// Keeps the first `n` samples (per channel) at most.
-    fn keep(&mut self, n: usize) {
+    /// Keeps `n` samples (per channel) from the `skip`th on.
+    fn window(&mut self, skip: usize, n: usize) {
         let have = self.samples();
-        if n >= have {
+        let skip = skip.min(have);
+        let n = n.min(have - skip);
+        if skip == 0 && n == have {
             return;
         }
         let width = self.format.bytes();
@@ -1021,12 +1133,12 @@ impl Chunk {
             self.bytes = self
                 .bytes
                 .chunks_exact(plane)
-                .flat_map(|p| &p[..n * width])
+                .flat_map(|p| &p[skip * width..(skip + n) * width])
                 .copied()
                 .collect();
         } else {
-            self.bytes
-                .truncate(n * width * usize::from(self.channels.max(1)));
+            let step = width * usize::from(self.channels.max(1));
+            self.bytes = self.bytes[skip * step..(skip + n) * step].to_vec();
         }
     }
 

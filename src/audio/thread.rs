@@ -5,6 +5,7 @@
 //! step, with their cause.
 
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use ff::Rational;
@@ -95,12 +96,59 @@ impl AudioThread {
         })
     }
 
-    fn send(&mut self, msg: Msg) -> Result<()> {
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(msg).is_ok());
+    fn send(&mut self, mut msg: Msg) -> Result<()> {
+        // A full queue waits for the audio thread; one that has stopped leaves its error.
+        let sent = loop {
+            let Some(tx) = self.tx.as_ref() else {
+                break false;
+            };
+            match tx.send_timeout(msg, Duration::from_millis(50)) {
+                Ok(()) => break true,
+                Err(crossbeam_channel::SendTimeoutError::Disconnected(_)) => break false,
+                Err(crossbeam_channel::SendTimeoutError::Timeout(m)) => {
+                    if self.handle.as_ref().is_none_or(|h| h.is_finished()) {
+                        break false;
+                    }
+                    msg = m;
+                }
+            }
+        };
         if sent {
             Ok(())
         } else {
             Err(self.error())
+        }
+    }
+
+    /// Waits for the answer to a request, or for the audio thread to stop: a request queued
+    /// behind one that failed is never answered, and the queue keeps its reply sender alive
+    /// after the thread is gone, so the answer alone could be waited for forever.
+    fn answer<T>(&mut self, answer: &Receiver<Result<T>>) -> Result<T> {
+        let failed = self.failed.clone();
+        loop {
+            crossbeam_channel::select! {
+                recv(answer) -> r => return r.unwrap_or_else(|_| Err(self.error())),
+                recv(failed) -> e => {
+                    if let Ok(e) = e {
+                        self.tx = None;
+                        if let Some(h) = self.handle.take() {
+                            let _ = h.join();
+                        }
+                        return Err(e);
+                    }
+                    // Disconnected: the thread has ended, after answering or not.
+                    if let Some(h) = self.handle.take() {
+                        let _ = h.join();
+                    }
+                    return answer.try_recv().unwrap_or_else(|_| Err(self.error()));
+                }
+                default(Duration::from_millis(50)) => {
+                    if self.handle.as_ref().is_none_or(|h| h.is_finished()) {
+                        // It may have answered just before it ended.
+                        return answer.try_recv().unwrap_or_else(|_| Err(self.error()));
+                    }
+                }
+            }
         }
     }
 
@@ -129,10 +177,7 @@ impl AudioThread {
     pub(crate) fn ended_before(&mut self, at: VideoEnd) -> Result<bool> {
         let (reply, answer) = crossbeam_channel::bounded(1);
         self.send(Msg::EndedBefore(at, reply))?;
-        match answer.recv() {
-            Ok(r) => r,
-            Err(_) => Err(self.error()),
-        }
+        self.answer(&answer)
     }
 
     /// Writes the packets it has made so far to `mux`; its error, if it has failed.
@@ -155,10 +200,7 @@ impl AudioThread {
     ) -> Result<AudioTrackSummary> {
         let (reply, answer) = crossbeam_channel::bounded(1);
         self.send(Msg::Finish(end, reply))?;
-        let summary = match answer.recv() {
-            Ok(r) => r,
-            Err(_) => Err(self.error()),
-        };
+        let summary = self.answer(&answer);
         self.tx = None;
         if let Some(h) = self.handle.take() {
             let _ = h.join();

@@ -132,6 +132,13 @@ fn audio_words(s: &Summary) -> String {
     if a.padded > 0 {
         extra += &format!(", {} samples of silence added", a.padded);
     }
+    if a.damaged > 0 {
+        extra += &format!(
+            ", {} damaged packet{} of the file concealed with silence",
+            a.damaged,
+            if a.damaged == 1 { "" } else { "s" }
+        );
+    }
     if a.trimmed {
         extra += ", cut at the video's end";
     }
@@ -166,6 +173,7 @@ fn audio_json(s: &Summary) -> Value {
             "duration_s": a.duration.as_secs_f64(),
             "padded_samples": a.padded,
             "trimmed": a.trimmed,
+            "damaged_packets": a.damaged,
         }),
     }
 }
@@ -209,7 +217,9 @@ pub fn error_chain(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
-        if line.ends_with(&text) {
+        // A cause that an error before it already quotes (in its middle, as "X; the video
+        // so far is kept in ..." does) is not said twice.
+        if line.contains(&text) {
             continue;
         }
         if !line.is_empty() {

@@ -41,6 +41,21 @@ named_enum! {
 }
 
 named_enum! {
+    /// What a damaged soundtrack file does: a packet that does not decode inside the part the
+    /// video needs (damage after it is never read).
+    #[derive(Default)]
+    pub enum AudioDamage ("audio_damage") {
+        /// Decoding goes on past it, with silence as long as the packet in its place (sound
+        /// stays in sync), a warning, and the packets counted in the summary
+        /// (`AudioTrackSummary::damaged`): what ffmpeg does.
+        #[default]
+        Conceal = ["conceal"],
+        /// The encode stops with an error naming the file and what FFmpeg said.
+        Error = ["error"],
+    }
+}
+
+named_enum! {
     /// The layout of samples in memory, per element.
     #[derive(Default)]
     pub enum SampleFormat ("sample_format") {
@@ -101,6 +116,8 @@ pub struct AudioSettings {
     pub stream: Option<usize>,
     /// What happens when audio and video last differently.
     pub length: AudioLength,
+    /// What a damaged soundtrack file does.
+    pub damage: AudioDamage,
     /// The format of the samples pushed, which decides what a lossless encoder stores:
     /// 16-bit FLAC for `i16`, 24-bit for the others. Pushes in another format are converted.
     pub sample_format: SampleFormat,

@@ -14,8 +14,8 @@ mod settings;
 
 pub(crate) use audio::STREAM_KEYS;
 pub use audio::{
-    AudioEncoder, AudioLength, AudioSettings, AudioSource, Metadata, SampleFormat, Tag, TagScope,
-    ENCODER_TAG,
+    AudioDamage, AudioEncoder, AudioLength, AudioSettings, AudioSource, Metadata, SampleFormat,
+    Tag, TagScope, ENCODER_TAG,
 };
 pub use color::{ColorMatrix, ColorSettings};
 pub use container::{BrowserElement, Container};

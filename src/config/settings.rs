@@ -748,6 +748,22 @@ pub(super) static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "audio_damage",
+        aliases: &[],
+        value_name: "POLICY",
+        help: "A packet of the soundtrack file that does not decode: concealed with silence as long as it (sync kept, a warning, counted in the summary), or an error",
+        choices: super::AudioDamage::NAMES,
+        default: "conceal",
+        example: "error",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            c.audio.damage = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
         key: "metadata",
         aliases: &["tag"],
         value_name: "KEY=VALUE",

@@ -444,7 +444,7 @@ impl Copy {
                 container.name()
             )));
         }
-        octx.set_metadata(metadata.iter().collect());
+        ffi::replace_metadata(&mut octx, metadata.iter().collect());
         octx.write_header().map_err(header_error)?;
         let out_tb = octx
             .stream(0)

@@ -176,7 +176,7 @@ impl Muxer {
                 file_tags.push(("encoding_tool".into(), v));
             }
         }
-        octx.set_metadata(dictionary(&file_tags));
+        ffi::replace_metadata(&mut octx, dictionary(&file_tags));
         octx.write_header().map_err(header_error)?;
         // The muxer may have chosen another time base (MP4 does): read it back.
         let stream_tb = octx

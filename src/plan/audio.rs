@@ -3,7 +3,7 @@
 
 use crate::codec::audio::AudioEncoderInfo;
 use crate::config::{
-    AudioEncoder, AudioLength, AudioSource, Container, EncoderConfig, SampleFormat,
+    AudioDamage, AudioEncoder, AudioLength, AudioSource, Container, EncoderConfig, SampleFormat,
 };
 use crate::error::{Error, Result};
 
@@ -24,6 +24,7 @@ pub struct AudioPlan {
     pub(crate) offset: f64,
     pub(crate) stream: Option<usize>,
     pub(crate) length: AudioLength,
+    pub(crate) damage: AudioDamage,
     /// The format of pushed samples.
     pub(crate) sample_format: SampleFormat,
 }
@@ -290,6 +291,7 @@ pub(crate) fn resolve(
         offset: a.offset,
         stream: a.stream,
         length: a.length,
+        damage: a.damage,
         sample_format: a.sample_format,
     };
     if pushed {

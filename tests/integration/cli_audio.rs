@@ -552,3 +552,102 @@ fn info_lists_the_audio_encoders() {
         "{text}"
     );
 }
+
+/// Runs the command line like `run`, but a run that has not ended within `seconds` is killed
+/// and fails the test as a hang.
+fn run_within(args: &[&str], seconds: u64) -> Run {
+    let mut child = ChildGuard::new(
+        Command::new(env!("CARGO_BIN_EXE_encode-native"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start encode-native"),
+    );
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(seconds) {
+            let _ = child.kill();
+            panic!("hang: encode-native {args:?} still runs after {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let mut stdout = Vec::new();
+    let mut stderr = String::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+/// A soundtrack file cut short, wherever: never a hang. Cut after what the video needs, it is
+/// no error (only what is needed is read); cut inside a packet before that, the packet is
+/// concealed with silence and counted (`audio_damage=conceal`, the default), or the run stops
+/// with one clear error (`audio_damage=error`), naming the audio once; the sound stays as
+/// long as the video.
+#[test]
+fn a_cut_soundtrack_never_hangs_and_damage_is_concealed_or_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(tone(dir.path())).unwrap();
+    // Where the samples start: after the `data` chunk's header.
+    let data = whole.windows(4).position(|w| w == b"data").unwrap() + 8;
+    // 30 frames at 30 fps need the first second: 192,000 bytes of samples.
+    // Cut in the middle of a sample inside the first second: one damaged packet; past the
+    // packets the video needs (FFmpeg reads PCM in packets of 4,096 bytes): none; in the
+    // packet that holds the first second's end (200,001): concealed, counted or not.
+    for (cut, damaged) in [
+        (data + 957, Some(1)),
+        (data + 100_001, Some(1)),
+        (data + 150_003, Some(1)),
+        (data + 192_000, Some(0)),
+        (data + 200_001, None),
+        (data + 250_001, Some(0)),
+        (whole.len() - 3, Some(0)),
+    ] {
+        let wav = dir.path().join(format!("cut{cut}.wav"));
+        std::fs::write(&wav, &whole[..cut]).unwrap();
+        let out = dir.path().join(format!("cut{cut}.mp4"));
+        let r = run_within(&demo(&["--audio", s(&wav), "--json", "-o", s(&out)]), 30);
+        r.assert_ok();
+        let audio = &r.json()["audio"];
+        assert_eq!(audio["samples"], 48_000, "cut at {cut}: {audio}");
+        if let Some(n) = damaged {
+            assert_eq!(audio["damaged_packets"], n, "cut at {cut}: {audio}");
+        }
+        let inside = damaged == Some(1);
+        assert_eq!(strict_frame_count(&out), Ok(30));
+        assert!(
+            (decoded_seconds(&out, 48_000, 2) - 1.0).abs() < 0.03,
+            "cut at {cut}"
+        );
+        if inside {
+            let strict = dir.path().join(format!("strict{cut}.mp4"));
+            let r = run_within(
+                &demo(&[
+                    "--audio",
+                    s(&wav),
+                    "--audio-damage",
+                    "error",
+                    "-o",
+                    s(&strict),
+                ]),
+                30,
+            );
+            r.assert_error(&["the audio", "does not decode"]);
+            assert_eq!(
+                r.stderr.matches("does not decode").count(),
+                1,
+                "{}",
+                r.stderr
+            );
+            assert!(!strict.exists());
+        }
+    }
+}

@@ -137,6 +137,49 @@ fn stream_end(path: &Path, i: usize) -> f64 {
         .fold(f64::MIN, f64::max)
 }
 
+/// The samples audio stream `n` of `path` plays: what a decoder gives, within the duration
+/// the file states for the stream (a fragmented MP4 tells the decoder nothing of the padding
+/// after the sound, which its sample durations leave out: players stop at the stated end).
+fn samples_played(path: &Path, n: usize) -> u64 {
+    let decoded = audio_samples(path, n);
+    let p = probe(path);
+    let a = p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["codec_type"] == "audio")
+        .nth(n)
+        .unwrap()
+        .clone();
+    let rate: f64 = a["sample_rate"].as_str().unwrap().parse().unwrap();
+    match a["duration"].as_str().and_then(|d| d.parse::<f64>().ok()) {
+        Some(d) => decoded.min((d * rate).round() as u64),
+        None => decoded,
+    }
+}
+
+/// When stream `i` of `path` starts: its earliest packet time, as ffprobe reads it.
+fn stream_start(path: &Path, i: usize) -> f64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            &i.to_string(),
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(',').next()?.trim().parse::<f64>().ok())
+        .fold(f64::MAX, f64::min)
+}
+
 /// A 3-second MP4 with H.264 video and AAC audio, a title, a comment and a custom key, the
 /// audio in French, then copied into a fragmented `.mp4.partial` (0.5 s fragments) with the
 /// video rotated by 90 degrees: a display matrix, which FFmpeg 5.1 makes from a `rotate` tag
@@ -225,8 +268,11 @@ fn recover_keeps_audio_metadata_and_rotation() {
         (a.index, a.codec.as_str(), a.sample_rate, a.channels),
         (1, "aac", 48000, 1)
     );
-    // Every sample of the source is in the packets (3 s and the encoder's priming).
-    let want = samples as f64 / 48000.0;
+    // Every sample of the source is in the packets (3 s and the encoder's priming): the span
+    // of the partial file's audio packets, as ffprobe reads them. (Its last packet's duration
+    // says where the sound ends; the ffmpeg program of 8.1 and later writes it shortened to
+    // the end of the sound, earlier ones whole.)
+    let want = stream_end(&kept, 1) - stream_start(&kept, 1);
     assert!(
         (a.duration.as_secs_f64() - want).abs() < 0.001,
         "{:?} vs {want}",
@@ -246,7 +292,8 @@ fn recover_keeps_audio_metadata_and_rotation() {
     assert_eq!(tags["mykey"], "kept", "{tags}");
     assert_eq!(p["streams"][1]["tags"]["language"], "fra");
     assert_eq!(rotation(&p, 0), Some(90.0), "{}", p["streams"][0]);
-    assert_eq!(audio_samples(&target, 0), samples);
+    assert_eq!(samples_played(&target, 0), samples_played(&kept, 0));
+    assert!(audio_samples(&target, 0) >= samples.min(144_000));
     assert_eq!(strict_frame_count(&target), Ok(75));
     // In sync: the audio ends with the video, as in the source.
     let (v, au) = (stream_end(&target, 0), stream_end(&target, 1));
