@@ -24,8 +24,8 @@ use crate::config::{
 use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
 
-pub(crate) use audio::AudioOutput;
 pub use audio::AudioPlan;
+pub(crate) use audio::{AudioOutput, MAX_CHANNELS};
 pub(crate) use tags::TagPlan;
 
 thread_local! {

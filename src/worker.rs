@@ -420,6 +420,26 @@ impl State {
         }
         drained?;
         trailer?;
+        if let (Some(p), 0, FINISH, false) = (&self.partial, self.frames, end, failed) {
+            // No frame kept: no file is made, and one that existed stays as it was.
+            p.discard();
+            let why = if self.cut > 0 {
+                format!(
+                    "the {} frames pushed all start after the soundtrack's end (audio_length=shortest)",
+                    self.cut
+                )
+            } else {
+                "no frame was pushed".to_string()
+            };
+            let left = if p.replaces {
+                format!("'{}' is left as it was", p.target.display())
+            } else {
+                format!("'{}' was not made", p.target.display())
+            };
+            return Err(Error::Unsupported(format!(
+                "no frame was kept: {why}; {left}"
+            )));
+        }
         let mut bytes = self.size.load(Ordering::Relaxed);
         let mut fragmented = self.fragmented;
         if let Some(p) = &self.partial {

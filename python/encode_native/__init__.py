@@ -388,7 +388,8 @@ class Writer:
         otherwise. Samples given before the first frame are kept (copied) until it comes.
 
         Raises ValueError for a channel count other than the writer's, NaN or infinite
-        samples, another dtype, or a writer without a soundtrack of samples; the writer
+        samples, float samples beyond ±2.0 (integer-scale sound in a float array: full
+        scale is ±1.0), another dtype, or a writer without a soundtrack of samples; the writer
         stays usable."""
         with self._lock:
             if self._closed:
@@ -420,6 +421,12 @@ class Writer:
             )
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(f"audio chunk {self._audio_pushes}: samples are not all finite numbers (NaN or infinite)")
+        if array.dtype.kind == "f" and array.size and float(np.abs(array).max()) > 2.0:
+            raise ValueError(
+                f"audio chunk {self._audio_pushes}: a sample is {float(np.abs(array).max())}: float "
+                "samples are full scale at ±1.0 (a little over is clipped; over ±2.0 is refused), "
+                "and this looks like integer-scale sound: divide 16-bit values by 32768 (or write them as int16)"
+            )
         self._early_audio.append((np.array(array, copy=True), planar))
         self._audio_pushes += 1
 

@@ -258,6 +258,8 @@ def test_write_audio_interleaved_with_write(tmp_path):
 def test_wrong_channel_count_is_a_value_error_and_the_writer_goes_on(tmp_path):
     with en.Writer(tmp_path / "c.mkv", fps=10, sample_rate=RATE, channels=2) as w:
         # Before the first frame (checked in Python) and after it (by the library).
+        with pytest.raises(ValueError, match="integer-scale sound"):
+            w.write_audio((np.sin(np.arange(200) / 10) * 32767).astype(np.float32).reshape(100, 2))
         with pytest.raises(ValueError, match=r"3 channels given, the soundtrack has 2 \(its `channels` setting\)"):
             w.write_audio(np.zeros((100, 3), np.float32))
         w.write(frames(1)[0])
@@ -265,6 +267,9 @@ def test_wrong_channel_count_is_a_value_error_and_the_writer_goes_on(tmp_path):
             w.write_audio(np.zeros(100, np.float32))
         with pytest.raises(ValueError, match="not a finite number"):
             w.write_audio(np.full((10, 2), np.nan, np.float32))
+        # Integer-scale sound in a float array, after the first frame and before it below.
+        with pytest.raises(ValueError, match="integer-scale sound"):
+            w.write_audio(np.full((10, 2), 32767.0, np.float32))
         with pytest.raises(ValueError, match="dtype float32, int16, int32 or float64"):
             w.write_audio(np.zeros((10, 2), np.int64))
         w.write_audio(np.zeros((4800, 2), np.float32))

@@ -26,7 +26,7 @@ use crate::config::{AudioDamage, AudioEncoder, AudioLength, AudioSource, Contain
 use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
-use crate::plan::{AudioOutput, AudioPlan};
+use crate::plan::{AudioOutput, AudioPlan, MAX_CHANNELS};
 
 /// How far (seconds of audio) pushed samples may run ahead of the video before they are
 /// encoded anyway (then the length policy can no longer cut them).
@@ -256,6 +256,17 @@ impl AudioTrack {
             }
             AudioSource::File(path) => {
                 let file = AudioFile::open(path, plan.stream)?;
+                if file.channels > MAX_CHANNELS {
+                    // FFmpeg names no layout for more than 8 channels, so it cannot mix them
+                    // down, and no encoder of the table stores more.
+                    return Err(Error::Unsupported(format!(
+                        "the audio '{}' has {} channels: at most {MAX_CHANNELS} can be stored, and \
+                         FFmpeg cannot mix down channels whose layout it does not know; mix it \
+                         down first (ffmpeg -i IN -ac 2 OUT.wav)",
+                        path.display(),
+                        file.channels
+                    )));
+                }
                 if plan.may_copy && copyable(file.codec_id, container) {
                     let shift = (plan.offset * f64::from(file.time_base.denominator())
                         / f64::from(file.time_base.numerator().max(1)))

@@ -40,6 +40,10 @@ pub struct AudioSamples<'a> {
     pub(crate) planar: bool,
 }
 
+/// How far past full scale (±1.0) float samples may go before they are refused as
+/// integer-scale sound in a float array.
+pub const FLOAT_LIMIT: f64 = 2.0;
+
 impl<'a> AudioSamples<'a> {
     /// Interleaved samples of `channels` channels.
     pub fn interleaved<T: AudioSample>(samples: &'a [T], channels: u16) -> Self {
@@ -120,6 +124,28 @@ impl<'a> AudioSamples<'a> {
             if let Some(i) = bad {
                 return fail(format!(
                     "sample {i} is not a finite number (NaN or infinite)"
+                ));
+            }
+            // Float samples are full scale at ±1.0: a little over is clipped as any encoder
+            // clips it, but far over is integer-scale sound in a float array, which would be
+            // clipped into a square wave.
+            let values: Box<dyn Iterator<Item = f64>> =
+                match self.format {
+                    SampleFormat::F32 => Box::new(
+                        self.bytes
+                            .chunks_exact(4)
+                            .map(|b| f64::from(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))),
+                    ),
+                    _ => Box::new(self.bytes.chunks_exact(8).map(|b| {
+                        f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                    })),
+                };
+            if let Some((i, v)) = values.enumerate().find(|(_, v)| v.abs() > FLOAT_LIMIT) {
+                return fail(format!(
+                    "sample {i} is {v}: {} samples are full scale at ±1.0 (a little over is \
+                     clipped; over ±{FLOAT_LIMIT} is refused), and this looks like \
+                     integer-scale sound: divide 16-bit values by 32768 (or push them as i16)",
+                    self.format
                 ));
             }
         }

@@ -1072,3 +1072,41 @@ fn concat_gives_exactly_the_samples_of_the_segments_for_every_audio_codec() {
         }
     }
 }
+
+/// Float samples far past full scale (integer-scale sound in a float array) are refused with
+/// advice, not clipped into a square wave; a little past full scale is clipped as encoders
+/// clip it. The writer goes on.
+#[test]
+fn integer_scale_float_samples_are_refused_with_advice() {
+    let d = dir();
+    let config = EncoderConfig::new(64, 48, 30)
+        .preset("ultrafast")
+        .audio_samples(48_000, 1);
+    let mut w = VideoWriter::create(d.path().join("scale.mkv"), config).unwrap();
+    w.push(encode_native::Frame::new(
+        64,
+        48,
+        encode_native::PixelFormat::Rgb24,
+        &[0u8; 64 * 48 * 3],
+    ))
+    .unwrap();
+    let loud: Vec<f32> = sine(440.0, 48_000, 1600, 1)
+        .iter()
+        .map(|v| v * 32767.0)
+        .collect();
+    let e = w
+        .push_audio(AudioSamples::interleaved(&loud, 1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("integer-scale sound") && e.contains("32768"),
+        "{e}"
+    );
+    let hot: Vec<f32> = sine(440.0, 48_000, 1600, 1)
+        .iter()
+        .map(|v| v * 1.2)
+        .collect();
+    w.push_audio(AudioSamples::interleaved(&hot, 1)).unwrap();
+    let s = w.finish().unwrap();
+    assert_eq!(s.audio.unwrap().samples, 1600);
+}

@@ -651,3 +651,88 @@ fn a_cut_soundtrack_never_hangs_and_damage_is_concealed_or_an_error() {
         }
     }
 }
+
+/// A soundtrack file of more than 8 channels (a layout FFmpeg cannot name, so cannot mix
+/// down) is refused before anything is written, naming the limit.
+#[test]
+fn more_than_eight_channels_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rate, channels, n) = (48_000u32, 9u16, 4800usize);
+    let mut data = Vec::with_capacity(n * usize::from(channels) * 2);
+    for i in 0..n {
+        let v =
+            ((i as f64 * 440.0 * std::f64::consts::TAU / f64::from(rate)).sin() * 8000.0) as i16;
+        for _ in 0..channels {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&channels.to_le_bytes());
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    wav.extend_from_slice(&(channels * 2).to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    let path = dir.path().join("ch9.wav");
+    std::fs::write(&path, wav).unwrap();
+    let out = dir.path().join("ch9.mp4");
+    let r = run_within(&demo(&["--audio", s(&path), "-o", s(&out)]), 30);
+    r.assert_error(&["9 channels", "at most 8"]);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
+/// A run that keeps no frame (every frame after the end of an empty soundtrack, or of one
+/// skipped past its end, with `shortest`) is an error: no file is made, an existing one is
+/// left as it was, and nothing of the run is left behind.
+#[test]
+fn a_run_that_keeps_no_frame_replaces_nothing_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut empty = b"RIFF".to_vec();
+    empty.extend_from_slice(&36u32.to_le_bytes());
+    empty.extend_from_slice(b"WAVEfmt ");
+    for v in [
+        16u32.to_le_bytes().to_vec(),
+        1u16.to_le_bytes().to_vec(),
+        2u16.to_le_bytes().to_vec(),
+    ] {
+        empty.extend_from_slice(&v);
+    }
+    empty.extend_from_slice(&48_000u32.to_le_bytes());
+    empty.extend_from_slice(&192_000u32.to_le_bytes());
+    empty.extend_from_slice(&4u16.to_le_bytes());
+    empty.extend_from_slice(&16u16.to_le_bytes());
+    empty.extend_from_slice(b"data");
+    empty.extend_from_slice(&0u32.to_le_bytes());
+    let empty_wav = dir.path().join("empty.wav");
+    std::fs::write(&empty_wav, empty).unwrap();
+    let tone = tone(dir.path());
+    let precious = dir.path().join("precious.mp4");
+    for audio in [
+        vec!["--audio", s(&empty_wav)],
+        vec!["--audio", s(&tone), "--audio-offset", "-5"],
+    ] {
+        std::fs::write(&precious, b"precious").unwrap();
+        let mut args = audio.clone();
+        args.extend(["--audio-length", "shortest", "-y", "-o", s(&precious)]);
+        let r = run_within(&demo(&args), 30);
+        r.assert_error(&["no frame was kept", "left as it was"]);
+        assert_eq!(std::fs::read(&precious).unwrap(), b"precious", "{audio:?}");
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(left, 3, "{audio:?}: something of the run was left behind");
+        let fresh = dir.path().join("fresh.mp4");
+        let mut args = audio.clone();
+        args.extend(["--audio-length", "shortest", "-o", s(&fresh)]);
+        run_within(&demo(&args), 30).assert_error(&["no frame was kept", "was not made"]);
+        assert!(!fresh.exists());
+    }
+}
