@@ -26,7 +26,7 @@ use crate::frame::PixelFormat;
 
 pub use audio::AudioPlan;
 pub(crate) use audio::{AudioOutput, MAX_CHANNELS};
-pub(crate) use tags::TagPlan;
+pub(crate) use tags::{needs_mdta, TagPlan};
 
 thread_local! {
     /// How many plans this thread has resolved (a writer resolves one as it opens).

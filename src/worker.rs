@@ -420,17 +420,16 @@ impl State {
         }
         drained?;
         trailer?;
-        if let (Some(p), 0, FINISH, false) = (&self.partial, self.frames, end, failed) {
-            // No frame kept: no file is made, and one that existed stays as it was.
+        if let (Some(p), 0, FINISH, false, 1..) =
+            (&self.partial, self.frames, end, failed, self.cut)
+        {
+            // Frames were pushed but none kept: no file is made, and one that existed stays
+            // as it was.
             p.discard();
-            let why = if self.cut > 0 {
-                format!(
-                    "the {} frames pushed all start after the soundtrack's end (audio_length=shortest)",
-                    self.cut
-                )
-            } else {
-                "no frame was pushed".to_string()
-            };
+            let why = format!(
+                "the {} frames pushed all start after the soundtrack's end (audio_length=shortest)",
+                self.cut
+            );
             let left = if p.replaces {
                 format!("'{}' is left as it was", p.target.display())
             } else {

@@ -18,6 +18,20 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _default_ctrl_c() -> None:
+    """Ctrl-C as an interactive shell leaves it, whatever started the tests: a background job
+    of a script starts with SIGINT ignored, which every child would inherit (Python then
+    installs no KeyboardInterrupt handler, and a SIGINT the tests send would be dropped).
+    Handlers are reset to the default across exec, an ignored signal is not."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_default_ctrl_c()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """With ENCODE_NATIVE_TEST_INSTALLED=1 (scripts/test-dist.sh), the tests must run against an
     installed wheel: stop at once if `encode_native` is imported from anywhere else."""

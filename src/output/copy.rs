@@ -240,42 +240,6 @@ struct AudioOut {
     summary: CopiedAudio,
 }
 
-/// The MP4 metadata keys movenc writes as iTunes tags (or in its own boxes); any other key
-/// needs `movflags use_metadata_tags` to be kept.
-const MP4_KEYS: &[&str] = &[
-    "title",
-    "artist",
-    "album_artist",
-    "composer",
-    "album",
-    "date",
-    "encoder",
-    "encoding_tool",
-    "comment",
-    "genre",
-    "copyright",
-    "grouping",
-    "lyrics",
-    "description",
-    "synopsis",
-    "show",
-    "episode_id",
-    "network",
-    "keywords",
-    "track",
-    "disc",
-    "compilation",
-    "gapless_playback",
-    "hd_video",
-    "media_type",
-    "podcast",
-    "season_number",
-    "episode_sort",
-    "tmpo",
-    "location",
-    "creation_time",
-];
-
 /// Keys that describe the input file itself, not its content: not copied.
 const FILE_KEYS: &[&str] = &["major_brand", "minor_version", "compatible_brands"];
 
@@ -405,10 +369,9 @@ impl Copy {
             .filter(|(k, _)| !FILE_KEYS.contains(&k.as_str()))
             .cloned()
             .collect();
-        let custom = mp4
-            && metadata
-                .iter()
-                .any(|(k, _)| !MP4_KEYS.contains(&k.as_str()));
+        let custom = metadata
+            .iter()
+            .any(|(k, _)| crate::plan::needs_mdta(container, k));
         if mp4 && !custom {
             // movenc writes the encoding tool (©too) from `encoding_tool` (the demuxer reads it
             // back as `encoder`); without it, its own name.

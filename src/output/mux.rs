@@ -158,15 +158,6 @@ impl Muxer {
                 e,
             )
         };
-        // libavformat sets its own `encoder` tag as it initialises the muxer: the tags go
-        // in between initialising and writing the header.
-        let unused = ffi::init_output(&mut octx, opts).map_err(header_error)?;
-        if let Some(kv) = unused.first() {
-            return Err(Error::Unsupported(format!(
-                "the {} muxer of the linked FFmpeg does not know the option {kv}",
-                container.name()
-            )));
-        }
         let mut file_tags = tags.file.clone();
         if container.is_mp4_family() && !tags.mdta {
             // movenc writes its encoding tool (©too) from `encoding_tool`; the demuxer reads
@@ -175,6 +166,17 @@ impl Muxer {
                 let v = v.clone();
                 file_tags.push(("encoding_tool".into(), v));
             }
+        }
+        // Some muxers read the tags as they are initialised (MPEG-TS its service name and
+        // provider), and libavformat then sets its own `encoder` tag: the tags are set before
+        // initialising and again between initialising and writing the header.
+        ffi::replace_metadata(&mut octx, dictionary(&file_tags));
+        let unused = ffi::init_output(&mut octx, opts).map_err(header_error)?;
+        if let Some(kv) = unused.first() {
+            return Err(Error::Unsupported(format!(
+                "the {} muxer of the linked FFmpeg does not know the option {kv}",
+                container.name()
+            )));
         }
         ffi::replace_metadata(&mut octx, dictionary(&file_tags));
         octx.write_header().map_err(header_error)?;

@@ -5,7 +5,8 @@
 use crate::config::{Container, Metadata, TagScope, ENCODER_TAG, STREAM_KEYS};
 use crate::error::{Error, Result};
 
-/// The file tags AVI's RIFF INFO list stores (FFmpeg's names for its four-letter keys).
+/// The file tags AVI's RIFF INFO list stores and FFmpeg reads back under the same key (it
+/// writes `album` and `encoder` but reads them back as `product` and `software`: refused).
 const AVI_KEYS: &[&str] = &[
     "artist",
     "comment",
@@ -14,21 +15,20 @@ const AVI_KEYS: &[&str] = &[
     "genre",
     "language",
     "title",
-    "album",
     "track",
-    "encoder",
     "encoded_by",
 ];
 
-/// The file tags MPEG-TS stores (its service description).
-const TS_KEYS: &[&str] = &["title", "service_name", "service_provider"];
+/// The file tags MPEG-TS stores (its service description). A `title` would be stored as the
+/// service name and read back as `service_name`: refused, so that every tag accepted reads
+/// back under its own key.
+const TS_KEYS: &[&str] = &["service_name", "service_provider"];
 
 /// The keys MP4's own atoms store; any other key needs its `mdta` key list
 /// (`use_metadata_tags`).
 const MP4_KEYS: &[&str] = &[
     "title",
     "artist",
-    "author",
     "album_artist",
     "album",
     "comment",
@@ -48,8 +48,34 @@ const MP4_KEYS: &[&str] = &[
     "disc",
     "keywords",
     "creation_time",
+];
+
+/// The keys MOV's QuickTime user data stores and reads back (checked against the linked
+/// FFmpeg by the tests); any other key needs its `mdta` key list, as in MP4.
+const MOV_KEYS: &[&str] = &[
+    "title",
+    "artist",
+    "album",
+    "date",
+    "encoder",
+    "comment",
+    "genre",
+    "copyright",
+    "make",
+    "model",
     "location",
 ];
+
+/// Whether file tag `key` in `container` needs MP4/MOV's `mdta` key list
+/// (`movflags use_metadata_tags`): a key that its own atoms (MP4's iTunes list, MOV's
+/// QuickTime user data) do not store.
+pub(crate) fn needs_mdta(container: Container, key: &str) -> bool {
+    match container {
+        Container::Mov => !MOV_KEYS.contains(&key) && key != "encoding_tool",
+        Container::Mp4 => !MP4_KEYS.contains(&key) && key != "encoding_tool",
+        _ => false,
+    }
+}
 
 /// The file tags `container` stores: `None` for any key.
 fn file_keys(container: Container) -> Option<&'static [&'static str]> {
@@ -61,10 +87,13 @@ fn file_keys(container: Container) -> Option<&'static [&'static str]> {
     }
 }
 
-/// The stream tags `container` stores.
-fn stream_keys(container: Container) -> &'static [&'static str] {
+/// The stream tags `container` stores for streams of `scope`.
+fn stream_keys(container: Container, scope: TagScope) -> &'static [&'static str] {
     match container {
-        Container::Mp4 | Container::Mov => &["language", "title", "handler_name"],
+        // MPEG-TS carries a language for sound (its ISO 639 descriptor), not for video.
+        Container::Ts if scope == TagScope::Video => &[],
+        // movenc writes no track title that its demuxer (or another reader) reads back.
+        Container::Mp4 | Container::Mov => &["language", "handler_name"],
         Container::Mkv | Container::Webm => &["language", "title"],
         Container::Avi => &["title"],
         Container::Ts => &["language"],
@@ -133,12 +162,12 @@ pub(crate) fn resolve(
         if let Some(c) = container {
             let stored = match tag.scope {
                 TagScope::File => file_keys(c).is_none_or(|keys| keys.contains(&tag.key.as_str())),
-                _ => stream_keys(c).contains(&tag.key.as_str()),
+                scope => stream_keys(c, scope).contains(&tag.key.as_str()),
             };
             if !stored {
                 let keys = match tag.scope {
                     TagScope::File => file_keys(c).unwrap_or(&[]),
-                    _ => stream_keys(c),
+                    scope => stream_keys(c, scope),
                 };
                 return Err(Error::config(
                     "metadata",
@@ -150,11 +179,23 @@ pub(crate) fn resolve(
                     },
                 ));
             }
+            if tag.scope == TagScope::File && needs_mdta(c, &tag.key) {
+                plan.mdta = true;
+            }
+            // MP4's track and disc atoms hold numbers: movenc drops any other value.
             if c.is_mp4_family()
                 && tag.scope == TagScope::File
-                && !MP4_KEYS.contains(&tag.key.as_str())
+                && matches!(tag.key.as_str(), "track" | "disc")
+                && !is_position(&tag.value)
             {
-                plan.mdta = true;
+                return Err(Error::config(
+                    "metadata",
+                    format!("{shown}={}", tag.value),
+                    format!(
+                        "a number, or number/total (3 or 3/12): {} stores only those",
+                        c.name()
+                    ),
+                ));
             }
         }
         let list = match tag.scope {
@@ -176,12 +217,27 @@ pub(crate) fn resolve(
                 ),
             ));
         }
+        // Every container with an encoding-software tag gets encode-native's (AVI's reads
+        // back as `software`).
         let has_encoder = plan.file.iter().any(|(k, _)| k == "encoder");
-        if !has_encoder && file_keys(c).is_none_or(|keys| keys.contains(&"encoder")) {
+        let stores =
+            c == Container::Avi || file_keys(c).is_none_or(|keys| keys.contains(&"encoder"));
+        if !has_encoder && stores {
             plan.file.push(("encoder".into(), ENCODER_TAG.into()));
         }
     }
     Ok(plan)
+}
+
+/// `N` or `N/M`, decimal numbers that fit MP4's 16-bit fields.
+fn is_position(v: &str) -> bool {
+    let number = |p: &str| {
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+    };
+    match v.split_once('/') {
+        Some((n, m)) => number(n) && number(m),
+        None => number(v),
+    }
 }
 
 /// Three ASCII letters.

@@ -124,13 +124,13 @@ fn misspelt_codec_option_is_an_error_not_ignored() {
     let msg = e.to_string();
     assert!(msg.contains("crff=20") && msg.contains("libx264"), "{msg}");
     // A real option is accepted.
-    VideoWriter::create(
+    let mut w = VideoWriter::create(
         dir.path().join("y.mp4"),
         base().codec_option("aq-mode", "2"),
     )
-    .unwrap()
-    .finish()
     .unwrap();
+    push_smooth(&mut w, 1, (64, 48));
+    w.finish().unwrap();
 }
 
 #[test]

@@ -108,6 +108,7 @@ fn probe(path: &Path) -> Value {
             "json",
             "-show_format",
             "-show_streams",
+            "-show_programs",
             "-count_frames",
         ])
         .arg(path)
@@ -691,8 +692,8 @@ fn more_than_eight_channels_are_refused_before_anything_is_written() {
     assert_eq!(left.len(), 1, "{left:?}");
 }
 
-/// A run that keeps no frame (every frame after the end of an empty soundtrack, or of one
-/// skipped past its end, with `shortest`) is an error: no file is made, an existing one is
+/// A run that keeps none of the frames pushed (every frame after the end of an empty
+/// soundtrack, or of one skipped past its end, with `shortest`) is an error: no file is made, an existing one is
 /// left as it was, and nothing of the run is left behind.
 #[test]
 fn a_run_that_keeps_no_frame_replaces_nothing_and_fails() {
@@ -735,4 +736,104 @@ fn a_run_that_keeps_no_frame_replaces_nothing_and_fails() {
         run_within(&demo(&args), 30).assert_error(&["no frame was kept", "was not made"]);
         assert!(!fresh.exists());
     }
+}
+
+/// Every tag of the key table in every container: either refused when the writer opens,
+/// naming the key, or read back by ffprobe under its own key with its value (file tags, the
+/// MPEG-TS service's, and video and audio stream tags).
+#[test]
+fn every_tag_in_every_container_is_read_back_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file_keys = [
+        "title",
+        "artist",
+        "album",
+        "album_artist",
+        "comment",
+        "genre",
+        "copyright",
+        "date",
+        "description",
+        "composer",
+        "track",
+        "encoder",
+        "language",
+        "service_name",
+        "service_provider",
+        "mykey",
+    ];
+    let stream_keys = ["language", "title", "handler_name"];
+    let value = |k: &str| match k {
+        "language" => "fra".to_string(),
+        "track" => "3/12".to_string(),
+        _ => format!("v-{k}"),
+    };
+    let (mut stored, mut refused) = (0, 0);
+    for ext in [
+        "mp4", "mov", "mkv", "webm", "avi", "ts", "gif", "apng", "webp",
+    ] {
+        let mut cases: Vec<String> = file_keys.iter().map(|k| k.to_string()).collect();
+        for scope in ["s:v:", "s:a:"] {
+            cases.extend(stream_keys.iter().map(|k| format!("{scope}{k}")));
+        }
+        for key in cases {
+            let bare = key.rsplit(':').next().unwrap().to_string();
+            let tag = format!("{key}={}", value(&bare));
+            let out = dir.path().join(format!("t.{ext}"));
+            let _ = std::fs::remove_file(&out);
+            let mut args = vec![
+                "demo",
+                "--frames",
+                "2",
+                "--size",
+                "32x24",
+                "--metadata",
+                &tag,
+            ];
+            let sound = ext != "gif" && ext != "apng" && ext != "webp";
+            if sound {
+                args.extend(["--sample-rate", "48000"]);
+            }
+            args.extend(["-o", s(&out)]);
+            let r = run_within(&args, 30);
+            if r.code != 0 {
+                r.assert_error(&[&key]);
+                assert!(!out.exists(), "{ext} {key}: refused, but a file was made");
+                refused += 1;
+                continue;
+            }
+            stored += 1;
+            let p = probe(&out);
+            let tags = if let Some(scope) = key.strip_prefix("s:") {
+                let kind = if scope.starts_with('v') {
+                    "video"
+                } else {
+                    "audio"
+                };
+                stream(&p, kind)["tags"].clone()
+            } else if ext == "ts" {
+                p["programs"][0]["tags"].clone()
+            } else {
+                p["format"]["tags"].clone()
+            };
+            let got = tags.as_object().and_then(|t| {
+                t.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&bare))
+                    .map(|(_, v)| v.as_str().unwrap_or_default().to_string())
+            });
+            assert_eq!(
+                got.as_deref(),
+                Some(value(&bare).as_str()),
+                "{ext}: --metadata {tag} was accepted but ffprobe reads {tags}"
+            );
+        }
+    }
+    assert!(
+        stored > 50 && refused > 50,
+        "{stored} stored, {refused} refused"
+    );
+    // A value a container would drop is refused too.
+    let out = dir.path().join("track.mp4");
+    run_within(&demo(&["--metadata", "track=first", "-o", s(&out)]), 30)
+        .assert_error(&["track=first", "3/12"]);
 }

@@ -292,8 +292,14 @@ fn recover_keeps_audio_metadata_and_rotation() {
     assert_eq!(tags["mykey"], "kept", "{tags}");
     assert_eq!(p["streams"][1]["tags"]["language"], "fra");
     assert_eq!(rotation(&p, 0), Some(90.0), "{}", p["streams"][0]);
-    assert_eq!(samples_played(&target, 0), samples_played(&kept, 0));
-    assert!(audio_samples(&target, 0) >= samples.min(144_000));
+    // Every sample the partial plays is kept, and nothing past what its packets hold (its
+    // last packet's padding is played or not as the demuxer reads the fragment's durations).
+    let played = samples_played(&target, 0);
+    assert!(
+        played >= samples_played(&kept, 0) && played <= samples,
+        "{played} played, the partial {} ({samples} decoded)",
+        samples_played(&kept, 0)
+    );
     assert_eq!(strict_frame_count(&target), Ok(75));
     // In sync: the audio ends with the video, as in the source.
     let (v, au) = (stream_end(&target, 0), stream_end(&target, 1));
