@@ -175,15 +175,21 @@ pub(crate) fn make_writable(frame: &mut ff::frame::Video) -> Result<(), ff::Erro
         return Ok(());
     }
     let mut fresh = ff::frame::Video::new(frame.format(), frame.width(), frame.height());
-    // SAFETY: `fresh` is a valid frame whose buffer reference is read; `frame` and `fresh`
-    // are valid frames of the same format and size, both with buffers: av_frame_copy copies
-    // the picture (and a palette) between them, av_frame_copy_props the properties.
+    // SAFETY: `fresh` is a valid frame whose buffer reference is only read.
+    if unsafe { (*fresh.as_ptr()).buf[0].is_null() } {
+        return Err(ff::Error::Other {
+            errno: ff::util::error::ENOMEM,
+        });
+    }
+    // The padding past each line's end too is defined (encoders' SIMD code reads it), as in
+    // the first frame (`av::zeroed_frame`).
+    for plane in 0..fresh.planes() {
+        fresh.data_mut(plane).fill(0);
+    }
+    // SAFETY: `frame` and `fresh` are valid frames of the same format and size, both with
+    // buffers: av_frame_copy copies the picture (and a palette) between them,
+    // av_frame_copy_props the properties.
     let res = unsafe {
-        if (*fresh.as_ptr()).buf[0].is_null() {
-            return Err(ff::Error::Other {
-                errno: ff::util::error::ENOMEM,
-            });
-        }
         let res = sys::av_frame_copy(fresh.as_mut_ptr(), frame.as_ptr());
         if res < 0 {
             res
