@@ -994,25 +994,9 @@ fn with_explicit_timestamps_the_soundtrack_starts_with_the_first_frame() {
     }
 }
 
-/// The samples (mono) the first audio stream of `path` plays: what a decoder gives, within
-/// the stream's duration where the container states one. (FFmpeg 5.1's MP4 demuxer does not
-/// tell the decoder to drop the end padding that the edit list leaves out, as later versions
-/// do; players stop at the stated duration.)
-fn samples_played(path: &Path) -> u64 {
-    let decoded = (decoded_audio(path, "s16le").len() / 2) as u64;
-    let p = probe(path);
-    let a = p["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["codec_type"] == "audio")
-        .unwrap()
-        .clone();
-    let rate: f64 = a["sample_rate"].as_str().unwrap().parse().unwrap();
-    match a["duration"].as_str().and_then(|d| d.parse::<f64>().ok()) {
-        Some(d) => decoded.min((d * rate).round() as u64),
-        None => decoded,
-    }
+/// The samples (mono) the first audio stream of `path` plays (see `support::samples_played`).
+fn played(path: &Path) -> u64 {
+    crate::support::samples_played(path, 0, (decoded_audio(path, "s16le").len() / 2) as u64)
 }
 
 /// Joined segments give back exactly the samples of the segments, for every audio codec of
@@ -1051,7 +1035,7 @@ fn concat_gives_exactly_the_samples_of_the_segments_for_every_audio_codec() {
                 .audio_sample_format(encode_native::SampleFormat::I16)
                 .audio_codec(codec);
             encode_pushed(&p, config, (n / 1600) as u32, &audio, 1, &[n]);
-            each += samples_played(&p);
+            each += played(&p);
             pushed.extend_from_slice(&audio);
             parts.push(p);
         }
@@ -1059,7 +1043,7 @@ fn concat_gives_exactly_the_samples_of_the_segments_for_every_audio_codec() {
         encode_native::concat(&parts, &out).unwrap();
         let back = decoded_audio(&out, "s16le");
         assert_eq!(
-            samples_played(&out),
+            played(&out),
             each,
             "{codec} in {ext}: samples of the joined file against the segments'"
         );

@@ -41,6 +41,62 @@ pub fn kill(pid: u32, signal: &str) -> bool {
     kill_process(pid, sig).is_ok()
 }
 
+/// The samples per channel audio stream `n` (counted among the audio streams) of `path` plays,
+/// given the `decoded` count a decoder gave: no more than the duration the file states for the
+/// stream, where it states one (FFmpeg 5.1's MP4 demuxer, and any for a fragmented MP4, does
+/// not tell the decoder to drop the end padding a shortened last packet leaves out; players
+/// stop at the stated end).
+pub fn samples_played(path: &Path, n: usize, decoded: u64) -> u64 {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            &format!("a:{n}"),
+            "-show_entries",
+            "stream=sample_rate,duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.trim().split(',');
+    let rate = fields.next().and_then(|r| r.parse::<f64>().ok());
+    let duration = fields.next().and_then(|d| d.parse::<f64>().ok());
+    match (rate, duration) {
+        (Some(r), Some(d)) => decoded.min((d * r).round() as u64),
+        _ => decoded,
+    }
+}
+
+/// The times of stream `i`'s packets of `path` as ffprobe reads them: (pts, duration) in
+/// seconds, 0 for a duration it does not know.
+pub fn packet_times(path: &Path, i: usize) -> Vec<(f64, f64)> {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            &i.to_string(),
+            "-show_entries",
+            "packet=pts_time,duration_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(',').map(|x| x.trim().parse::<f64>().ok());
+            Some((f.next()??, f.next().flatten().unwrap_or(0.0)))
+        })
+        .collect()
+}
+
 /// One decoded picture, planes tightly packed.
 pub struct DecodedFrame {
     pub pts: f64,
