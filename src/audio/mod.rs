@@ -983,6 +983,7 @@ impl Rejoin {
         &mut self,
         params: &ff::codec::Parameters,
         time_base: ff::Rational,
+        duration: i64,
     ) -> Result<()> {
         let exact = time_base.numerator() == 1
             && i64::from(time_base.denominator()) >= i64::from(self.rate);
@@ -993,6 +994,8 @@ impl Rejoin {
             skip: 0,
             end: i64::MIN,
             decoded: 0,
+            stated: (duration > 0)
+                .then(|| duration.rescale(time_base, Rational::new(1, self.rate as i32))),
         });
         let mut ctx = ff::codec::Context::from_parameters(params.clone())
             .map_err(|e| Error::ffmpeg("cannot read the audio of a segment", e))?;
@@ -1014,7 +1017,7 @@ impl Rejoin {
         let Some(decoder) = &mut self.decoder else {
             return Ok(());
         };
-        if let (Some(t), Some(pts)) = (&mut self.timeline, packet.pts()) {
+        if let Some(t) = &mut self.timeline {
             // AV_PKT_DATA_SKIP_SAMPLES: samples to skip at the start, then to discard at the
             // end of this packet, two little-endian 32-bit counts.
             let side = packet
@@ -1029,21 +1032,29 @@ impl Rejoin {
             };
             let (skip, discard) = (word(0), word(4));
             let samples = Rational::new(1, self.rate as i32);
+            // A packet without timestamps (a parser's) follows the one before.
+            let at = packet
+                .pts()
+                .or(packet.dts())
+                .map(|ts| ts.rescale(t.time_base, samples))
+                .unwrap_or_else(|| t.end.max(t.first.unwrap_or(0)));
             if t.first.is_none() {
-                t.first = Some(pts.rescale(t.time_base, samples));
+                t.first = Some(at);
                 t.skip = skip;
             }
             // The packet's samples end at its duration, or before its padding: versions
             // differ in which of the two they shorten (5.1 the duration, 8.1 neither but the
             // discard count, 9.0 both for AAC), so the shorter of the two counts.
-            let dur = packet.duration().max(0).rescale(t.time_base, samples);
             let whole = ffi::audio_frame_samples(&t.params, packet.size());
+            let dur = match packet.duration() {
+                d if d > 0 => d.rescale(t.time_base, samples),
+                _ => whole,
+            };
             let last = if whole > 0 && discard > 0 {
                 dur.min(whole - discard)
             } else {
                 dur - discard
             };
-            let at = pts.rescale(t.time_base, samples);
             t.end = t.end.max(at.saturating_add(last.max(0)));
         }
         decoder
@@ -1088,7 +1099,9 @@ impl Rejoin {
             if let Some(t) = &mut self.timeline {
                 if let Some(first) = t.first {
                     let n = chunk.samples() as i64;
-                    let (lo, hi) = (t.skip, t.end - first);
+                    let hi = t.end - first;
+                    let hi = t.stated.map_or(hi, |d| hi.min(t.skip + d));
+                    let lo = t.skip;
                     let from = (lo - t.decoded).clamp(0, n);
                     let to = (hi - t.decoded).clamp(0, n);
                     t.decoded += n;
@@ -1122,6 +1135,9 @@ struct Timeline {
     end: i64,
     /// Samples the decoder has given so far.
     decoded: i64,
+    /// How long the container says the sound plays (an MP4 edit list): FFmpeg 8.1's MP4
+    /// demuxer says no more of MP3's end padding.
+    stated: Option<i64>,
 }
 
 impl Chunk {

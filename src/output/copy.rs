@@ -35,6 +35,9 @@ pub(crate) struct Track {
     pub(crate) side_data: Vec<(ff::codec::packet::side_data::Type, Vec<u8>)>,
     /// Its disposition flags (default, forced, ...).
     pub(crate) disposition: i32,
+    /// How long it plays, in its time base, as the container states it (an MP4 edit list);
+    /// 0 when not stated.
+    pub(crate) duration: i64,
 }
 
 impl Track {
@@ -51,6 +54,7 @@ impl Track {
                 .collect(),
             side_data: ffi::stream_side_data(s),
             disposition: s.disposition().bits(),
+            duration: s.duration().max(0),
         }
     }
 
@@ -505,7 +509,7 @@ impl Copy {
             .collect();
         for (a, track) in audio_tracks.iter().enumerate() {
             if let Some(r) = &mut self.rejoin[a] {
-                r.start(&track.params, track.time_base)?;
+                r.start(&track.params, track.time_base, track.duration)?;
             }
         }
         let mut shift = None::<i64>;
