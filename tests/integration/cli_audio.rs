@@ -557,34 +557,18 @@ fn info_lists_the_audio_encoders() {
 /// Runs the command line like `run`, but a run that has not ended within `seconds` is killed
 /// and fails the test as a hang.
 fn run_within(args: &[&str], seconds: u64) -> Run {
-    let mut child = ChildGuard::new(
-        Command::new(env!("CARGO_BIN_EXE_encode-native"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start encode-native"),
-    );
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > std::time::Duration::from_secs(seconds) {
-            let _ = child.kill();
-            panic!("hang: encode-native {args:?} still runs after {seconds} s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    let mut stdout = Vec::new();
-    let mut stderr = String::new();
-    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start encode-native");
+    let out = wait_at_most(child, std::time::Duration::from_secs(seconds));
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

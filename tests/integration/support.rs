@@ -25,6 +25,29 @@ pub fn require_encoder(encoder: encode_native::Encoder) -> bool {
     )
 }
 
+/// Waits for `child` to end, for at most `limit`; then kills it and fails the test as a hang.
+/// Its output is read once it has ended (for programs that print little).
+pub fn wait_at_most(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; stderr: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Sends a child process the signal `kill` would for `signal` (`-INT`, `-TERM`, `-KILL`),
 /// without needing a `kill` program; whether it was delivered.
 pub fn kill(pid: u32, signal: &str) -> bool {

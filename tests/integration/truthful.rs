@@ -111,22 +111,6 @@ fn mkfifo(path: &Path) {
     assert!(ok, "mkfifo {}", path.display());
 }
 
-/// Waits for `child` up to `limit`; kills it (and fails) if it is still there.
-fn wait_at_most(mut child: std::process::Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let o = child.wait_with_output().unwrap();
-            panic!("still running after {limit:?}; stderr: {}", text(&o.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_fifo_without_a_reader_stops_on_sigint_and_sigterm() {
     let dir = tempfile::tempdir().unwrap();
