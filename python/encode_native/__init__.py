@@ -246,7 +246,11 @@ class Writer:
         metadata: tags, as a dict (``{"title": "Demo", "artist": "Me"}``) or a list of
             ``"KEY=VALUE"`` strings; ``s:v:KEY`` and ``s:a:KEY`` tag the video or the audio
             stream (``{"s:a:language": "eng"}``). A key the container cannot store raises
-            ``ValueError``.
+            ``ValueError``, and so do a key containing ``=`` and two keys that differ only
+            in case (``Title`` and ``title``: containers keep one of them). Values are
+            ``str``; an integer is written in decimal (``{"track": 3}`` is ``"3"``), while
+            None, bytes, floats, booleans and other objects raise ``TypeError`` naming the
+            key (their ``str()`` is not a tag anyone meant).
 
     The soundtrack's other settings are keywords too: ``audio_codec`` (``aac``, the
     default for MP4, MOV, MKV and TS; ``libopus`` for WebM; ``flac``, ``pcm_s16le``,

@@ -122,12 +122,98 @@ def unknown_setting(name: str) -> ValueError:
     return ValueError(message)
 
 
+def _tag_value(key: str, value: Any) -> str:
+    """A tag's value as text: a str as it is, an integer in decimal; anything else raises
+    TypeError naming the key, since its text would be a guess (None is no "None", bytes
+    have no encoding, a float's digits are repr's choice)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if value is None:
+        raise TypeError(f"metadata {key!r}: the value is None, expected str (leave the key out "
+                        "for no tag)")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"metadata {key!r}: the value is bytes, expected str (decode it first)")
+    raise TypeError(f"metadata {key!r}: the value is {type(value).__name__} {value!r}, expected "
+                    "str (or an integer): write it as the text the tag is to hold")
+
+
+def metadata_tags(value: Any) -> List[str]:
+    """Tags as the ``metadata`` setting's ``KEY=VALUE`` texts, checked: a dict
+    (``{"title": "Demo", "track": 3}``), a list of ``"KEY=VALUE"`` strings, or one such
+    string.
+
+    A dict's keys are str without ``=``; its values are str, or integers (written in
+    decimal, ``3`` as ``"3"``); None, bytes, floats, booleans and other objects raise
+    TypeError naming the key rather than being written as their ``str()`` (``"None"``,
+    ``"b'...'"``). A list's items are str. Keys that differ only in case are refused by
+    :func:`check_tag_keys`."""
+    if isinstance(value, Mapping):
+        tags = []
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"metadata key {k!r}: keys are str, got {type(k).__name__}")
+            if "=" in k:
+                raise ValueError(f"metadata key {k!r}: a key cannot contain '=' (the tag would be "
+                                 f"{k.partition('=')[0]!r})")
+            tags.append(f"{k}={_tag_value(k, v)}")
+        return tags
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"metadata {item!r}: a tag in a list is a \"KEY=VALUE\" str, got "
+                            f"{type(item).__name__} (or give a dict of tags)")
+    return items
+
+
+def _tag_key(tag: str) -> Tuple[str, str]:
+    """(scope, key) of a ``KEY=VALUE`` tag as the library reads it: the key trimmed, then
+    ``s:v:`` or ``s:a:`` its stream."""
+    key = tag.partition("=")[0].strip()
+    for scope in ("s:v:", "s:a:"):
+        if key.startswith(scope):
+            return scope, key[len(scope):]
+    return "", key
+
+
+def check_tag_keys(settings: Settings) -> None:
+    """Refuses ``metadata`` settings whose keys differ only in case (``Title`` and
+    ``title``): containers compare keys without case (Matroska stores them upper-case, MP4
+    maps both to one atom), so one would replace the other. The same key twice is allowed:
+    the last value is the tag, as with ffmpeg's ``-metadata``."""
+    seen: Dict[Tuple[str, str], str] = {}
+    for key, tag in settings:
+        if key != "metadata":
+            continue
+        scope, name = _tag_key(tag)
+        folded = (scope, name.casefold())
+        other = seen.setdefault(folded, name)
+        if other != name:
+            raise ValueError(f"metadata keys {scope + other!r} and {scope + name!r} differ only in "
+                             "case: containers store one of them")
+
+
+def repeated_texts(key: str, value: Any) -> List[str]:
+    """The values of a setting that may repeat, as texts: ``metadata`` by
+    :func:`metadata_tags`; others (``codec_option``) from a dict (``{"aq-mode": 2}``), a list
+    of ``"NAME=VALUE"`` strings or one value."""
+    if key == "metadata":
+        return metadata_tags(value)
+    if isinstance(value, Mapping):
+        return [f"{k}={value_text(key, v)}" for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [value_text(key, v) for v in value]
+    return [value_text(key, value)]
+
+
 def to_settings(kwargs: Mapping[str, Any]) -> Settings:
     """Keyword arguments as (key, value) settings, in order; None values are left out.
 
     A setting that may repeat (``codec_option``) takes a dict (``{"aq-mode": 2}``) or a list
-    of ``"NAME=VALUE"`` strings. An unknown name raises ValueError naming it, with the
-    close matches."""
+    of ``"NAME=VALUE"`` strings; ``metadata`` is checked by :func:`metadata_tags` and
+    :func:`check_tag_keys`. An unknown name raises ValueError naming it, with the close
+    matches."""
     out: Settings = []
     for name, value in kwargs.items():
         if value is None:
@@ -137,14 +223,10 @@ def to_settings(kwargs: Mapping[str, Any]) -> Settings:
             raise unknown_setting(name)
         key = known
         if _KINDS.get(key) == "repeated":
-            if isinstance(value, Mapping):
-                out.extend((key, f"{k}={value_text(key, v)}") for k, v in value.items())
-            elif isinstance(value, (list, tuple)):
-                out.extend((key, value_text(key, v)) for v in value)
-            else:
-                out.append((key, value_text(key, value)))
+            out.extend((key, text) for text in repeated_texts(key, value))
         else:
             out.append((key, value_text(key, value)))
+    check_tag_keys(out)
     return out
 
 

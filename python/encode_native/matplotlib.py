@@ -290,7 +290,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 "encode_native does not convert frame rates, so leave -r out and give fps="
             )
         # matplotlib's metadata (title, artist, comment, ...) are the file's tags.
-        pairs += [("metadata", f"{k}={v}") for k, v in (self.metadata or {}).items()]
+        pairs += [("metadata", tag) for tag in _settings.metadata_tags(self.metadata or {})]
         pairs += extra
         kwargs: Dict[str, Any] = {}
         for key, value in pairs:
@@ -300,12 +300,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 kwargs[key] = value
         for key, value in settings.items():
             name = _settings.key_of(key) or key
-            if _settings.is_repeated(name) and isinstance(value, (list, tuple)):
-                kwargs.setdefault(name, []).extend(value)
-            elif _settings.is_repeated(name) and isinstance(value, dict):
-                kwargs.setdefault(name, []).extend(f"{k}={v}" for k, v in value.items())
-            elif _settings.is_repeated(name):
-                kwargs.setdefault(name, []).append(value)
+            if _settings.is_repeated(name):
+                if value is not None:  # None leaves a setting unset, as for Writer
+                    kwargs.setdefault(name, []).extend(_settings.repeated_texts(name, value))
             else:
                 kwargs[name] = value
         return kwargs

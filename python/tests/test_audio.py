@@ -11,6 +11,7 @@ import pytest
 
 import encode_native as en
 from encode_native import _native
+from encode_native.compat import imageio as iio
 from encode_native.compat.skvideo import io as skio
 
 RATE = 48000
@@ -136,6 +137,60 @@ def test_metadata_is_read_back(tmp_path):
     assert s.frames == 5
     with av.open(str(tmp_path / "f.mkv")) as c:
         assert tags_of(c.metadata)["title"] == "From function"
+
+
+def test_metadata_keys_and_values_are_checked(tmp_path):
+    """A tag is written as given or refused, never rewritten: a key with '=' would become
+    another key, None or bytes their repr, keys differing only in case one tag."""
+    path = tmp_path / "t.mkv"
+    refused = [
+        ({"a=b": "c"}, ValueError, r"metadata key 'a=b': a key cannot contain '='"),
+        ({"title": None}, TypeError, r"metadata 'title': the value is None, expected str"),
+        ({"title": b"bytes"}, TypeError, r"metadata 'title': the value is bytes, expected str"),
+        ({"title": 1.5}, TypeError, r"metadata 'title': the value is float 1.5, expected str"),
+        ({"title": True}, TypeError, r"metadata 'title': the value is bool True, expected str"),
+        ({1: "x"}, TypeError, r"metadata key 1: keys are str"),
+        (["title=A", None], TypeError, r"metadata None: a tag in a list is a \"KEY=VALUE\" str"),
+        ({"Title": "a", "title": "b"}, ValueError,
+         r"metadata keys 'Title' and 'title' differ only in case: containers store one of them"),
+        (["s:a:language=eng", "s:a:LANGUAGE=fre"], ValueError,
+         r"metadata keys 's:a:language' and 's:a:LANGUAGE' differ only in case"),
+    ]
+    for tags, error, message in refused:
+        with pytest.raises(error, match=message):
+            en.Writer(path, fps=30, metadata=tags)
+        with pytest.raises(error, match=message):
+            en.write_video(path, frames(2), fps=30, metadata=tags)
+        assert not path.exists()
+    # Across the metadata keyword and the setting's other name, and through the layers that
+    # pass tags on (scikit-video's dict, matplotlib's, imageio's with ffmpeg's -metadata).
+    with pytest.raises(ValueError, match="'title' and 'TITLE' differ only in case"):
+        en.Writer(path, fps=30, metadata={"TITLE": "a"}, tag=["title=b"])
+    with pytest.raises(TypeError, match="metadata 'artist': the value is None"):
+        skio.FFmpegWriter(str(path), outputdict={"-r": "30"}, metadata={"artist": None})
+    from encode_native.matplotlib import EncodeNativeWriter
+
+    with pytest.raises(ValueError, match="metadata key 'a=b'"):
+        EncodeNativeWriter(fps=10, metadata={"a=b": "c"})
+    with pytest.raises(ValueError, match="'Title' and 'title' differ only in case"):
+        iio.get_writer(str(path), fps=30, metadata={"Title": "a"}, output_params=["-metadata", "title=b"])
+    assert not path.exists()
+    # Integers are written in decimal; a value may hold '='; the video stream's title is
+    # another tag than the file's.
+    en.write_video(path, frames(2), fps=30, metadata={"title": "x=y", "track": 3, "year": np.int64(2024),
+                                                       "s:v:title": "Video"})
+    with av.open(str(path)) as c:
+        tags = tags_of(c.metadata)
+        assert (tags["title"], tags["track"], tags["year"]) == ("x=y", "3", "2024")
+        assert "a" not in tags and "none" not in {v.lower() for v in tags.values()}
+        assert c.streams.video[0].metadata.get("title") == "Video"
+    # The same through imageio's layer, whose dict and -metadata flags add up.
+    with iio.get_writer(str(path), fps=30, metadata={"artist": "Me"},
+                        output_params=["-metadata", "title=Flags"]) as w:
+        w.append_data(frames(1)[0])
+    with av.open(str(path)) as c:
+        tags = tags_of(c.metadata)
+        assert (tags["artist"], tags["title"]) == ("Me", "Flags")
 
 
 def test_matplotlibs_frame_grabbing_example_writes_its_title(tmp_path):

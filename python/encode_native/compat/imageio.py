@@ -68,7 +68,7 @@ import numpy as np
 
 from .. import Summary, Writer
 from .._native import ffmpeg_args_settings
-from .._settings import key_of
+from .._settings import key_of, repeated_texts
 
 __all__ = [
     "RETURN_BYTES",
@@ -367,7 +367,8 @@ def writer_settings(ext: str, kwargs: Dict[str, Any]) -> Tuple[Any, Dict[str, An
         _quality_setting(quality, "libx264")  # still checked
     for key, value in flagged.items():
         if key in ("codec_option", "metadata") and key in settings:
-            settings[key] = list(settings[key]) + value
+            # A dict of the caller's (metadata={"title": ...}) as its KEY=VALUE texts, checked.
+            settings[key] = repeated_texts(key, settings[key]) + value
         else:
             settings[key] = value
     if ext in _CONTAINER and "format" not in settings:

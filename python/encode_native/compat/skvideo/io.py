@@ -62,6 +62,7 @@ import numpy as np
 
 from ... import Summary, Writer
 from ..._native import ffmpeg_args_settings
+from ..._settings import metadata_tags
 
 __all__ = ["FFmpegWriter", "LibAVWriter", "vwrite"]
 
@@ -127,7 +128,8 @@ class FFmpegWriter:
         verbosity: accepted for compatibility; encode-native prints nothing.
         audio: (not in scikit-video) a soundtrack: a file's path, or its samples as an
             array with ``-ar`` (see :class:`encode_native.Writer`).
-        metadata: (not in scikit-video) more tags, as a dict.
+        metadata: (not in scikit-video) more tags, as a dict, checked as
+            :class:`encode_native.Writer` checks its ``metadata``.
     """
 
     def __init__(
@@ -144,7 +146,7 @@ class FFmpegWriter:
         self._filename = os.fspath(filename)
         fps = settings.pop("fps")
         if metadata:
-            settings.setdefault("metadata", []).extend(f"{k}={v}" for k, v in metadata.items())
+            settings.setdefault("metadata", []).extend(metadata_tags(metadata))
         self._writer = Writer(self._filename, fps, input_format=in_fmt, audio=audio, **settings)
         self.verbosity = verbosity
 
