@@ -241,8 +241,13 @@ class Writer:
             array is written as the video goes, each :meth:`write` adding the samples up to
             the end of the frames written (frames / fps, exactly) and :meth:`close` the
             rest, so the file interleaves audio and video as it is written; do not modify
-            it until :meth:`close`. For samples made as you go, give ``sample_rate`` (and
-            ``channels``, default 2) without ``audio`` and call :meth:`write_audio`.
+            it until :meth:`close`. A lossless codec stores the array's own sample type
+            (int16 as 16-bit FLAC) unless ``sample_format`` says otherwise. For samples
+            made as you go, give ``sample_rate`` (and ``channels``, default 2) without
+            ``audio`` and call :meth:`write_audio`; their dtype does not choose what is
+            stored (that would depend on whether they came before the first frame or after
+            it): ``sample_format`` does, ``f32`` by default (24-bit FLAC), so give
+            ``sample_format="s16"`` for 16-bit FLAC of int16 samples.
         metadata: tags, as a dict (``{"title": "Demo", "artist": "Me"}``) or a list of
             ``"KEY=VALUE"`` strings; ``s:v:KEY`` and ``s:a:KEY`` tag the video or the audio
             stream (``{"s:a:language": "eng"}``). A key the container cannot store raises
@@ -469,14 +474,15 @@ class Writer:
         else:
             layout = _frames.layout_of(array, fmt)
         settings = list(self._settings)
-        if self._sample_rate is not None and _setting(settings, "sample_format") is None:
-            # What a lossless encoder stores follows the samples' own type (int16: 16-bit FLAC).
-            first = self._soundtrack if self._soundtrack is not None else (
-                self._early_audio[0][0] if self._early_audio else None)
-            if first is not None:
-                name = _audio.sample_format_name(first.dtype)
-                if name is not None:
-                    settings.append(("sample_format", name))
+        track = self._soundtrack
+        if track is not None and _setting(settings, "sample_format") is None:
+            # What a lossless encoder stores follows a whole soundtrack's own type (int16:
+            # 16-bit FLAC), known when the writer was made. Samples from write_audio are not
+            # looked at: whether they come before the first frame or after it would decide
+            # the file's format; the sample_format setting (default f32) does.
+            name = _audio.sample_format_name(track.dtype)
+            if name is not None:
+                settings.append(("sample_format", name))
         self._native = _NativeWriter(self._output, layout.width, layout.height, layout.pix_fmt,
                                      settings)
         self._layout = layout

@@ -3,6 +3,9 @@ sample counts, timing and tags compared with what was written."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import wave
 
 import av
@@ -191,6 +194,55 @@ def test_metadata_keys_and_values_are_checked(tmp_path):
     with av.open(str(path)) as c:
         tags = tags_of(c.metadata)
         assert (tags["artist"], tags["title"]) == ("Me", "Flags")
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe for the stored bit depth")
+def test_int16_samples_to_flac_are_stored_alike_whenever_they_are_written(tmp_path):
+    """The sample format FLAC stores does not depend on whether write_audio came before the
+    first frame or after it; sample_format chooses it, and an int16 soundtrack given to the
+    writer whole is stored as 16 bits."""
+    tone = (np.sin(2 * np.pi * 440 * np.arange(RATE // 2) / RATE) * 20000).astype(np.int16).reshape(-1, 1)
+
+    def written(name, before, **settings):
+        path = tmp_path / f"{name}.mkv"
+        with en.Writer(path, fps=30, sample_rate=RATE, channels=1, audio_codec="flac", **settings) as w:
+            if before:
+                w.write_audio(tone)
+            w.write(frames(1)[0])
+            if not before:
+                w.write_audio(tone)
+            w.write_frames(frames(14))
+        return path
+
+    def stored(path):
+        r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                            "stream=codec_name,sample_fmt,bits_per_raw_sample", "-of", "json", str(path)],
+                           capture_output=True, text=True, check=True)
+        s = json.loads(r.stdout)["streams"][0]
+        return s["codec_name"], s["sample_fmt"], int(s["bits_per_raw_sample"])
+
+    def full_scale(samples):
+        return samples.astype(np.float64) / (1 << (8 * samples.dtype.itemsize - 1))
+
+    before, after = written("before", True), written("after", False)
+    assert stored(before) == stored(after) == ("flac", "s32", 24)  # sample_format's default, f32
+    got_before, got_after = decoded_audio(before)[0], decoded_audio(after)[0]
+    assert got_before.dtype == got_after.dtype
+    np.testing.assert_array_equal(got_before, got_after)
+    np.testing.assert_array_equal(full_scale(got_before), full_scale(tone))  # every sample exact
+    # sample_format="s16" is 16-bit FLAC, before or after the first frame alike.
+    s16 = [written(f"s16_{b}", b, sample_format="s16") for b in (True, False)]
+    assert stored(s16[0]) == stored(s16[1]) == ("flac", "s16", 16)
+    for path in s16:
+        got = decoded_audio(path)[0]
+        assert got.dtype == np.int16
+        np.testing.assert_array_equal(got, tone)
+    # A whole int16 soundtrack given to the writer is known before anything is encoded:
+    # it is stored as 16 bits.
+    whole = tmp_path / "whole.mkv"
+    en.write_video(whole, frames(15), fps=30, audio=tone, sample_rate=RATE, audio_codec="flac")
+    assert stored(whole) == ("flac", "s16", 16)
+    np.testing.assert_array_equal(decoded_audio(whole)[0], tone)
 
 
 def test_matplotlibs_frame_grabbing_example_writes_its_title(tmp_path):
