@@ -27,10 +27,15 @@ nothing (``grab_frame`` draws what changed), so a figure on screen is not redraw
 
 ``fps``, ``dpi``, ``codec`` (``h264``, ``mpeg4``), ``bitrate`` (kbit/s) and ``extra_args``
 (ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
-mean for ``writer="ffmpeg"`` (a ``codec`` or ``bitrate`` given that the container cannot
-take, such as a bitrate for a GIF, is refused by ``setup`` with the library's error; the
+mean for ``writer="ffmpeg"``. A ``bitrate`` the output's encoder has no use for (GIF and
+its palette, lossless APNG or FFV1, WebP's quality scale, ProRes's profiles) is ignored
+with a warning naming it, as matplotlib's ffmpeg and Pillow writers ignore it (silently):
+``ani.save("movie.gif", writer="encode_native", bitrate=500)`` saves the GIF and warns
+"bitrate=500 does not apply to GIF output and is ignored" (:class:`encode_native.Writer`
+itself refuses such a bitrate, and a ``-b:v`` in ``extra_args`` is refused too). A
+``codec`` the container cannot take is refused by ``setup`` with the library's error; the
 rcParams defaults ``animation.codec`` and ``animation.bitrate`` are used only where they
-fit, so a GIF or WebM gets its own encoder); any setting of :class:`encode_native.Writer` may also be given
+fit, so a GIF or WebM gets its own encoder. Any setting of :class:`encode_native.Writer` may also be given
 as a keyword (``EncodeNativeWriter(fps=30, crf=18, preset="veryfast")``, ``audio="music.wav"``).
 ``metadata`` (``dict(title=..., artist=..., comment=...)``) is written as the file's tags,
 and so is ``-metadata key=value`` in ``extra_args``; a key the container cannot store is
@@ -41,6 +46,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -105,6 +111,14 @@ def _container_name(text: str) -> str:
         if t == c["name"] or t == c["extension"] or t in c["aliases"]:
             return str(c["name"])
     return t
+
+
+def _encoder_name(codec: str) -> str:
+    """The library's encoder for a codec name or alias (unknown names as they are)."""
+    for e in _native.encoders():
+        if codec.lower() == e["name"] or codec.lower() in e["aliases"]:
+            return str(e["name"])
+    return codec.lower()
 
 
 def _check_codec_fits(codec: str, container: str, outfile: Any) -> None:
@@ -233,7 +247,8 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         fps: frames per second.
         codec: ``h264`` (default: :rc:`animation.codec`) or ``mpeg4``.
         bitrate: kbit/s; -1 or None (default: :rc:`animation.bitrate`) lets the encoder
-            choose (crf 23 for H.264).
+            choose (crf 23 for H.264). Ignored with a warning for an output whose encoder
+            takes no bitrate (GIF, APNG, WebP, FFV1, ProRes).
         extra_args: ffmpeg output options, mapped to settings (see
             :func:`extra_args_settings`), including ``-metadata key=value`` and the audio
             flags ``-c:a``, ``-b:a``, ``-ar``, ``-ac``.
@@ -258,6 +273,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         # AbstractMovieWriter fills in): a default that does not fit the container (h264 for
         # a GIF) is left out, a choice that does not fit is refused in setup.
         self._chosen = {"codec": codec is not None, "bitrate": bitrate is not None}
+        # The bitrate setting the `bitrate` argument became, for setup to drop where the
+        # output cannot use it.
+        self._bitrate_text: Optional[str] = None
         super().__init__(fps=fps, metadata=metadata, codec=codec, bitrate=bitrate)  # type: ignore[arg-type]
         self.extra_args = list(extra_args) if extra_args is not None else []
         self._defaults: Dict[str, Any] = {}
@@ -280,7 +298,8 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 self._defaults["codec"] = self.codec
         if self.bitrate is not None and self.bitrate > 0:
             if self._chosen["bitrate"]:
-                pairs.append(("bitrate", f"{int(self.bitrate)}k"))
+                self._bitrate_text = f"{int(self.bitrate)}k"
+                pairs.append(("bitrate", self._bitrate_text))
             else:
                 self._defaults["bitrate"] = f"{int(self.bitrate)}k"
         extra = extra_args_settings(self.extra_args)
@@ -367,6 +386,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         container = _container_name(str(container))
         if self._chosen["codec"] and "codec" in kwargs:
             _check_codec_fits(str(kwargs["codec"]), container, outfile)
+        self._drop_unusable_bitrate(kwargs, container)
         settings = [("fps", _settings.fps_text(self.fps))] + _as_settings(kwargs)
         try:
             check_settings(settings, str(container))
@@ -383,6 +403,38 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 continue  # matplotlib's default does not fit this container: left out
             kwargs[key] = value
         return kwargs
+
+    def _drop_unusable_bitrate(self, kwargs: Dict[str, Any], container: str) -> None:
+        """Leaves out the `bitrate` argument, with a warning naming it, when the output's
+        encoder takes no bitrate (the library refuses one: GIF, APNG, WebP, FFV1, ...).
+        matplotlib's ffmpeg and Pillow writers accept such a call and make the file without
+        it (its own test suite passes a bitrate for every format). Only the encoder and the
+        container decide: a bitrate that clashes with another setting is still refused, and
+        so is one from ``extra_args`` (``-b:v``), which names an ffmpeg flag on purpose."""
+        text = self._bitrate_text
+        if text is None or kwargs.get("bitrate") != text:
+            return
+        codec = kwargs.get("codec")
+        probe = [("fps", _settings.fps_text(self.fps)), ("bitrate", text)]
+        if codec is not None:
+            probe.append(("codec", str(codec)))
+        try:
+            check_settings(probe[:1] + probe[2:], container)
+        except ValueError:
+            return  # not about the bitrate (an unknown container): the checks that follow say
+        try:
+            check_settings(probe, container)
+        except ValueError as e:
+            reason = str(e)
+        else:
+            return
+        del kwargs["bitrate"]
+        own = next((c["default_encoder"] for c in _native.containers() if c["name"] == container), None)
+        output = container.upper()
+        if codec is not None and _encoder_name(str(codec)) != own:
+            output = str(codec)
+        warnings.warn(f"bitrate={int(self.bitrate)} does not apply to {output} output and is "
+                      f"ignored ({reason})", stacklevel=4)
 
     def _set_dpi(self, dpi: float) -> None:
         set_dpi = getattr(self.fig, "_set_dpi", None)

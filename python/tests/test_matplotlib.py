@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import warnings
 
 import matplotlib
 import numpy as np
@@ -15,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import animation  # noqa: E402
 
+import encode_native as en  # noqa: E402
 from encode_native.matplotlib import EncodeNativeWriter, extra_args_settings  # noqa: E402
 
 from conftest import assert_close, decode  # noqa: E402
@@ -231,6 +233,33 @@ def test_codec_bitrate_and_extra_args_map_to_settings(tmp_path):
 def test_extra_args_without_an_equivalent_are_refused(args, words):
     with pytest.raises(ValueError, match=words):
         EncodeNativeWriter(fps=10, extra_args=args)
+
+
+@pytest.mark.parametrize("ext, name", [("gif", "GIF"), ("apng", "APNG")])
+def test_bitrate_for_a_format_without_one_is_ignored_with_a_warning(tmp_path, ext, name):
+    """matplotlib's ffmpeg and Pillow writers take ``bitrate=500`` for any output (its test
+    suite passes it for every format); this writer drops it where the encoder has no use for
+    it, saying so, while encode_native.Writer itself still refuses it."""
+    fig, ax = plt.subplots(figsize=(1, 1), dpi=32)
+    (line,) = ax.plot([0, 1], [0, 1])
+    ani = animation.FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
+    path = tmp_path / f"movie.{ext}"
+    with pytest.warns(UserWarning, match=f"^bitrate=500 does not apply to {name} output and is ignored") as seen:
+        ani.save(path, writer="encode_native", fps=10, bitrate=500)
+    assert len([w for w in seen if "bitrate" in str(w.message)]) == 1
+    d = decode(path)
+    assert (d.count, d.width, d.height) == (3, 32, 32)
+    # Where the bitrate applies it is used, without a warning.
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ani.save(tmp_path / "movie.mp4", writer="encode_native", fps=10, codec="mpeg4", bitrate=500)
+    assert not [w for w in seen if "bitrate" in str(w.message)]
+    assert decode(tmp_path / "movie.mp4").count == 3
+    # The library's own writer refuses it, with the reason.
+    with pytest.raises(ValueError, match=f"'bitrate 500000'.*no rate control with {ext}"):
+        with en.Writer(tmp_path / f"plain.{ext}", fps=10, bitrate="500k") as w:
+            w.write(np.zeros((32, 32, 3), np.uint8))
+    assert not (tmp_path / f"plain.{ext}").exists()
 
 
 def test_invalid_settings_and_metadata_are_refused_before_drawing():

@@ -35,9 +35,10 @@ def close_figures():
 
 def test_matplotlib_raises_the_real_error_not_no_frames(tmp_path):
     fig, ani = small_animation()
-    # A bitrate for a GIF: refused by setup, with the library's own words.
+    # A bitrate for a GIF asked for as an ffmpeg flag (the bitrate argument is ignored with a
+    # warning: test_matplotlib.py): refused by setup, with the library's own words.
     with pytest.raises(ValueError, match=r"invalid rate 'bitrate 500000'.*no rate control with gif") as e:
-        ani.save(tmp_path / "x.gif", writer="encode_native", bitrate=500)
+        ani.save(tmp_path / "x.gif", writer="encode_native", extra_args=["-b:v", "500k"])
     assert "no frames were written" not in str(e.value)
     assert not (tmp_path / "x.gif").exists()
     # An explicit codec the container cannot hold.
