@@ -35,7 +35,7 @@ pub mod cli;
 #[cfg(feature = "cli")]
 extern crate self as encode_native;
 
-pub use audio::{AudioSample, AudioSamples, AudioTrackSummary};
+pub use audio::{AudioSample, AudioSamples, AudioTrackSummary, AUDIO_AHEAD_SECONDS};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, VideoCodec};
 pub use config::{

@@ -89,7 +89,20 @@ pub struct VideoWriter {
     /// The channels of pushed samples, when the soundtrack takes them.
     audio_channels: Option<u16>,
     audio_pushes: u64,
+    /// Pushed samples: their rate, the offset they start at, how far (seconds) they may run
+    /// ahead of the frames pushed (`None`: no bound, policy `longest`), and how many have
+    /// been pushed.
+    audio_rate: u32,
+    audio_offset: f64,
+    audio_ahead: Option<f64>,
+    audio_samples: u64,
+    /// The first frame's timestamp (explicit timestamps), and the unit of timestamps.
+    first_pts: Option<i64>,
+    time_base: crate::config::FrameRate,
 }
+
+/// Samples per channel sent to the encoder thread at a time.
+const AUDIO_PIECE: usize = 4096;
 
 /// What [`VideoWriter::keep_partial`] left.
 #[derive(Debug, Clone)]
@@ -273,10 +286,16 @@ impl VideoWriter {
             Sink::Partial(p) => Some((p.partial.clone(), p.replaces)),
             _ => None,
         };
-        let audio_channels = plan
+        let pushed = plan
             .audio()
-            .filter(|a| matches!(a.source(), crate::config::AudioSource::Samples))
-            .map(|a| a.channels.unwrap_or(2));
+            .filter(|a| matches!(a.source(), crate::config::AudioSource::Samples));
+        let audio_channels = pushed.map(|a| a.channels.unwrap_or(2));
+        let audio_rate = pushed.map_or(48_000, |a| a.rate.unwrap_or(48_000));
+        let audio_offset = pushed.map_or(0.0, |a| a.offset);
+        let audio_ahead = pushed
+            .filter(|a| a.length() != crate::config::AudioLength::Longest)
+            .map(|a| a.ahead);
+        let time_base = plan.time_base();
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             plan,
@@ -304,6 +323,12 @@ impl VideoWriter {
             file,
             audio_channels,
             audio_pushes: 0,
+            audio_rate,
+            audio_offset,
+            audio_ahead,
+            audio_samples: 0,
+            first_pts: None,
+            time_base,
         })
     }
 
@@ -313,6 +338,14 @@ impl VideoWriter {
     /// sizes: the samples' time comes from their count, so 48000 samples at 48 kHz end at 1 s
     /// whatever was pushed between them. Samples that do not fit (channels, a partial sample,
     /// NaN) are refused with [`Error::Audio`] and the writer goes on.
+    ///
+    /// With the length policies that cut the soundtrack at the video's end (`video`, the
+    /// default, and `shortest`), samples past the frames pushed so far are held until the
+    /// video reaches them; a push that would take the soundtrack more than `audio_ahead`
+    /// seconds (default [`AUDIO_AHEAD_SECONDS`](crate::AUDIO_AHEAD_SECONDS)) past them is
+    /// refused whole, so what is held stays bounded: push audio alongside the frames. A long
+    /// push goes to the encoder thread in pieces, waiting while its queue is full, as frames
+    /// do.
     pub fn push_audio(&mut self, samples: AudioSamples<'_>) -> Result<()> {
         let chunk = self.audio_pushes;
         let Some(channels) = self.audio_channels else {
@@ -321,21 +354,78 @@ impl VideoWriter {
                 problem: "this writer has no soundtrack of pushed samples: configure one with EncoderConfig::audio_samples (or the sample_rate setting)".into(),
             });
         };
-        let Some(tx) = &self.tx else {
+        if self.tx.is_none() {
             return Err(Error::Finished);
-        };
+        }
         if let Some(e) = self.shared.error() {
             return Err(e);
         }
         samples.check(chunk, channels)?;
-        if samples.frames() == 0 {
+        let n = samples.frames();
+        if n == 0 {
             return Ok(());
         }
-        if tx.send(Work::Audio(Chunk::copy_of(&samples))).is_err() {
-            return Err(self.thread_error());
+        if let Some(ahead) = self.audio_ahead {
+            let video = self.video_pushed_seconds();
+            let end = self.audio_offset
+                + (self.audio_samples + n as u64) as f64 / f64::from(self.audio_rate);
+            if end > video + ahead + 1e-9 {
+                return Err(Error::Audio {
+                    chunk,
+                    problem: format!(
+                        "these {n} samples would take the soundtrack to {end:.3} s, {:.3} s past \
+                         the {} frame{} pushed so far ({video:.3} s); samples past the video \
+                         are held until it ends (to be cut there), at most audio_ahead = {ahead} \
+                         s of them: push audio alongside the frames, raise audio_ahead, or use \
+                         audio_length=longest (samples encoded as they come)",
+                        end - video,
+                        self.next_index,
+                        if self.next_index == 1 { "" } else { "s" },
+                    ),
+                });
+            }
         }
+        let mut start = 0;
+        while start < n {
+            let piece = AUDIO_PIECE.min(n - start);
+            let tx = self.tx.as_ref().ok_or(Error::Finished)?;
+            if tx
+                .send(Work::Audio(Chunk::copy_range(&samples, start, piece)))
+                .is_err()
+            {
+                return Err(self.thread_error());
+            }
+            start += piece;
+        }
+        self.audio_samples += n as u64;
         self.audio_pushes += 1;
         Ok(())
+    }
+
+    /// How many samples (per channel) [`push_audio`](Self::push_audio) takes now before the
+    /// soundtrack would run more than `audio_ahead` seconds past the frames pushed; `None`
+    /// when there is no such bound (policy `longest`) or no soundtrack of pushed samples.
+    /// Once every frame is pushed, samples beyond it are past the video's end, which the
+    /// policy cuts anyway.
+    pub fn audio_room(&self) -> Option<u64> {
+        let ahead = self.audio_ahead?;
+        self.audio_channels?;
+        let end =
+            (self.video_pushed_seconds() + ahead - self.audio_offset) * f64::from(self.audio_rate);
+        Some((end.floor().max(0.0) as u64).saturating_sub(self.audio_samples))
+    }
+
+    /// How long the video pushed so far plays: frames × period at a constant rate, from the
+    /// first timestamp to the last with explicit ones.
+    fn video_pushed_seconds(&self) -> f64 {
+        let ticks = match self.timing {
+            Timing::Constant => self.next_index as i64,
+            Timing::Explicit { .. } => match (self.first_pts, self.last_pts) {
+                (Some(f), Some(l)) => l - f,
+                _ => 0,
+            },
+        };
+        ticks as f64 * f64::from(self.time_base.num) / f64::from(self.time_base.den.max(1))
     }
 
     /// Queues a frame shown one frame period after the previous one (constant frame rate).
@@ -426,6 +516,7 @@ impl VideoWriter {
         }
         self.send(frame.into(), Some(pts))?;
         self.last_pts = Some(pts);
+        self.first_pts.get_or_insert(pts);
         Ok(())
     }
 

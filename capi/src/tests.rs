@@ -521,3 +521,59 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Sets `key` to `value` on `cfg`; the status.
+fn set(cfg: *mut EnConfig, key: &str, value: &str) -> c_int {
+    let (k, v) = (
+        std::ffi::CString::new(key).unwrap(),
+        std::ffi::CString::new(value).unwrap(),
+    );
+    // SAFETY: a live config and two NUL-terminated strings.
+    unsafe { en_config_set(cfg, k.as_ptr(), v.as_ptr()) }
+}
+
+#[test]
+fn soundtrack_settings_say_what_they_are_and_each_is_checked_in_one_place() {
+    // A soundtrack setting without a soundtrack names itself and its value.
+    let cfg = en_config_new(64, 48, 25, 1);
+    assert_eq!(set(cfg, "channels", "2"), 0);
+    let w = en_writer_open_memory(cfg);
+    assert!(w.is_null());
+    let e = last_error();
+    assert!(
+        e.contains("channels '2'") && e.contains("sample_rate") && !e.contains("'set'"),
+        "{e}"
+    );
+    en_config_free(cfg);
+
+    // audio="" unsets a file soundtrack; it does not take away the samples sample_rate asks
+    // for: the writer still takes pushed samples.
+    let cfg = en_config_new(64, 48, 25, 1);
+    assert_eq!(set(cfg, "sample_rate", "48000"), 0);
+    assert_eq!(set(cfg, "audio", ""), 0);
+    let w = en_writer_open_memory(cfg);
+    en_config_free(cfg);
+    assert!(!w.is_null(), "{}", last_error());
+    let audio = [0i16; 4];
+    // SAFETY: 2 stereo samples.
+    let rc = unsafe { en_writer_push_audio(w, audio.as_ptr().cast(), 2, 1, 2) };
+    assert_eq!(rc, 0, "{}", last_error());
+    assert_eq!(en_writer_discard(w), 0);
+
+    // Every rotation that is not a quarter turn is refused when it is set, negative or not.
+    let cfg = en_config_new(64, 48, 25, 1);
+    for bad in ["-90", "45", "360"] {
+        assert_eq!(
+            set(cfg, "rotate", bad),
+            EnStatus::EN_ERR_CONFIG as c_int,
+            "rotate={bad}"
+        );
+        let e = last_error();
+        assert!(
+            e.contains(&format!("'{bad}'")) && e.contains("0, 90, 180 or 270"),
+            "{e}"
+        );
+    }
+    assert_eq!(set(cfg, "rotate", "270"), 0);
+    en_config_free(cfg);
+}

@@ -436,6 +436,19 @@ class Writer:
                 "samples are full scale at ±1.0 (a little over is clipped; over ±2.0 is refused), "
                 "and this looks like integer-scale sound: divide 16-bit values by 32768 (or write them as int16)"
             )
+        # Kept (copied) until the first frame opens the writer: bounded as the library bounds
+        # what it holds ahead of the frames (audio_ahead seconds).
+        ahead = float(_setting(self._settings, "audio_ahead") or 30)
+        offset = float(_setting(self._settings, "audio_offset") or 0)
+        kept = sum(_audio.shape_of(a, p)[1] for a, p in self._early_audio)
+        end = offset + (kept + _audio.shape_of(array, planar)[1]) / self._sample_rate
+        if end > ahead:
+            raise ValueError(
+                f"audio chunk {self._audio_pushes}: these samples would take the soundtrack to "
+                f"{end:.3f} s before any frame was written; at most audio_ahead = {ahead:g} s of "
+                "samples are kept ahead of the frames: write audio alongside the frames, give a "
+                "whole soundtrack as audio=array (read as the frames come), or raise audio_ahead"
+            )
         self._early_audio.append((np.array(array, copy=True), planar))
         self._audio_pushes += 1
 
@@ -454,6 +467,11 @@ class Writer:
             return
         end = len(track) if frames is None else min(
             len(track), _audio.samples_until(frames, self._fps, self._sample_rate))
+        room = native.audio_room
+        if room is not None:
+            # Past what the writer holds ahead of its frames: at the end (frames None) those
+            # samples lie beyond the video's end, which the length policy cuts anyway.
+            end = min(end, self._soundtrack_pos + room)
         if end > self._soundtrack_pos:
             native.write_audio(track[self._soundtrack_pos:end])
             self._soundtrack_pos = end

@@ -44,6 +44,10 @@ class NativeWriter:
         """Pushes audio samples (float32, int16, int32 or float64; (n,), (n, channels), or
         (channels, n) when planar); returns the samples per channel pushed."""
     @property
+    def audio_room(self) -> Optional[int]:
+        """Samples write_audio takes now before the soundtrack runs more than audio_ahead
+        seconds past the frames pushed; None without that bound."""
+    @property
     def audio_samples_pushed(self) -> int:
         """Audio samples (per channel) accepted so far."""
     def finish(self) -> Tuple[Optional[bytes], Dict[str, Any]]:

@@ -624,6 +624,14 @@ impl NativeWriter {
         }
     }
 
+    /// Samples (per channel) `write_audio` takes now before the soundtrack would run more
+    /// than `audio_ahead` seconds past the frames pushed (with the length policies that hold
+    /// samples until the video's end); None without such a bound.
+    #[getter]
+    fn audio_room(&self) -> Option<u64> {
+        lock(&self.writer).as_ref().and_then(|w| w.audio_room())
+    }
+
     /// Audio samples (per channel) accepted so far.
     #[getter]
     fn audio_samples_pushed(&self) -> u64 {

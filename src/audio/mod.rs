@@ -4,9 +4,11 @@
 //!
 //! Time comes from sample counts: the sample after the first N starts at N / rate seconds,
 //! and the video's frame i at i / fps, so the two stay in sync by construction. The track
-//! never runs far ahead of the video: samples past the video's end wait (up to
-//! [`HOLD_SECONDS`]) so that the length policy can cut them, and a file is read only as far
-//! as the video has come, so the muxer interleaves both with little held in memory.
+//! never runs far ahead of the video: with the policies that cut at the video's end, pushed
+//! samples past it wait until the video reaches them (the writer refuses pushes more than
+//! `audio_ahead` seconds ahead of its frames, so what waits is bounded), and a file is read
+//! only as far as the video has come, so the muxer interleaves both with little held in
+//! memory.
 
 mod samples;
 mod source;
@@ -18,7 +20,7 @@ use ff::format::Sample;
 use ff::{Rational, Rescale};
 use ffmpeg_next as ff;
 
-pub use samples::{AudioSample, AudioSamples};
+pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 use source::AudioFile;
 pub(crate) use thread::{AudioThread, PacketOut};
 
@@ -27,10 +29,6 @@ use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
 use crate::plan::{AudioOutput, AudioPlan, MAX_CHANNELS};
-
-/// How far (seconds of audio) pushed samples may run ahead of the video before they are
-/// encoded anyway (then the length policy can no longer cut them).
-pub(crate) const HOLD_SECONDS: i64 = 30;
 
 /// How far ahead of the video (seconds) a file's audio is read.
 const LEAD_SECONDS: f64 = 0.5;
@@ -72,10 +70,25 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
-    /// Copies `s` (already checked) for the encoder thread.
-    pub(crate) fn copy_of(s: &AudioSamples<'_>) -> Self {
+    /// Copies samples `start..start + n` (per channel) of `s` (already checked) for the
+    /// encoder thread: a long push goes over in pieces, so that what is copied at a time is
+    /// bounded by the queue, not by the push.
+    pub(crate) fn copy_range(s: &AudioSamples<'_>, start: usize, n: usize) -> Self {
+        let unit = s.format.bytes();
+        let channels = usize::from(s.channels.max(1));
+        let bytes = if s.planar {
+            let plane = s.frames() * unit;
+            let mut v = Vec::with_capacity(n * unit * channels);
+            for c in 0..channels {
+                let at = c * plane + start * unit;
+                v.extend_from_slice(&s.bytes[at..at + n * unit]);
+            }
+            v
+        } else {
+            s.bytes[start * unit * channels..(start + n) * unit * channels].to_vec()
+        };
         Chunk {
-            bytes: s.bytes.to_vec(),
+            bytes,
             format: s.format,
             channels: s.channels,
             planar: s.planar,
@@ -188,9 +201,8 @@ impl Fifo {
 /// How many of the waiting samples may be encoded now.
 #[derive(Debug, Clone, Copy)]
 enum Limit {
-    /// Whole frames that end by `samples`; with `hold`, also those that would otherwise
-    /// keep more than [`HOLD_SECONDS`] waiting.
-    Upto { samples: i64, hold: bool },
+    /// Whole frames that end by `samples`.
+    Upto { samples: i64 },
     /// Every whole frame.
     Whole,
     /// Everything, the last shorter frame too (the end).
@@ -352,10 +364,7 @@ impl AudioTrack {
         )?;
         let limit = match self.until(video_end) {
             None => Limit::Whole,
-            Some(samples) => Limit::Upto {
-                samples,
-                hold: true,
-            },
+            Some(samples) => Limit::Upto { samples },
         };
         let Mode::Encode(e) = &mut self.mode else {
             return Ok(());
@@ -394,17 +403,11 @@ impl AudioTrack {
                     let read_to = lead.samples(e.out.rate);
                     e.read_file(read_to)?;
                     let samples = until.map_or(read_to, |u| u.min(read_to));
-                    Limit::Upto {
-                        samples,
-                        hold: false,
-                    }
+                    Limit::Upto { samples }
                 } else {
                     match until {
                         None => Limit::Whole,
-                        Some(samples) => Limit::Upto {
-                            samples,
-                            hold: true,
-                        },
+                        Some(samples) => Limit::Upto { samples },
                     }
                 };
                 e.encode_ready(mux, limit)
@@ -792,7 +795,6 @@ impl Encoding {
 
     /// Encodes frames from the FIFO as far as `limit` allows.
     fn encode_ready(&mut self, mux: &mut dyn PacketOut, limit: Limit) -> Result<()> {
-        let hold_max = HOLD_SECONDS * i64::from(self.out.rate);
         loop {
             let waiting = self.fifo.len();
             if waiting == 0 {
@@ -804,9 +806,7 @@ impl Encoding {
             let allowed = match limit {
                 Limit::All => true,
                 Limit::Whole => whole,
-                Limit::Upto { samples, hold } => {
-                    whole && (end <= samples || (hold && (waiting - n) as i64 > hold_max))
-                }
+                Limit::Upto { samples } => whole && end <= samples,
             };
             if !allowed {
                 return Ok(());
@@ -957,6 +957,7 @@ impl Rejoin {
             stream: None,
             length: AudioLength::Longest,
             damage: AudioDamage::Error,
+            ahead: f64::INFINITY,
             sample_format: SampleFormat::F32,
         };
         Ok(Some(Rejoin {

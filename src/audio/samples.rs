@@ -40,6 +40,13 @@ pub struct AudioSamples<'a> {
     pub(crate) planar: bool,
 }
 
+/// How far (seconds) pushed samples may run ahead of the frames pushed, by default, with the
+/// length policies that hold samples past the video's end until it ends (`video`,
+/// `shortest`): the setting `audio_ahead`. What waits is bounded by it (30 s of 48 kHz
+/// stereo is 11 MB as 32-bit floats); a push beyond it is refused with
+/// [`Error::Audio`](crate::Error::Audio), and the writer goes on.
+pub const AUDIO_AHEAD_SECONDS: f64 = 30.0;
+
 /// How far past full scale (±1.0) float samples may go before they are refused as
 /// integer-scale sound in a float array.
 pub const FLOAT_LIMIT: f64 = 2.0;

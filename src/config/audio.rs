@@ -118,6 +118,10 @@ pub struct AudioSettings {
     pub length: AudioLength,
     /// What a damaged soundtrack file does.
     pub damage: AudioDamage,
+    /// Seconds pushed samples may run ahead of the frames pushed, for the length policies
+    /// that hold them until the video's end (`video`, `shortest`); `None`:
+    /// [`AUDIO_AHEAD_SECONDS`](crate::AUDIO_AHEAD_SECONDS).
+    pub ahead: Option<f64>,
     /// The format of the samples pushed, which decides what a lossless encoder stores:
     /// 16-bit FLAC for `i16`, 24-bit for the others. Pushes in another format are converted.
     pub sample_format: SampleFormat,

@@ -597,7 +597,11 @@ pub(super) static SETTINGS: &[Setting] = &[
         output_option: true,
         conflicts: &[],
         apply: |c, v| {
-            c.audio.source = optional(v).map(|p| super::AudioSource::File(p.into()));
+            // Unset: back to what sample_rate alone means (samples pushed), or silence.
+            c.audio.source = match optional(v) {
+                Some(p) => Some(super::AudioSource::File(p.into())),
+                None => c.audio.sample_rate.map(|_| super::AudioSource::Samples),
+            };
             Ok(())
         },
     },
@@ -748,6 +752,26 @@ pub(super) static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "audio_ahead",
+        aliases: &[],
+        value_name: "SECONDS",
+        help: "How far (seconds) pushed samples may run ahead of the frames pushed with audio_length video or shortest, which hold them until the video ends; a push beyond is refused",
+        choices: &[],
+        default: "30",
+        example: "60",
+        kind: SettingKind::Value,
+        output_option: true,
+        conflicts: &[],
+        apply: |c, v| {
+            let s: f64 = number("audio_ahead", v, "a number of seconds above 0, e.g. 30")?;
+            if !(s > 0.0 && s.is_finite()) {
+                return Err(Error::config("audio_ahead", v, "a number of seconds above 0, e.g. 30"));
+            }
+            c.audio.ahead = Some(s);
+            Ok(())
+        },
+    },
+    Setting {
         key: "audio_damage",
         aliases: &[],
         value_name: "POLICY",
@@ -803,7 +827,13 @@ pub(super) static SETTINGS: &[Setting] = &[
         output_option: true,
         conflicts: &[],
         apply: |c, v| {
-            c.metadata.rotation = number("rotate", v, "0, 90, 180 or 270 degrees")?;
+            // Checked here, as every setting is, so that the C API, Python and the command
+            // line refuse the same values at the same point.
+            let degrees: i64 = number("rotate", v, "0, 90, 180 or 270 degrees")?;
+            c.metadata.rotation = match degrees {
+                0 | 90 | 180 | 270 => degrees as u16,
+                _ => return Err(Error::config("rotate", v, "0, 90, 180 or 270 degrees")),
+            };
             Ok(())
         },
     },

@@ -25,6 +25,8 @@ pub struct AudioPlan {
     pub(crate) stream: Option<usize>,
     pub(crate) length: AudioLength,
     pub(crate) damage: AudioDamage,
+    /// Seconds pushed samples may run ahead of the frames pushed (policies that hold them).
+    pub(crate) ahead: f64,
     /// The format of pushed samples.
     pub(crate) sample_format: SampleFormat,
 }
@@ -156,16 +158,19 @@ pub(crate) fn resolve(
     let a = &cfg.audio;
     let Some(source) = a.source.clone() else {
         let given = [
-            ("audio_codec", a.codec.is_some()),
-            ("audio_bitrate", a.bitrate.is_some()),
-            ("channels", a.channels.is_some()),
-            ("audio_stream", a.stream.is_some()),
-            ("audio_offset", a.offset != 0.0),
+            ("audio_codec", a.codec.map(|c| c.name().to_string())),
+            ("audio_bitrate", a.bitrate.map(|b| b.to_string())),
+            ("channels", a.channels.map(|c| c.to_string())),
+            ("audio_stream", a.stream.map(|s| s.to_string())),
+            (
+                "audio_offset",
+                (a.offset != 0.0).then(|| a.offset.to_string()),
+            ),
         ];
-        if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
+        if let Some((name, Some(value))) = given.iter().find(|(_, v)| v.is_some()) {
             return Err(Error::config(
                 name,
-                "set",
+                value,
                 "a soundtrack to apply to: audio=FILE, or sample_rate for samples pushed from memory",
             ));
         }
@@ -292,6 +297,7 @@ pub(crate) fn resolve(
         stream: a.stream,
         length: a.length,
         damage: a.damage,
+        ahead: a.ahead.unwrap_or(crate::AUDIO_AHEAD_SECONDS),
         sample_format: a.sample_format,
     };
     if pushed {

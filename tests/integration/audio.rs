@@ -1094,3 +1094,106 @@ fn integer_scale_float_samples_are_refused_with_advice() {
     let s = w.finish().unwrap();
     assert_eq!(s.audio.unwrap().samples, 1600);
 }
+
+/// Pushes `frames` grey frames.
+fn push_frames(w: &mut VideoWriter, frames: u32) {
+    let frame = vec![128u8; 64 * 48 * 3];
+    for _ in 0..frames {
+        w.push(encode_native::Frame::new(
+            64,
+            48,
+            encode_native::PixelFormat::Rgb24,
+            &frame,
+        ))
+        .unwrap();
+    }
+}
+
+#[test]
+fn samples_held_ahead_of_the_video_are_bounded_and_cut_at_its_end() {
+    let d = dir();
+    let rate = 8_000u32;
+    let ten_minutes: Vec<i16> = noise_i16(rate as usize * 600, 11);
+    let config = |settings: &[(&str, &str)]| -> encode_native::Result<EncoderConfig> {
+        let mut c = EncoderConfig::new(64, 48, 30)
+            .audio_samples(rate, 1)
+            .audio_codec(AudioEncoder::PcmS16le);
+        for (k, v) in settings {
+            c.set(k, v)?;
+        }
+        Ok(c)
+    };
+
+    // The default bound (30 s past the frames pushed): before any frame, 31 s is refused
+    // whole and the writer goes on; 29 s is taken; one second of video then cuts it.
+    let path = d.path().join("bounded.mkv");
+    let mut w = VideoWriter::create(&path, config(&[]).unwrap()).unwrap();
+    assert_eq!(w.audio_room(), Some(u64::from(rate) * 30));
+    let err = w
+        .push_audio(AudioSamples::interleaved(
+            &ten_minutes[..rate as usize * 31],
+            1,
+        ))
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, encode_native::Error::Audio { chunk: 0, .. })
+            && text.contains("audio_ahead = 30")
+            && text.contains("31.000 s"),
+        "{text}"
+    );
+    w.push_audio(AudioSamples::interleaved(
+        &ten_minutes[..rate as usize * 29],
+        1,
+    ))
+    .unwrap();
+    push_frames(&mut w, 30);
+    assert_eq!(w.audio_room(), Some(u64::from(rate) * 2));
+    // After a second of video, one 10-minute push is still beyond the bound.
+    assert!(w
+        .push_audio(AudioSamples::interleaved(&ten_minutes, 1))
+        .is_err());
+    let s = w.finish().unwrap();
+    let back = decoded_audio(&path, "s16le");
+    assert_eq!(
+        back.len(),
+        rate as usize * 2,
+        "one second of samples, as the video"
+    );
+    assert_eq!(s.audio.unwrap().samples, u64::from(rate));
+    let want: Vec<u8> = ten_minutes[..rate as usize]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    assert!(back == want, "the first second, as pushed");
+
+    // With a bound that allows it, one second of video and one 10-minute push give one
+    // second of sound (the policy `video` cuts it, however it was pushed).
+    let path = d.path().join("one-push.mkv");
+    let mut w = VideoWriter::create(&path, config(&[("audio_ahead", "700")]).unwrap()).unwrap();
+    push_frames(&mut w, 30);
+    w.push_audio(AudioSamples::interleaved(&ten_minutes, 1))
+        .unwrap();
+    let s = w.finish().unwrap();
+    assert_eq!(decoded_audio(&path, "s16le").len(), rate as usize * 2);
+    assert!(s.audio.unwrap().trimmed);
+
+    // `longest` holds nothing back: no bound, all ten minutes kept.
+    let path = d.path().join("longest.mkv");
+    let mut w =
+        VideoWriter::create(&path, config(&[("audio_length", "longest")]).unwrap()).unwrap();
+    assert_eq!(w.audio_room(), None);
+    push_frames(&mut w, 30);
+    w.push_audio(AudioSamples::interleaved(&ten_minutes, 1))
+        .unwrap();
+    let s = w.finish().unwrap();
+    assert_eq!(s.audio.unwrap().samples, u64::from(rate) * 600);
+    let back = decoded_audio(&path, "s16le");
+    assert_eq!(back.len(), rate as usize * 600 * 2);
+    let want: Vec<u8> = ten_minutes.iter().flat_map(|s| s.to_le_bytes()).collect();
+    assert!(back == want, "every sample, in order, across the pieces");
+
+    // The setting is checked.
+    assert!(config(&[("audio_ahead", "0")]).is_err());
+    assert!(config(&[("audio_ahead", "-1")]).is_err());
+}
