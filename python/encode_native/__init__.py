@@ -395,6 +395,12 @@ class Writer:
         was written between them), and the muxer interleaves them with the frames. The
         soundtrack is cut or padded to the video's length unless ``audio_length`` says
         otherwise. Samples given before the first frame are kept (copied) until it comes.
+        With ``audio_length`` ``video`` (the default) or ``shortest``, samples past the frames
+        written wait until the video reaches them (to be cut at its end): a call that would
+        take the soundtrack more than ``audio_ahead`` seconds (default 30) past them raises
+        ValueError and takes nothing, so what waits stays bounded; write audio alongside the
+        frames, or give a whole soundtrack as ``audio=array``, which is read as the frames
+        come. Long arrays go to the encoder in pieces, not copied whole.
 
         Raises ValueError for a channel count other than the writer's, NaN or infinite
         samples, float samples beyond ±2.0 (integer-scale sound in a float array: full
@@ -441,7 +447,9 @@ class Writer:
         ahead = float(_setting(self._settings, "audio_ahead") or 30)
         offset = float(_setting(self._settings, "audio_offset") or 0)
         kept = sum(_audio.shape_of(a, p)[1] for a, p in self._early_audio)
-        end = offset + (kept + _audio.shape_of(array, planar)[1]) / self._sample_rate
+        rate = self._sample_rate
+        assert rate is not None  # write_audio checked it
+        end = offset + (kept + _audio.shape_of(array, planar)[1]) / rate
         if end > ahead:
             raise ValueError(
                 f"audio chunk {self._audio_pushes}: these samples would take the soundtrack to "
