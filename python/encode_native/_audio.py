@@ -14,8 +14,11 @@ DTYPES = (np.dtype(np.float32), np.dtype(np.int16), np.dtype(np.int32), np.dtype
 
 def as_samples(samples: Any) -> np.ndarray:
     """`samples` as a numpy array of one of :data:`DTYPES` (float16 becomes float32; a list
-    of floats float64). Other dtypes raise ValueError: their scale is not known."""
+    of floats float64; the other byte order, as WAV readers of big-endian files give, is
+    converted to this machine's). Other dtypes raise ValueError: their scale is not known."""
     array = np.asarray(samples)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
     if array.dtype in DTYPES:
         return array
     if array.dtype == np.float16:

@@ -82,3 +82,21 @@ def test_the_bound_is_a_setting(tmp_path):
     assert np.array_equal(back, track[: RATE // 2])
     with pytest.raises(ValueError, match="audio_ahead"):
         en.Writer(tmp_path / "zero.mkv", fps=30, sample_rate=RATE, audio_ahead=0)
+
+
+@pytest.mark.parametrize("dtype", [">f4", ">f8", ">i2", ">i4"])
+def test_big_endian_samples_are_converted_not_refused(tmp_path, dtype):
+    # What a WAV reader gives for a big-endian file (AIFF, some scientific formats).
+    native = np.dtype(dtype).newbyteorder("=")
+    if native.kind == "f":
+        track = (np.sin(np.arange(RATE) / 10) * 0.5).astype(native)
+        codec, want = "pcm_f32le", track.astype(np.float32)
+    else:
+        track = tone(1).astype(native) * (65536 if native.itemsize == 4 else 1)
+        codec, want = "pcm_s16le", (track // (65536 if native.itemsize == 4 else 1)).astype(np.int16)
+    path = tmp_path / "be.mkv"
+    with en.Writer(path, fps=30, sample_rate=RATE, channels=1, audio_codec=codec) as w:
+        for _ in range(30):
+            w.write(frame())
+        w.write_audio(track.astype(dtype))
+    assert np.array_equal(decoded_samples(path), want), dtype
