@@ -90,6 +90,18 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether this is a wait ended by a stop ([`WriterOptions::stop`](crate::WriterOptions::stop)):
+    /// an [`Error::Io`] of kind `Interrupted`.
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::Interrupted,
+            Error::Kept { source, .. } => source.is_interrupted(),
+            _ => false,
+        }
+    }
+}
+
 fn detail_suffix(detail: &[String]) -> String {
     if detail.is_empty() {
         String::new()

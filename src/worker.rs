@@ -104,6 +104,8 @@ pub(crate) struct Setup {
     pub(crate) sink: Sink,
     pub(crate) layout: Mp4Layout,
     pub(crate) on_fragment: Option<FragmentCallback>,
+    /// What waits on a soundtrack's FIFO or pipe may ask.
+    pub(crate) input_waits: crate::audio::InputWaits,
     /// The caller converts frames to planar YUV of the output size before queueing them.
     pub(crate) converted_by_caller: bool,
 }
@@ -225,6 +227,7 @@ impl State {
             sink,
             layout,
             on_fragment,
+            input_waits,
             converted_by_caller,
         } = setup;
         let conv = Converter::new(&plan, converted_by_caller)?;
@@ -233,7 +236,7 @@ impl State {
         let global_header = crate::ffi::muxer_wants_global_header(container.muxer());
         let enc = VideoEncoder::open(&plan, global_header)?;
         let audio = match plan.audio() {
-            Some(a) => Some(AudioTrack::open(a, container, global_header)?),
+            Some(a) => Some(AudioTrack::open(a, container, global_header, &input_waits)?),
             None => None,
         };
         let fragmented = matches!(layout, Mp4Layout::Fragmented(_)) && container.is_mp4_family();

@@ -116,11 +116,27 @@ pub struct KeptPartial {
     pub summary: Summary,
 }
 
+/// Asked, while a soundtrack's FIFO or pipe has nothing to read, whether to stop waiting.
+pub type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Told the name of a soundtrack's FIFO or pipe that has had nothing to read for a second.
+pub type WaitNotice = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Options of a writer that are not encoding settings.
 #[derive(Default)]
 pub struct WriterOptions {
     /// Called on the encoder thread after every fragment of a fragmented MP4.
     pub on_fragment: Option<FragmentCallback>,
+    /// Asked every 50 ms while a soundtrack read from a FIFO, a pipe or standard input has
+    /// no data (no writer yet, or a writer that stalls): `true` ends the wait. At creation
+    /// the writer then fails with an [`Error::Io`] of kind `Interrupted`, before any output
+    /// exists; later, a soundtrack that is decoded ends there (the length policy pads it
+    /// with silence, as for a file that ends early), and one copied as it is fails the
+    /// writer with that error.
+    pub stop: Option<StopCheck>,
+    /// Told (on the thread reading) the name of such an input once it has had nothing to
+    /// read for a second, once per wait.
+    pub on_input_wait: Option<WaitNotice>,
     /// Converts with libswscale on the encoder thread even the 8-bit RGB inputs that are
     /// otherwise converted with SIMD on the calling thread (for the benchmark's comparisons).
     #[doc(hidden)]
@@ -131,6 +147,20 @@ impl WriterOptions {
     /// Calls `f` after every fragment of a fragmented MP4 (on the encoder thread).
     pub fn on_fragment(mut self, f: impl FnMut(FragmentInfo) + Send + 'static) -> Self {
         self.on_fragment = Some(Box::new(f));
+        self
+    }
+
+    /// Ends waits on a soundtrack's FIFO or pipe when `f` returns `true` (see
+    /// [`stop`](Self::stop)): a signal handler's flag, a cancel button.
+    pub fn stop_when(mut self, f: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        self.stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Calls `f` with the name of a soundtrack's FIFO or pipe that has had nothing to read
+    /// for a second (see [`on_input_wait`](Self::on_input_wait)).
+    pub fn on_input_wait(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_input_wait = Some(Arc::new(f));
         self
     }
 
@@ -302,6 +332,10 @@ impl VideoWriter {
             sink,
             layout,
             on_fragment: options.on_fragment,
+            input_waits: crate::audio::InputWaits {
+                stop: options.stop,
+                on_wait: options.on_input_wait,
+            },
             converted_by_caller: converter.is_some(),
         };
         let (tx, pool, handle) = worker::spawn(setup, shared.clone())?;

@@ -12,11 +12,11 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use encode_native::{
     AudioSamples, AudioTrackSummary, Destination, EncoderConfig, Error, Frame, MemoryBuffer,
-    PixelFormat, SampleFormat, SettingKind, Summary, VideoWriter,
+    PixelFormat, SampleFormat, SettingKind, Summary, VideoWriter, WriterOptions,
 };
 use numpy::ndarray::ArrayViewD;
 use numpy::{
@@ -468,6 +468,39 @@ impl AudioElement for f64 {
     const FORMAT: SampleFormat = SampleFormat::F64;
 }
 
+/// Set by Ctrl-C (SIGINT) once a writer has read a soundtrack from a FIFO or a pipe: the
+/// handler is added beside Python's own (which still runs, so `KeyboardInterrupt` follows),
+/// once per process, and only then.
+static CTRL_C: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+/// The Ctrl-C flag, cleared, for a writer whose soundtrack is read from a FIFO or standard
+/// input (whose waits a Ctrl-C must end); `None` for any other writer.
+fn ctrl_c_for(config: &EncoderConfig) -> Option<Arc<AtomicBool>> {
+    let Some(encode_native::AudioSource::File(path)) = &config.audio.source else {
+        return None;
+    };
+    #[cfg(unix)]
+    let fifo = {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    };
+    #[cfg(not(unix))]
+    let fifo = false;
+    if !(fifo || path.as_os_str() == "-") {
+        return None;
+    }
+    let flag = CTRL_C
+        .get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            // Without the handler, a wait still ends when the pipe's writer goes away.
+            let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone());
+            flag
+        })
+        .clone();
+    flag.store(false, Ordering::SeqCst);
+    Some(flag)
+}
+
 #[pymethods]
 impl NativeWriter {
     /// Opens the output (its header is written when this returns).
@@ -514,15 +547,27 @@ impl NativeWriter {
                 target.get_type().name()?
             )));
         };
+        let mut options = WriterOptions::default();
+        if let Some(flag) = ctrl_c_for(&config) {
+            options = options.stop_when(move || flag.load(Ordering::SeqCst));
+        }
         // The header may be written through a Python file-like object on the encoder thread,
         // which needs the GIL: open with it released.
         let writer = py
             .detach(|| {
                 no_panic("opening the writer", || {
-                    VideoWriter::open(config, destination)
+                    VideoWriter::open_with(config, destination, options)
                 })
             })
-            .map_err(|e| py_error(e, sink_error.as_ref()))?;
+            .map_err(|e| {
+                if e.is_interrupted() {
+                    // Ctrl-C ended the wait: Python's KeyboardInterrupt, now.
+                    if let Err(interrupt) = py.check_signals() {
+                        return interrupt;
+                    }
+                }
+                py_error(e, sink_error.as_ref())
+            })?;
         Ok(NativeWriter {
             writer: Mutex::new(Some(writer)),
             pushed: AtomicU64::new(0),

@@ -22,6 +22,7 @@ use ffmpeg_next as ff;
 
 pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 use source::AudioFile;
+pub(crate) use source::InputWaits;
 pub(crate) use thread::{AudioThread, PacketOut};
 
 use crate::config::{AudioDamage, AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
@@ -253,6 +254,7 @@ impl AudioTrack {
         plan: &AudioPlan,
         container: Container,
         global_header: bool,
+        waits: &InputWaits,
     ) -> Result<Self> {
         let mode = match &plan.source {
             AudioSource::Samples => {
@@ -267,7 +269,7 @@ impl AudioTrack {
                 )?))
             }
             AudioSource::File(path) => {
-                let file = AudioFile::open(path, plan.stream)?;
+                let file = AudioFile::open(path, plan.stream, waits)?;
                 if file.channels > MAX_CHANNELS {
                     // FFmpeg names no layout for more than 8 channels, so it cannot mix them
                     // down, and no encoder of the table stores more.
@@ -711,6 +713,10 @@ impl Encoding {
             match file.next_packet() {
                 Ok(Some(p)) => {
                     if let Err(e) = decoder.send_packet(&p) {
+                        if file.stopped() {
+                            // The packet a stop cut short: the soundtrack ends before it.
+                            continue;
+                        }
                         // How long the packet would have played, as silence in its place.
                         let ticks = if p.duration() > 0 {
                             p.duration()
@@ -730,18 +736,23 @@ impl Encoding {
                     self.file_done = true;
                 }
                 Err(e) => {
-                    // The file cannot be read on: what came before it is kept.
+                    // The file cannot be read on: what came before it is kept. A stop that
+                    // ended a wait for a pipe's data ends the soundtrack as asked: no damage.
                     let at = self.sent + self.fifo.len() as i64;
                     log::warn!("{e}: the soundtrack ends there");
-                    self.damaged.push((at, e.to_string()));
+                    if !e.is_interrupted() {
+                        self.damaged.push((at, e.to_string()));
+                    }
                     let _ = decoder.send_eof();
                     self.file_done = true;
                 }
             }
-            while let Some((_, decoder)) = &mut self.file {
+            while let Some((file, decoder)) = &mut self.file {
                 match decoder.receive_frame(&mut self.decoded) {
                     Ok(()) => {}
                     Err(e) if is_again_or_eof(&e) => break,
+                    // What a stop cut short is not damage: the soundtrack ends before it.
+                    Err(_) if file.stopped() => break,
                     Err(e) => {
                         self.conceal("the audio does not decode", e, 0)?;
                         continue;
@@ -961,7 +972,7 @@ impl Rejoin {
             sample_format: SampleFormat::F32,
         };
         Ok(Some(Rejoin {
-            track: AudioTrack::open(&plan, container, global_header)?,
+            track: AudioTrack::open(&plan, container, global_header, &InputWaits::default())?,
             decoder: None,
             frame: ff::frame::Audio::empty(),
             rate,

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use encode_native::{Container, EncoderConfig, Frame, FrameRate, PixelFormat, VideoWriter};
+use encode_native::{
+    Container, EncoderConfig, Frame, FrameRate, PixelFormat, VideoWriter, WriterOptions,
+};
 use serde_json::{Map, Value};
 
 use crate::cli::args::OutputArgs;
@@ -62,6 +64,23 @@ impl<'a> Output<'a> {
         total: Option<u64>,
         feed: impl FnOnce(&mut Encoder) -> Result<()>,
     ) -> Result<Outcome> {
+        match self.encode_until_stopped(config, total, feed) {
+            // A stop (Ctrl-C, SIGTERM) that ended a wait, such as one for a soundtrack's
+            // FIFO: the run was interrupted, as asked, and says how it ended.
+            Err(e) if signals::interrupted() => {
+                eprintln!("warning: interrupted: {}", report::error_chain(&e));
+                Ok(Outcome::Interrupted)
+            }
+            done => done,
+        }
+    }
+
+    fn encode_until_stopped(
+        &self,
+        config: EncoderConfig,
+        total: Option<u64>,
+        feed: impl FnOnce(&mut Encoder) -> Result<()>,
+    ) -> Result<Outcome> {
         let fps = config.frame_rate;
         // A FIFO waits for its reader here, where Ctrl-C and SIGTERM can end the wait.
         let reader = match &self.target {
@@ -75,12 +94,21 @@ impl<'a> Output<'a> {
             );
             return Ok(Outcome::Interrupted);
         }
-        let writer = VideoWriter::open(config, self.target.open()?).map_err(|e| match e {
-            // These name the setting, or the path, themselves.
-            encode_native::Error::Config { .. } => settings::named(e),
-            encode_native::Error::Io { .. } => anyhow::Error::new(e),
-            e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
-        })?;
+        let quiet = self.args.quiet;
+        let options = WriterOptions::default()
+            .stop_when(signals::interrupted)
+            .on_input_wait(move |name| {
+                if !quiet {
+                    eprintln!("waiting for a program to write to '{name}' (Ctrl-C to stop)");
+                }
+            });
+        let writer =
+            VideoWriter::open_with(config, self.target.open()?, options).map_err(|e| match e {
+                // These name the setting, or the path, themselves.
+                encode_native::Error::Config { .. } => settings::named(e),
+                encode_native::Error::Io { .. } => anyhow::Error::new(e),
+                e => anyhow::Error::new(e).context(format!("cannot write {}", self.name())),
+            })?;
         // The library has the FIFO open now: this side's handle is no longer needed.
         drop(reader);
         signals::set_partial(writer.partial_file().map(|p| p.display().to_string()));

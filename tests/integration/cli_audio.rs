@@ -821,3 +821,138 @@ fn every_tag_in_every_container_is_read_back_or_refused() {
     run_within(&demo(&["--metadata", "track=first", "-o", s(&out)]), 30)
         .assert_error(&["track=first", "3/12"]);
 }
+
+/// Starts the command line with `args`, its output piped.
+fn start(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_encode-native"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start encode-native")
+}
+
+/// A soundtrack from a FIFO that has no writer, or whose writer stalls, is waited for with a
+/// notice after a second, and the first SIGTERM (or Ctrl-C) ends the run: exit 130 within
+/// seconds; with no frame written nothing is made, an existing file is never replaced, and
+/// frames already encoded are kept with their sound up to the stall, then silence.
+#[test]
+fn an_audio_fifo_without_a_writer_or_that_stalls_ends_at_the_first_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("a.fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let out = dir.path().join("out.mp4");
+
+    // No writer at all.
+    for signal in ["-TERM", "-INT"] {
+        let child = start(&[
+            "demo",
+            "--size",
+            "64x48",
+            "--frames",
+            "30",
+            "--audio",
+            s(&fifo),
+            "-o",
+            s(&out),
+        ]);
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(kill(child.id(), signal));
+        let done = wait_at_most(child, std::time::Duration::from_secs(10));
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(130), "{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "waiting for a program to write to '{}'",
+                fifo.display()
+            )),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "nothing made");
+        assert!(
+            !dir.path().join("out.mp4.partial").exists(),
+            "no partial left"
+        );
+    }
+
+    // A writer that gives 3.6 s of a 10 s soundtrack, then stalls; the video asks for 10 s.
+    let wav = dir.path().join("ten.wav");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=10",
+        "-ac",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        s(&wav),
+    ]);
+    let bytes = std::fs::read(&wav).unwrap();
+    let precious = dir.path().join("precious.mp4");
+    for (target, replace) in [(&out, false), (&precious, true)] {
+        if replace {
+            std::fs::write(target, b"not ours").unwrap();
+        }
+        let writer = {
+            let (fifo, bytes) = (fifo.clone(), bytes.clone());
+            std::thread::spawn(move || {
+                let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+                f.write_all(&bytes[..700_000]).unwrap();
+                // Held open, silent, until the run has ended.
+                std::thread::sleep(std::time::Duration::from_secs(12));
+            })
+        };
+        let mut args = vec![
+            "demo",
+            "--size",
+            "64x48",
+            "--frames",
+            "300",
+            "--audio",
+            s(&fifo),
+            "-o",
+            s(target),
+        ];
+        if replace {
+            args.push("-y");
+        }
+        let child = start(&args);
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        assert!(kill(child.id(), "-TERM"));
+        let done = wait_at_most(child, std::time::Duration::from_secs(10));
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(130), "{stderr}");
+        assert!(
+            !stderr.contains("damaged"),
+            "a stop is not damage: {stderr}"
+        );
+        let kept = if replace {
+            assert_eq!(
+                std::fs::read(target).unwrap(),
+                b"not ours",
+                "never replaced"
+            );
+            dir.path().join("precious.mp4.partial")
+        } else {
+            target.clone()
+        };
+        let p = probe(&kept);
+        let video = stream(&p, "video");
+        let audio = stream(&p, "audio");
+        let frames: u64 = video["nb_read_frames"].as_str().unwrap().parse().unwrap();
+        assert!(
+            (30..300).contains(&frames),
+            "{frames} frames kept: {stderr}"
+        );
+        let vd: f64 = video["duration"].as_str().unwrap().parse().unwrap();
+        let ad: f64 = audio["duration"].as_str().unwrap().parse().unwrap();
+        assert!((vd - ad).abs() < 0.025, "audio {ad} s for video {vd} s");
+        writer.join().unwrap();
+    }
+}
