@@ -1394,3 +1394,263 @@ fn fuzz_recover_and_concat_with_damaged_files() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Soundtrack files the third harness cuts and damages: one second of a chirp in every
+/// format a user hands over (PCM WAV, FLAC, MP3, AAC in ADTS and in M4A, Opus in Ogg).
+fn soundtracks(dir: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
+    let mut files = Vec::new();
+    for (ext, codec) in [
+        ("wav", "pcm_s16le"),
+        ("flac", "flac"),
+        ("mp3", "libmp3lame"),
+        ("aac", "aac"),
+        ("m4a", "aac"),
+        ("ogg", "libopus"),
+    ] {
+        let path = dir.join(format!("tone.{ext}"));
+        let ok = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("aevalsrc=sin(2*PI*(200+400*t)*t)|cos(2*PI*300*t):s=48000:d=1")
+            .args(["-c:a", codec])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            files.push((ext, std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(files.len() >= 4, "ffmpeg made too few soundtrack files");
+    files
+}
+
+/// The samples per channel the first audio stream of `bytes` plays: decoded, and no more
+/// than the duration the container states for the stream (MP4's edit list); and the video's
+/// frame count.
+fn decode_counts(bytes: Vec<u8>) -> (u64, u64) {
+    use ffmpeg_next as ff;
+    let io = ff::format::context::StreamIo::from_read_seek(Cursor::new(bytes)).unwrap();
+    let mut ictx = ff::format::input_from_stream(io, None, None).unwrap();
+    let video = ictx.streams().best(ff::media::Type::Video).unwrap().index();
+    let audio = ictx.streams().best(ff::media::Type::Audio).map(|s| {
+        let stated = (s.duration() > 0).then(|| {
+            let tb = s.time_base();
+            s.duration() * i64::from(tb.numerator()) * 48_000 / i64::from(tb.denominator())
+        });
+        let dec = ff::codec::Context::from_parameters(s.parameters())
+            .unwrap()
+            .decoder()
+            .audio()
+            .unwrap();
+        (s.index(), dec, stated)
+    });
+    let (mut frames, mut samples) = (0u64, 0u64);
+    let mut audio = audio;
+    let mut got = ff::frame::Audio::empty();
+    for (s, packet) in ictx.packets() {
+        if s.index() == video {
+            frames += 1;
+        } else if let Some((index, dec, _)) = &mut audio {
+            if s.index() == *index {
+                dec.send_packet(&packet).unwrap();
+                while dec.receive_frame(&mut got).is_ok() {
+                    samples += got.samples() as u64;
+                }
+            }
+        }
+    }
+    if let Some((_, dec, stated)) = &mut audio {
+        dec.send_eof().unwrap();
+        while dec.receive_frame(&mut got).is_ok() {
+            samples += got.samples() as u64;
+        }
+        if let Some(stated) = *stated {
+            samples = samples.min(stated.max(0) as u64);
+        }
+    }
+    (frames, samples)
+}
+
+/// One soundtrack file cut (in its header, its first packet, its middle, its last packet, or
+/// past what the video needs), with bits flipped, or handed over through a FIFO whose writer
+/// stalls, encoded under a random length policy, damage policy and audio codec. Nothing may
+/// hang (the case runs under a deadline), and a success must decode to what its summary
+/// says: every frame, every sample, the sound as long as the video where the policy says so.
+fn soundtrack_case(
+    rng: &mut Rng,
+    files: &[(&'static str, Vec<u8>)],
+    dir: &std::path::Path,
+    case: u64,
+) -> Result<(), String> {
+    let (ext, whole) = rng.pick(files);
+    let len = whole.len() as u64;
+    let mut bytes = whole.clone();
+    let what = match rng.below(7) {
+        0 => {
+            bytes.truncate(rng.below(64.min(len)) as usize);
+            "cut in its header"
+        }
+        1 => {
+            bytes.truncate((64 + rng.below(2048)).min(len) as usize);
+            "cut in its first packets"
+        }
+        2 => {
+            bytes.truncate((len / 4 + rng.below(len / 4)) as usize);
+            "cut in its middle"
+        }
+        3 => {
+            bytes.truncate((len - rng.below(2048.min(len))) as usize);
+            "cut in its last packets"
+        }
+        4 => {
+            // The video needs 0.4 s of this 1 s soundtrack.
+            bytes.truncate((len * 7 / 10 + rng.below(len / 5)) as usize);
+            "cut past what the video needs"
+        }
+        _ => {
+            for _ in 0..1 + rng.below(6) {
+                let at = rng.below(len) as usize;
+                bytes[at] ^= 1 << rng.below(8);
+            }
+            "with flipped bits"
+        }
+    };
+    let stall = rng.chance(10);
+    let path = dir.join(format!("s{case}.{ext}"));
+    if stall {
+        let made = Command::new("mkfifo").arg(&path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    } else {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    let policy = *rng.pick(&["video", "shortest", "longest"]);
+    let damage = *rng.pick(&["conceal", "error"]);
+    let (container, codec) = *rng.pick(&[
+        (Container::Mkv, "pcm_s16le"),
+        (Container::Mkv, "flac"),
+        (Container::Mp4, "aac"),
+    ]);
+    let mut cfg = EncoderConfig::new(32, 32, 10);
+    cfg.container = Some(container);
+    for (k, v) in [
+        ("preset", "ultrafast"),
+        ("audio", path.to_str().unwrap()),
+        ("audio_length", policy),
+        ("audio_damage", damage),
+        ("audio_codec", codec),
+        ("sample_rate", "48000"),
+    ] {
+        cfg.set(k, v).unwrap();
+    }
+    let described =
+        format!(
+        "{ext} {what} ({} of {len} bytes{}), audio_length={policy} audio_damage={damage} {codec}",
+        bytes.len(),
+        if stall { ", through a stalling FIFO" } else { "" }
+    );
+    // The FIFO's writer gives the bytes, then stalls until the case is over.
+    let (release, released) = crossbeam_channel::bounded::<()>(1);
+    let feeder = stall.then(|| {
+        let (path, bytes) = (path.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) {
+                let _ = f.write_all(&bytes);
+                let _ = released.recv_timeout(Duration::from_secs(30));
+            }
+        })
+    });
+    // The stop ends any wait on the FIFO 300 ms into the case.
+    let started = Instant::now();
+    let options = encode_native::WriterOptions::default()
+        .stop_when(move || started.elapsed() > Duration::from_millis(300));
+    let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+    let runner = std::thread::spawn(move || {
+        let buffer = MemoryBuffer::new();
+        let result = (|| {
+            let mut w = VideoWriter::open_with(cfg, Destination::Memory(buffer.clone()), options)?;
+            let frame = vec![90u8; 32 * 32 * 3];
+            for _ in 0..4 {
+                w.push(Frame::new(32, 32, PixelFormat::Rgb24, &frame))?;
+            }
+            w.finish()
+        })();
+        let _ = done_tx.send(result.map(|s| (s, buffer.take())));
+    });
+    let outcome = done_rx.recv_timeout(Duration::from_secs(30));
+    let _ = release.send(());
+    if let Some(f) = feeder {
+        // A writer still waiting for a reader is released by opening the FIFO once.
+        if !f.is_finished() {
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path);
+        }
+        let _ = f.join();
+    }
+    let _ = std::fs::remove_file(&path);
+    let Ok(result) = outcome else {
+        return Err(format!("hang: {described}"));
+    };
+    let _ = runner.join();
+    let Ok((summary, bytes)) = result else {
+        return Ok(());
+    };
+    let (frames, samples) = decode_counts(bytes);
+    if frames != summary.frames {
+        return Err(format!(
+            "{described}: {frames} frames decode, {} reported",
+            summary.frames
+        ));
+    }
+    let Some(audio) = summary.audio else {
+        return Err(format!("{described}: a success without its soundtrack"));
+    };
+    if samples != audio.samples {
+        return Err(format!(
+            "{described}: {samples} samples play, {} reported",
+            audio.samples
+        ));
+    }
+    let video_samples = summary.frames * 48_000 / 10;
+    if policy == "video" && audio.samples != video_samples {
+        return Err(format!(
+            "{described}: {} samples for {} frames of video ({video_samples} expected)",
+            audio.samples, summary.frames
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn fuzz_soundtrack_files() {
+    let (seconds, seed) = budget("fuzz soundtracks", 10);
+    ffmpeg_next::init().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = soundtracks(dir.path());
+    let mut rng = Rng(seed);
+    let (mut executions, mut failures) = (0u64, Vec::new());
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let case_seed = rng.next() | 1;
+        let mut case = Rng(case_seed);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            soundtrack_case(&mut case, &files, dir.path(), executions)
+        }));
+        executions += 1;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failures.push(format!("case seed {case_seed}: {e}")),
+            Err(_) => failures.push(format!("case seed {case_seed}: panicked")),
+        }
+        if failures.iter().any(|f| f.contains("hang")) {
+            break;
+        }
+    }
+    eprintln!(
+        "fuzz soundtracks: {executions} executions, {} failures, {:.0} s",
+        failures.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

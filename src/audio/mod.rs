@@ -383,6 +383,11 @@ impl AudioTrack {
         }
     }
 
+    /// Samples per second stored.
+    pub(crate) fn sample_rate(&self) -> u32 {
+        self.rate()
+    }
+
     fn rate(&self) -> u32 {
         match &self.mode {
             Mode::Encode(e) => e.out.rate,

@@ -132,7 +132,22 @@ impl Muxer {
                 encoder.time_base.denominator(),
             ));
             opts.set("video_track_timescale", &timescale.to_string());
-            opts.set("movie_timescale", &timescale.to_string());
+            // With sound, the movie's timescale is also a multiple of the sample rate, so
+            // that the audio's edit list (where its priming and its end are cut) is exact to
+            // the sample too, whatever length the soundtrack has.
+            let movie = match audio {
+                Some(a) => {
+                    let rate = i64::from(a.sample_rate().max(1));
+                    let lcm = timescale / gcd(timescale, rate) * rate;
+                    if lcm <= i64::from(i32::MAX) {
+                        lcm
+                    } else {
+                        timescale
+                    }
+                }
+                None => timescale,
+            };
+            opts.set("movie_timescale", &movie.to_string());
             match layout {
                 Mp4Layout::Plain => {}
                 Mp4Layout::Fragmented(secs) => {
@@ -294,4 +309,12 @@ fn dictionary(tags: &[(String, String)]) -> ff::Dictionary<'static> {
         d.set(k, v);
     }
     d
+}
+
+/// The greatest common divisor of two positive numbers.
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
 }
