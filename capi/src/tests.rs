@@ -577,3 +577,65 @@ fn soundtrack_settings_say_what_they_are_and_each_is_checked_in_one_place() {
     assert_eq!(set(cfg, "rotate", "270"), 0);
     en_config_free(cfg);
 }
+
+#[test]
+fn a_damaged_soundtrack_file_is_concealed_and_counted_or_an_error() {
+    let dir = tempfile_dir("audio-damage");
+    let wav = dir.join("tone.wav");
+    let Some(_) = ffmpeg(&[
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=2",
+        "-ac",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        wav.to_str().unwrap(),
+    ]) else {
+        return;
+    };
+    let whole = std::fs::read(&wav).unwrap();
+    let data = whole.windows(4).position(|w| w == b"data").unwrap() + 8;
+    // Cut in the middle of a sample inside the first second, which 25 frames at 25 fps need.
+    let cut = dir.join("cut.wav");
+    std::fs::write(&cut, &whole[..data + 100_001]).unwrap();
+    for (damage, fails) in [("conceal", false), ("error", true)] {
+        let out = dir.join(format!("{damage}.mkv"));
+        let cfg = en_config_new(64, 48, 25, 1);
+        for (k, v) in [
+            ("audio", cut.to_str().unwrap()),
+            ("audio_codec", "pcm_s16le"),
+            ("audio_damage", damage),
+        ] {
+            assert_eq!(set(cfg, k, v), 0, "{}", last_error());
+        }
+        let cpath = std::ffi::CString::new(out.to_str().unwrap()).unwrap();
+        // SAFETY: a live config and a NUL-terminated path.
+        let w = unsafe { en_writer_open(cfg, cpath.as_ptr()) };
+        en_config_free(cfg);
+        assert!(!w.is_null(), "{}", last_error());
+        let pixels = vec![60u8; 64 * 48 * 3];
+        for _ in 0..25 {
+            // SAFETY: 48 rows of 64 RGB pixels.
+            assert_eq!(unsafe { en_writer_push(w, pixels.as_ptr(), 64 * 3) }, 0);
+        }
+        let mut summary = blank_summary();
+        // SAFETY: a live writer and a summary of its own size.
+        let rc = unsafe { en_writer_finish(w, &mut summary) };
+        if fails {
+            assert_ne!(rc, 0);
+            let e = last_error();
+            assert!(
+                e.contains("does not decode") && e.contains("audio_damage=conceal"),
+                "{e}"
+            );
+        } else {
+            assert_eq!(rc, 0, "{}", last_error());
+            assert_eq!(summary.audio_samples, 48_000);
+            let pcm = ffmpeg(&["-i", out.to_str().unwrap(), "-f", "s16le", "-"]).unwrap();
+            assert_eq!(pcm.len(), 48_000 * 4, "one second of stereo 16-bit samples");
+        }
+    }
+}
