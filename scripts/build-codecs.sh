@@ -43,7 +43,7 @@ log() { echo "build-codecs: $*" >&2; }
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
-for p in nasm cmake meson ninja-build make perl pkg-config python3-venv xz-utils curl; do
+for p in nasm cmake meson ninja-build make perl pkg-config python3-venv xz-utils; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -102,6 +102,8 @@ set(CMAKE_ASM_NASM_COMPILER /usr/bin/nasm)
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 EOF
+# (SVT-AV1 and libaom test many -m flags with try_compile: linking each test program would make
+# zig build its libc++ anew for every set of CPU features, minutes each; they compile only.)
 export CC="$BIN/zcc" CXX="$BIN/zcxx" AR="$BIN/zar" RANLIB="$BIN/zranlib"
 CFLAGS_COMMON="-O2 -fPIC -g0"
 
@@ -247,7 +249,8 @@ build_svt_av1() {
   cmake -S . -B build -G Ninja -DCMAKE_TOOLCHAIN_FILE="$BIN/toolchain.cmake" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$P" -DCMAKE_INSTALL_LIBDIR=lib \
     -DBUILD_SHARED_LIBS=OFF -DBUILD_APPS=OFF -DBUILD_DEC=OFF -DBUILD_TESTING=OFF \
-    -DNATIVE=OFF >build.log 2>&1
+    -DNATIVE=OFF -DREPRODUCIBLE_BUILDS=ON -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY \
+    >build.log 2>&1
   ninja -C build -j"$JOBS" >>build.log 2>&1
   ninja -C build install >>build.log 2>&1
 }
@@ -257,7 +260,8 @@ build_aom() {
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$P" -DCMAKE_INSTALL_LIBDIR=lib \
     -DBUILD_SHARED_LIBS=0 -DCONFIG_PIC=1 -DCONFIG_AV1_DECODER=0 -DENABLE_TESTS=0 \
     -DENABLE_EXAMPLES=0 -DENABLE_TOOLS=0 -DENABLE_DOCS=0 -DENABLE_TESTDATA=0 \
-    -DCONFIG_TUNE_VMAF=0 -DCONFIG_TUNE_BUTTERAUGLI=0 >build.log 2>&1
+    -DCONFIG_TUNE_VMAF=0 -DCONFIG_TUNE_BUTTERAUGLI=0 -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY \
+    >build.log 2>&1
   ninja -C build -j"$JOBS" >>build.log 2>&1
   ninja -C build install >>build.log 2>&1
 }
@@ -366,6 +370,10 @@ build_ffmpeg() {
     --extra-cflags="$incs" --extra-ldflags="$libdirs" >build.log 2>&1 || return 1
   # A component asked for and dropped (a missing dependency) is an error, not a smaller build.
   if grep -q '^WARNING: Disabled' build.log; then grep '^WARNING: Disabled' build.log >&2; return 1; fi
+  # configure finds sysctl() in zig's glibc 2.28 stubs, but zig's glibc headers (a newer
+  # glibc's) have no <sys/sysctl.h>; Linux builds do not use it (the CPU count comes from
+  # sched_getaffinity).
+  sed -i 's/^#define HAVE_SYSCTL 1$/#define HAVE_SYSCTL 0/' config.h
   make -j"$JOBS" >>build.log 2>&1
   make install >>build.log 2>&1
   mkdir -p "$P/share/licenses/ffmpeg"
