@@ -19,7 +19,7 @@
 
 use std::fs::{File, OpenOptions};
 
-use super::copy::{played_samples, Copied, CopiedAudio, Copy, Raw, Source};
+use super::copy::{Copied, CopiedAudio, Copy, Raw, Source};
 use super::verify::{Extent, Verified};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -384,8 +384,7 @@ pub struct Recovered {
     pub bytes: u64,
     /// Audio streams in it (each is in [`Recovered::audio`]).
     pub audio_streams: usize,
-    /// Its audio streams, copied with the video (stream 0) and cut where the video ends,
-    /// each with the samples it plays ([`CopiedAudio::samples`]).
+    /// Its audio streams, copied with the video (stream 0) and cut where the video is cut.
     pub audio: Vec<CopiedAudio>,
 }
 
@@ -405,13 +404,8 @@ pub struct Recovered {
 ///
 /// Every audio stream is copied with the video (streams, their metadata, language and
 /// rotation, and the file's metadata are kept): each audio packet is checked as whole (inside
-/// the file and its sample data) and by decoding it, and the audio never plays past the
-/// video's end, whether the file is cut or whole: a packet heard from the video's end on is
-/// left out, and the one heard past it is cut there, sample-exactly in MP4 and MOV (its
-/// duration, which the muxer makes the track's edit list, where players stop) and for PCM
-/// (its bytes); Matroska and MPEG-TS, which cannot say where a packet's sound ends, leave it
-/// out, so the sound ends less than one codec frame early. [`Recovered::audio`] counts the
-/// samples each stream plays, read back from the finished file.
+/// the file and its sample data) and by decoding it, and where the file is cut the audio ends
+/// at the same time as the video or before it ([`Recovered::audio`]).
 ///
 /// ```no_run
 /// let done = encode_native::recover("out.mp4.partial", None)?;
@@ -478,17 +472,11 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
     }
     let copied = write_new(&target, |finishing| {
         let mut copy = Copy::create(finishing, container, packets.source(), true, false)?;
-        copy.cut_audio_at_video_end();
         copy.append(&mut packets, 0, None)?;
         if copy.frames() == 0 {
             return Err(none(""));
         }
-        let mut copied = copy.finish()?;
-        let played = played_samples(finishing)?;
-        for (a, n) in copied.audio.iter_mut().zip(played) {
-            a.samples = Some(n);
-        }
-        Ok(copied)
+        copy.finish()
     })?;
     std::fs::remove_file(partial)
         .map_err(|e| Error::io(format!("cannot remove '{}'", partial.display()), e))?;

@@ -255,8 +255,8 @@ struct Pending {
 
 /// The packets of a source that are complete and decode cleanly, in decode order. Audio
 /// packets are checked too (whole, not flagged damaged, and decoded), and are handed out once
-/// the video handed out reaches their end: where the file is cut, those that start after the
-/// video's end are left out (the copy cuts the one that runs past it).
+/// the video handed out reaches their end: where the file is cut, the audio ends with the
+/// video or before it.
 pub(crate) struct Verified {
     src: Source,
     extent: Extent,
@@ -557,12 +557,12 @@ impl Packets for Verified {
             }
             if self.done {
                 // The video is all out. A whole file keeps all its audio; a cut one only what
-                // starts within the video (the copy cuts what runs past its end).
+                // the video reaches.
                 if !self.clean {
                     let audio = std::mem::take(&mut self.audio);
                     self.audio = audio
                         .into_iter()
-                        .filter(|(a, p, _)| self.covered(*a, p.pts().or(p.dts()).unwrap_or(0)))
+                        .filter(|(a, _, end)| self.covered(*a, *end))
                         .collect();
                 }
                 return Ok(self.audio.pop_front().map(|(_, p, _)| p));
