@@ -164,7 +164,12 @@ impl AudioFile {
                 let stop = waits.stop.clone();
                 // The name helps libavformat guess the format (not for standard input).
                 let hint = (url != "pipe:0").then_some(url.as_str());
-                ff::format::input_from_stream_with_interrupt(io, hint, None, move || {
+                // A pipe is read as it comes: the probe looks at its first 64 kB only (the
+                // formats read from pipes say what they hold in their headers), instead of
+                // waiting for megabytes a slow or stalled writer may not send for a long time.
+                let mut options = ff::Dictionary::new();
+                options.set("probesize", "65536");
+                ff::format::input_from_stream_with_interrupt(io, hint, Some(options), move || {
                     stop.as_ref().is_some_and(|s| s())
                 })
             }),
