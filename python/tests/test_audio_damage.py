@@ -4,7 +4,7 @@ that part is not read. Every file is decoded back with PyAV."""
 
 from __future__ import annotations
 
-import subprocess
+import wave
 
 import av
 import numpy as np
@@ -16,9 +16,14 @@ H, W = 32, 48
 
 
 def tone(path, seconds: float = 2.0):
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"sine=frequency=440:sample_rate=48000:duration={seconds}", "-ac", "2",
-                    "-c:a", "pcm_s16le", str(path)], check=True)
+    """A 440 Hz stereo 16-bit WAV at 48 kHz (written with the wave module: no tool needed)."""
+    t = np.arange(int(48000 * seconds)) / 48000
+    left = (np.sin(2 * np.pi * 440 * t) * 20000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(np.stack([left, left // 2], axis=1).tobytes())
     return path.read_bytes()
 
 
