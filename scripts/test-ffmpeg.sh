@@ -11,6 +11,7 @@
 #   sh scripts/test-ffmpeg.sh VERSION --valgrind  ... and scripts/valgrind.sh (every encoder)
 #   sh scripts/test-ffmpeg.sh VERSION --shell     a shell in the prepared root
 #   sh scripts/test-ffmpeg.sh VERSION --prepare   only make the root (and FFmpeg 8.1) ready
+#   sh scripts/test-ffmpeg.sh VERSION --run='CMD' run CMD in /src of the prepared root
 #
 # Every version builds the library, the command line, the Python module and the C library
 # (cargo build --workspace, warnings denied) and runs the Rust integration suite; --full runs
@@ -37,6 +38,7 @@ for a in "$@"; do
     --full) full=1 ;;
     --valgrind) valgrind=1 ;;
     --shell | --prepare) mode="$a" ;;
+    --run=*) mode=--run run_command="${a#--run=}" ;;
     *) echo "test-ffmpeg: unknown option '$a'" >&2; exit 2 ;;
   esac
 done
@@ -172,6 +174,10 @@ mount --bind "$cache/target-$version" "$R/src/target"
 if [ "$mode" = --prepare ]; then
   step "prepared $R"
   exit 0
+fi
+if [ "$mode" = --run ]; then
+  inside sh -c "cd /src && $run_command"
+  exit $?
 fi
 if [ "$mode" = --shell ]; then
   inside sh -c 'cd /src && exec bash -i' </dev/tty >/dev/tty 2>&1 || true

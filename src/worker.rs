@@ -423,20 +423,23 @@ impl State {
         }
         drained?;
         trailer?;
-        if let (Some(p), 0, FINISH, false, 1..) =
-            (&self.partial, self.frames, end, failed, self.cut)
-        {
+        if let (0, FINISH, false, 1..) = (self.frames, end, failed, self.cut) {
             // Frames were pushed but none kept: no file is made, and one that existed stays
-            // as it was.
-            p.discard();
+            // as it was; any other destination got a header and no frame.
             let why = format!(
                 "the {} frames pushed all start after the soundtrack's end (audio_length=shortest)",
                 self.cut
             );
-            let left = if p.replaces {
-                format!("'{}' is left as it was", p.target.display())
-            } else {
-                format!("'{}' was not made", p.target.display())
+            let left = match &self.partial {
+                Some(p) => {
+                    p.discard();
+                    if p.replaces {
+                        format!("'{}' is left as it was", p.target.display())
+                    } else {
+                        format!("'{}' was not made", p.target.display())
+                    }
+                }
+                None => "the output holds no frame".to_string(),
             };
             return Err(Error::Unsupported(format!(
                 "no frame was kept: {why}; {left}"

@@ -1119,6 +1119,14 @@ fn fifo_outputs(rng: &mut Rng, dir: &std::path::Path, n: &mut u64) {
     *n += 1;
 }
 
+/// What a caught panic said.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".into())
+}
+
 /// The run's length (`FUZZ_SECONDS`, else `default` seconds) and seed (`FUZZ_SEED`, else
 /// the clock), announced as `what` with how to replay it.
 fn budget(what: &str, default: u64) -> (u64, u64) {
@@ -1179,11 +1187,7 @@ fn fuzz_library_and_command_line() {
                 fifo_runs += u64::from((994..=995).contains(&kind));
             }
             Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
+                let msg = panic_message(&*p);
                 panics.push(format!("case seed {case_seed} (kind {kind}): {msg}"));
             }
         }
@@ -1596,7 +1600,16 @@ fn soundtrack_case(
     let Ok((summary, bytes)) = result else {
         return Ok(());
     };
-    let (frames, samples) = decode_counts(bytes);
+    let size = bytes.len();
+    let (frames, samples) = match std::panic::catch_unwind(|| decode_counts(bytes)) {
+        Ok(counts) => counts,
+        Err(p) => {
+            return Err(format!(
+                "{described}: a success ({summary:?}) whose {size}-byte output does not decode: {}",
+                panic_message(&*p)
+            ))
+        }
+    };
     if frames != summary.frames {
         return Err(format!(
             "{described}: {frames} frames decode, {} reported",
@@ -1631,8 +1644,10 @@ fn fuzz_soundtrack_files() {
     let mut rng = Rng(seed);
     let (mut executions, mut failures) = (0u64, Vec::new());
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(seconds) {
-        let case_seed = rng.next() | 1;
+    // `FUZZ_CASE` replays one case by its seed.
+    let only: Option<u64> = std::env::var("FUZZ_CASE").ok().and_then(|s| s.parse().ok());
+    while start.elapsed() < Duration::from_secs(seconds) && (only.is_none() || executions == 0) {
+        let case_seed = only.unwrap_or_else(|| rng.next() | 1);
         let mut case = Rng(case_seed);
         let result = catch_unwind(AssertUnwindSafe(|| {
             soundtrack_case(&mut case, &files, dir.path(), executions)
@@ -1641,7 +1656,10 @@ fn fuzz_soundtrack_files() {
         match result {
             Ok(Ok(())) => {}
             Ok(Err(e)) => failures.push(format!("case seed {case_seed}: {e}")),
-            Err(_) => failures.push(format!("case seed {case_seed}: panicked")),
+            Err(p) => failures.push(format!(
+                "case seed {case_seed}: panicked: {} (replay with FUZZ_CASE={case_seed})",
+                panic_message(&*p)
+            )),
         }
         if failures.iter().any(|f| f.contains("hang")) {
             break;

@@ -1197,3 +1197,43 @@ fn samples_held_ahead_of_the_video_are_bounded_and_cut_at_its_end() {
     assert!(config(&[("audio_ahead", "0")]).is_err());
     assert!(config(&[("audio_ahead", "-1")]).is_err());
 }
+
+#[test]
+fn shortest_against_a_soundtrack_with_no_samples_is_an_error_for_every_destination() {
+    use encode_native::{Destination, Frame, MemoryBuffer, PixelFormat, WriterOptions};
+    let d = dir();
+    // A WAV file whose data chunk is empty: a valid soundtrack of no samples (48 kHz, mono,
+    // 16-bit).
+    let empty = d.path().join("empty.wav");
+    let mut wav = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
+    wav.extend_from_slice(&48_000u32.to_le_bytes());
+    wav.extend_from_slice(&96_000u32.to_le_bytes());
+    wav.extend_from_slice(b"\x02\0\x10\0data\0\0\0\0");
+    std::fs::write(&empty, wav).unwrap();
+    let mut config = EncoderConfig::new(32, 32, 10)
+        .audio_file(&empty)
+        .audio_length(AudioLength::Shortest);
+    config.container = Some(Container::Mkv);
+    let buffer = MemoryBuffer::new();
+    let mut w = VideoWriter::open_with(
+        config,
+        Destination::Memory(buffer.clone()),
+        WriterOptions::default(),
+    )
+    .unwrap();
+    let frame = vec![90u8; 32 * 32 * 3];
+    for _ in 0..4 {
+        w.push(Frame::new(32, 32, PixelFormat::Rgb24, &frame))
+            .unwrap();
+    }
+    let e = w
+        .finish()
+        .expect_err("four frames cut to none is not a success");
+    let text = e.to_string();
+    assert!(
+        text.contains("no frame was kept")
+            && text.contains("4 frames")
+            && text.contains("shortest"),
+        "{text}"
+    );
+}
