@@ -86,7 +86,8 @@ pub struct RecoverArgs {
     /// Replace an existing output file.
     #[arg(short = 'y', long)]
     pub overwrite: bool,
-    /// Print one JSON object: output, frames, duration_s, bytes.
+    /// Print one JSON object: output, frames, duration_s, bytes, and audio (each stream's
+    /// codec, sample_rate, channels and the samples it plays).
     #[arg(long)]
     pub json: bool,
     /// No summary line.

@@ -1,6 +1,7 @@
 //! `encode-native recover`: a partial file left by a crash → the finished video.
 
 use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
 
 use crate::cli::args::RecoverArgs;
 
@@ -42,15 +43,53 @@ pub fn run(args: &RecoverArgs) -> Result<()> {
     let done = encode_native::recover(partial, Some(&target))
         .with_context(|| format!("cannot recover '{}'", partial.display()))?;
     if args.json {
-        crate::cli::report::print_file_json(&done.path, done.frames, done.duration, done.bytes)?;
+        let object = json!({
+            "output": done.path.display().to_string(),
+            "frames": done.frames,
+            "duration_s": done.duration.as_secs_f64(),
+            "bytes": done.bytes,
+            "audio": done.audio.iter().map(audio_json).collect::<Vec<_>>(),
+        });
+        crate::cli::report::print_stdout(&format!("{object}\n")).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot print the JSON report on standard output: {e} ('{}' was written)",
+                done.path.display()
+            )
+        })?;
     }
     if !args.quiet {
+        let audio: String = done
+            .audio
+            .iter()
+            .map(|a| {
+                format!(
+                    ", audio {} {} Hz: {} samples",
+                    a.codec,
+                    a.sample_rate,
+                    a.samples.unwrap_or_default()
+                )
+            })
+            .collect();
         eprintln!(
-            "recovered {} frames ({:.3} s) into '{}'",
+            "recovered {} frames ({:.3} s{audio}) into '{}'",
             done.frames,
             done.duration.as_secs_f64(),
             done.path.display()
         );
     }
     Ok(())
+}
+
+/// One audio stream of the recovered video in the JSON report: the samples (per channel) it
+/// plays, which end with the video or before it.
+fn audio_json(a: &encode_native::CopiedAudio) -> Value {
+    json!({
+        "index": a.index,
+        "codec": a.codec,
+        "sample_rate": a.sample_rate,
+        "channels": a.channels,
+        "samples": a.samples,
+        "duration_s": a.samples.map(|n| n as f64 / f64::from(a.sample_rate.max(1))),
+        "packets": a.packets,
+    })
 }

@@ -225,6 +225,11 @@ pub struct CopiedAudio {
     /// Its playing time by its timestamps, from its first packet to the end of its last
     /// (an encoder's priming samples, which decoders skip, included).
     pub duration: Duration,
+    /// Samples per channel it plays: what its decoder gives, within the duration the file
+    /// states for the stream where it states one (players stop there). Counted by
+    /// [`recover`](crate::recover), which reads the finished file back; `None` where they
+    /// are not counted ([`concat`](crate::concat())).
+    pub samples: Option<u64>,
 }
 
 /// What [`Copy::finish`] reports: the video's frames and playing time, and the audio.
@@ -242,6 +247,134 @@ struct AudioOut {
     first: Option<i64>,
     end: i64,
     summary: CopiedAudio,
+}
+
+/// A time in seconds, exactly: a fraction (its denominator above 0).
+#[derive(Debug, Clone, Copy)]
+struct Seconds(i128, i128);
+
+impl Seconds {
+    fn ticks(ticks: i64, tb: ff::Rational) -> Self {
+        Seconds(
+            i128::from(ticks) * i128::from(tb.numerator()),
+            i128::from(tb.denominator()).max(1),
+        )
+    }
+
+    fn samples(samples: i64, rate: u32) -> Self {
+        Seconds(i128::from(samples), i128::from(rate.max(1)))
+    }
+
+    fn plus(self, other: Seconds) -> Self {
+        Seconds(self.0 * other.1 + other.0 * self.1, self.1 * other.1)
+    }
+
+    fn minus(self, other: Seconds) -> Self {
+        self.plus(Seconds(-other.0, other.1))
+    }
+
+    fn after(self, other: Seconds) -> bool {
+        self.0 * other.1 > other.0 * self.1
+    }
+
+    /// How many whole `unit`s (above 0) it holds, rounded down.
+    fn whole(self, unit: Seconds) -> i64 {
+        let (n, d) = (self.0 * unit.1, self.1 * unit.0);
+        if d <= 0 {
+            return 0;
+        }
+        let q = n.div_euclid(d);
+        i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+    }
+}
+
+/// The samples a decoder is told to skip at the start of packet `p` and to discard at its
+/// end (its `AV_PKT_DATA_SKIP_SAMPLES`: priming, and the padding of a stream's last packet).
+fn skip_and_discard(p: &ff::Packet) -> (i64, i64) {
+    p.side_data()
+        .find(|d| d.kind() == ff::codec::packet::side_data::Type::SkipSamples)
+        .and_then(|d| {
+            let b = d.data();
+            let word = |i: usize| {
+                Some(i64::from(u32::from_le_bytes(
+                    b.get(i..i + 4)?.try_into().ok()?,
+                )))
+            };
+            Some((word(0)?, word(4)?))
+        })
+        .unwrap_or((0, 0))
+}
+
+/// Where audio packet `p` (time base `tb`, of a stream of `rate` samples a second) is
+/// heard: from its presentation time (less the `extra` ticks it was moved for its muxer) and
+/// the samples skipped at its start, to the end of its duration less the samples discarded
+/// at its end. Timestamps coarser than a sample (Matroska's milliseconds) are taken as the
+/// container states them.
+fn heard(p: &ff::Packet, tb: ff::Rational, extra: i64, rate: u32) -> (Seconds, Seconds) {
+    let at = p.pts().or(p.dts()).unwrap_or(0).saturating_sub(extra);
+    let (skip, discard) = skip_and_discard(p);
+    let start = Seconds::ticks(at, tb).plus(Seconds::samples(skip, rate));
+    let end = Seconds::ticks(at.saturating_add(p.duration().max(0)), tb)
+        .minus(Seconds::samples(discard, rate));
+    (start, end)
+}
+
+/// The samples (per channel) each audio stream of the file `path` plays, in stream order:
+/// what its decoder gives, within the duration the file states for the stream where it
+/// states one (FFmpeg's MP4 demuxer does not make the decoder drop what an edit list leaves
+/// out at the end; players stop there).
+pub(crate) fn played_samples(path: &Path) -> Result<Vec<u64>> {
+    let cannot = |e| Error::ffmpeg(format!("cannot read '{}' back", path.display()), e);
+    let mut ictx = ff::format::input(path).map_err(cannot)?;
+    // Each audio stream: its index, decoder, samples given so far, and the most it plays.
+    let mut streams = Vec::new();
+    for s in ictx.streams() {
+        let params = s.parameters();
+        if params.medium() != ff::media::Type::Audio || params.id() == ff::codec::Id::None {
+            continue;
+        }
+        let (rate, _) = ffi::audio_rate_and_channels(&params);
+        let tb = s.time_base();
+        let stated = (s.duration() > 0 && rate > 0 && tb.denominator() > 0).then(|| {
+            // The duration in samples, to the nearest.
+            let n = i128::from(s.duration()) * i128::from(tb.numerator()) * i128::from(rate);
+            let d = i128::from(tb.denominator());
+            u64::try_from((2 * n + d).div_euclid(2 * d)).unwrap_or(0)
+        });
+        let mut ctx = ff::codec::Context::from_parameters(params).map_err(cannot)?;
+        ctx.set_threading(ff::threading::Config {
+            kind: ff::threading::Type::None,
+            count: 1,
+            ..Default::default()
+        });
+        let mut dec = ctx.decoder();
+        dec.set_packet_time_base(tb);
+        streams.push((s.index(), dec.audio().map_err(cannot)?, 0u64, stated));
+    }
+    let take = |dec: &mut ff::decoder::Audio, count: &mut u64| {
+        let mut frame = ff::frame::Audio::empty();
+        while dec.receive_frame(&mut frame).is_ok() {
+            *count += frame.samples() as u64;
+        }
+    };
+    for (s, packet) in ictx.packets() {
+        if let Some((_, dec, count, _)) = streams.iter_mut().find(|t| t.0 == s.index()) {
+            // Every packet was checked by decoding it before it was copied; one that fails
+            // here gives nothing.
+            if dec.send_packet(&packet).is_ok() {
+                take(dec, count);
+            }
+        }
+    }
+    Ok(streams
+        .into_iter()
+        .map(|(_, mut dec, mut count, stated)| {
+            if dec.send_eof().is_ok() {
+                take(&mut dec, &mut count);
+            }
+            stated.map_or(count, |s| count.min(s))
+        })
+        .collect())
 }
 
 /// Keys that describe the input file itself, not its content: not copied.
@@ -269,6 +402,13 @@ pub(crate) struct Copy {
     /// For each audio stream, its encoder where it is decoded and encoded again (joins of
     /// lossy audio), or `None` where its packets are copied.
     rejoin: Vec<Option<Rejoin>>,
+    /// The audio stops where the video does ([`Copy::cut_audio_at_video_end`]): for each
+    /// audio stream, its packets that may run past the video copied so far, waiting until
+    /// the video's end is known.
+    audio_tail: Option<Vec<VecDeque<ff::Packet>>>,
+    /// The output is MP4/MOV, whose muxer makes a track stop playing where its last
+    /// packet's duration ends (the edit list).
+    mp4: bool,
 }
 
 /// Where a re-encoded audio stream's packets go: the copy's output.
@@ -438,6 +578,7 @@ impl Copy {
                         channels,
                         packets: 0,
                         duration: Duration::ZERO,
+                        samples: None,
                     },
                 }
             })
@@ -454,7 +595,31 @@ impl Copy {
             matroska: matches!(container.muxer(), "matroska" | "webm"),
             audio_end: None,
             rejoin: rejoins,
+            audio_tail: None,
+            mp4,
         })
+    }
+
+    /// Makes every audio stream stop where the video does, never after (`recover`, whose
+    /// input may hold sound past its last whole frame): a packet heard from the video's end
+    /// on is left out, and the one heard past it is cut there, sample-exactly where the
+    /// output can say so. PCM loses the bytes of the samples past the end; in MP4 and MOV
+    /// the packet's duration ends at the video's end, which the muxer writes as the track's
+    /// edit list, where players stop (a decoder still gets the whole packet: the codec
+    /// cannot cut it); other codecs in Matroska and MPEG-TS are copied as they are (see
+    /// [`Copy::cuts_tail`]). A packet's end is where its duration ends, less the samples its
+    /// decoder is told to discard there (an encoder's padding).
+    pub(crate) fn cut_audio_at_video_end(&mut self) {
+        self.audio_tail = Some(self.audio.iter().map(|_| VecDeque::new()).collect());
+    }
+
+    /// Whether audio stream `a` stops where the video does ([`Copy::cut_audio_at_video_end`]):
+    /// in MP4 and MOV, and PCM in every container, which can end it sample-exactly. Other
+    /// codecs in Matroska and MPEG-TS are copied whole: how far their last packet plays there
+    /// depends on the reader's FFmpeg (6.0 and later apply a codec delay that 5.1 does not), so
+    /// the sound may end up to one codec frame after the video, as in the input.
+    fn cuts_tail(&self, a: usize) -> bool {
+        self.audio_tail.is_some() && (self.mp4 || self.audio[a].summary.codec.starts_with("pcm_"))
     }
 
     /// Says where the first audio stream's samples end (`ticks` of `time_base`, in the
@@ -599,9 +764,10 @@ impl Copy {
                         last.set_duration(end - pts);
                     }
                 }
-                self.write_audio(a, last, audio_tbs[a])?;
+                self.queue_audio(a, last, audio_tbs[a], audio_extra[a])?;
             }
         }
+        self.cut_audio_tails(&audio_tbs, &audio_extra, &audio_tracks)?;
         Ok(end)
     }
 
@@ -647,10 +813,117 @@ impl Copy {
                     prev.set_duration(delta[a]);
                 }
             }
-            self.write_audio(a, prev, tbs[a])?;
+            self.queue_audio(a, prev, tbs[a], extra[a])?;
         }
         held[a] = Some(p);
         Ok(())
+    }
+
+    /// Writes audio packet `p` of track `a` (time base `tb`, moved `extra` ticks later than
+    /// where it is heard), or, when the audio stops with the video, queues it and writes the
+    /// queued packets that end within the video copied so far.
+    fn queue_audio(&mut self, a: usize, p: ff::Packet, tb: ff::Rational, extra: i64) -> Result<()> {
+        if !self.cuts_tail(a) {
+            return self.write_audio(a, p, tb);
+        }
+        let Some(tails) = self.audio_tail.as_mut() else {
+            return self.write_audio(a, p, tb);
+        };
+        tails[a].push_back(p);
+        let video_end = self.first.map(|_| Seconds::ticks(self.end, self.tb));
+        let rate = self.audio[a].summary.sample_rate;
+        loop {
+            let Some(tails) = self.audio_tail.as_mut() else {
+                return Ok(());
+            };
+            let ready = match (tails[a].front(), video_end) {
+                (Some(p), Some(video_end)) => !heard(p, tb, extra, rate).1.after(video_end),
+                _ => false,
+            };
+            if !ready {
+                return Ok(());
+            }
+            if let Some(p) = tails[a].pop_front() {
+                self.write_audio(a, p, tb)?;
+            }
+        }
+    }
+
+    /// Writes the audio packets still queued once the video's end is known (see
+    /// [`Copy::cut_audio_at_video_end`]): those that end by then as they are, the one that
+    /// runs past it cut there, none after it. `tbs`, `extra` and `tracks` are the audio
+    /// tracks' time bases, extra shifts and streams.
+    fn cut_audio_tails(
+        &mut self,
+        tbs: &[ff::Rational],
+        extra: &[i64],
+        tracks: &[Track],
+    ) -> Result<()> {
+        let Some(tails) = self.audio_tail.as_mut() else {
+            return Ok(());
+        };
+        let tails: Vec<VecDeque<ff::Packet>> = tails.iter_mut().map(std::mem::take).collect();
+        let video_end = Seconds::ticks(self.end, self.tb);
+        for (a, tail) in tails.into_iter().enumerate() {
+            let (tb, rate) = (tbs[a], self.audio[a].summary.sample_rate);
+            for mut p in tail {
+                if p.duration() <= 0 {
+                    p.set_duration(tracks[a].audio_duration(p.size()));
+                }
+                let (start, end) = heard(&p, tb, extra[a], rate);
+                // It starts at or after the video's end: left out, with every packet after
+                // it.
+                if self.first.is_none() || !video_end.after(start) {
+                    break;
+                }
+                if !end.after(video_end) {
+                    self.write_audio(a, p, tb)?;
+                    continue;
+                }
+                // It runs past the video's end: what of it comes before the end is kept.
+                let at = p.pts().or(p.dts()).unwrap_or(0).saturating_sub(extra[a]);
+                let keep = video_end.minus(Seconds::ticks(at, tb));
+                if let Some(p) = self.cut_packet(p, keep, tb, &tracks[a]) {
+                    self.write_audio(a, p, tb)?;
+                }
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Packet `p` of audio track `track` (time base `tb`) cut to its first `keep`, where
+    /// the output can cut it: PCM by its bytes, MP4/MOV by its duration (rounded down to
+    /// `tb`); `None` otherwise.
+    fn cut_packet(
+        &self,
+        mut p: ff::Packet,
+        keep: Seconds,
+        tb: ff::Rational,
+        track: &Track,
+    ) -> Option<ff::Packet> {
+        let (rate, _) = ffi::audio_rate_and_channels(&track.params);
+        if track.params.id().name().starts_with("pcm_") && rate > 0 {
+            let samples = ffi::audio_frame_samples(&track.params, p.size());
+            let size = i64::try_from(p.size()).ok()?;
+            if samples <= 0 || size % samples != 0 {
+                return None;
+            }
+            let kept = keep.whole(Seconds::samples(1, rate)).min(samples);
+            if kept <= 0 {
+                return None;
+            }
+            p.shrink(usize::try_from(kept * (size / samples)).ok()?);
+            let ticks = Seconds::samples(kept, rate).whole(Seconds::ticks(1, tb));
+            p.set_duration(ticks.max(1));
+            return Some(p);
+        }
+        let ticks = keep.whole(Seconds::ticks(1, tb));
+        if self.mp4 && ticks > 0 {
+            p.set_duration(ticks);
+            return Some(p);
+        }
+        None
     }
 
     /// Writes one packet of audio track `a`, whose input time base is `tb`. A packet that

@@ -19,7 +19,7 @@
 
 use std::fs::{File, OpenOptions};
 
-use super::copy::{Copied, CopiedAudio, Copy, Raw, Source};
+use super::copy::{played_samples, Copied, CopiedAudio, Copy, Raw, Source};
 use super::verify::{Extent, Verified};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -384,7 +384,8 @@ pub struct Recovered {
     pub bytes: u64,
     /// Audio streams in it (each is in [`Recovered::audio`]).
     pub audio_streams: usize,
-    /// Its audio streams, copied with the video (stream 0) and cut where the video is cut.
+    /// Its audio streams, copied with the video (stream 0) and cut where the video ends,
+    /// each with the samples it plays ([`CopiedAudio::samples`]).
     pub audio: Vec<CopiedAudio>,
 }
 
@@ -404,8 +405,15 @@ pub struct Recovered {
 ///
 /// Every audio stream is copied with the video (streams, their metadata, language and
 /// rotation, and the file's metadata are kept): each audio packet is checked as whole (inside
-/// the file and its sample data) and by decoding it, and where the file is cut the audio ends
-/// at the same time as the video or before it ([`Recovered::audio`]).
+/// the file and its sample data) and by decoding it. In MP4 and MOV, and for PCM in any
+/// container, the audio never plays past the video's end, whether the file is cut or whole:
+/// a packet heard from the video's end on is left out, and the one heard past it is cut
+/// there, sample-exactly (MP4/MOV: its duration, which the muxer makes the track's edit list,
+/// where players stop; PCM: its bytes). Other codecs in Matroska and MPEG-TS, which cannot
+/// say where a packet's sound ends, are copied up to the last packet the partial file holds
+/// whole, which may play up to one codec frame past the video (as in the partial file).
+/// [`Recovered::audio`] counts the samples each stream plays, read back from the finished
+/// file.
 ///
 /// ```no_run
 /// let done = encode_native::recover("out.mp4.partial", None)?;
@@ -472,11 +480,17 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
     }
     let copied = write_new(&target, |finishing| {
         let mut copy = Copy::create(finishing, container, packets.source(), true, false)?;
+        copy.cut_audio_at_video_end();
         copy.append(&mut packets, 0, None)?;
         if copy.frames() == 0 {
             return Err(none(""));
         }
-        copy.finish()
+        let mut copied = copy.finish()?;
+        let played = played_samples(finishing)?;
+        for (a, n) in copied.audio.iter_mut().zip(played) {
+            a.samples = Some(n);
+        }
+        Ok(copied)
     })?;
     std::fs::remove_file(partial)
         .map_err(|e| Error::io(format!("cannot remove '{}'", partial.display()), e))?;

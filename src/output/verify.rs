@@ -255,8 +255,9 @@ struct Pending {
 
 /// The packets of a source that are complete and decode cleanly, in decode order. Audio
 /// packets are checked too (whole, not flagged damaged, and decoded), and are handed out once
-/// the video handed out reaches their end: where the file is cut, the audio ends with the
-/// video or before it.
+/// the video handed out reaches their end: where the file is cut, those that start after the
+/// video's end are left out (the copy cuts the one that runs past it) where the copy can cut
+/// it (MP4 and MOV, PCM), and elsewhere those that end after it.
 pub(crate) struct Verified {
     src: Source,
     extent: Extent,
@@ -515,6 +516,14 @@ impl Verified {
     }
 
     /// Whether the video handed out reaches the end `end` of a packet of audio track `a`.
+    /// Whether the copy can end audio track `a` at the video's end (see `Copy::cuts_tail`):
+    /// in MP4 and MOV, and PCM anywhere. Elsewhere only packets that end within the video
+    /// are handed out of a cut file.
+    fn cuttable(&self, a: usize) -> bool {
+        self.src.ictx.format().name().contains("mp4")
+            || self.src.audio()[a].params.id().name().starts_with("pcm_")
+    }
+
     fn covered(&self, a: usize, end: i64) -> bool {
         let Some(video_end) = self.video_end else {
             return false;
@@ -557,12 +566,15 @@ impl Packets for Verified {
             }
             if self.done {
                 // The video is all out. A whole file keeps all its audio; a cut one only what
-                // the video reaches.
+                // starts within the video (the copy cuts what runs past its end).
                 if !self.clean {
                     let audio = std::mem::take(&mut self.audio);
                     self.audio = audio
                         .into_iter()
-                        .filter(|(a, _, end)| self.covered(*a, *end))
+                        .filter(|(a, p, end)| {
+                            let start = p.pts().or(p.dts()).unwrap_or(0);
+                            self.covered(*a, if self.cuttable(*a) { start } else { *end })
+                        })
                         .collect();
                 }
                 return Ok(self.audio.pop_front().map(|(_, p, _)| p));

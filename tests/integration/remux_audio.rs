@@ -1,7 +1,8 @@
 //! Remuxing keeps the sound and the metadata: `recover` (of whole and cut partial files) and
 //! `concat` copy every audio stream with the video, in sync, with as many samples as the
-//! input's, and keep the file's and the streams' metadata (title, custom keys, language,
-//! rotation). Inputs are made, and results checked, with the `ffmpeg` and `ffprobe` programs.
+//! input's (`recover`: up to the video's end, never past it), and keep the file's and the
+//! streams' metadata (title, custom keys, language, rotation). Inputs are made, and results
+//! checked, with the `ffmpeg` and `ffprobe` programs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -216,11 +217,12 @@ fn recover_keeps_audio_metadata_and_rotation() {
         (a.index, a.codec.as_str(), a.sample_rate, a.channels),
         (1, "aac", 48000, 1)
     );
-    // Every sample of the source is in the packets (3 s and the encoder's priming): the span
-    // of the partial file's audio packets, as ffprobe reads them. (Its last packet's duration
-    // says where the sound ends; the ffmpeg program of 8.1 and later writes it shortened to
-    // the end of the sound, earlier ones whole.)
-    let want = stream_end(&kept, 1) - stream_start(&kept, 1);
+    // Every sample of the source up to the video's end is in the packets (from the encoder's
+    // priming on): the span of the partial file's audio packets, as ffprobe reads them, cut
+    // where its video ends. (Its last packet's duration says where the sound ends; the ffmpeg
+    // program of 8.1 and later writes it shortened to the end of the sound, earlier ones
+    // whole, past the video.)
+    let want = stream_end(&kept, 1).min(stream_end(&kept, 0)) - stream_start(&kept, 1);
     assert!(
         (a.duration.as_secs_f64() - want).abs() < 0.001,
         "{:?} vs {want}",
@@ -240,22 +242,24 @@ fn recover_keeps_audio_metadata_and_rotation() {
     assert_eq!(tags["mykey"], "kept", "{tags}");
     assert_eq!(p["streams"][1]["tags"]["language"], "fra");
     assert_eq!(rotation(&p, 0), Some(90.0), "{}", p["streams"][0]);
-    // Every sample the partial plays is kept, and nothing past what its packets hold (its
-    // last packet's padding is played or not as the demuxer reads the fragment's durations).
+    // Every sample the partial's packets hold up to the video's end is played (the packet
+    // that runs past it ends there, by the edit list), none after it, and `recover` counts
+    // them. The video's end is known to a tick of its time base (1/12800 s here: 3.75
+    // samples), and the audio's start to the same tick where the muxer moved the video to
+    // make room for the priming (FFmpeg 9.0): within 4 samples before the end.
     let played = samples_played(&target, 0, audio_samples(&target, 0));
+    let v = stream_end(&target, 0);
+    let want = (samples as f64).min((v * 48000.0 + 1e-6).floor());
     assert!(
-        played >= samples_played(&kept, 0, samples) && played <= samples,
-        "{played} played, the partial {} ({samples} decoded)",
-        samples_played(&kept, 0, samples)
+        played as f64 <= want && played as f64 >= want - 4.0,
+        "{played} played, want {want} (to 4 samples before): the partial holds {samples}, the video ends at {v}"
     );
+    assert_eq!(a.samples, Some(played));
     assert_eq!(strict_frame_count(&target), Ok(75));
-    // In sync: the audio ends with the video, as in the source.
-    let (v, au) = (stream_end(&target, 0), stream_end(&target, 1));
-    let (v0, a0) = (stream_end(&kept, 0), stream_end(&kept, 1));
-    assert!(
-        ((au - v) - (a0 - v0)).abs() < 0.002,
-        "{au} - {v} vs {a0} - {v0}"
-    );
+    // In sync: the audio's packets end with the video's, or before it by less than one tick
+    // of the video's time base (see above).
+    let au = stream_end(&target, 1);
+    assert!(au <= v + 1e-6 && au >= v - 4.0 / 48000.0, "{au} vs {v}");
 }
 
 #[test]
@@ -298,33 +302,31 @@ fn recover_of_a_cut_partial_keeps_both_tracks_aligned() {
         assert_eq!(stream_kinds(&p).len(), 2, "cut {cut}");
         assert_eq!(p["format"]["tags"]["title"], "T", "cut {cut}");
         let (v, a) = (stream_end(&target, 0), stream_end(&target, 1));
+        let samples = audio_samples(&target, 0);
+        let played = samples_played(&target, 0, samples);
+        // The audio ends with the video or before it, never after, and not much before (a
+        // fragment is half a second).
+        assert!(a <= v + 1e-6, "cut {cut}: audio ends at {a}, video at {v}");
+        assert!(
+            played as f64 <= v * 48000.0 + 1e-6,
+            "cut {cut}: {played} samples played, the video ends at {v}"
+        );
+        assert!(a > v - 0.5, "cut {cut}: audio ends at {a}, video at {v}");
         if cut == moofs[3] {
             // Cut between fragments: the file is whole as it is (it cannot be told from a
-            // finished one), and all of its audio is kept, up to the last fragment's end.
+            // finished one): all of its audio is kept, up to the video's end, sample-exactly.
+            let held = audio_samples(&cut_file_copy(&whole, cut, dir.path()), 0);
             assert_eq!(
-                audio_samples(&target, 0),
-                audio_samples(&cut_file_copy(&whole, cut, dir.path()), 0)
+                played as f64,
+                (held as f64).min((v * 48000.0 + 1e-6).floor()),
+                "cut {cut}: the partial holds {held} samples, the video ends at {v}"
             );
-            assert!(
-                a <= v + 1024.0 / 48000.0 + 1e-3,
-                "cut {cut}: audio ends at {a}, video at {v}"
-            );
-        } else {
-            // Cut inside a fragment: the audio ends with the video or before it, never after,
-            // and not much before (a fragment is half a second).
-            assert!(a <= v + 1e-3, "cut {cut}: audio ends at {a}, video at {v}");
         }
-        assert!(a > v - 0.5, "cut {cut}: audio ends at {a}, video at {v}");
-        let samples = audio_samples(&target, 0);
         assert!(
             samples > 0 && samples < full_samples,
             "cut {cut}: {samples}"
         );
-        let reported = done.audio[0].duration.as_secs_f64() * 48000.0;
-        assert!(
-            (reported - samples as f64).abs() < 1.0,
-            "{reported} vs {samples}"
-        );
+        assert_eq!(done.audio[0].samples, Some(played), "cut {cut}");
         frames_seen.push(done.frames);
     }
     // Later cuts keep more.
