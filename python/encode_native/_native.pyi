@@ -94,7 +94,8 @@ def concat(inputs: List[str], output: str) -> Tuple[int, float, int, int, int, s
 def containers() -> List[Dict[str, Any]]:
     """The container table: name, aliases, extension, mime, browser, muxer, default_encoder."""
 def encoders() -> List[Dict[str, Any]]:
-    """The encoder table: name, aliases, codec, pixel_formats, containers, license."""
+    """The encoder table: name, aliases, available (whether the linked libavcodec has it), codec,
+    pixel_formats, containers, license."""
 def cli_main(argv: List[str]) -> int:
     """Runs the encode-native command line with argv (program name first); its exit status."""
 def error_kinds() -> List[Dict[str, Any]]:

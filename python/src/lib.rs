@@ -946,10 +946,12 @@ fn containers(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 #[pyfunction]
 fn encoders(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
+    let linked = encode_native::info::library_info().encoders;
     for e in encode_native::Encoder::ALL {
         let info = e.info();
         let d = PyDict::new(py);
         d.set_item("name", e.name())?;
+        d.set_item("available", linked.iter().any(|(l, ok)| l == e && *ok))?;
         d.set_item("aliases", e.aliases().to_vec())?;
         d.set_item("codec", info.codec.name())?;
         let formats: Vec<&str> = info.pixel_formats.iter().map(|f| f.name()).collect();

@@ -25,6 +25,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             "libswscale": info.libswscale,
             "license": info.license,
             "x264": x264,
+            "codec_libraries": info.codec_libraries.iter().map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
             "encoders": info.encoders.iter().map(|(c, ok)| (c.name().to_string(), json!(ok))).collect::<serde_json::Map<_, _>>(),
             "audio_encoders": info.audio_encoders.iter().map(|&(e, ok)| (e.name().to_string(), audio_json(e, ok))).collect::<serde_json::Map<_, _>>(),
             "containers": info.containers.iter().map(|(c, ok)| (c.name().to_string(), json!(ok))).collect::<serde_json::Map<_, _>>(),
@@ -45,6 +46,18 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     let _ = writeln!(text, "  libswscale    {}", info.libswscale);
     let _ = writeln!(text, "  licence       {}", info.license);
     let _ = writeln!(text, "x264:           {x264}");
+    if !info.codec_libraries.is_empty() {
+        let _ = writeln!(
+            text,
+            "inside libavcodec: {}",
+            list(
+                info.codec_libraries
+                    .iter()
+                    .map(|(n, v)| format!("{n} {v}"))
+                    .collect()
+            )
+        );
+    }
     let _ = writeln!(
         text,
         "encoders:       {}",
@@ -169,6 +182,11 @@ fn x264_description(info: &LibraryInfo) -> String {
     if !present {
         return "not available (the linked libavcodec has no libx264 encoder)".into();
     }
+    // Built from source by this project: the version of the x264 inside libavcodec.
+    if let Some((_, v)) = info.codec_libraries.iter().find(|(n, _)| n == "x264") {
+        let core = v.split('.').nth(1).unwrap_or(v);
+        return format!("libx264 present, core {core} ({v}, inside libavcodec)");
+    }
     // A static build may name the x264 build in its configure line (e.g. "x264-164").
     if let Some(build) = build_after(&info.configuration, "x264-") {
         return format!("libx264 present, core {build}");
@@ -179,14 +197,15 @@ fn x264_description(info: &LibraryInfo) -> String {
     "libx264 present".into()
 }
 
-/// The digits right after `marker` in `text`, if any.
+/// The number right after `marker` in `text`, if any: digits followed by neither a letter nor
+/// another digit (so that a hash in a path, `x264-052ef27a…`, is not taken for a build).
 fn build_after(text: &str, marker: &str) -> Option<String> {
-    let start = text.find(marker)? + marker.len();
-    let digits: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    (!digits.is_empty()).then_some(digits)
+    text.match_indices(marker).find_map(|(at, _)| {
+        let rest = &text[at + marker.len()..];
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let next = rest[digits.len()..].chars().next();
+        (!digits.is_empty() && !next.is_some_and(|c| c.is_ascii_alphanumeric())).then_some(digits)
+    })
 }
 
 /// The soname version of the libx264 loaded in this process (Linux: /proc/self/maps).
@@ -207,5 +226,9 @@ mod tests {
             Some("164".into())
         );
         assert_eq!(build_after("--enable-libx264", "x264-"), None);
+        assert_eq!(
+            build_after("-I/c/x264-052ef27a26d8c510/include --x264-164 ", "x264-"),
+            Some("164".into())
+        );
     }
 }
