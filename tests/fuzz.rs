@@ -1562,10 +1562,12 @@ fn soundtrack_case(
             }
         })
     });
-    // The stop ends any wait on the FIFO 300 ms into the case.
+    // The stop ends any wait on a stalled FIFO 60 ms into the case (a file is never waited
+    // on: its case is never stopped, so a slow run is still checked whole).
     let started = Instant::now();
-    let options = encode_native::WriterOptions::default()
-        .stop_when(move || started.elapsed() > Duration::from_millis(300));
+    let limit = Duration::from_millis(if stall { 60 } else { 60_000 });
+    let options =
+        encode_native::WriterOptions::default().stop_when(move || started.elapsed() > limit);
     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
     let runner = std::thread::spawn(move || {
         let buffer = MemoryBuffer::new();
