@@ -8,7 +8,6 @@ __version__: str
 __all__ = [
     "EncodeError",
     "NativeWriter",
-    "PIXEL_FORMATS",
     "__version__",
     "check_settings",
     "cli_main",
@@ -21,7 +20,6 @@ __all__ = [
     "pixel_format_name",
     "settings",
 ]
-PIXEL_FORMATS: List[str]
 
 class EncodeError(RuntimeError):
     """The encoder, the muxer or FFmpeg failed; the message carries FFmpeg's own words."""
@@ -62,8 +60,6 @@ class NativeWriter:
     def frames_pushed(self) -> int: ...
     @property
     def frames_copied(self) -> int: ...
-    @property
-    def finished(self) -> bool: ...
 
 def check_settings(settings: Sequence[Tuple[str, str]], container: Optional[str] = None) -> None:
     """Raises ValueError for an unknown setting or a value it does not take; with

@@ -170,8 +170,6 @@ struct NativeWriter {
     copied: AtomicU64,
     /// Audio samples (per channel) accepted.
     audio_samples: AtomicU64,
-    /// Whether `finish` has run.
-    finished: AtomicBool,
     memory: Option<MemoryBuffer>,
     sink_error: Option<SinkError>,
     width: u32,
@@ -573,7 +571,6 @@ impl NativeWriter {
             pushed: AtomicU64::new(0),
             copied: AtomicU64::new(0),
             audio_samples: AtomicU64::new(0),
-            finished: AtomicBool::new(false),
             memory,
             sink_error,
             width,
@@ -692,7 +689,6 @@ impl NativeWriter {
         let summary = py
             .detach(|| {
                 let writer = lock(&self.writer).take().ok_or(Error::Finished)?;
-                self.finished.store(true, Ordering::Relaxed);
                 no_panic("finishing the video", || writer.finish())
             })
             .map_err(|e| py_error(e, self.sink_error.as_ref()))?;
@@ -714,7 +710,6 @@ impl NativeWriter {
         let kept = py
             .detach(|| {
                 let writer = lock(&self.writer).take().ok_or(Error::Finished)?;
-                self.finished.store(true, Ordering::Relaxed);
                 no_panic("keeping the partial video", || writer.keep_partial())
             })
             .map_err(|e| py_error(e, self.sink_error.as_ref()))?;
@@ -739,12 +734,6 @@ impl NativeWriter {
     #[getter]
     fn frames_copied(&self) -> u64 {
         self.copied.load(Ordering::Relaxed)
-    }
-
-    /// Whether `finish` has run (or the writer failed to finish).
-    #[getter]
-    fn finished(&self) -> bool {
-        self.finished.load(Ordering::Relaxed)
     }
 }
 
@@ -1031,7 +1020,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("EncodeError", m.py().get_type::<EncodeError>())?;
-    m.add("PIXEL_FORMATS", PixelFormat::NAMES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

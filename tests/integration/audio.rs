@@ -811,10 +811,10 @@ const AUDIO_CHILD: &str = "ENCODE_NATIVE_AUDIO_CRASH_CHILD";
 /// Run by `killed_encodes_with_sound_recover_both_tracks` in a child process: frames and
 /// pushed AAC audio into a crash-safe MP4 until killed.
 #[test]
+#[ignore = "a child process: `killed_encodes_with_sound_recover_both_tracks` runs it (with --ignored --exact)"]
 fn audio_crash_child() {
-    let Ok(path) = std::env::var(AUDIO_CHILD) else {
-        return;
-    };
+    let path = std::env::var(AUDIO_CHILD)
+        .unwrap_or_else(|_| panic!("audio_crash_child is run by killed_encodes_with_sound_recover_both_tracks, which sets {AUDIO_CHILD}"));
     let config = EncoderConfig::new(64, 48, 30)
         .preset("ultrafast")
         .audio_samples(48_000, 2);
@@ -846,6 +846,7 @@ fn killed_encodes_with_sound_recover_both_tracks() {
             Command::new(std::env::current_exe().unwrap())
                 .args([
                     "audio::audio_crash_child",
+                    "--ignored",
                     "--exact",
                     "--nocapture",
                     "--test-threads=1",

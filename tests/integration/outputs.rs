@@ -153,10 +153,10 @@ const CHILD: &str = "ENCODE_NATIVE_RECORDER_CHILD";
 /// Run by `killed_fragmented_encode_keeps_all_but_the_last_fragment` in a child process: a
 /// recorder pushing frames in real time into a fragmented MP4 until it is killed.
 #[test]
+#[ignore = "a child process: `killed_fragmented_encode_keeps_all_but_the_last_fragment` runs it (with --ignored --exact)"]
 fn recorder_child() {
-    let Ok(path) = std::env::var(CHILD) else {
-        return;
-    };
+    let path = std::env::var(CHILD)
+        .unwrap_or_else(|_| panic!("recorder_child is run by killed_fragmented_encode_keeps_all_but_the_last_fragment, which sets {CHILD}"));
     let cfg = EncoderConfig::new(160, 120, 30)
         .preset("ultrafast")
         .fragmented(1.0);
@@ -184,6 +184,7 @@ fn killed_fragmented_encode_keeps_all_but_the_last_fragment() {
         Command::new(std::env::current_exe().unwrap())
             .args([
                 "outputs::recorder_child",
+                "--ignored",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",
