@@ -34,14 +34,31 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as np
 
 from . import _audio, _frames, _hooks, _native, _settings
-from ._native import EncodeError, __version__, check_settings, ffmpeg_args_settings, pixel_format_name
+from ._errors import (
+    ConfigError,
+    EncodeError,
+    EncoderError,
+    Error,
+    FrameError,
+    NoSpaceError,
+    OutputError,
+    WriterFinishedError,
+)
 from ._native import NativeWriter as _NativeWriter
+from ._native import __version__, check_settings, ffmpeg_args_settings, pixel_format_name
 from ._native import concat as _concat
 from ._progress import Progress, ProgressArg
 
 __all__ = [
     "AudioSummary",
+    "ConfigError",
     "EncodeError",
+    "EncoderError",
+    "Error",
+    "FrameError",
+    "NoSpaceError",
+    "OutputError",
+    "WriterFinishedError",
     "Summary",
     "Video",
     "Writer",
@@ -320,9 +337,9 @@ class Writer:
         channels = _setting(self._settings, "channels")
         if soundtrack is not None:
             if _setting(self._settings, "audio") is not None:
-                raise ValueError("audio: give the soundtrack as samples or as a file, not both")
+                raise ConfigError("audio: give the soundtrack as samples or as a file, not both")
             if rate is None:
-                raise ValueError(
+                raise ConfigError(
                     "audio: a soundtrack given as samples needs its sample_rate (e.g. sample_rate=48000)"
                 )
             count = _audio.soundtrack_channels(soundtrack)
@@ -330,7 +347,7 @@ class Writer:
                 self._settings.append(("channels", str(count)))
                 channels = str(count)
             elif int(channels) != count:
-                raise ValueError(
+                raise ConfigError(
                     f"audio: the array of shape {tuple(soundtrack.shape)} has "
                     f"{_audio.channels_text(count)}, channels={channels} says otherwise"
                 )
@@ -373,7 +390,7 @@ class Writer:
 
     def _write(self, frame: Any, pts: Optional[int]) -> None:
         if self._closed:
-            raise ValueError("write to a closed Writer")
+            raise WriterFinishedError("write to a closed Writer")
         array = _frames.as_array(frame)
         if array.dtype.kind == "f":
             _frames.check_float_range(array, self.frames_written)
@@ -408,14 +425,14 @@ class Writer:
         stays usable."""
         with self._lock:
             if self._closed:
-                raise ValueError("write_audio to a closed Writer")
+                raise WriterFinishedError("write_audio to a closed Writer")
             if self._sample_rate is None:
-                raise ValueError(
+                raise ConfigError(
                     "write_audio: this writer has no soundtrack of samples; make it with "
                     "sample_rate=... (and channels=..., default 2) and no audio file"
                 )
             if self._soundtrack is not None:
-                raise ValueError(
+                raise ConfigError(
                     "write_audio: this writer's soundtrack is the audio array it was given; "
                     "write_audio adds samples to a writer made with sample_rate= and no audio"
                 )
@@ -430,14 +447,14 @@ class Writer:
         # Checked now as the library checks them, since they wait for the first frame.
         channels, _ = _audio.shape_of(array, planar)
         if channels != self._channels:
-            raise ValueError(
+            raise FrameError(
                 f"audio chunk {self._audio_pushes}: {_audio.channels_text(channels)} given, "
                 f"the soundtrack has {self._channels} (its `channels` setting)"
             )
         if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise ValueError(f"audio chunk {self._audio_pushes}: samples are not all finite numbers (NaN or infinite)")
+            raise FrameError(f"audio chunk {self._audio_pushes}: samples are not all finite numbers (NaN or infinite)")
         if array.dtype.kind == "f" and array.size and float(np.abs(array).max()) > 2.0:
-            raise ValueError(
+            raise FrameError(
                 f"audio chunk {self._audio_pushes}: a sample is {float(np.abs(array).max())}: float "
                 "samples are full scale at ±1.0 (a little over is clipped; over ±2.0 is refused), "
                 "and this looks like integer-scale sound: divide 16-bit values by 32768 (or write them as int16)"
@@ -451,7 +468,7 @@ class Writer:
         assert rate is not None  # write_audio checked it
         end = offset + (kept + _audio.shape_of(array, planar)[1]) / rate
         if end > ahead:
-            raise ValueError(
+            raise FrameError(
                 f"audio chunk {self._audio_pushes}: these samples would take the soundtrack to "
                 f"{end:.3f} s before any frame was written; at most audio_ahead = {ahead:g} s of "
                 "samples are kept ahead of the frames: write audio alongside the frames, give a "
@@ -494,7 +511,7 @@ class Writer:
         if _frames.is_planar(fmt):
             width, height = _settings.size_of(self._settings)
             if width is None or height is None:
-                raise ValueError(f"{fmt} input needs the picture size: width=..., height=...")
+                raise ConfigError(f"{fmt} input needs the picture size: width=..., height=...")
             assert fmt is not None  # is_planar is false for None
             layout = _frames.planar_layout(array, fmt, width, height)
         else:
@@ -530,7 +547,7 @@ class Writer:
         self._closed = True
         self._progress.close()
         if self._native is None:
-            raise ValueError(f"no frames were written, so no video was made for {self._describe()}")
+            raise FrameError(f"no frames were written, so no video was made for {self._describe()}")
         self._feed_audio(None)
         data, summary = self._native.finish()
         self._summary = _summary(summary)
@@ -744,7 +761,7 @@ def concat(paths: Iterable[PathLike], out: PathLike) -> Summary:
     ``input_width`` and ``input_height`` are 0; ``pixel_format`` is ``""`` and ``wall`` 0."""
     inputs = [os.fspath(p) for p in paths]
     if not inputs:
-        raise ValueError("concat needs at least one segment")
+        raise ConfigError("concat needs at least one segment")
     frames, duration, size, width, height, codec = _concat(inputs, os.fspath(out))
     return Summary(
         frames=frames,

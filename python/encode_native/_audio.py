@@ -8,6 +8,8 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 
+from ._errors import FrameError
+
 #: The sample types pushed as they are (floats at full scale ±1.0).
 DTYPES = (np.dtype(np.float32), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.float64))
 
@@ -23,7 +25,7 @@ def as_samples(samples: Any) -> np.ndarray:
         return array
     if array.dtype == np.float16:
         return array.astype(np.float32)
-    raise ValueError(
+    raise FrameError(
         f"audio: expected samples of dtype float32, int16, int32 or float64 (floats at full "
         f"scale ±1.0), got {array.dtype}"
     )
@@ -39,7 +41,7 @@ def shape_of(array: np.ndarray, planar: bool) -> Tuple[int, int]:
             return int(array.shape[0]), int(array.shape[1])
         return int(array.shape[1]), int(array.shape[0])
     want = "(n,) or (channels, n)" if planar else "(n,) or (n, channels)"
-    raise ValueError(f"audio: expected samples of shape {want}, got {tuple(array.shape)}")
+    raise FrameError(f"audio: expected samples of shape {want}, got {tuple(array.shape)}")
 
 
 def soundtrack_channels(array: np.ndarray) -> int:
@@ -47,7 +49,7 @@ def soundtrack_channels(array: np.ndarray) -> int:
     channels)`` interleaved."""
     channels, _ = shape_of(array, planar=False)
     if array.ndim == 2 and channels > 8 and array.shape[0] <= 8:
-        raise ValueError(
+        raise FrameError(
             f"audio: an array of shape {tuple(array.shape)} reads as {channels} channels; a "
             f"soundtrack is (samples, channels): give its transpose (audio.T)"
         )

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional, Tuple
 import numpy as np
 
 from . import _native
+from ._errors import FrameError
 
 #: Input formats that only say the channel order; the layout comes from each frame.
 _ORDER_ONLY = {"rgb24": "rgb", "rgba": "rgb", "bgr24": "bgr", "bgra": "bgr"}
@@ -53,7 +54,7 @@ def check_float_range(a: np.ndarray, index: int) -> None:
             if high <= 255.0 + FLOAT_SLACK and low >= -FLOAT_SLACK
             else "scale it to [0, 1] first, e.g. (frame - frame.min()) / (frame.max() - frame.min())"
         )
-        raise ValueError(
+        raise FrameError(
             f"frame {index}: float values from {low:g} to {high:g}, but float frames are read "
             f"as [0, 1] (0 black, 1 full): {hint}"
         )
@@ -108,7 +109,7 @@ class Layout:
     def check(self, a: np.ndarray, index: int) -> None:
         """Raises ValueError naming the frame when `a` is not shaped like the first frame."""
         if a.shape != self.shape or a.dtype != self.dtype:
-            raise ValueError(
+            raise FrameError(
                 f"frame {index}: expected {describe(self.shape, self.dtype)} like the first "
                 f"frame, got {describe(a.shape, a.dtype)}"
             )
@@ -117,7 +118,7 @@ class Layout:
 def planar_layout(a: np.ndarray, pix_fmt: str, width: int, height: int) -> Layout:
     """The layout of pre-converted planar YUV frames (uint8, any shape with the right size)."""
     if a.dtype != np.uint8:
-        raise ValueError(f"frame 0: {pix_fmt} input must be uint8, got {a.dtype.name}")
+        raise FrameError(f"frame 0: {pix_fmt} input must be uint8, got {a.dtype.name}")
 
     def convert(x: np.ndarray) -> np.ndarray:
         return x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
@@ -139,10 +140,10 @@ def layout_of(a: np.ndarray, input_format: Optional[str]) -> Layout:
     elif a.ndim == 3 and shape[2] in (3, 4):
         channels = shape[2]
     else:
-        raise ValueError(f"frame 0: expected a picture of shape {_SHAPES}, got shape {tuple(shape)}")
+        raise FrameError(f"frame 0: expected a picture of shape {_SHAPES}, got shape {tuple(shape)}")
     height, width = int(shape[0]), int(shape[1])
     if width == 0 or height == 0:
-        raise ValueError(f"frame 0: empty picture of shape {tuple(shape)}")
+        raise FrameError(f"frame 0: empty picture of shape {tuple(shape)}")
     kind = a.dtype.kind
     size = a.dtype.itemsize
     squeeze = a.ndim == 3 and channels == 1
@@ -186,10 +187,10 @@ def layout_of(a: np.ndarray, input_format: Optional[str]) -> Layout:
                 return rgb if direct else np.ascontiguousarray(rgb, dtype=np.float32)
 
     else:
-        raise ValueError(f"frame 0: dtype {a.dtype.name} is not a picture: use {_DTYPES}")
+        raise FrameError(f"frame 0: dtype {a.dtype.name} is not a picture: use {_DTYPES}")
 
     if wanted and wanted not in _ORDER_ONLY and wanted != pix_fmt:
-        raise ValueError(
+        raise FrameError(
             f"frame 0: input_format {wanted!r} does not match a frame of "
             f"{describe(shape, a.dtype)}, which is {pix_fmt}"
         )

@@ -6,7 +6,6 @@ import numpy as np
 
 __version__: str
 __all__ = [
-    "EncodeError",
     "NativeWriter",
     "__version__",
     "check_settings",
@@ -20,9 +19,6 @@ __all__ = [
     "pixel_format_name",
     "settings",
 ]
-
-class EncodeError(RuntimeError):
-    """The encoder, the muxer or FFmpeg failed; the message carries FFmpeg's own words."""
 
 @final
 class NativeWriter:
@@ -95,4 +91,4 @@ def encoders() -> List[Dict[str, Any]]:
 def cli_main(argv: List[str]) -> int:
     """Runs the encode-native command line with argv (program name first); its exit status."""
 def error_kinds() -> List[Dict[str, Any]]:
-    """The error kinds: kind, exception (the Python exception raised), c_status."""
+    """The error kinds: kind, exception (the class of encode_native._errors it raises)."""

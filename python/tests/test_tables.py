@@ -69,15 +69,40 @@ def test_a_full_disk_is_oserror_enospc():
     with pytest.raises(OSError) as info:
         en.write_video("/dev/full", frames, fps=10, format="mkv")
     assert info.value.errno == errno.ENOSPC, info.value
+    assert isinstance(info.value, en.NoSpaceError), type(info.value).__mro__
 
 
 def test_every_error_kind_maps_to_a_python_exception():
-    names = {"ValueError": ValueError, "OSError": OSError, "EncodeError": en.EncodeError}
-    kinds = {k["kind"]: k for k in _native.error_kinds()}
-    for k in kinds.values():
-        assert k["exception"] in names, k
-    assert kinds["no_space"]["exception"] == "OSError"
-    # An unsupported request is a ValueError here, and EN_ERR_CONFIG (-1) in C.
-    assert kinds["unsupported"]["exception"] == "ValueError"
-    assert kinds["unsupported"]["c_status"] == kinds["config"]["c_status"] == -1
-    assert kinds["no_space"]["c_status"] == -7
+    from encode_native import _errors
+    kinds = {k["kind"]: k["exception"] for k in _native.error_kinds()}
+    for kind, name in kinds.items():
+        cls = getattr(_errors, name)
+        assert issubclass(cls, en.Error) and cls is not en.Error, (kind, name)
+    # What the caller asked is a ValueError too; files an OSError; FFmpeg a RuntimeError.
+    for kind in ("config", "unsupported", "frame", "finished"):
+        assert issubclass(getattr(_errors, kinds[kind]), ValueError), kind
+    assert kinds["unsupported"] == kinds["config"] == "ConfigError"
+    assert issubclass(en.NoSpaceError, en.OutputError) and issubclass(en.OutputError, OSError)
+    assert issubclass(en.EncoderError, RuntimeError) and en.EncodeError is en.EncoderError
+
+
+def test_each_kind_of_failure_raises_its_class_and_its_builtin(tmp_path):
+    frames = np.zeros((2, 16, 16, 3), np.uint8)
+    with pytest.raises(en.ConfigError, match="crf") as e:
+        en.write_video(tmp_path / "a.mp4", frames, fps=10, crf=99)
+    assert isinstance(e.value, ValueError) and isinstance(e.value, en.Error)
+    with pytest.raises(en.FrameError, match="frame 0") as e:
+        en.write_video(tmp_path / "b.mp4", np.zeros((2, 16, 16, 5), np.uint8), fps=10)
+    assert isinstance(e.value, ValueError)
+    w = en.Writer(tmp_path / "c.mp4", fps=10)
+    w.write(frames[0])
+    with pytest.raises(en.FrameError):
+        w.write(np.zeros((8, 8, 3), np.uint8))  # another size: refused, the writer goes on
+    w.write(frames[1])
+    w.close()
+    with pytest.raises(en.WriterFinishedError):
+        w.write(frames[0])
+    with pytest.raises(en.OutputError) as e:
+        en.write_video(tmp_path / "no" / "such" / "dir" / "d.mp4", frames, fps=10)
+    assert isinstance(e.value, FileNotFoundError) and e.value.errno == errno.ENOENT, e.value
+    assert isinstance(e.value, en.Error)
