@@ -235,35 +235,6 @@ impl ErrorKind {
             ErrorKind::Internal => "internal",
         }
     }
-
-    /// The Python exception it raises: `ValueError` for what the caller asked (settings,
-    /// frames, what cannot be done, a closed writer), `OSError` with the errno for files
-    /// (`ENOSPC` for a full disk), `EncodeError` (a `RuntimeError`) for FFmpeg's failures and
-    /// bugs.
-    pub fn python_exception(self) -> &'static str {
-        match self {
-            ErrorKind::Config | ErrorKind::Frame | ErrorKind::Unsupported | ErrorKind::Finished => {
-                "ValueError"
-            }
-            ErrorKind::NoSpace | ErrorKind::Io => "OSError",
-            ErrorKind::Encode | ErrorKind::Internal => "EncodeError",
-        }
-    }
-
-    /// The status a C function returns for it (`EN_ERR_CONFIG` = -1, `EN_ERR_FRAME` = -2,
-    /// `EN_ERR_IO` = -3, `EN_ERR_ENCODER` = -4, `EN_ERR_INVALID_ARGUMENT` = -5,
-    /// `EN_ERR_INTERNAL` = -6, `EN_ERR_NO_SPACE` = -7).
-    pub fn c_status(self) -> i32 {
-        match self {
-            ErrorKind::Config | ErrorKind::Unsupported => -1,
-            ErrorKind::Frame => -2,
-            ErrorKind::Io => -3,
-            ErrorKind::Encode => -4,
-            ErrorKind::Finished => -5,
-            ErrorKind::Internal => -6,
-            ErrorKind::NoSpace => -7,
-        }
-    }
 }
 
 impl fmt::Display for ErrorKind {

@@ -36,25 +36,6 @@ pub enum EnStatus {
     EN_ERR_NO_SPACE = -7,
 }
 
-impl EnStatus {
-    /// Every status, for looking one up by its number.
-    pub(crate) const ALL: [EnStatus; 8] = [
-        EnStatus::EN_OK,
-        EnStatus::EN_ERR_CONFIG,
-        EnStatus::EN_ERR_FRAME,
-        EnStatus::EN_ERR_IO,
-        EnStatus::EN_ERR_ENCODER,
-        EnStatus::EN_ERR_INVALID_ARGUMENT,
-        EnStatus::EN_ERR_INTERNAL,
-        EnStatus::EN_ERR_NO_SPACE,
-    ];
-
-    /// The status numbered `code`, if there is one.
-    pub(crate) fn from_code(code: i32) -> Option<EnStatus> {
-        Self::ALL.into_iter().find(|s| *s as i32 == code)
-    }
-}
-
 /// A failed call: its category and its message.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -82,10 +63,26 @@ impl From<Error> for Failure {
     }
 }
 
-/// The status of a library error: the library's own table ([`native::ErrorKind::c_status`]),
-/// so that C reports a failure as the same kind as Rust and Python do.
+/// The status of a library error, by its kind, so that C reports a failure as the same kind
+/// as Rust and Python do.
 pub(crate) fn category(e: &Error) -> EnStatus {
-    EnStatus::from_code(e.kind().c_status()).unwrap_or(EnStatus::EN_ERR_INTERNAL)
+    status_of(e.kind())
+}
+
+/// The status of each kind of library error. What cannot be done is a configuration error
+/// here as in Python (`ConfigError`); a call after `en_writer_finish` an invalid argument.
+pub(crate) fn status_of(kind: native::ErrorKind) -> EnStatus {
+    use native::ErrorKind as K;
+    match kind {
+        K::Config | K::Unsupported => EnStatus::EN_ERR_CONFIG,
+        K::Frame => EnStatus::EN_ERR_FRAME,
+        K::Io => EnStatus::EN_ERR_IO,
+        K::NoSpace => EnStatus::EN_ERR_NO_SPACE,
+        K::Encode => EnStatus::EN_ERR_ENCODER,
+        K::Finished => EnStatus::EN_ERR_INVALID_ARGUMENT,
+        // A bug, or a kind the library adds later until it has its own status.
+        _ => EnStatus::EN_ERR_INTERNAL,
+    }
 }
 
 thread_local! {

@@ -260,19 +260,20 @@ fn one_config_opens_writers_on_several_threads_at_once() {
 
 #[test]
 fn every_error_kind_has_its_own_defined_status() {
-    for &kind in native::ErrorKind::ALL {
-        let status = EnStatus::from_code(kind.c_status());
-        assert!(
-            status.is_some(),
-            "{kind}: {} is no EnStatus",
-            kind.c_status()
+    use crate::status::status_of;
+    use native::ErrorKind as K;
+    for &kind in K::ALL {
+        assert_ne!(status_of(kind), EnStatus::EN_OK, "{kind}");
+        // Only a bug is an internal error.
+        assert_eq!(
+            status_of(kind) == EnStatus::EN_ERR_INTERNAL,
+            kind == K::Internal,
+            "{kind}"
         );
-        assert_ne!(status, Some(EnStatus::EN_OK), "{kind}");
     }
-    assert_eq!(
-        EnStatus::from_code(native::ErrorKind::NoSpace.c_status()),
-        Some(EnStatus::EN_ERR_NO_SPACE)
-    );
+    assert_eq!(status_of(K::NoSpace), EnStatus::EN_ERR_NO_SPACE);
+    assert_eq!(status_of(K::Unsupported), EnStatus::EN_ERR_CONFIG);
+    assert_eq!(status_of(K::Finished), EnStatus::EN_ERR_INVALID_ARGUMENT);
 }
 
 #[test]

@@ -629,8 +629,7 @@ impl NativeWriter {
                 untyped.dtype()
             ))
         };
-        let borrow_error =
-            |e: numpy::BorrowError| frame_error(format!("frame {index}: {e}"));
+        let borrow_error = |e: numpy::BorrowError| frame_error(format!("frame {index}: {e}"));
         let copied = match dtype {
             "uint8" => {
                 let a = array.cast::<PyArrayDyn<u8>>().map_err(|_| wrong_dtype())?;
