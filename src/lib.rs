@@ -37,7 +37,7 @@ extern crate self as encode_native;
 
 pub use audio::{AudioSample, AudioSamples, AudioTrackSummary, AUDIO_AHEAD_SECONDS};
 pub use codec::audio::AudioEncoderInfo;
-pub use codec::{Encoder, EncoderInfo, VideoCodec};
+pub use codec::{Encoder, EncoderInfo, QualityScale, VideoCodec};
 pub use config::{
     AudioDamage, AudioEncoder, AudioLength, AudioSettings, AudioSource, BrowserElement,
     ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate, Metadata, OddSize,

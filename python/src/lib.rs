@@ -974,6 +974,18 @@ fn encoders(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         let containers: Vec<&str> = info.containers.iter().map(|c| c.name()).collect();
         d.set_item("containers", containers)?;
         d.set_item("license", info.license)?;
+        let quality = match info.quality {
+            Some(q) => {
+                let scale = PyDict::new(py);
+                scale.set_item("key", q.key)?;
+                scale.set_item("best", q.best)?;
+                scale.set_item("worst", q.worst)?;
+                scale.set_item("default", q.default)?;
+                Some(scale)
+            }
+            None => None,
+        };
+        d.set_item("quality", quality)?;
         list.append(d)?;
     }
     Ok(list)

@@ -225,6 +225,41 @@ def test_quality_maps_to_crf_by_imageio_ffmpegs_formula(tmp_path):
         imageio.get_writer(tmp_path / "bad.mp4", quality=11)
 
 
+def test_quality_walks_every_encoders_own_scale(tmp_path):
+    """imageio's quality 0-10 on every encoder with a quality scale in the library's table
+    (rav1e's qscale and mjpeg's included): the setting stays on the scale, rises or falls
+    with quality as the scale runs, and what the ends give encodes."""
+    from encode_native import _native
+    from encode_native.compat.imageio import _quality_setting
+
+    frames = noise(2, 64, 64)
+    walked = []
+    for entry in _native.encoders():
+        scale = entry["quality"]
+        if scale is None:
+            assert _quality_setting(5, entry["name"]) is None, entry["name"]
+            continue
+        values = []
+        for q in range(11):
+            key, value = _quality_setting(q, entry["name"])
+            assert key == scale["key"], entry["name"]
+            values.append(value)
+        lo, hi = sorted((scale["best"], scale["worst"]))
+        assert all(lo <= v <= hi for v in values), (entry["name"], values)
+        assert values[0] == scale["worst"] and values[10] == scale["best"], (entry["name"], values)
+        step = 1 if scale["best"] > scale["worst"] else -1
+        assert all((b - a) * step >= 0 for a, b in zip(values, values[1:])), (entry["name"], values)
+        walked.append(entry["name"])
+        if not entry["available"]:
+            continue
+        ext = {"libvpx-vp9": "webm", "libwebp_anim": "webp", "prores_ks": "mov"}.get(entry["name"], "mkv")
+        for q in (0, 10):
+            path = tmp_path / f"{entry['name']}-{q}.{ext}"
+            imageio.mimwrite(path, frames, fps=10, codec=entry["name"], quality=q, macro_block_size=1)
+            assert path.stat().st_size > 0
+    assert {"librav1e", "mjpeg", "libx264", "libwebp_anim"} <= set(walked), walked
+
+
 def test_bitrate_codec_and_pixelformat(tmp_path):
     frames = noise(20)
     imageio.mimwrite(tmp_path / "low.mp4", frames, fps=10, bitrate="100k", quality=10)

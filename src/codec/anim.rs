@@ -13,6 +13,7 @@ pub(super) static APNG: EncoderInfo = EncoderInfo {
     containers: &[Container::Apng],
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
+    quality: None,
     family: &Apng,
 };
 
@@ -23,6 +24,7 @@ pub(super) static WEBP: EncoderInfo = EncoderInfo {
     containers: &[Container::Webp],
     license: "BSD-3-Clause",
     min_size: (1, 1),
+    quality: Some(super::QualityScale::new("crf", 100.0, 0.0, Some(75.0))),
     family: &Webp,
 };
 
@@ -33,6 +35,7 @@ pub(super) static GIF: EncoderInfo = EncoderInfo {
     containers: &[Container::Gif],
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
+    quality: None,
     family: &Gif,
 };
 

@@ -25,6 +25,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     license: "LGPL-2.1-or-later",
     // FFV1 with encode-native's 4 slices (a 2x2 grid) needs two pixels each way.
     min_size: (2, 2),
+    quality: None,
     family: &Ffv1,
 };
 

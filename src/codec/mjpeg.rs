@@ -24,6 +24,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     containers: &[Container::Avi, Container::Mov, Container::Mkv],
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
+    quality: Some(super::QualityScale::new("qscale", 2.0, 31.0, Some(3.0))),
     family: &Mjpeg,
 };
 

@@ -60,8 +60,44 @@ pub struct EncoderInfo {
     /// The smallest picture (width, height) the encoder opens for, as stored (after the
     /// odd-size policy); the plan refuses a smaller one with this size.
     pub min_size: (u32, u32),
+    /// Its numeric quality scale (`crf` 0–51 for libx264, `qscale` 2–31 for mjpeg, ...), or
+    /// `None` where quality is not a number (lossless or palette-based encoders). Tools that
+    /// map a quality of their own (imageio's 0–10) onto an encoder use it.
+    pub quality: Option<QualityScale>,
     /// What is particular to this encoder.
     family: &'static dyn Family,
+}
+
+/// An encoder's numeric quality scale: the setting that carries it, its best and worst
+/// values (best may be the larger: libwebp's quality runs 0 to 100, 100 best), and the
+/// encoder's default on it (`None` where another setting decides, as ProRes's profile does).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct QualityScale {
+    /// The setting (`crf` or `qscale`).
+    pub key: &'static str,
+    /// Its best value.
+    pub best: f64,
+    /// Its worst value.
+    pub worst: f64,
+    /// The encoder's default, where this setting sets it.
+    pub default: Option<f64>,
+}
+
+impl QualityScale {
+    pub(crate) const fn new(
+        key: &'static str,
+        best: f64,
+        worst: f64,
+        default: Option<f64>,
+    ) -> Self {
+        QualityScale {
+            key,
+            best,
+            worst,
+            default,
+        }
+    }
 }
 
 impl std::fmt::Debug for dyn Family {

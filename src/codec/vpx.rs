@@ -20,6 +20,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     containers: &[Container::Webm, Container::Mkv, Container::Mp4],
     license: "BSD-3-Clause",
     min_size: (1, 1),
+    quality: Some(super::QualityScale::new("crf", 0.0, 63.0, Some(31.0))),
     family: &Vp9,
 };
 

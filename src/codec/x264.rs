@@ -11,6 +11,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
     min_size: (1, 1),
+    quality: Some(super::QualityScale::new("crf", 0.0, 51.0, Some(23.0))),
     family: &X264,
 };
 
@@ -21,6 +22,7 @@ pub(super) static INFO_RGB: EncoderInfo = EncoderInfo {
     containers: super::CLASSIC_CONTAINERS,
     license: "GPL-2.0-or-later",
     min_size: (1, 1),
+    quality: Some(super::QualityScale::new("crf", 0.0, 51.0, Some(23.0))),
     family: &X264,
 };
 

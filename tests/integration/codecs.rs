@@ -692,3 +692,52 @@ fn the_mpeg4_quantiser_changes_the_file() {
     let (fine, coarse) = (size(2), size(20));
     assert!(fine > 2 * coarse, "qscale 2: {fine} bytes, 20: {coarse}");
 }
+
+/// Every encoder's quality scale in the table is the one the library takes: its best and
+/// worst values encode a frame, one step past the worst is refused naming the setting, and
+/// the default lies on the scale.
+#[test]
+fn each_encoders_quality_scale_is_what_it_takes() {
+    use encode_native::{Destination, Frame, MemoryBuffer, PixelFormat, WriterOptions};
+    let frame = vec![120u8; 64 * 64 * 3];
+    let encode = |encoder: Encoder, key: &str, value: f64| {
+        let mut config = EncoderConfig::new(64, 64, 10).codec(encoder);
+        config.container = Some(encoder.info().containers[0]);
+        config.set(key, &format!("{value}"))?;
+        let mut w = VideoWriter::open_with(
+            config,
+            Destination::Memory(MemoryBuffer::new()),
+            WriterOptions::default(),
+        )?;
+        w.push(Frame::new(64, 64, PixelFormat::Rgb24, &frame))?;
+        w.finish().map(|s| s.frames)
+    };
+    let mut scales = 0;
+    for &encoder in Encoder::ALL {
+        let Some(q) = encoder.info().quality else {
+            continue;
+        };
+        scales += 1;
+        if let Some(d) = q.default {
+            let (lo, hi) = (q.best.min(q.worst), q.best.max(q.worst));
+            assert!(lo <= d && d <= hi, "{encoder}: default {d} off {lo}..{hi}");
+        }
+        if !require_encoder(encoder) {
+            continue;
+        }
+        for value in [q.best, q.worst] {
+            assert_eq!(
+                encode(encoder, q.key, value).map_err(|e| e.to_string()),
+                Ok(1),
+                "{encoder} {}={value}",
+                q.key
+            );
+        }
+        let past = q.worst + (q.worst - q.best).signum();
+        let e = encode(encoder, q.key, past).expect_err(&format!("{encoder} {}={past}", q.key));
+        // Named by the setting (qscale's field is the quantizer).
+        let named = e.to_string().contains(q.key) || e.to_string().contains("quantizer");
+        assert!(named, "{encoder}: {e}");
+    }
+    assert_eq!(scales, 11, "the encoders with a quality scale");
+}

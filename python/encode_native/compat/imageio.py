@@ -24,13 +24,13 @@ imageio-ffmpeg's keywords become encode-native's settings:
 ``fps``                 the frame rate, exact (default 10, imageio's)
 ``codec``               ``codec`` (``libx264``, ``h264``, ``mpeg4``, ``libvpx-vp9``, ...)
 ``bitrate``             ``bitrate`` (``2000000``, ``"2M"``); ``quality`` is then ignored
-``quality``             0 to 10, 10 best; imageio-ffmpeg's formula: with libx264 (and
-                        libx265) ``crf = int((1 - quality / 10) * 51)``; with encoders
-                        that take a quantiser (mpeg4, ProRes)
-                        ``qscale = int((1 - quality / 10) * 30) + 1``; VP9 and AV1, whose
-                        crf runs 0 to 63: ``crf = int((1 - quality / 10) * 63)``; WebP:
-                        its quality ``crf = round(quality * 10)``; no effect on GIF and
-                        APNG. Not given: the encoder's default (x264's crf 23), as with
+``quality``             0 to 10, 10 best; imageio-ffmpeg's formula on each encoder's own
+                        scale from the library's encoder table: ``best + int((1 -
+                        quality / 10) * (worst - best))`` (libx264 and libx265: crf 0 to
+                        51, as imageio-ffmpeg; VP9 and AV1: crf 0 to 63; rav1e: qscale
+                        0 to 255; mpeg4 and ProRes: qscale 1 to 31; mjpeg: qscale 2 to
+                        31; WebP: its quality 100 to 0); no effect on GIF, APNG and FFV1.
+                        Not given: the encoder's default (x264's crf 23), as with
                         imageio.
 ``pixelformat``         ``pix_fmt`` (``yuv420p``, ``yuv444p``, ...)
 ``macro_block_size``    default 16, as imageio's: a frame whose width or height is not a
@@ -66,7 +66,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .. import Summary, Writer
+from .. import Summary, Writer, _native
 from .._native import ffmpeg_args_settings
 from .._settings import key_of, repeated_texts
 
@@ -117,12 +117,6 @@ _CONTAINER = {".m4v": "mp4"}
 #: and this plugin's).
 _OUR_FORMATS = {"ffmpeg", "encode_native", "encode-native"}
 
-#: Encoders whose rate is crf on x264's scale, on 0-63, or a quantiser 1-31; and those
-#: where quality has no meaning.
-_CRF_51 = {"libx264", "libx264rgb", "h264", "libx265", "hevc", "x264", "x265", "avc"}
-_CRF_63 = {"libvpx-vp9", "vp9", "libaom-av1", "libsvtav1", "librav1e", "av1"}
-_QSCALE = {"mpeg4", "prores_ks", "prores"}
-_WEBP = {"libwebp_anim", "libwebp", "webp"}
 _DEFAULT_CODEC = {".webm": "libvpx-vp9", ".gif": "gif", ".webp": "libwebp_anim", ".apng": "apng"}
 
 # -- the real imageio ----------------------------------------------------------------------
@@ -259,22 +253,26 @@ def _flag_list(name: str, value: Any) -> List[str]:
 
 
 def _quality_setting(quality: Any, codec: str) -> Optional[Tuple[str, int]]:
-    """imageio-ffmpeg's quality (0-10, 10 best) as the encoder's rate setting."""
+    """imageio-ffmpeg's quality (0-10, 10 best) as the encoder's rate setting, on the encoder's
+    own quality scale from the library's encoder table (None where quality is not a number:
+    GIF, APNG, FFV1)."""
     if isinstance(quality, bool) or not isinstance(quality, (int, float)):
         raise ValueError(f"quality {quality!r}: a number from 0 to 10 (10 is best)")
     if not 0 <= quality <= 10:
         raise ValueError(f"quality {quality!r} is out of range: 0 to 10 (10 is best)")
-    loss = 1 - quality / 10.0
     name = codec.lower()
-    if name in _CRF_51:
-        return ("crf", int(loss * 51))
-    if name in _CRF_63:
-        return ("crf", int(loss * 63))
-    if name in _QSCALE:
-        return ("qscale", int(loss * 30) + 1)
-    if name in _WEBP:
-        return ("crf", int(round(quality * 10)))
-    return None  # gif, apng, ffv1: lossless or palette-based
+    entry = next((e for e in _native.encoders() if name == e["name"] or name in e["aliases"]), None)
+    if entry is None or entry["quality"] is None:
+        return None  # an unknown name is refused by the library, with its list
+    scale = entry["quality"]
+    best, worst = scale["best"], scale["worst"]
+    if worst > best:
+        # A loss scale (crf, qscale): imageio-ffmpeg's int((1 - quality / 10) * span).
+        value = best + int((1 - quality / 10.0) * (worst - best))
+    else:
+        # A quality scale (WebP's 0-100, 100 best): the quality's share of it.
+        value = worst + int(quality / 10.0 * (best - worst))
+    return (scale["key"], int(value))
 
 
 def _gif_rate(duration: Any) -> Fraction:
