@@ -225,14 +225,15 @@ def test_quality_maps_to_crf_by_imageio_ffmpegs_formula(tmp_path):
         imageio.get_writer(tmp_path / "bad.mp4", quality=11)
 
 
-def test_quality_walks_every_encoders_own_scale(tmp_path):
+def test_quality_walks_every_encoders_own_scale():
     """imageio's quality 0-10 on every encoder with a quality scale in the library's table
-    (rav1e's qscale and mjpeg's included): the setting stays on the scale, rises or falls
-    with quality as the scale runs, and what the ends give encodes."""
+    (rav1e's qscale and mjpeg's included): the setting stays on the scale, its ends are the
+    scale's ends, and it rises or falls with quality as the scale runs. (That the library
+    encodes at both ends of each scale is codecs::each_encoders_quality_scale_is_what_it_takes
+    in the Rust suite, on every FFmpeg.)"""
     from encode_native import _native
     from encode_native.compat.imageio import _quality_setting
 
-    frames = noise(2, 64, 64)
     walked = []
     for entry in _native.encoders():
         scale = entry["quality"]
@@ -250,13 +251,6 @@ def test_quality_walks_every_encoders_own_scale(tmp_path):
         step = 1 if scale["best"] > scale["worst"] else -1
         assert all((b - a) * step >= 0 for a, b in zip(values, values[1:])), (entry["name"], values)
         walked.append(entry["name"])
-        if not entry["available"]:
-            continue
-        ext = {"libvpx-vp9": "webm", "libwebp_anim": "webp", "prores_ks": "mov"}.get(entry["name"], "mkv")
-        for q in (0, 10):
-            path = tmp_path / f"{entry['name']}-{q}.{ext}"
-            imageio.mimwrite(path, frames, fps=10, codec=entry["name"], quality=q, macro_block_size=1)
-            assert path.stat().st_size > 0
     assert {"librav1e", "mjpeg", "libx264", "libwebp_anim"} <= set(walked), walked
 
 
