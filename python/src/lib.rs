@@ -66,12 +66,22 @@ fn py_error(e: Error, sink_error: Option<&SinkError>) -> PyErr {
 fn frame_error(text: impl Into<String>) -> PyErr {
     let text = text.into();
     Python::attach(|py| {
-        py.import("encode_native._errors")
-            .and_then(|m| m.getattr("FrameError"))
-            .and_then(|c| c.call1((text.as_str(),)))
-            .map(PyErr::from_value)
+        of_class(py, "FrameError", (text.as_str(),))
             .unwrap_or_else(|_| PyValueError::new_err(text.clone()))
     })
+}
+
+/// The exception `encode_native._errors.<class>(*args)` makes (a class, or `output_error`).
+fn of_class<'py>(
+    py: Python<'py>,
+    class: &str,
+    args: impl pyo3::call::PyCallArgs<'py>,
+) -> PyResult<PyErr> {
+    let value = py
+        .import("encode_native._errors")?
+        .getattr(class)?
+        .call1(args)?;
+    Ok(PyErr::from_value(value))
 }
 
 /// The class of `encode_native._errors` each kind of failure raises (each is also the builtin
@@ -93,14 +103,10 @@ fn exception_class(kind: ErrorKind) -> &'static str {
 /// The exception for `e` with the message `text`: an I/O failure with its errno (and the
 /// builtin OSError subclass of that errno), every other kind its own class.
 fn raised(py: Python<'_>, e: &Error, text: &str) -> PyResult<PyErr> {
-    let errors = py.import("encode_native._errors")?;
-    let value = match e.kind() {
-        ErrorKind::Io | ErrorKind::NoSpace => errors
-            .getattr("output_error")?
-            .call1((e.os_error(), text))?,
-        kind => errors.getattr(exception_class(kind))?.call1((text,))?,
-    };
-    Ok(PyErr::from_value(value))
+    match e.kind() {
+        ErrorKind::Io | ErrorKind::NoSpace => of_class(py, "output_error", (e.os_error(), text)),
+        kind => of_class(py, exception_class(kind), (text,)),
+    }
 }
 
 /// Runs `f`, turning a panic into an [`Error::EncoderThread`]-like error so that no panic
