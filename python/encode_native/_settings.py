@@ -23,6 +23,12 @@ for _s in _SETTINGS:
 _KINDS = {s["key"]: s["kind"] for s in _SETTINGS}
 
 
+def encoder_entry(codec: str) -> Optional[Dict[str, Any]]:
+    """The library's encoder table row for a codec name or alias (any case), or None."""
+    name = codec.lower()
+    return next((e for e in _native.encoders() if name == e["name"] or name in e["aliases"]), None)
+
+
 def key_of(name: str) -> Optional[str]:
     """The setting's key for `name` or one of its aliases, None for an unknown name."""
     return KEYS.get(name.replace("-", "_").lower())

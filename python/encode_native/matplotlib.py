@@ -115,25 +115,21 @@ def _container_name(text: str) -> str:
 
 def _encoder_name(codec: str) -> str:
     """The library's encoder for a codec name or alias (unknown names as they are)."""
-    for e in _native.encoders():
-        if codec.lower() == e["name"] or codec.lower() in e["aliases"]:
-            return str(e["name"])
-    return codec.lower()
+    e = _settings.encoder_entry(codec)
+    return str(e["name"]) if e else codec.lower()
 
 
 def _check_codec_fits(codec: str, container: str, outfile: Any) -> None:
     """Refuses a chosen codec that `container` cannot hold (the library would otherwise
     use the container's own encoder for the default H.264)."""
-    for e in _native.encoders():
-        if codec.lower() == e["name"] or codec.lower() in e["aliases"]:
-            if container not in e["containers"]:
-                own = next(c["default_encoder"] for c in _native.containers() if c["name"] == container)
-                raise ValueError(
-                    f"cannot save {outfile!r}: codec {codec!r} ({e['name']}) does not go in "
-                    f"{container}, only in {', '.join(e['containers'])}; leave codec out for "
-                    f"{container}'s own ({own})"
-                )
-            return
+    e = _settings.encoder_entry(codec)
+    if e is not None and container not in e["containers"]:
+        own = next(c["default_encoder"] for c in _native.containers() if c["name"] == container)
+        raise ValueError(
+            f"cannot save {outfile!r}: codec {codec!r} ({e['name']}) does not go in "
+            f"{container}, only in {', '.join(e['containers'])}; leave codec out for "
+            f"{container}'s own ({own})"
+        )
 
 
 def _skip_draw(renderer: Any) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import encode_native as en
-from encode_native import _native
+from encode_native import _settings
 
 from conftest import blocks, decode
 
@@ -45,7 +45,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 def test_every_codec_by_its_name(tmp_path, codec, ext, extra, decoded_as, least_psnr):
     frames = blocks(N, H, W, seed=3)
     path = tmp_path / f"v.{ext}"
-    entry = next(e for e in _native.encoders() if codec == e["name"] or codec in e["aliases"])
+    entry = _settings.encoder_entry(codec)
     if not entry["available"]:
         # A build without it (the wheel has no rav1e): refused up front, naming the encoder,
         # and nothing is made.

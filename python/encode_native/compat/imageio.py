@@ -66,9 +66,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .. import Summary, Writer, _native
+from .. import Summary, Writer
 from .._native import ffmpeg_args_settings
-from .._settings import key_of, repeated_texts
+from .._settings import encoder_entry, key_of, repeated_texts
 
 __all__ = [
     "RETURN_BYTES",
@@ -260,8 +260,7 @@ def _quality_setting(quality: Any, codec: str) -> Optional[Tuple[str, int]]:
         raise ValueError(f"quality {quality!r}: a number from 0 to 10 (10 is best)")
     if not 0 <= quality <= 10:
         raise ValueError(f"quality {quality!r} is out of range: 0 to 10 (10 is best)")
-    name = codec.lower()
-    entry = next((e for e in _native.encoders() if name == e["name"] or name in e["aliases"]), None)
+    entry = encoder_entry(codec)
     if entry is None or entry["quality"] is None:
         return None  # an unknown name is refused by the library, with its list
     scale = entry["quality"]
