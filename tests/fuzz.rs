@@ -13,7 +13,7 @@
 //!
 //! `cargo test --test fuzz` runs a short budget (`FUZZ_SECONDS` for each harness, default 20
 //! for the first and 10 for the damage harness); `sh scripts/fuzz.sh SECONDS` runs longer, in
-//! release mode. `FUZZ_SEED` replays a run.
+//! release mode. `FUZZ_SEED` replays a run; `FUZZ_JOBS` runs that many soundtrack cases at once.
 
 use std::io::{self, Cursor, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -1640,35 +1640,62 @@ fn soundtrack_case(
 #[test]
 fn fuzz_soundtrack_files() {
     let (seconds, seed) = budget("fuzz soundtracks", 10);
+    // `FUZZ_JOBS` cases run at once (default 1); a stalled FIFO case waits without working,
+    // so a long run keeps more cases in flight than there are cores.
+    let jobs: u64 = std::env::var("FUZZ_JOBS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 64);
     ffmpeg_next::init().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let files = soundtracks(dir.path());
-    let mut rng = Rng(seed);
-    let (mut executions, mut failures) = (0u64, Vec::new());
     let start = Instant::now();
     // `FUZZ_CASE` replays one case by its seed.
     let only: Option<u64> = std::env::var("FUZZ_CASE").ok().and_then(|s| s.parse().ok());
-    while start.elapsed() < Duration::from_secs(seconds) && (only.is_none() || executions == 0) {
-        let case_seed = only.unwrap_or_else(|| rng.next() | 1);
-        let mut case = Rng(case_seed);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            soundtrack_case(&mut case, &files, dir.path(), executions)
-        }));
-        executions += 1;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(format!("case seed {case_seed}: {e}")),
-            Err(p) => failures.push(format!(
-                "case seed {case_seed}: panicked: {} (replay with FUZZ_CASE={case_seed})",
-                panic_message(&*p)
-            )),
+    let taken = std::sync::atomic::AtomicU64::new(0);
+    let executions = std::sync::atomic::AtomicU64::new(0);
+    let failures = std::sync::Mutex::new(Vec::<String>::new());
+    let hung = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                use std::sync::atomic::Ordering::SeqCst;
+                if start.elapsed() >= Duration::from_secs(seconds) || hung.load(SeqCst) {
+                    break;
+                }
+                let index = taken.fetch_add(1, SeqCst);
+                if only.is_some() && index > 0 {
+                    break;
+                }
+                // Case `index` of run `seed` has a seed of its own, whichever worker runs it.
+                let case_seed = only.unwrap_or_else(|| {
+                    Rng(seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15)).next() | 1
+                });
+                let mut case = Rng(case_seed);
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    soundtrack_case(&mut case, &files, dir.path(), index)
+                }));
+                executions.fetch_add(1, SeqCst);
+                let failure = match result {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => format!("case seed {case_seed}: {e}"),
+                    Err(p) => format!(
+                        "case seed {case_seed}: panicked: {} (replay with FUZZ_CASE={case_seed})",
+                        panic_message(&*p)
+                    ),
+                };
+                if failure.contains("hang") {
+                    hung.store(true, SeqCst);
+                }
+                failures.lock().unwrap().push(failure);
+            });
         }
-        if failures.iter().any(|f| f.contains("hang")) {
-            break;
-        }
-    }
+    });
+    let failures = failures.into_inner().unwrap();
     eprintln!(
-        "fuzz soundtracks: {executions} executions, {} failures, {:.0} s",
+        "fuzz soundtracks: {} executions, {} failures, {:.0} s, {jobs} at once",
+        executions.into_inner(),
         failures.len(),
         start.elapsed().as_secs_f64()
     );
