@@ -1676,7 +1676,14 @@ fn fuzz_soundtrack_files() {
                 let result = catch_unwind(AssertUnwindSafe(|| {
                     soundtrack_case(&mut case, &files, dir.path(), index)
                 }));
-                executions.fetch_add(1, SeqCst);
+                let done = executions.fetch_add(1, SeqCst) + 1;
+                if done.is_multiple_of(100_000) {
+                    let failed = failures.lock().unwrap().len();
+                    eprintln!(
+                        "fuzz soundtracks: {done} executions, {failed} failures, {:.0} s",
+                        start.elapsed().as_secs_f64()
+                    );
+                }
                 let failure = match result {
                     Ok(Ok(())) => continue,
                     Ok(Err(e)) => format!("case seed {case_seed}: {e}"),
