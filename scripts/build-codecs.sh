@@ -10,7 +10,9 @@
 # Environment:
 #   ENCODE_NATIVE_CACHE          cache root (default /var/cache/encode-native); everything goes
 #                                under its codecs/ folder, outside the clone
-#   ENCODE_NATIVE_CODECS_TARGET  zig target (default x86_64-linux-gnu.2.28)
+#   ENCODE_NATIVE_CODECS_TARGET  zig target (default x86_64-linux-gnu.2.28; also
+#                                aarch64-linux-gnu.2.28, cross-compiled: the recipes named
+#                                build_<lib>_aarch64 replace build_<lib> there)
 #   ENCODE_NATIVE_CODECS         the codec libraries to build (default: all of scripts/codecs.txt)
 #   JOBS                         make -j (default: the number of cores)
 #
@@ -36,6 +38,11 @@ TARGET="${ENCODE_NATIVE_CODECS_TARGET:-x86_64-linux-gnu.2.28}"
 C="${ENCODE_NATIVE_CACHE:-/var/cache/encode-native}/codecs"
 T="$C/$TARGET"
 JOBS="${JOBS:-$(nproc)}"
+ARCH="${TARGET%%-*}"
+case "$ARCH" in
+  x86_64 | aarch64) ;;
+  *) echo "build-codecs: target $TARGET: only x86_64 and aarch64 are built" >&2; exit 2 ;;
+esac
 WANT="${ENCODE_NATIVE_CODECS:-$(sed -n 's/^\([a-z0-9-]*\).*/\1/p' scripts/codecs.txt | grep -v '^ffmpeg$' | tr '\n' ' ')}"
 mkdir -p "$C" "$T"
 log() { echo "build-codecs: $*" >&2; }
@@ -43,7 +50,10 @@ log() { echo "build-codecs: $*" >&2; }
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
-for p in nasm cmake meson ninja-build make perl pkg-config python3-venv xz-utils; do
+tools="nasm cmake meson ninja-build make perl pkg-config python3-venv xz-utils"
+# The checks below read the libraries' symbols with the target's binutils.
+[ "$ARCH" = x86_64 ] || tools="$tools binutils-$ARCH-linux-gnu"
+for p in $tools; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -93,7 +103,7 @@ wrapper zar ar
 wrapper zranlib ranlib
 cat >"$BIN/toolchain.cmake" <<EOF
 set(CMAKE_SYSTEM_NAME Linux)
-set(CMAKE_SYSTEM_PROCESSOR x86_64)
+set(CMAKE_SYSTEM_PROCESSOR $ARCH)
 set(CMAKE_C_COMPILER $BIN/zcc)
 set(CMAKE_CXX_COMPILER $BIN/zcxx)
 set(CMAKE_AR $BIN/zar)
@@ -101,6 +111,21 @@ set(CMAKE_RANLIB $BIN/zranlib)
 set(CMAKE_ASM_NASM_COMPILER /usr/bin/nasm)
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+EOF
+# meson builds for another architecture only from a cross file.
+cat >"$BIN/cross.meson" <<EOF
+[binaries]
+c = '$BIN/zcc'
+cpp = '$BIN/zcxx'
+ar = '$BIN/zar'
+strip = '/bin/true'
+pkg-config = 'pkg-config'
+
+[host_machine]
+system = 'linux'
+cpu_family = '$ARCH'
+cpu = '$ARCH'
+endian = 'little'
 EOF
 # (SVT-AV1 and libaom test many -m flags with try_compile: linking each test program would make
 # zig build its libc++ anew for every set of CPU features, minutes each; they compile only.)
@@ -266,10 +291,55 @@ build_aom() {
   ninja -C build install >>build.log 2>&1
 }
 
+# --- aarch64: the recipes that differ (autoconf's and x264's --host, meson's cross file,
+# libvpx's target); the CMake builds take the architecture from the toolchain file.
+build_opus_aarch64() {
+  ./configure --host=aarch64-linux-gnu --prefix="$P" --disable-shared --enable-static \
+    --with-pic --disable-doc --disable-extra-programs CFLAGS="$CFLAGS_COMMON" >build.log 2>&1
+  make -j"$JOBS" >>build.log 2>&1
+  make install >>build.log 2>&1
+}
+
+build_lame_aarch64() {
+  ./configure --host=aarch64-linux-gnu --prefix="$P" --disable-shared --enable-static \
+    --with-pic --disable-frontend --disable-decoder --disable-gtktest \
+    CFLAGS="$CFLAGS_COMMON" >build.log 2>&1
+  make -j"$JOBS" >>build.log 2>&1
+  make install >>build.log 2>&1
+}
+
+build_dav1d_aarch64() {
+  meson setup build --cross-file "$BIN/cross.meson" --prefix="$P" --libdir=lib \
+    --buildtype=release --default-library=static -Db_staticpic=true -Denable_tools=false \
+    -Denable_tests=false -Denable_examples=false >build.log 2>&1
+  ninja -C build -j"$JOBS" >>build.log 2>&1
+  ninja -C build install >>build.log 2>&1
+}
+
+build_x264_aarch64() {
+  ./configure --host=aarch64-linux-gnu --prefix="$P" --disable-cli --enable-static \
+    --enable-pic --bit-depth=all --disable-opencl --disable-lavf --disable-swscale \
+    --disable-ffms --disable-gpac --disable-lsmash >build.log 2>&1
+  make -j"$JOBS" >>build.log 2>&1
+  make install-lib-static >>build.log 2>&1
+}
+
+build_libvpx_aarch64() {
+  # The NEON code is assembled by the C compiler; nothing is linked but the library.
+  LD="$CC" AS="$CC" ./configure --prefix="$P" --target=arm64-linux-gcc --disable-vp8 \
+    --disable-vp9-decoder --enable-vp9-highbitdepth --disable-examples --disable-tools \
+    --disable-docs --disable-unit-tests --enable-pic --enable-static --disable-shared \
+    --enable-runtime-cpu-detect >build.log 2>&1
+  make -j"$JOBS" >>build.log 2>&1
+  make install >>build.log 2>&1
+}
+
 # build_lib NAME: prints the prefix; builds it unless cached.
 build_lib() {
   name="$1"
   fn="$(echo "$name" | tr - _)"
+  # Another architecture's own recipe, where it has one (its text then makes the key).
+  if [ "$ARCH" != x86_64 ] && [ -n "$(recipe_text "${fn}_$ARCH")" ]; then fn="${fn}_$ARCH"; fi
   want="$(sed -n "s/^$name[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p" scripts/codecs.txt | head -1)"
   found="$(fetch "$name" "$want")" || return 1
   set -- $found
@@ -364,11 +434,18 @@ flags="--disable-everything --disable-programs --disable-doc --disable-network -
  $(list demuxer "$DEMUXERS") $(list parser "$PARSERS") $(list bsf "$BSFS") \
  $(list protocol "$PROTOCOLS") $LIBS"
 
+# Another architecture is a cross build (the x86-64 flags stay as they were: they are its key).
+if [ "$ARCH" != x86_64 ]; then
+  flags="$flags --enable-cross-compile --arch=$ARCH --target-os=linux"
+fi
+NM=nm OBJDUMP=objdump
+[ "$ARCH" = x86_64 ] || { NM="$ARCH-linux-gnu-nm"; OBJDUMP="$ARCH-linux-gnu-objdump"; }
+
 build_ffmpeg() {
   # zig links the C++ runtime (libc++) statically when -lc++ is asked for (x265's Libs.private);
   # it ends up inside libavcodec.so, kept private by FFmpeg's version script.
   ./configure --prefix="$P" $flags --pkg-config-flags=--static \
-    --cc="$CC" --cxx="$CXX" --ar="$AR" --ranlib="$RANLIB" --nm=nm \
+    --cc="$CC" --cxx="$CXX" --ar="$AR" --ranlib="$RANLIB" --nm="$NM" \
     --extra-cflags="$incs" --extra-ldflags="$libdirs" >build.log 2>&1 || return 1
   # A component asked for and dropped (a missing dependency) is an error, not a smaller build.
   if grep -q '^WARNING: Disabled' build.log; then grep '^WARNING: Disabled' build.log >&2; return 1; fi
@@ -417,7 +494,7 @@ log "ffmpeg: $(( $(date +%s) - t0 )) s this run"
 
 # --- checks: glibc symbol versions, nothing of the codec libraries or C++ runtime exported ------
 max_allowed="${TARGET##*gnu.}"
-versions="$(for so in "$P"/lib/lib*.so; do objdump -T "$so"; done | grep -o 'GLIBC_[0-9.]*' | sort -uV)"
+versions="$(for so in "$P"/lib/lib*.so; do $OBJDUMP -T "$so"; done | grep -o 'GLIBC_[0-9.]*' | sort -uV)"
 log "glibc symbol versions needed: $(echo $versions)"
 max="$(echo "$versions" | tail -1 | sed 's/GLIBC_//')"
 if [ "$(printf '%s\n%s\n' "$max" "$max_allowed" | sort -V | tail -1)" != "$max_allowed" ]; then
@@ -425,7 +502,7 @@ if [ "$(printf '%s\n%s\n' "$max" "$max_allowed" | sort -V | tail -1)" != "$max_a
   exit 1
 fi
 for so in "$P"/lib/lib*.so; do
-  extra="$(nm -D --defined-only "$so" | awk '{print $3}' |
+  extra="$($NM -D --defined-only "$so" | awk '{print $3}' |
     grep -Ev '^(av|sws|swr|swscale_|swresample_|ff_)|^LIB' || true)"
   if [ -n "$extra" ]; then
     log "$(basename "$so") exports symbols other than FFmpeg's: $(echo "$extra" | head -5 | tr '\n' ' ')"

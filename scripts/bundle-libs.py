@@ -9,7 +9,7 @@ libraries the manylinux policies allow outside a wheel) is copied into LIBDIR un
 a hash of its contents (libavcodec.so.59 -> libavcodec-1a2b3c4d.so.59), its SONAME set to
 that name, and every reference to it rewritten. So the bundled FFmpeg can never be mistaken
 for, or clash with, another FFmpeg loaded into the same process. Each file's RUNPATH is set to
-find LIBDIR relative to itself ($ORIGIN). Needs patchelf and ldd.
+find LIBDIR relative to itself ($ORIGIN). Needs patchelf (and ldd, for libraries not on LD_LIBRARY_PATH).
 
 Prints one line per bundled library: its new name and the file it came from.
 """
@@ -38,6 +38,7 @@ SYSTEM = {
     "libgcc_s.so.1",
     "libstdc++.so.6",
     "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
     "linux-vdso.so.1",
 }
 
@@ -52,9 +53,19 @@ def needed(path: str) -> list[str]:
 
 
 def resolve(path: str) -> dict[str, str]:
-    """Where the dynamic loader finds each library `path` needs (ldd's view, with the
-    environment's LD_LIBRARY_PATH)."""
+    """Where each library `path` needs is found: in the LD_LIBRARY_PATH directories (where the
+    FFmpeg to bundle is), else where the dynamic loader finds it (ldd's view, which only this
+    machine's architecture has: a cross build's libraries must all be on LD_LIBRARY_PATH)."""
     found = {}
+    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    wanted = [n for n in needed(path) if n not in SYSTEM]
+    for soname in wanted:
+        for d in dirs:
+            if os.path.isfile(os.path.join(d, soname)):
+                found[soname] = os.path.join(d, soname)
+                break
+    if all(n in found for n in wanted):
+        return found
     for line in run("ldd", path).splitlines():
         m = re.match(r"\s*(\S+) => (\S+) \(", line)
         if m:

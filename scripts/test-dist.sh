@@ -48,8 +48,8 @@ started=$(date +%s)
 step() { echo "test-dist[$suite]: $* ($(( $(date +%s) - started )) s)" >&2; }
 fail() { echo "test-dist[$suite]: FAILED: $*" >&2; exit 1; }
 
-wheel="$(ls dist/encode_native-*.whl 2>/dev/null | head -1)"
-bundle="$(ls dist/encode-native-*-linux.tar.gz 2>/dev/null | head -1)"
+wheel="$(ls dist/encode_native-*_"$(uname -m)".whl 2>/dev/null | head -1)"
+bundle="$(ls dist/encode-native-*-"$(uname -m)"-linux.tar.gz 2>/dev/null | head -1)"
 [ -n "$wheel" ] && [ -n "$bundle" ] || fail "no wheel or bundle in dist/: run sh scripts/build-dist.sh"
 
 need=""
