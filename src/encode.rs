@@ -7,12 +7,12 @@ use crate::av;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::ffi;
+use crate::output::stream::StreamSpec;
 use crate::plan::Plan;
 
 /// An opened video encoder and the time base its timestamps are in.
 pub(crate) struct VideoEncoder {
     pub(crate) enc: ff::encoder::video::Encoder,
-    pub(crate) codec: ff::Codec,
     pub(crate) time_base: Rational,
     /// The quality every frame asks for: the fixed quantiser as a lambda, or 0 (none).
     pub(crate) frame_quality: i32,
@@ -25,6 +25,19 @@ pub(crate) fn is_again_or_eof(e: &ff::Error) -> bool {
 }
 
 impl VideoEncoder {
+    /// The video stream it feeds, as `plan` describes it (rate, tags, codec tag, rotation);
+    /// after opening, so that the encoder's extradata (SPS/PPS) is in its parameters.
+    pub(crate) fn stream_spec(&self, plan: &Plan) -> StreamSpec {
+        let rate = plan.frame_rate();
+        let tags = plan.tags();
+        let mut spec = StreamSpec::new(ff::codec::Parameters::from(&*self.enc), self.time_base);
+        spec.frame_rate = Some(Rational::new(rate.num, rate.den));
+        spec.tags = tags.video.clone();
+        spec.codec_tag = plan.codec_tag().map(u32::from_le_bytes);
+        spec.rotation = tags.rotation;
+        spec
+    }
+
     /// Opens the plan's encoder, with a global header when the container wants one.
     pub(crate) fn open(plan: &Plan, global_header: bool) -> Result<Self> {
         let cfg = plan.settings();
@@ -111,7 +124,6 @@ impl VideoEncoder {
         codec::check_log(encoder, &ffi::take_log_lines())?;
         Ok(VideoEncoder {
             enc,
-            codec,
             time_base,
             frame_quality,
         })

@@ -18,6 +18,7 @@ mod error;
 mod ffargs;
 mod ffi;
 mod frame;
+mod join;
 mod output;
 mod plan;
 #[cfg(feature = "gif")]
@@ -35,7 +36,7 @@ pub mod cli;
 #[cfg(feature = "cli")]
 extern crate self as encode_native;
 
-pub use audio::{AudioSample, AudioSamples, AudioTrackSummary, AUDIO_AHEAD_SECONDS};
+pub use audio::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, QualityScale, VideoCodec};
 pub use config::{
@@ -48,11 +49,12 @@ pub use convert::YuvConverter;
 pub use error::{Error, ErrorKind, FfmpegError, Result};
 pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};
 pub use frame::{Frame, PixelFormat};
+pub use join::concat;
 pub use output::{
-    concat, finishing_path, partial_path, recover, Concatenated, CopiedAudio, Destination,
+    finishing_path, partial_path, recover, Concatenated, CopiedAudio, Destination,
     FragmentCallback, FragmentInfo, MemoryBuffer, Recovered, WriteSeek, FINISHING_SUFFIX,
     PARTIAL_SUFFIX,
 };
 pub use plan::Plan;
-pub use summary::Summary;
+pub use summary::{AudioTrackSummary, Summary};
 pub use writer::{KeptPartial, MemoryWriter, VideoWriter, WriterOptions};

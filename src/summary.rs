@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use crate::audio::AudioTrackSummary;
-use crate::config::{Container, Encoder, OutputPixelFormat, VideoCodec};
+use crate::config::{AudioEncoder, Container, Encoder, OutputPixelFormat, VideoCodec};
 use crate::plan::Plan;
 
 /// What a finished encode produced. Python's `Summary` and C's `EnSummary` have the same
@@ -78,4 +77,29 @@ impl Summary {
             frames_cut: 0,
         }
     }
+}
+
+/// What a finished encode reports about its soundtrack.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AudioTrackSummary {
+    /// The coding format stored, as FFmpeg names it (`aac`, `opus`, `flac`, `pcm_s16le`...).
+    pub codec: String,
+    /// The encoder, or `None` when a file's audio was copied as it is.
+    pub encoder: Option<AudioEncoder>,
+    /// Samples per second stored.
+    pub sample_rate: u32,
+    /// Channels stored.
+    pub channels: u16,
+    /// Samples per channel stored (priming that decoders drop not counted).
+    pub samples: u64,
+    /// Their playing time.
+    pub duration: Duration,
+    /// Samples of silence added to reach the video's length (policy `video`).
+    pub padded: u64,
+    /// Whether the soundtrack was cut at the video's end (policies `video` and `shortest`).
+    pub trimmed: bool,
+    /// Packets of the soundtrack file that did not decode and were concealed with silence
+    /// (setting `audio_damage`).
+    pub damaged: u64,
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use ffmpeg_next as ff;
 
-use crate::audio::{AudioThread, AudioTrack, AudioTrackSummary, Chunk, VideoEnd};
+use crate::audio::{AudioThread, AudioTrack, Chunk, VideoEnd};
 use crate::av;
 use crate::config::{FrameRate, Timing};
 use crate::convert::Converter;
@@ -24,7 +24,9 @@ use crate::frame::Buffer;
 use crate::output::mux::{FragmentCallback, Mp4Layout, Muxer};
 use crate::output::partial::{self, Partial};
 use crate::output::sink::{self, Sink};
+use crate::output::stream::StreamId;
 use crate::plan::Plan;
+use crate::summary::AudioTrackSummary;
 use crate::summary::Summary;
 
 /// One accepted frame on its way to the encoder thread.
@@ -197,7 +199,10 @@ struct State {
     conv: Converter,
     enc: VideoEncoder,
     mux: Muxer,
-    audio: Option<AudioThread>,
+    /// The video's stream.
+    video_stream: StreamId,
+    /// The soundtrack's engine and its stream.
+    audio: Option<(AudioThread, StreamId)>,
     /// `shortest` with a file: frames after the soundtrack's end are left out.
     audio_cuts_video: bool,
     audio_summary: Option<AudioTrackSummary>,
@@ -246,21 +251,29 @@ impl State {
         };
         let opened = sink::open(sink, container)?;
         let size = opened.size.clone();
-        let mut mux = Muxer::start(opened, &enc, audio.as_ref(), &plan, layout, on_fragment)
-            .inspect_err(|_| {
+        let mut specs = vec![enc.stream_spec(&plan)];
+        if let Some(track) = &audio {
+            specs.push(track.stream_spec(&plan.tags().audio));
+        }
+        let (mut mux, ids) =
+            Muxer::start(opened, &specs, &plan, layout, on_fragment).inspect_err(|_| {
                 // Nothing of it is worth keeping: it was created just now, by us.
                 if let Some(p) = &partial {
                     p.discard();
                 }
             })?;
+        let video_stream = ids[0];
         let audio_cuts_video = audio.as_ref().is_some_and(AudioTrack::cuts_video);
         let audio = match audio {
-            Some(track) => Some(AudioThread::spawn(track).inspect_err(|_| {
-                let _ = mux.finish();
-                if let Some(p) = &partial {
-                    p.discard();
-                }
-            })?),
+            Some(track) => Some((
+                AudioThread::spawn(track).inspect_err(|_| {
+                    let _ = mux.finish();
+                    if let Some(p) = &partial {
+                        p.discard();
+                    }
+                })?,
+                ids[1],
+            )),
             None => None,
         };
         let (format, (width, height)) = (plan.output_format(), plan.output_size());
@@ -272,6 +285,7 @@ impl State {
             conv,
             enc,
             mux,
+            video_stream,
             audio,
             audio_cuts_video,
             audio_summary: None,
@@ -299,9 +313,9 @@ impl State {
                 Work::Frame(job) => job,
                 Work::Audio(chunk) => {
                     let end = self.video_end();
-                    if let Some(a) = &mut self.audio {
+                    if let Some((a, id)) = &mut self.audio {
                         a.push(chunk, end)?;
-                        a.drain(&mut self.mux)?;
+                        a.drain(&mut self.mux.track(*id))?;
                     }
                     continue;
                 }
@@ -338,7 +352,7 @@ impl State {
 
     /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
     fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
-        if let (Some(a), true) = (&mut self.audio, self.audio_cuts_video) {
+        if let (Some((a, _)), true) = (&mut self.audio, self.audio_cuts_video) {
             let at = VideoEnd {
                 ticks: pts - self.first_pts.unwrap_or(pts),
                 time_base: self.enc.time_base,
@@ -364,16 +378,16 @@ impl State {
         }
         if self.first_pts.is_none() {
             self.first_pts = Some(pts);
-            self.mux.set_audio_origin(pts);
+            self.mux.set_origin(pts, self.enc.time_base);
         }
         self.end_pts = pts.saturating_add(duration);
         self.enc.send(Some(&mut self.picture))?;
         self.frames += 1;
         self.drain()?;
         let end = self.video_end();
-        if let Some(a) = &mut self.audio {
+        if let Some((a, id)) = &mut self.audio {
             a.follow(end)?;
-            a.drain(&mut self.mux)?;
+            a.drain(&mut self.mux.track(*id))?;
         }
         Ok(())
     }
@@ -390,7 +404,8 @@ impl State {
                     .unwrap_or(self.last_duration),
             };
             self.packet.set_duration(duration);
-            self.mux.write(&mut self.packet)?;
+            self.mux
+                .write(self.video_stream, &mut self.packet, self.enc.time_base)?;
             self.shared.written.fetch_add(1, Ordering::Relaxed);
             if self.first_packet_latency.is_none() {
                 self.first_packet_latency = self.first_pushed.map(|t| t.elapsed());
@@ -406,8 +421,8 @@ impl State {
         // The trailer is written even when draining fails, so that what was encoded plays.
         let drained = self.flush().and_then(|()| {
             let end = self.first_pts.map(|_| self.video_end());
-            if let Some(a) = &mut self.audio {
-                self.audio_summary = Some(a.finish(&mut self.mux, end)?);
+            if let Some((a, id)) = &mut self.audio {
+                self.audio_summary = Some(a.finish(&mut self.mux.track(*id), end)?);
             }
             Ok(())
         });

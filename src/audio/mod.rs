@@ -23,44 +23,22 @@ use ffmpeg_next as ff;
 pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 use source::AudioFile;
 pub(crate) use source::InputWaits;
-pub(crate) use thread::{AudioThread, PacketOut};
+pub(crate) use thread::AudioThread;
 
 use crate::config::{AudioDamage, AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
 use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
+use crate::output::copy::Rejoiner;
+use crate::output::stream::{PacketOut, StreamSpec};
 use crate::plan::{AudioOutput, AudioPlan, MAX_CHANNELS};
+use crate::summary::AudioTrackSummary;
 
 /// How far ahead of the video (seconds) a file's audio is read.
 const LEAD_SECONDS: f64 = 0.5;
 
 /// Samples per packet for encoders that take any number (PCM).
 const PCM_FRAME: usize = 1024;
-
-/// What a finished encode reports about its soundtrack.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct AudioTrackSummary {
-    /// The coding format stored, as FFmpeg names it (`aac`, `opus`, `flac`, `pcm_s16le`...).
-    pub codec: String,
-    /// The encoder, or `None` when a file's audio was copied as it is.
-    pub encoder: Option<AudioEncoder>,
-    /// Samples per second stored.
-    pub sample_rate: u32,
-    /// Channels stored.
-    pub channels: u16,
-    /// Samples per channel stored (priming that decoders drop not counted).
-    pub samples: u64,
-    /// Their playing time.
-    pub duration: Duration,
-    /// Samples of silence added to reach the video's length (policy `video`).
-    pub padded: u64,
-    /// Whether the soundtrack was cut at the video's end (policies `video` and `shortest`).
-    pub trimmed: bool,
-    /// Packets of the soundtrack file that did not decode and were concealed with silence
-    /// (setting `audio_damage`).
-    pub damaged: u64,
-}
 
 /// One push of samples on its way to the encoder thread.
 pub(crate) struct Chunk {
@@ -335,6 +313,15 @@ impl AudioTrack {
         }
     }
 
+    /// The audio stream it feeds, tagged with `tags`; the muxer chooses the codec tag for its
+    /// container.
+    pub(crate) fn stream_spec(&self, tags: &[(String, String)]) -> StreamSpec {
+        let mut spec = StreamSpec::new(self.parameters(), self.time_base());
+        spec.tags = tags.to_vec();
+        spec.codec_tag = Some(0);
+        spec
+    }
+
     /// Converts one push of samples and encodes what the video has reached (`video_end`, in
     /// seconds as a fraction of the video's time base).
     pub(crate) fn push(
@@ -381,11 +368,6 @@ impl AudioTrack {
             AudioLength::Longest => None,
             _ => Some(video_end.samples(self.rate())),
         }
-    }
-
-    /// Samples per second stored.
-    pub(crate) fn sample_rate(&self) -> u32 {
-        self.rate()
     }
 
     fn rate(&self) -> u32 {
@@ -842,9 +824,7 @@ impl Encoding {
     fn drain(&mut self, mux: &mut dyn PacketOut) -> Result<()> {
         loop {
             match self.enc.receive_packet(&mut self.packet) {
-                Ok(()) => {
-                    mux.write_audio(&mut self.packet, Rational::new(1, self.out.rate as i32))?
-                }
+                Ok(()) => mux.write(&mut self.packet, Rational::new(1, self.out.rate as i32))?,
                 Err(e) if is_again_or_eof(&e) => return Ok(()),
                 Err(e) => return Err(Error::ffmpeg("audio encoding failed", e)),
             }
@@ -910,8 +890,44 @@ impl Copying {
             self.first = Some(self.first.map_or(at, |f| f.min(at)));
             self.end = self.end.max(at.saturating_add(p.duration().max(0)));
             p.set_position(-1);
-            mux.write_audio(&mut p, self.file.time_base)?;
+            mux.write(&mut p, self.file.time_base)?;
         }
+    }
+}
+
+/// The [`Rejoiner`] for an audio stream like `params` (see [`Rejoin::for_params`]).
+pub(crate) fn rejoiner(
+    params: &ff::codec::Parameters,
+    container: Container,
+    global_header: bool,
+) -> Result<Option<Box<dyn Rejoiner>>> {
+    Ok(Rejoin::for_params(params, container, global_header)?
+        .map(|r| Box::new(r) as Box<dyn Rejoiner>))
+}
+
+impl Rejoiner for Rejoin {
+    fn time_base(&self) -> Rational {
+        Rejoin::time_base(self)
+    }
+    fn parameters(&self) -> ff::codec::Parameters {
+        Rejoin::parameters(self)
+    }
+    fn start(
+        &mut self,
+        params: &ff::codec::Parameters,
+        time_base: Rational,
+        duration: i64,
+    ) -> Result<()> {
+        Rejoin::start(self, params, time_base, duration)
+    }
+    fn packet(&mut self, packet: &ff::Packet, out: &mut dyn PacketOut) -> Result<()> {
+        Rejoin::packet(self, packet, out)
+    }
+    fn end_input(&mut self, out: &mut dyn PacketOut) -> Result<()> {
+        Rejoin::end_input(self, out)
+    }
+    fn finish(&mut self, out: &mut dyn PacketOut) -> Result<AudioTrackSummary> {
+        Rejoin::finish(self, out)
     }
 }
 

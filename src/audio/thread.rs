@@ -13,25 +13,13 @@ use ffmpeg_next as ff;
 
 use super::{AudioTrack, AudioTrackSummary, Chunk, VideoEnd};
 use crate::error::{Error, Result};
-use crate::output::mux::Muxer;
-
-/// Where a track's packets go.
-pub(crate) trait PacketOut {
-    /// Takes one packet with timestamps in `time_base`.
-    fn write_audio(&mut self, packet: &mut ff::Packet, time_base: Rational) -> Result<()>;
-}
-
-impl PacketOut for Muxer {
-    fn write_audio(&mut self, packet: &mut ff::Packet, time_base: Rational) -> Result<()> {
-        Muxer::write_audio(self, packet, time_base)
-    }
-}
+use crate::output::stream::PacketOut;
 
 /// Packets on their way back to the encoder thread.
 struct ToMuxer(Sender<(ff::Packet, Rational)>);
 
 impl PacketOut for ToMuxer {
-    fn write_audio(&mut self, packet: &mut ff::Packet, time_base: Rational) -> Result<()> {
+    fn write(&mut self, packet: &mut ff::Packet, time_base: Rational) -> Result<()> {
         let p = std::mem::replace(packet, ff::Packet::empty());
         self.0
             .send((p, time_base))
@@ -181,9 +169,9 @@ impl AudioThread {
     }
 
     /// Writes the packets it has made so far to `mux`; its error, if it has failed.
-    pub(crate) fn drain(&mut self, mux: &mut Muxer) -> Result<()> {
+    pub(crate) fn drain(&mut self, mux: &mut dyn PacketOut) -> Result<()> {
         while let Ok((mut p, tb)) = self.packets.try_recv() {
-            mux.write_audio(&mut p, tb)?;
+            mux.write(&mut p, tb)?;
         }
         if let Ok(e) = self.failed.try_recv() {
             self.tx = None;
@@ -195,7 +183,7 @@ impl AudioThread {
     /// Ends the soundtrack against the video's `end`, writes all its packets and reports it.
     pub(crate) fn finish(
         &mut self,
-        mux: &mut Muxer,
+        mux: &mut dyn PacketOut,
         end: Option<VideoEnd>,
     ) -> Result<AudioTrackSummary> {
         let (reply, answer) = crossbeam_channel::bounded(1);
@@ -207,7 +195,7 @@ impl AudioThread {
         }
         // Every packet was sent before the answer.
         while let Ok((mut p, tb)) = self.packets.try_recv() {
-            mux.write_audio(&mut p, tb)?;
+            mux.write(&mut p, tb)?;
         }
         summary
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ffmpeg_next as ff;
 
-use super::copy::{Copied, CopiedAudio, Copy, Raw, Source};
+use super::copy::{Copied, CopiedAudio, Copy, Raw, RejoinFactory, Source};
 use super::partial::write_new;
 use super::verify::check_segment;
 use crate::config::Container;
@@ -150,29 +150,13 @@ fn shape(path: &Path) -> Result<Shape> {
     })
 }
 
-/// Joins `inputs`, segments encode-native wrote with the same settings, into `output`
-/// without re-encoding: the timestamps run on from one segment to the next, so N frames at
-/// r fps last N/r. The output's container comes from its extension (an MP4 gets its index in
-/// front). Segments whose streams differ (codec, size, pixel format, profile, codec headers,
-/// time base, frame rate) are refused with the first difference, and a damaged segment is
-/// refused with what is wrong with it (a packet that cannot be read, is flagged damaged or
-/// runs past the end of the file; fewer frames than its index lists; a Matroska file
-/// shorter than its header says; an MPEG-TS that is cut inside a packet or whose frames do
-/// not all decode), each before anything is written; the output appears only once complete,
-/// and an existing one is replaced. An output that is also one of the inputs is refused.
-///
-/// Audio is joined with the video: every segment must have the same audio streams (as many,
-/// each with the same codec, sample rate and channel count), or it is refused with what
-/// differs; each segment's audio starts where its video starts, so it stays in sync (an audio
-/// packet of a segment that would start before the end of the previous segment's last one is
-/// left out). The metadata of the file and its streams are the first segment's.
-///
-/// ```no_run
-/// let joined = encode_native::concat(&["part1.mp4", "part2.mp4"], "whole.mp4")?;
-/// println!("{} frames", joined.frames);
-/// # Ok::<(), encode_native::Error>(())
-/// ```
-pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<Concatenated> {
+/// [`crate::concat`]: joins `inputs` into `output`, lossy audio re-encoded across the joins
+/// by the [`Rejoiner`](super::copy::Rejoiner)s `rejoin` makes.
+pub(crate) fn concat(
+    inputs: &[impl AsRef<Path>],
+    output: impl AsRef<Path>,
+    rejoin: RejoinFactory,
+) -> Result<Concatenated> {
     crate::ffi::init();
     crate::ffi::clear_log_lines();
     let output = output.as_ref();
@@ -216,7 +200,9 @@ pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<C
             }
         }
     }
-    let copied = write_new(output, |finishing| join(inputs, finishing, container))?;
+    let copied = write_new(output, |finishing| {
+        join(inputs, finishing, container, rejoin)
+    })?;
     let shape = first_shape.ok_or_else(|| Error::config("inputs", "none", "a segment"))?;
     Ok(Concatenated {
         path: output.to_path_buf(),
@@ -254,9 +240,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// the joined soundtrack holds exactly the samples of the segments, one after the other (a
 /// copy would keep each segment's priming and padding in the middle of the stream, where no
 /// container can trim them); PCM and FLAC are copied, bit for bit.
-fn join(inputs: &[impl AsRef<Path>], output: &Path, container: Container) -> Result<Copied> {
+fn join(
+    inputs: &[impl AsRef<Path>],
+    output: &Path,
+    container: Container,
+    rejoin: RejoinFactory,
+) -> Result<Copied> {
     let mut first = Source::open(inputs[0].as_ref())?;
-    let rejoin = inputs.len() > 1;
+    let rejoin = (inputs.len() > 1).then_some(rejoin);
     let mut copy = Copy::create(output, container, &first, container.is_mp4_family(), rejoin)?;
     let mut start = copy.append(&mut Raw::new(&mut first, false), 0, None)?;
     for input in &inputs[1..] {

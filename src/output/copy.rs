@@ -1,8 +1,8 @@
 //! Copying packets into a new file without re-encoding: what finishing a partial file and
 //! joining segments share. The video stream and every audio stream are copied (the video is
-//! output stream 0, the audio streams follow in the input's order), each with its own time
-//! base, codec parameters, metadata and side data (a rotation's display matrix), with the
-//! container's metadata. Each input's timeline is moved so that its first video packet is at a
+//! the first output stream, the audio streams follow in the input's order), each described
+//! by a [`StreamSpec`] with its own time base, codec parameters, metadata and side data (a
+//! rotation's display matrix), with the container's metadata. Each input's timeline is moved so that its first video packet is at a
 //! given timestamp, and its audio by the same amount, so that sound stays in sync; packets
 //! without a duration (fragmented MP4 stores none) get one from the next packet, or an audio
 //! packet from its frame size.
@@ -15,10 +15,39 @@ use std::time::Duration;
 use ff::Rescale;
 use ffmpeg_next as ff;
 
-use crate::audio::{PacketOut, Rejoin};
 use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
+use crate::output::stream::{add_streams, PacketOut, StreamId, StreamSpec};
+use crate::summary::AudioTrackSummary;
+
+/// A soundtrack decoded from several inputs in turn and encoded again as one, so that joins of
+/// lossy audio are sample-exact: the soundtrack engine's, handed to a copy by whoever starts
+/// it (the output knows no engine).
+pub(crate) trait Rejoiner {
+    /// The time base of the packets it writes.
+    fn time_base(&self) -> ff::Rational;
+    /// The encoder's codec parameters, for the output stream.
+    fn parameters(&self) -> ff::codec::Parameters;
+    /// Starts the next input, whose audio stream has `params`, `time_base` and `duration`.
+    fn start(
+        &mut self,
+        params: &ff::codec::Parameters,
+        time_base: ff::Rational,
+        duration: i64,
+    ) -> Result<()>;
+    /// Decodes one packet of the current input and encodes what it gives.
+    fn packet(&mut self, packet: &ff::Packet, out: &mut dyn PacketOut) -> Result<()>;
+    /// Ends the current input.
+    fn end_input(&mut self, out: &mut dyn PacketOut) -> Result<()>;
+    /// Ends the joined soundtrack.
+    fn finish(&mut self, out: &mut dyn PacketOut) -> Result<AudioTrackSummary>;
+}
+
+/// Makes the [`Rejoiner`] for an audio stream like `params` in `container` (with a global
+/// header where the muxer wants one), or `None` where its packets are copied exactly.
+pub(crate) type RejoinFactory =
+    fn(&ff::codec::Parameters, Container, bool) -> Result<Option<Box<dyn Rejoiner>>>;
 
 /// One stream of an input that is copied: its video stream, or one of its audio streams.
 #[derive(Clone)]
@@ -241,6 +270,8 @@ pub(crate) struct Copied {
 
 /// An audio stream of the output, with what is counted of it.
 struct AudioOut {
+    /// Its output stream.
+    stream: StreamId,
     out_tb: ff::Rational,
     /// The last decoding timestamp written (the output's time base).
     last_dts: Option<i64>,
@@ -401,7 +432,9 @@ pub(crate) struct Copy {
     audio_end: Option<(i64, ff::Rational)>,
     /// For each audio stream, its encoder where it is decoded and encoded again (joins of
     /// lossy audio), or `None` where its packets are copied.
-    rejoin: Vec<Option<Rejoin>>,
+    rejoin: Vec<Option<Box<dyn Rejoiner>>>,
+    /// The video's output stream.
+    video_stream: StreamId,
     /// The audio stops where the video does ([`Copy::cut_audio_at_video_end`]): for each
     /// audio stream, its packets that may run past the video copied so far, waiting until
     /// the video's end is known.
@@ -418,7 +451,7 @@ struct RejoinOut<'a> {
 }
 
 impl PacketOut for RejoinOut<'_> {
-    fn write_audio(&mut self, packet: &mut ff::Packet, time_base: ff::Rational) -> Result<()> {
+    fn write(&mut self, packet: &mut ff::Packet, time_base: ff::Rational) -> Result<()> {
         let p = std::mem::replace(packet, ff::Packet::empty());
         self.copy.write_audio(self.track, p, time_base)
     }
@@ -429,14 +462,14 @@ impl Copy {
     /// `container`, for streams like `like`'s (its video and audio streams, their metadata
     /// and side data, and the container's metadata), with the index in front when
     /// `faststart`. With `rejoin`, lossy audio with priming (AAC, MP3, Opus) is decoded and
-    /// encoded again instead of copied, so that inputs joined one after the other give
-    /// exactly the samples each gives alone.
+    /// encoded again (by the [`Rejoiner`]s it makes) instead of copied, so that inputs joined
+    /// one after the other give exactly the samples each gives alone.
     pub(crate) fn create(
         output: &Path,
         container: Container,
         like: &Source,
         faststart: bool,
-        rejoin: bool,
+        rejoin: Option<RejoinFactory>,
     ) -> Result<Self> {
         // Created exclusively, then opened again by libavformat by name (which its faststart
         // pass needs).
@@ -451,62 +484,51 @@ impl Copy {
         let global_header = ffi::muxer_wants_global_header(container.muxer());
         let mut rejoins = Vec::new();
         for track in like.audio() {
-            rejoins.push(if rejoin {
-                Rejoin::for_params(&track.params, container, global_header)?
-            } else {
-                None
+            rejoins.push(match rejoin {
+                Some(make) => make(&track.params, container, global_header)?,
+                None => None,
             });
         }
-        for (k, track) in like.tracks.iter().enumerate() {
-            let again = k.checked_sub(1).and_then(|a| rejoins[a].as_ref());
-            let what = if k == 0 { "video" } else { "audio" };
-            {
-                let mut s = octx
-                    .add_stream(ff::encoder::find(ff::codec::Id::None))
-                    .map_err(|e| Error::ffmpeg(format!("cannot add the {what} stream"), e))?;
-                match again {
-                    Some(r) => {
-                        s.set_parameters(r.parameters());
-                        s.set_time_base(r.time_base());
-                    }
-                    None => {
-                        s.set_parameters(track.params.clone());
-                        s.set_time_base(track.time_base);
-                    }
-                }
+        let specs: Vec<StreamSpec> = like
+            .tracks
+            .iter()
+            .enumerate()
+            .map(|(k, track)| {
+                let again = k.checked_sub(1).and_then(|a| rejoins[a].as_ref());
+                let mut spec = match again {
+                    Some(r) => StreamSpec::new(r.parameters(), r.time_base()),
+                    None => StreamSpec::new(track.params.clone(), track.time_base),
+                };
                 if k == 0 {
-                    s.set_avg_frame_rate(track.rate);
-                    s.set_rate(track.rate);
+                    spec.frame_rate = Some(track.rate);
                 }
-                s.set_metadata(track.metadata.iter().collect());
-            }
-            // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); the muxer
-            // chooses the video's other tags. An audio stream keeps its tag where the muxer
-            // lists it for that codec.
-            let tag = if k == 0 {
-                if track.params.id() == ff::codec::Id::HEVC && mp4 {
-                    u32::from_le_bytes(*b"hvc1")
-                } else {
+                spec.tags = track.metadata.clone();
+                spec.disposition = track.disposition;
+                spec.side_data = track.side_data.clone();
+                // HEVC keeps its `hvc1` tag in MP4/MOV (Apple's players need it); the muxer
+                // chooses the video's other tags. An audio stream keeps its tag where the
+                // muxer lists it for that codec.
+                let tag = if k == 0 {
+                    if track.params.id() == ff::codec::Id::HEVC && mp4 {
+                        u32::from_le_bytes(*b"hvc1")
+                    } else {
+                        0
+                    }
+                } else if again.is_some() {
                     0
-                }
-            } else if again.is_some() {
-                0
-            } else {
-                let tag = ffi::codec_tag(&track.params);
-                if ffi::muxer_takes_tag(&mut octx, track.params.id(), tag) {
-                    tag
                 } else {
-                    0
-                }
-            };
-            ffi::set_codec_tag(&mut octx, k, tag);
-            ffi::set_disposition(&mut octx, k, track.disposition);
-            for (kind, data) in &track.side_data {
-                ffi::add_stream_side_data(&mut octx, k, *kind, data).map_err(|e| {
-                    Error::ffmpeg(format!("cannot copy the {what} stream's side data"), e)
-                })?;
-            }
-        }
+                    let tag = ffi::codec_tag(&track.params);
+                    if ffi::muxer_takes_tag(&mut octx, track.params.id(), tag) {
+                        tag
+                    } else {
+                        0
+                    }
+                };
+                spec.codec_tag = Some(tag);
+                spec
+            })
+            .collect();
+        let ids = add_streams(&mut octx, &specs)?;
         let mut metadata: Vec<(String, String)> = like
             .metadata
             .iter()
@@ -553,26 +575,28 @@ impl Copy {
         }
         ffi::replace_metadata(&mut octx, metadata.iter().collect());
         octx.write_header().map_err(header_error)?;
+        let video_stream = ids[0];
         let out_tb = octx
-            .stream(0)
+            .stream(video_stream.index())
             .map(|s| s.time_base())
             .unwrap_or(like.time_base);
         let audio = like
             .audio()
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
+            .zip(&ids[1..])
+            .map(|(t, &stream)| {
                 let (sample_rate, channels) = ffi::audio_rate_and_channels(&t.params);
                 AudioOut {
+                    stream,
                     out_tb: octx
-                        .stream(i + 1)
+                        .stream(stream.index())
                         .map(|s| s.time_base())
                         .unwrap_or(t.time_base),
                     last_dts: None,
                     first: None,
                     end: 0,
                     summary: CopiedAudio {
-                        index: i + 1,
+                        index: stream.index(),
                         codec: t.params.id().name().to_string(),
                         sample_rate,
                         channels,
@@ -595,6 +619,7 @@ impl Copy {
             matroska: matches!(container.muxer(), "matroska" | "webm"),
             audio_end: None,
             rejoin: rejoins,
+            video_stream,
             audio_tail: None,
             mp4,
         })
@@ -945,7 +970,7 @@ impl Copy {
             out.end = out.end.max(at.saturating_add(p.duration()));
         }
         out.summary.packets += 1;
-        p.set_stream(a + 1);
+        p.set_stream(out.stream.index());
         p.set_position(-1);
         p.write_interleaved(&mut self.octx)
             .map_err(|e| Error::ffmpeg(format!("cannot write '{}'", self.output.display()), e))
@@ -960,7 +985,7 @@ impl Copy {
             self.first = Some(self.first.map_or(pts, |f| f.min(pts)));
             self.end = self.end.max(end);
         }
-        p.set_stream(0);
+        p.set_stream(self.video_stream.index());
         p.set_position(-1);
         p.rescale_ts(self.tb, self.out_tb);
         p.write_interleaved(&mut self.octx)

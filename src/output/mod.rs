@@ -7,9 +7,10 @@ pub(crate) mod faststart;
 pub(crate) mod mux;
 pub(crate) mod partial;
 pub(crate) mod sink;
+pub(crate) mod stream;
 pub(crate) mod verify;
 
-pub use concat::{concat, Concatenated};
+pub use concat::Concatenated;
 pub use copy::CopiedAudio;
 pub use mux::{FragmentCallback, FragmentInfo};
 pub use partial::{

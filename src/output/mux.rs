@@ -1,16 +1,16 @@
-//! libavformat output: the stream, its parameters and time base, header, packets, trailer.
+//! libavformat output: the streams (each described by a [`StreamSpec`]), the header, the
+//! packets of every stream interleaved by time, the trailer.
 
 use std::time::Duration;
 
 use ff::Rational;
 use ffmpeg_next as ff;
 
-use crate::audio::AudioTrack;
 use crate::config::{Container, FrameRate};
-use crate::encode::VideoEncoder;
 use crate::error::{Error, Result};
 use crate::ffi;
 use crate::output::sink::{IoErrorSlot, Opened};
+use crate::output::stream::{add_streams, PacketOut, StreamId, StreamSpec};
 use crate::plan::Plan;
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
@@ -36,24 +36,40 @@ pub(crate) enum Mp4Layout {
     Fragmented(f64),
 }
 
-/// A started libavformat output: the video stream (0) and, with a soundtrack, its audio
-/// stream (1).
+/// A started libavformat output: its streams, in the order of the specs it was started with.
+/// The first stream is the timing stream (the video): its packets are the frames a fragment
+/// reports, and the others' time 0 is its first frame ([`Muxer::set_origin`]).
 pub(crate) struct Muxer {
     octx: ff::format::context::Output,
-    stream_tb: Rational,
-    enc_tb: Rational,
+    streams: Vec<Stream>,
     frame_rate: FrameRate,
     fragmented: bool,
     on_fragment: Option<FragmentCallback>,
     last_pos: i64,
     packets: u64,
-    /// The audio stream's time base in the file, when there is one.
-    audio_tb: Option<Rational>,
-    /// Where the audio's time 0 is in the audio stream's time base: the video's first frame.
-    audio_origin: i64,
     io_error: IoErrorSlot,
     /// The output's name for messages.
     name: String,
+}
+
+/// A stream as written: its time base in the file (the muxer may choose another than the
+/// spec's) and where its time 0 is in it.
+struct Stream {
+    id: StreamId,
+    time_base: Rational,
+    origin: i64,
+}
+
+/// One stream of a muxer as the place a track's packets go.
+pub(crate) struct TrackOut<'a> {
+    mux: &'a mut Muxer,
+    id: StreamId,
+}
+
+impl PacketOut for TrackOut<'_> {
+    fn write(&mut self, packet: &mut ff::Packet, time_base: Rational) -> Result<()> {
+        self.mux.write(self.id, packet, time_base)
+    }
 }
 
 /// An FFmpeg failure while writing, with the writer's own I/O error when there is one.
@@ -65,16 +81,15 @@ fn write_error(io_error: &IoErrorSlot, context: String, e: ff::Error) -> Error {
 }
 
 impl Muxer {
-    /// Adds the video stream for `encoder` (opened from `plan`) and the soundtrack's stream,
-    /// tags them, and writes the header.
+    /// Adds a stream for each of `specs` (the first the timing stream, the video), tags the
+    /// file as `plan` says, and writes the header; returns the streams' ids, in order.
     pub(crate) fn start(
         output: Opened,
-        encoder: &VideoEncoder,
-        audio: Option<&AudioTrack>,
+        specs: &[StreamSpec],
         plan: &Plan,
         layout: Mp4Layout,
         on_fragment: Option<FragmentCallback>,
-    ) -> Result<Self> {
+    ) -> Result<(Self, Vec<StreamId>)> {
         let (container, frame_rate) = (plan.container(), plan.frame_rate());
         let Opened {
             mut octx,
@@ -82,38 +97,11 @@ impl Muxer {
             name,
             ..
         } = output;
-        let rate = Rational::new(frame_rate.num, frame_rate.den);
-        {
-            let mut stream = octx
-                .add_stream(encoder.codec)
-                .map_err(|e| Error::ffmpeg("cannot add the video stream", e))?;
-            // After the encoder is open, so that its extradata (SPS/PPS) is carried over.
-            stream.set_parameters(&encoder.enc);
-            stream.set_time_base(encoder.time_base);
-            stream.set_avg_frame_rate(rate);
-            stream.set_rate(rate);
-            stream.set_metadata(dictionary(&plan.tags().video));
-        }
-        if let Some(tag) = plan.codec_tag() {
-            ffi::set_codec_tag(&mut octx, 0, u32::from_le_bytes(tag));
-        }
+        let Some(timing) = specs.first() else {
+            return Err(Error::EncoderThread("an output without streams".into()));
+        };
+        let ids = add_streams(&mut octx, specs)?;
         let tags = plan.tags();
-        if tags.rotation != 0 {
-            ffi::set_display_rotation(&mut octx, 0, tags.rotation)
-                .map_err(|e| Error::ffmpeg("cannot set the display rotation", e))?;
-        }
-        if let Some(track) = audio {
-            let mut stream = octx
-                .add_stream(ff::encoder::find(ff::codec::Id::None))
-                .map_err(|e| Error::ffmpeg("cannot add the audio stream", e))?;
-            stream.set_parameters(track.parameters());
-            stream.set_time_base(track.time_base());
-            stream.set_metadata(dictionary(&tags.audio));
-        }
-        if audio.is_some() {
-            // The muxer chooses the audio tag for its container.
-            ffi::set_codec_tag(&mut octx, 1, 0);
-        }
         let mut opts = ff::Dictionary::new();
         let mut movflags = String::new();
         if tags.mdta {
@@ -128,25 +116,23 @@ impl Muxer {
             // encoder's, so every timestamp and the duration are exact (the default movie
             // timescale of 1000 rounds 29.97 fps durations to milliseconds).
             let timescale = Container::mp4_timescale(FrameRate::new(
-                encoder.time_base.numerator(),
-                encoder.time_base.denominator(),
+                timing.time_base.numerator(),
+                timing.time_base.denominator(),
             ));
             opts.set("video_track_timescale", &timescale.to_string());
-            // With sound, the movie's timescale is also a multiple of the sample rate, so
+            // With sound, the movie's timescale is also a multiple of each sample rate, so
             // that the audio's edit list (where its priming and its end are cut) is exact to
             // the sample too, whatever length the soundtrack has.
-            let movie = match audio {
-                Some(a) => {
-                    let rate = i64::from(a.sample_rate().max(1));
-                    let lcm = timescale / gcd(timescale, rate) * rate;
+            let mut movie = timescale;
+            for spec in &specs[1..] {
+                let rate = i64::from(spec.sample_rate());
+                if rate > 0 {
+                    let lcm = movie / gcd(movie, rate) * rate;
                     if lcm <= i64::from(i32::MAX) {
-                        lcm
-                    } else {
-                        timescale
+                        movie = lcm;
                     }
                 }
-                None => timescale,
-            };
+            }
             opts.set("movie_timescale", &movie.to_string());
             match layout {
                 Mp4Layout::Plain => {}
@@ -195,68 +181,74 @@ impl Muxer {
         }
         ffi::replace_metadata(&mut octx, dictionary(&file_tags));
         octx.write_header().map_err(header_error)?;
-        // The muxer may have chosen another time base (MP4 does): read it back.
-        let stream_tb = octx
-            .stream(0)
-            .map(|s| s.time_base())
-            .unwrap_or(encoder.time_base);
-        let audio_tb = audio.and_then(|_| octx.stream(1).map(|s| s.time_base()));
+        // The muxer may have chosen other time bases (MP4 does): read them back.
+        let streams = ids
+            .iter()
+            .zip(specs)
+            .map(|(&id, spec)| Stream {
+                id,
+                time_base: octx
+                    .stream(id.index())
+                    .map_or(spec.time_base, |s| s.time_base()),
+                origin: 0,
+            })
+            .collect();
         let last_pos = ffi::output_position(&mut octx);
-        Ok(Muxer {
+        let mux = Muxer {
             octx,
-            stream_tb,
-            enc_tb: encoder.time_base,
+            streams,
             frame_rate,
             fragmented,
             on_fragment,
             last_pos,
             packets: 0,
-            audio_tb,
-            audio_origin: 0,
             io_error,
             name,
-        })
+        };
+        Ok((mux, ids))
     }
 
-    /// Makes the video's first frame, at `pts` of the encoder's time base, the soundtrack's
-    /// time 0.
-    pub(crate) fn set_audio_origin(&mut self, pts: i64) {
-        if let Some(tb) = self.audio_tb {
-            use ff::Rescale;
-            self.audio_origin = pts.rescale(self.enc_tb, tb);
+    /// Makes the timing stream's first frame, at `pts` of `time_base`, every other stream's
+    /// time 0 (the soundtrack starts with the first frame).
+    pub(crate) fn set_origin(&mut self, pts: i64, time_base: Rational) {
+        use ff::Rescale;
+        for s in self.streams.iter_mut().skip(1) {
+            s.origin = pts.rescale(time_base, s.time_base);
         }
     }
 
-    /// Writes one audio packet (timestamps in `time_base`).
-    pub(crate) fn write_audio(
+    /// Stream `id` as the place a track's packets go.
+    pub(crate) fn track(&mut self, id: StreamId) -> TrackOut<'_> {
+        TrackOut { mux: self, id }
+    }
+
+    /// Writes one packet of stream `id` (timestamps in `time_base`).
+    pub(crate) fn write(
         &mut self,
+        id: StreamId,
         packet: &mut ff::Packet,
         time_base: Rational,
     ) -> Result<()> {
-        let Some(tb) = self.audio_tb else {
-            return Err(Error::EncoderThread(
-                "an audio packet for a video without sound".into(),
-            ));
+        let Some(stream) = self.streams.iter().find(|s| s.id == id) else {
+            return Err(Error::EncoderThread(format!(
+                "a packet for stream {}, which the output does not have",
+                id.index()
+            )));
         };
-        packet.set_stream(1);
-        packet.rescale_ts(time_base, tb);
-        if self.audio_origin != 0 {
-            let o = self.audio_origin;
+        packet.set_stream(id.index());
+        packet.rescale_ts(time_base, stream.time_base);
+        if stream.origin != 0 {
+            let o = stream.origin;
             packet.set_pts(packet.pts().map(|t| t.saturating_add(o)));
             packet.set_dts(packet.dts().map(|t| t.saturating_add(o)));
         }
-        packet
-            .write_interleaved(&mut self.octx)
-            .map_err(|e| write_error(&self.io_error, format!("cannot write to {}", self.name), e))
-    }
-
-    /// Writes one packet from the encoder (timestamps in the encoder's time base).
-    pub(crate) fn write(&mut self, packet: &mut ff::Packet) -> Result<()> {
-        packet.set_stream(0);
-        packet.rescale_ts(self.enc_tb, self.stream_tb);
+        let timing = self.streams.first().is_some_and(|s| s.id == id);
         packet.write_interleaved(&mut self.octx).map_err(|e| {
             write_error(&self.io_error, format!("cannot write to {}", self.name), e)
         })?;
+        if !timing {
+            return Ok(());
+        }
         self.packets += 1;
         if self.fragmented && self.on_fragment.is_some() {
             let pos = ffi::output_position(&mut self.octx);

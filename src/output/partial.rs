@@ -479,7 +479,7 @@ pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recov
         return Err(none(&why));
     }
     let copied = write_new(&target, |finishing| {
-        let mut copy = Copy::create(finishing, container, packets.source(), true, false)?;
+        let mut copy = Copy::create(finishing, container, packets.source(), true, None)?;
         copy.cut_audio_at_video_end();
         copy.append(&mut packets, 0, None)?;
         if copy.frames() == 0 {
@@ -518,7 +518,7 @@ fn remux(
     timing: Timing,
 ) -> Result<Copied> {
     let mut src = Source::open(input)?;
-    let mut copy = Copy::create(output, container, &src, faststart, false)?;
+    let mut copy = Copy::create(output, container, &src, faststart, None)?;
     let tb = ff::Rational::new(timing.time_base.num, timing.time_base.den);
     let origin = timing.origin.rescale(tb, src.time_base);
     let last = timing.last_duration.map(|d| d.rescale(tb, src.time_base));
