@@ -83,6 +83,13 @@ for a in "\$@"; do
   case "\$a" in
     # Code for any x86-64 of the target, never the build machine's own CPU.
     -march=native|-mtune=native|-mcpu=native) continue ;;
+    # zig reads -march as a CPU name: an Arm architecture level with extensions
+    # (-march=armv8.2-a+dotprod, for the files that use them) becomes the generic CPU with
+    # those features (-mcpu=generic+v8_2a+dotprod).
+    -march=armv[0-9]*)
+      v="\${a#-march=armv}"; base="\${v%%+*}"; feats="\${v#"\$base"}"
+      base="\$(echo "\${base%-a}" | tr . _)"
+      a="-mcpu=generic+v\${base}a\$feats" ;;
     # Input from stdin (meson asks for the predefined macros so) goes to clang with the
     # triple as given, which clang rejects with a glibc version: without it, the same macros.
     -) target="\${target%%.[0-9]*}" ;;

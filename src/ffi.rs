@@ -238,6 +238,34 @@ pub(crate) fn has_encoder(name: &str) -> bool {
     ff::encoder::find_by_name(name).is_some()
 }
 
+/// Whether the named muxer stores the named coding format (`h264`, `aac`, ...), as the linked
+/// libavformat answers (`avformat_query_codec`): `None` where it cannot tell (a muxer with no
+/// codec list and no check of its own), or the muxer or the format is unknown.
+#[cfg(test)]
+pub(crate) fn muxer_stores(muxer: &str, codec: &str) -> Option<bool> {
+    let (m, c) = (CString::new(muxer).ok()?, CString::new(codec).ok()?);
+    // SAFETY: `m` and `c` are valid NUL-terminated strings, only read; av_guess_format returns
+    // a static muxer description or null, avcodec_descriptor_get_by_name a static descriptor
+    // or null.
+    let (format, descriptor) = unsafe {
+        (
+            sys::av_guess_format(m.as_ptr(), std::ptr::null(), std::ptr::null()),
+            sys::avcodec_descriptor_get_by_name(c.as_ptr()),
+        )
+    };
+    if format.is_null() || descriptor.is_null() {
+        return None;
+    }
+    // SAFETY: both pointers are static libavformat/libavcodec data checked non-null above;
+    // avformat_query_codec only reads the muxer description (compliance 0: normal).
+    let answer = unsafe { sys::avformat_query_codec(format, (*descriptor).id, 0) };
+    match answer {
+        1 => Some(true),
+        0 => Some(false),
+        _ => None,
+    }
+}
+
 /// Whether the named muxer exists in the linked libavformat.
 pub(crate) fn has_muxer(name: &str) -> bool {
     let Ok(c) = CString::new(name) else {

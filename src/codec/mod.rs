@@ -416,6 +416,47 @@ pub(crate) fn check_bitrate(bits: u64) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Every encoder × container pair the tables allow is one the linked libavformat stores
+    /// (where it can tell: a muxer with neither a codec list nor a check of its own, as
+    /// MPEG-TS for codecs other than its default, is left to the encoding tests, which write
+    /// every pair), for the video and the audio encoders.
+    #[test]
+    fn the_tables_allow_only_what_libavformat_stores() {
+        crate::ffi::init();
+        let mut refused = Vec::new();
+        let (mut confirmed, mut untold) = (0, 0);
+        let video = Encoder::ALL
+            .iter()
+            .map(|e| (e.name(), e.info().codec.name(), e.info().containers));
+        let audio = crate::config::AudioEncoder::ALL
+            .iter()
+            .map(|e| (e.name(), e.info().codec, e.info().containers));
+        for (encoder, codec, allowed) in video.chain(audio) {
+            for &container in Container::ALL {
+                if !allowed.contains(&container) {
+                    continue;
+                }
+                match crate::ffi::muxer_stores(container.muxer(), codec) {
+                    Some(true) => confirmed += 1,
+                    Some(false) => refused.push(format!("{encoder} ({codec}) in {container}")),
+                    None => untold += 1,
+                }
+            }
+        }
+        assert!(
+            refused.is_empty(),
+            "the tables allow what libavformat does not store: {}",
+            refused.join(", ")
+        );
+        eprintln!(
+            "{confirmed} pairs confirmed by libavformat, {untold} left to the encoding tests"
+        );
+        assert!(
+            confirmed > untold,
+            "{confirmed} pairs confirmed, {untold} untold"
+        );
+    }
+
     #[test]
     fn every_encoder_has_its_row() {
         for &e in Encoder::ALL {
