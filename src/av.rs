@@ -115,3 +115,9 @@ pub(crate) fn zeroed_frame(format: Pixel, width: u32, height: u32) -> ff::frame:
     }
     frame
 }
+
+/// Whether FFmpeg answered "not now" or "no more" (flow control, not a failure).
+pub(crate) fn is_again_or_eof(e: &ff::Error) -> bool {
+    matches!(e, ff::Error::Eof)
+        || matches!(e, ff::Error::Other { errno } if *errno == ff::util::error::EAGAIN)
+}

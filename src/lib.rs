@@ -4,7 +4,7 @@
 
 // The settings, in order: config (what the user said) → codec (the encoder table and its
 // rules) → plan (what will be done). The data path reads the plan: writer → (channel) →
-// worker → convert → encode → output (mux → sink).
+// worker → the tracks (video: convert → encode; audio) → output (mux → sink).
 #[macro_use]
 mod names;
 
@@ -12,8 +12,6 @@ mod audio;
 mod av;
 mod codec;
 mod config;
-mod convert;
-mod encode;
 mod error;
 mod ffargs;
 mod ffi;
@@ -21,9 +19,8 @@ mod frame;
 mod join;
 mod output;
 mod plan;
-#[cfg(feature = "gif")]
-mod quantize;
 mod summary;
+mod video;
 mod worker;
 mod writer;
 
@@ -45,7 +42,6 @@ pub use config::{
     OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, SampleFormat, Setting,
     SettingKind, Tag, TagScope, Timing, ENCODER_TAG,
 };
-pub use convert::YuvConverter;
 pub use error::{Error, ErrorKind, FfmpegError, Result};
 pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};
 pub use frame::{Frame, PixelFormat};
@@ -57,4 +53,5 @@ pub use output::{
 };
 pub use plan::Plan;
 pub use summary::{AudioTrackSummary, Summary};
+pub use video::convert::YuvConverter;
 pub use writer::{KeptPartial, MemoryWriter, VideoWriter, WriterOptions};

@@ -17,8 +17,6 @@ use ffmpeg_next as ff;
 use crate::audio::{AudioThread, AudioTrack, Chunk, VideoEnd};
 use crate::av;
 use crate::config::{FrameRate, Timing};
-use crate::convert::Converter;
-use crate::encode::VideoEncoder;
 use crate::error::{Error, Result};
 use crate::frame::Buffer;
 use crate::output::mux::{FragmentCallback, Mp4Layout, Muxer};
@@ -28,6 +26,8 @@ use crate::output::stream::StreamId;
 use crate::plan::Plan;
 use crate::summary::AudioTrackSummary;
 use crate::summary::Summary;
+use crate::video::convert::Converter;
+use crate::video::encode::VideoEncoder;
 
 /// One accepted frame on its way to the encoder thread.
 pub(crate) struct Job {

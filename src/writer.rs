@@ -10,7 +10,6 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::audio::{AudioSamples, Chunk};
 use crate::config::{Container, EncoderConfig, TimeLimits, Timing};
-use crate::convert::YuvConverter;
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
 use crate::output::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
@@ -18,6 +17,7 @@ use crate::output::partial::{self, FilePlan};
 use crate::output::sink::{Destination, MemoryBuffer, Sink};
 use crate::plan::Plan;
 use crate::summary::Summary;
+use crate::video::convert::YuvConverter;
 use crate::worker::{self, Job, Setup, Shared, Work};
 
 /// Writes frames held in memory to a video, on a dedicated encoder thread.

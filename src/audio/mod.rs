@@ -25,8 +25,8 @@ use source::AudioFile;
 pub(crate) use source::InputWaits;
 pub(crate) use thread::AudioThread;
 
+use crate::av::is_again_or_eof;
 use crate::config::{AudioDamage, AudioEncoder, AudioLength, AudioSource, Container, SampleFormat};
-use crate::encode::is_again_or_eof;
 use crate::error::{Error, Result};
 use crate::ffi::{self, Resampler};
 use crate::output::copy::Rejoiner;

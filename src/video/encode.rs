@@ -3,7 +3,7 @@
 use ff::Rational;
 use ffmpeg_next as ff;
 
-use crate::av;
+use crate::av::{self, is_again_or_eof};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::ffi;
@@ -16,12 +16,6 @@ pub(crate) struct VideoEncoder {
     pub(crate) time_base: Rational,
     /// The quality every frame asks for: the fixed quantiser as a lambda, or 0 (none).
     pub(crate) frame_quality: i32,
-}
-
-/// Whether FFmpeg answered "not now" or "no more" (flow control, not a failure).
-pub(crate) fn is_again_or_eof(e: &ff::Error) -> bool {
-    matches!(e, ff::Error::Eof)
-        || matches!(e, ff::Error::Other { errno } if *errno == ff::util::error::EAGAIN)
 }
 
 impl VideoEncoder {

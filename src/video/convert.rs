@@ -52,7 +52,7 @@ enum ConvPath {
         rgb: ff::frame::Video,
         packed: Vec<u8>,
         indices: Vec<u8>,
-        palettizer: Box<crate::quantize::Palettizer>,
+        palettizer: Box<super::quantize::Palettizer>,
     },
 }
 
@@ -90,7 +90,7 @@ impl Converter {
                     rgb: av::zeroed_frame(ff::format::Pixel::RGB24, out.0, out.1),
                     packed: Vec::new(),
                     indices: Vec::new(),
-                    palettizer: Box::new(crate::quantize::Palettizer::new(palette)),
+                    palettizer: Box::new(super::quantize::Palettizer::new(palette)),
                 }
             }
             #[cfg(not(feature = "gif"))]
