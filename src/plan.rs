@@ -11,7 +11,10 @@
 //! The dependencies point one way: `config` ← `codec` ← `plan` ← the data path.
 
 mod audio;
+mod destination;
 mod tags;
+
+pub(crate) use destination::{container_for, DestinationPlan, Mp4Layout, SinkKind};
 
 use std::cell::Cell;
 
@@ -152,6 +155,18 @@ impl Plan {
     /// The coding format the encoder writes.
     pub fn codec(&self) -> VideoCodec {
         self.encoder.codec()
+    }
+
+    /// The destination's part of the plan for a `sink` of this kind: the MP4 layout and the
+    /// in-memory faststart; an error where the container cannot go there (AVI on a stream).
+    pub(crate) fn destination(&self, sink: SinkKind) -> Result<DestinationPlan> {
+        let settings = self.settings();
+        destination::decide(
+            self.container(),
+            sink,
+            settings.fragment_seconds,
+            settings.faststart,
+        )
     }
 
     /// The container written.

@@ -9,13 +9,14 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::audio::{AudioSamples, Chunk};
-use crate::config::{Container, EncoderConfig, TimeLimits, Timing};
+use crate::config::{EncoderConfig, TimeLimits, Timing};
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
-use crate::output::mux::{FragmentCallback, FragmentInfo, Mp4Layout};
-use crate::output::partial::{self, FilePlan};
+use crate::output::mux::{FragmentCallback, FragmentInfo};
+use crate::output::partial::FilePlan;
 use crate::output::sink::{Destination, MemoryBuffer, Sink};
 use crate::plan::Plan;
+use crate::plan::{Mp4Layout, SinkKind};
 use crate::summary::Summary;
 use crate::video::convert::YuvConverter;
 use crate::worker::{self, Job, Setup, Shared, Work};
@@ -186,12 +187,11 @@ impl VideoWriter {
         destination: Destination,
         options: WriterOptions,
     ) -> Result<Self> {
-        let container = match (&destination, config.container) {
-            (_, Some(c)) => Ok(c),
-            (Destination::Path(p), None) => Container::from_path(p),
-            (_, None) => Ok(Container::Mp4),
+        let path = match &destination {
+            Destination::Path(p) => Some(p.as_path()),
+            _ => None,
         };
-        let plan = match container {
+        let plan = match crate::plan::container_for(&config, path) {
             Ok(c) => Plan::resolve(&config, Some(c))?,
             Err(e) => {
                 // The settings first: their errors say more than the file name's.
@@ -199,7 +199,6 @@ impl VideoWriter {
                 return Err(e);
             }
         };
-        let container = plan.container();
         let sink = match destination {
             Destination::Path(p) => match FilePlan::new(&p, &plan)? {
                 FilePlan::Special(p) => Sink::Special(p),
@@ -209,32 +208,18 @@ impl VideoWriter {
             Destination::Seekable(w) => Sink::Seekable(w),
             Destination::Stream(w) => Sink::Stream(w),
         };
-        let seekable = !matches!(sink, Sink::Special(_) | Sink::Stream(_));
-        if !seekable && container.needs_seeking() {
-            return Err(Error::Unsupported(format!(
-                "{} needs a seekable output; use mp4 (fragmented), mkv or ts for a stream",
-                container.name().to_ascii_uppercase()
-            )));
-        }
-        let config = plan.settings();
-        let layout = match (config.fragment_seconds, &sink) {
-            (Some(s), _) => Mp4Layout::Fragmented(s),
-            (None, _) if !seekable => Mp4Layout::Fragmented(1.0),
-            // Crash-safe: short fragments, made into a normal MP4 at the end.
-            (None, Sink::Partial(_)) => Mp4Layout::Fragmented(partial::FRAGMENT_SECONDS),
-            // libavformat's faststart reopens the output by name, which a custom writer has
-            // not; memory gets its index moved by encode-native at the end instead.
-            (None, _) => Mp4Layout::Plain,
+        let kind = match &sink {
+            Sink::Partial(_) => SinkKind::CrashSafeFile,
+            Sink::Memory(_) => SinkKind::Memory,
+            Sink::Seekable(_) => SinkKind::Seekable,
+            Sink::Special(_) | Sink::Stream(_) => SinkKind::Unseekable,
         };
+        let decided = plan.destination(kind)?;
         let memory = match &sink {
-            Sink::Memory(b)
-                if container.is_mp4_family() && layout == Mp4Layout::Plain && config.faststart =>
-            {
-                Some(b.clone())
-            }
+            Sink::Memory(b) if decided.faststart_in_memory => Some(b.clone()),
             _ => None,
         };
-        Self::start(plan, sink, layout, options, memory)
+        Self::start(plan, sink, decided.layout, options, memory)
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::ffi;
 use crate::output::sink::{IoErrorSlot, Opened};
 use crate::output::stream::{add_streams, PacketOut, StreamId, StreamSpec};
-use crate::plan::Plan;
+use crate::plan::{Mp4Layout, Plan};
 
 /// What a finished fragment of a fragmented MP4 reports to a callback.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,15 +26,6 @@ pub struct FragmentInfo {
 
 /// A callback told about every fragment written (runs on the encoder thread).
 pub type FragmentCallback = Box<dyn FnMut(FragmentInfo) + Send + 'static>;
-
-/// How the MP4/MOV index is written.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Mp4Layout {
-    /// Index at the end (what a seekable custom writer gets).
-    Plain,
-    /// A fragment at least every this many seconds.
-    Fragmented(f64),
-}
 
 /// A started libavformat output: its streams, in the order of the specs it was started with.
 /// The first stream is the timing stream (the video): its packets are the frames a fragment

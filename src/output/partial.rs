@@ -58,10 +58,6 @@ use crate::error::{Error, Result};
 /// What a partial file is named after its target: `out.mp4` → `out.mp4.partial`.
 pub const PARTIAL_SUFFIX: &str = ".partial";
 
-/// The fragment length of a partial MP4 when none is configured: at most this much encoded
-/// video is lost on a crash.
-pub(crate) const FRAGMENT_SECONDS: f64 = 0.5;
-
 /// How a file destination is written.
 pub(crate) enum FilePlan {
     /// A device, FIFO or socket: written directly (as a write-only stream).
