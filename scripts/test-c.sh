@@ -78,6 +78,7 @@ mkdir -p "$bin" "$work/out"
   cc $CFLAGS capi/tests/bad_args.c -o "$bin/bad_args" $shared
   cc $CFLAGS capi/tests/callbacks.c -o "$bin/callbacks" $shared -pthread
   cc $CFLAGS capi/tests/codecs.c -o "$bin/codecs" $shared
+  cc $CFLAGS capi/tests/encoders.c -o "$bin/encoders" $shared -lm
   cc $CFLAGS capi/tests/ffargs.c -o "$bin/ffargs" $shared
   cc $CFLAGS capi/tests/replace.c -o "$bin/replace" $shared
   cc $CFLAGS capi/tests/audio.c -o "$bin/audio" $shared -lm
@@ -244,6 +245,11 @@ ffmpeg -v error -nostdin -i audio/tone.wav -f s16le "$work/tone.s16"
 ffmpeg -v error -nostdin -i audio/file.mkv -map 0:a:0 -f s16le - | cmp -s - "$work/tone.s16" \
   || fail "audio/file.mkv: its audio differs from tone.wav's"
 echo "test-c:   file.mkv: the audio is tone.wav's, sample for sample"
+
+echo "test-c: the encoder table (en_encoders): each quality scale written at both ends"
+LD_LIBRARY_PATH="$libs" $run "$bin/encoders" > encoders.log 2>&1 \
+  || { cat encoders.log >&2; fail "encoders"; }
+tail -n 1 encoders.log | sed 's/^/test-c:   /'
 
 echo "test-c: bad arguments (each an error code and a message, no crash)"
 LD_LIBRARY_PATH="$libs" $run "$bin/bad_args" "$work/out" > bad_args.log 2>&1 \

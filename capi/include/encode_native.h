@@ -154,6 +154,52 @@ typedef struct EnConfig EnConfig;
 typedef struct EnWriter EnWriter;
 
 /**
+ * One row of the encoder table (`en_encoders`): what `en_config_set(cfg, "codec", name)`
+ * chooses, and the numbers a caller maps its own quality or speed onto. Every string and
+ * array is static: never free or change them.
+ */
+typedef struct EnEncoderInfo {
+    /**
+     * The encoder's name ("libx264", "libsvtav1", ...).
+     */
+    const char *name;
+    /**
+     * The coding format it writes ("h264", "av1", ...).
+     */
+    const char *codec;
+    /**
+     * 1 when the linked FFmpeg has this encoder, 0 when not.
+     */
+    int available;
+    /**
+     * The setting that carries its quality ("crf" or "qscale"), or NULL where quality is not
+     * a number (lossless and palette encoders).
+     */
+    const char *quality_key;
+    /**
+     * The best value on that scale (the larger for libwebp, whose quality runs 0 to 100).
+     */
+    double quality_best;
+    /**
+     * The worst value on that scale.
+     */
+    double quality_worst;
+    /**
+     * The encoder's default on that scale, or NaN where another setting decides.
+     */
+    double quality_default;
+    /**
+     * The named presets its "preset" setting takes, fastest first, then NULL (only NULL
+     * where presets are numbers or there are none).
+     */
+    const char *const *presets;
+    /**
+     * The containers it goes in ("mp4", "mkv", ...), then NULL.
+     */
+    const char *const *containers;
+} EnEncoderInfo;
+
+/**
  * Writes all `len` bytes of `data` at the current position of the caller's output.
  * Returns 0 when all were written; any other value fails the encode with `EN_ERR_IO`.
  * Called on the writer's encoder thread (see `en_writer_open_callback`).
@@ -321,6 +367,24 @@ void en_config_free(struct EnConfig *config);
  * ```
  */
 const char *const *en_config_keys(void);
+
+/**
+ * The encoder table: `*count` receives the number of rows (when `count` is not NULL). The
+ * rows are static: never free or change them. NULL (and `*count` 0) only if building the
+ * table failed, which `en_last_error()` then says.
+ *
+ * ```c
+ * size_t n;
+ * const EnEncoderInfo *e = en_encoders(&n);
+ * for (size_t i = 0; i < n; i++)
+ *     if (e[i].quality_key) printf("%s: %s %g..%g\n", e[i].name, e[i].quality_key,
+ *                                  e[i].quality_best, e[i].quality_worst);
+ * ```
+ *
+ * # Safety
+ * `count` is NULL or points to a `size_t` the function may write.
+ */
+const struct EnEncoderInfo *en_encoders(size_t *count);
 
 /**
  * One line that says what the setting `key` does, the values it takes and its default

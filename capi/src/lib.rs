@@ -22,7 +22,7 @@ pub use output::{EnSeekFn, EnSeekWhence, EnWriteFn};
 pub use status::EnStatus;
 
 use output::Callbacks;
-use status::{pointer, quiet, status, Failure};
+use status::{pointer, quiet, set_last_error, status, Failure};
 use table::Table;
 
 /// Encoder settings: size, frame rate and the settings `en_config_set` takes by name. Made by
@@ -550,6 +550,107 @@ fn key_table() -> &'static KeyTable {
 #[no_mangle]
 pub extern "C" fn en_config_keys() -> *const *const c_char {
     std::panic::catch_unwind(|| key_table().keys.as_ptr()).unwrap_or(std::ptr::null())
+}
+
+/// One row of the encoder table (`en_encoders`): what `en_config_set(cfg, "codec", name)`
+/// chooses, and the numbers a caller maps its own quality or speed onto. Every string and
+/// array is static: never free or change them.
+#[repr(C)]
+pub struct EnEncoderInfo {
+    /// The encoder's name ("libx264", "libsvtav1", ...).
+    pub name: *const c_char,
+    /// The coding format it writes ("h264", "av1", ...).
+    pub codec: *const c_char,
+    /// 1 when the linked FFmpeg has this encoder, 0 when not.
+    pub available: c_int,
+    /// The setting that carries its quality ("crf" or "qscale"), or NULL where quality is not
+    /// a number (lossless and palette encoders).
+    pub quality_key: *const c_char,
+    /// The best value on that scale (the larger for libwebp, whose quality runs 0 to 100).
+    pub quality_best: f64,
+    /// The worst value on that scale.
+    pub quality_worst: f64,
+    /// The encoder's default on that scale, or NaN where another setting decides.
+    pub quality_default: f64,
+    /// The named presets its "preset" setting takes, fastest first, then NULL (only NULL
+    /// where presets are numbers or there are none).
+    pub presets: *const *const c_char,
+    /// The containers it goes in ("mp4", "mkv", ...), then NULL.
+    pub containers: *const *const c_char,
+}
+
+/// The encoder table, built once.
+struct EncoderTable {
+    rows: Vec<EnEncoderInfo>,
+}
+
+// SAFETY: every pointer in the rows points into strings and arrays leaked once, never changed
+// or freed; the table is only read after it is built.
+unsafe impl Sync for EncoderTable {}
+// SAFETY: as above: nothing in it is tied to a thread.
+unsafe impl Send for EncoderTable {}
+
+fn encoder_table() -> &'static EncoderTable {
+    static TABLE: OnceLock<EncoderTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let text = |s: &str| -> *const c_char {
+            let c = std::ffi::CString::new(s.replace('\0', " ")).unwrap_or_default();
+            Box::leak(c.into_boxed_c_str()).as_ptr()
+        };
+        let list = |items: Vec<&str>| -> *const *const c_char {
+            let mut v: Vec<*const c_char> = items.into_iter().map(text).collect();
+            v.push(std::ptr::null());
+            Box::leak(v.into_boxed_slice()).as_ptr()
+        };
+        let linked = native::info::library_info().encoders;
+        let rows = native::Encoder::ALL
+            .iter()
+            .map(|e| {
+                let info = e.info();
+                let q = info.quality;
+                EnEncoderInfo {
+                    name: text(e.name()),
+                    codec: text(info.codec.name()),
+                    available: c_int::from(linked.iter().any(|(l, ok)| l == e && *ok)),
+                    quality_key: q.map_or(std::ptr::null(), |q| text(q.key)),
+                    quality_best: q.map_or(f64::NAN, |q| q.best),
+                    quality_worst: q.map_or(f64::NAN, |q| q.worst),
+                    quality_default: q.and_then(|q| q.default).unwrap_or(f64::NAN),
+                    presets: list(info.presets.to_vec()),
+                    containers: list(info.containers.iter().map(|c| c.name()).collect()),
+                }
+            })
+            .collect();
+        EncoderTable { rows }
+    })
+}
+
+/// The encoder table: `*count` receives the number of rows (when `count` is not NULL). The
+/// rows are static: never free or change them. NULL (and `*count` 0) only if building the
+/// table failed, which `en_last_error()` then says.
+///
+/// ```c
+/// size_t n;
+/// const EnEncoderInfo *e = en_encoders(&n);
+/// for (size_t i = 0; i < n; i++)
+///     if (e[i].quality_key) printf("%s: %s %g..%g\n", e[i].name, e[i].quality_key,
+///                                  e[i].quality_best, e[i].quality_worst);
+/// ```
+///
+/// # Safety
+/// `count` is NULL or points to a `size_t` the function may write.
+#[no_mangle]
+pub unsafe extern "C" fn en_encoders(count: *mut usize) -> *const EnEncoderInfo {
+    let table = std::panic::catch_unwind(encoder_table).ok();
+    let (rows, n) = table.map_or((std::ptr::null(), 0), |t| (t.rows.as_ptr(), t.rows.len()));
+    if rows.is_null() {
+        set_last_error("building the encoder table failed");
+    }
+    if !count.is_null() {
+        // SAFETY: the caller promises that a non-NULL `count` points to a writable size_t.
+        unsafe { *count = n };
+    }
+    rows
 }
 
 /// One line that says what the setting `key` does, the values it takes and its default

@@ -88,7 +88,8 @@ def containers() -> List[Dict[str, Any]]:
 def encoders() -> List[Dict[str, Any]]:
     """The encoder table: name, aliases, available (whether the linked libavcodec has it), codec,
     pixel_formats, containers, license, quality (its numeric quality scale: key, best, worst,
-    default; None where quality is not a number)."""
+    default; None where quality is not a number), presets (the named presets it takes, fastest
+    first; empty where none)."""
 def cli_main(argv: List[str]) -> int:
     """Runs the encode-native command line with argv (program name first); its exit status."""
 def error_kinds() -> List[Dict[str, Any]]:

@@ -29,6 +29,32 @@ def encoder_entry(codec: str) -> Optional[Dict[str, Any]]:
     return next((e for e in _native.encoders() if name == e["name"] or name in e["aliases"]), None)
 
 
+def container_entry(path_or_name: str) -> Optional[Dict[str, Any]]:
+    """The library's container table row for a file name's extension (``clip.mp4``), or a
+    container name or alias (``mkv``, ``m4v``), any case; None for one it does not know."""
+    text = os.fspath(path_or_name).lower()
+    ext = os.path.splitext(text)[1].lstrip(".") or text.lstrip(".")
+    return next(
+        (c for c in _native.containers() if ext in (c["extension"], c["name"], *c["aliases"])),
+        None,
+    )
+
+
+def default_encoder(path_or_name: str) -> Optional[str]:
+    """The encoder the library writes a file of this name (or container) with when no codec
+    is given (``libx264`` for ``.mp4``, ``libvpx-vp9`` for ``.webm``), from its container
+    table; None for an extension it does not know."""
+    entry = container_entry(path_or_name)
+    return None if entry is None else str(entry["default_encoder"])
+
+
+def named_presets(codec: str) -> List[str]:
+    """The named presets (``ultrafast`` … ``placebo``) the encoder of a codec name or alias
+    takes, from the library's encoder table; empty where it takes none."""
+    entry = encoder_entry(codec)
+    return [] if entry is None else list(entry["presets"])
+
+
 def key_of(name: str) -> Optional[str]:
     """The setting's key for `name` or one of its aliases, None for an unknown name."""
     return KEYS.get(name.replace("-", "_").lower())

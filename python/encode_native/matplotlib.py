@@ -60,7 +60,6 @@ from ._native import check_settings, ffmpeg_args_settings
 
 __all__ = ["EncodeNativeWriter", "extra_args_settings"]
 
-_X264 = {"h264", "libx264", "x264", "avc1"}
 # Writer arguments that are not library settings.
 _NOT_SETTINGS = {"progress", "total", "input_format"}
 
@@ -124,7 +123,7 @@ def _check_codec_fits(codec: str, container: str, outfile: Any) -> None:
     use the container's own encoder for the default H.264)."""
     e = _settings.encoder_entry(codec)
     if e is not None and container not in e["containers"]:
-        own = next(c["default_encoder"] for c in _native.containers() if c["name"] == container)
+        own = _settings.default_encoder(container)
         raise ValueError(
             f"cannot save {outfile!r}: codec {codec!r} ({e['name']}) does not go in "
             f"{container}, only in {', '.join(e['containers'])}; leave codec out for "
@@ -328,8 +327,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         return True
 
     def _even_size_codec(self) -> bool:
-        codec = str(self._kwargs.get("codec", "h264")).lower()
-        return codec in _X264 and str(self._kwargs.get("pix_fmt", "yuv420p")) == "yuv420p"
+        entry = _settings.encoder_entry(str(self._kwargs.get("codec", "h264")))
+        return (entry is not None and entry["name"] == "libx264"
+                and str(self._kwargs.get("pix_fmt", "yuv420p")) == "yuv420p")
 
     def setup(self, fig: Any, outfile: Any, dpi: Optional[float] = None) -> None:
         """Starts a movie of `fig` in `outfile` (a path or a binary file-like object) at
@@ -425,7 +425,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         else:
             return
         del kwargs["bitrate"]
-        own = next((c["default_encoder"] for c in _native.containers() if c["name"] == container), None)
+        own = _settings.default_encoder(container)
         output = container.upper()
         if codec is not None and _encoder_name(str(codec)) != own:
             output = str(codec)

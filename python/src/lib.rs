@@ -992,6 +992,7 @@ fn encoders(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             None => None,
         };
         d.set_item("quality", quality)?;
+        d.set_item("presets", info.presets.to_vec())?;
         list.append(d)?;
     }
     Ok(list)

@@ -53,6 +53,28 @@ def test_the_encoder_table_names_codecs_and_aliases():
     assert "webm" in table["libvpx-vp9"]["containers"]
 
 
+def test_default_encoders_and_presets_come_from_the_tables(tmp_path):
+    from encode_native import _settings
+
+    # Each container's own encoder, by extension (any case) or name, as a file written
+    # without a codec gets it.
+    for c in _native.containers():
+        assert _settings.default_encoder(f"clip.{c['extension'].upper()}") == c["default_encoder"]
+        assert _settings.default_encoder(c["name"]) == c["default_encoder"]
+    assert _settings.default_encoder("clip.xyz") is None
+    summary = en.write_video(tmp_path / "a.webm", blocks(3, H, W), fps=10, preset=8)
+    assert summary.encoder == _settings.default_encoder("a.webm")
+    # Named presets: x264's and x265's, by any alias; none for the others.
+    assert _settings.named_presets("h264")[0] == "ultrafast"
+    assert _settings.named_presets("x265")[-1] == "placebo"
+    assert _settings.named_presets("vp9") == [] and _settings.named_presets("nope") == []
+    for e in _native.encoders():
+        for preset in e["presets"]:
+            _native.check_settings([("codec", e["name"]), ("preset", preset)], e["containers"][0])
+    with pytest.raises(ValueError, match="preset"):
+        _native.check_settings([("codec", "libx264"), ("preset", "8")], "mp4")
+
+
 def test_the_summary_has_the_fields_the_library_reports(tmp_path):
     s = en.write_video(tmp_path / "a.mkv", blocks(3, H, W), fps=10, codec="ffv1")
     assert (s.codec, s.encoder, s.container) == ("ffv1", "ffv1", "mkv")

@@ -14,6 +14,7 @@ pub(super) static APNG: EncoderInfo = EncoderInfo {
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
     quality: None,
+    presets: &[],
     family: &Apng,
 };
 
@@ -25,6 +26,7 @@ pub(super) static WEBP: EncoderInfo = EncoderInfo {
     license: "BSD-3-Clause",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("crf", 100.0, 0.0, Some(75.0))),
+    presets: &[],
     family: &Webp,
 };
 
@@ -36,6 +38,7 @@ pub(super) static GIF: EncoderInfo = EncoderInfo {
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
     quality: None,
+    presets: &[],
     family: &Gif,
 };
 

@@ -16,6 +16,7 @@ pub(super) static SVT: EncoderInfo = EncoderInfo {
     // SVT-AV1: "Source Width/Height must be at least 64".
     min_size: (64, 64),
     quality: Some(super::QualityScale::new("crf", 0.0, 63.0, Some(35.0))),
+    presets: &[],
     family: &Av1 {
         name: "libsvtav1",
         crf: Some((0.0, 63.0, 35.0)),
@@ -32,6 +33,7 @@ pub(super) static AOM: EncoderInfo = EncoderInfo {
     license: "BSD-2-Clause",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("crf", 0.0, 63.0, Some(32.0))),
+    presets: &[],
     family: &Av1 {
         name: "libaom-av1",
         crf: Some((0.0, 63.0, 32.0)),
@@ -50,6 +52,7 @@ pub(super) static RAV1E: EncoderInfo = EncoderInfo {
     // Below this the encoder refuses to open (found by trying sizes from 1x1 up).
     min_size: (16, 16),
     quality: Some(super::QualityScale::new("qscale", 0.0, 255.0, Some(100.0))),
+    presets: &[],
     family: &Av1 {
         name: "librav1e",
         crf: None,

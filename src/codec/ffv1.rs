@@ -26,6 +26,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     // FFV1 with encode-native's 4 slices (a 2x2 grid) needs two pixels each way.
     min_size: (2, 2),
     quality: None,
+    presets: &[],
     family: &Ffv1,
 };
 

@@ -64,6 +64,9 @@ pub struct EncoderInfo {
     /// `None` where quality is not a number (lossless or palette-based encoders). Tools that
     /// map a quality of their own (imageio's 0–10) onto an encoder use it.
     pub quality: Option<QualityScale>,
+    /// The named presets its `preset` setting takes, fastest first (x264's and x265's
+    /// `ultrafast` … `placebo`); empty where presets are numbers or there are none.
+    pub presets: &'static [&'static str],
     /// What is particular to this encoder.
     family: &'static dyn Family,
 }
@@ -455,6 +458,21 @@ mod tests {
             confirmed > untold,
             "{confirmed} pairs confirmed, {untold} untold"
         );
+    }
+
+    #[test]
+    fn the_named_presets_are_what_the_preset_setting_takes() {
+        for &e in Encoder::ALL {
+            for preset in e.info().presets {
+                let mut cfg = crate::config::EncoderConfig::new(64, 64, 30);
+                cfg.set("codec", e.name()).unwrap();
+                cfg.set("preset", preset).unwrap();
+                let plan = crate::plan::Plan::resolve(&cfg, Some(e.info().containers[0]));
+                assert!(plan.is_ok(), "{e} preset {preset}: {:?}", plan.err());
+            }
+        }
+        assert_eq!(Encoder::Libx264.info().presets.first(), Some(&"ultrafast"));
+        assert!(Encoder::LibvpxVp9.info().presets.is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     license: "LGPL-2.1-or-later",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("qscale", 1.0, 31.0, Some(3.0))),
+    presets: &[],
     family: &Mpeg4,
 };
 

@@ -21,6 +21,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     license: "BSD-3-Clause",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("crf", 0.0, 63.0, Some(31.0))),
+    presets: &[],
     family: &Vp9,
 };
 

@@ -12,6 +12,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     license: "GPL-2.0-or-later",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("crf", 0.0, 51.0, Some(23.0))),
+    presets: PRESETS,
     family: &X264,
 };
 
@@ -23,6 +24,7 @@ pub(super) static INFO_RGB: EncoderInfo = EncoderInfo {
     license: "GPL-2.0-or-later",
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("crf", 0.0, 51.0, Some(23.0))),
+    presets: PRESETS,
     family: &X264,
 };
 

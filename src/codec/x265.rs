@@ -18,6 +18,7 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     // Below this the encoder refuses to open (found by trying sizes from 1x1 up).
     min_size: (16, 16),
     quality: Some(super::QualityScale::new("crf", 0.0, 51.0, Some(28.0))),
+    presets: PRESETS,
     family: &X265,
 };
 

@@ -68,7 +68,7 @@ import numpy as np
 
 from .. import Summary, Writer
 from .._native import ffmpeg_args_settings
-from .._settings import encoder_entry, key_of, repeated_texts
+from .._settings import default_encoder, encoder_entry, key_of, repeated_texts
 
 __all__ = [
     "RETURN_BYTES",
@@ -117,7 +117,6 @@ _CONTAINER = {".m4v": "mp4"}
 #: and this plugin's).
 _OUR_FORMATS = {"ffmpeg", "encode_native", "encode-native"}
 
-_DEFAULT_CODEC = {".webm": "libvpx-vp9", ".gif": "gif", ".webp": "libwebp_anim", ".apng": "apng"}
 
 # -- the real imageio ----------------------------------------------------------------------
 
@@ -356,7 +355,8 @@ def writer_settings(ext: str, kwargs: Dict[str, Any]) -> Tuple[Any, Dict[str, An
         fps = flagged.pop("fps")
     rate_given = any(key_of(k) in ("crf", "qscale", "bitrate") for k in [*settings, *flagged])
     if quality is not None and not rate_given:
-        chosen = flagged.get("codec") or settings.get("codec") or _DEFAULT_CODEC.get(ext, "libx264")
+        chosen = (flagged.get("codec") or settings.get("codec") or default_encoder(ext or "mp4")
+                  or default_encoder("mp4"))
         rate = _quality_setting(quality, str(chosen))
         if rate is not None:
             settings[rate[0]] = rate[1]

@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-from ... import Summary, Writer, _native, _settings
+from ... import Summary, Writer, _settings
 from ..._native import ffmpeg_args_settings
 
 __all__ = [
@@ -539,8 +539,8 @@ class VideoClip(Clip):
             settings["codec"] = _VIDEO_CODECS.get(codec, codec)
         if bitrate is not None:
             settings["bitrate"] = bitrate
-        encoder = settings.get("codec") or _default_encoder(path)
-        if preset is not None and (preset != "medium" or encoder in _PRESET_ENCODERS):
+        encoder = settings.get("codec") or _settings.default_encoder(path)
+        if preset is not None and (preset != "medium" or (encoder and _settings.named_presets(encoder))):
             settings["preset"] = preset
         if threads is not None:
             settings["threads"] = threads
@@ -639,20 +639,6 @@ class VideoClip(Clip):
 #: moviepy's names of encoders that are spelled otherwise here.
 _VIDEO_CODECS = {"libmpeg4": "mpeg4", "prores": "prores_ks"}
 _AUDIO_CODECS = {"raw16": "pcm_s16le", "raw24": "pcm_s24le"}
-#: Encoders with x264's preset names.
-_PRESET_ENCODERS = {"libx264", "x264", "h264", "avc1", "libx264rgb", "x264rgb", "libx265", "x265", "hevc", "h265"}
-
-
-def _default_encoder(path: str) -> Optional[str]:
-    """The encoder encode-native uses for the file's container when no codec is given."""
-    ext = os.path.splitext(path)[1].lstrip(".").lower()
-    for container in _CONTAINERS:
-        if container["extension"] == ext or container["name"] == ext or ext in container.get("aliases", []):
-            return str(container["default_encoder"])
-    return None
-
-
-_CONTAINERS = _native.containers()
 
 
 class ImageSequenceClip(VideoClip):
