@@ -443,7 +443,7 @@ flags="--disable-everything --disable-programs --disable-doc --disable-network -
 
 # Another architecture is a cross build (the x86-64 flags stay as they were: they are its key).
 if [ "$ARCH" != x86_64 ]; then
-  flags="$flags --enable-cross-compile --arch=$ARCH --target-os=linux"
+  flags="$flags --enable-cross-compile --arch=$ARCH --target-os=linux --strip=$ARCH-linux-gnu-strip"
 fi
 NM=nm OBJDUMP=objdump
 [ "$ARCH" = x86_64 ] || { NM="$ARCH-linux-gnu-nm"; OBJDUMP="$ARCH-linux-gnu-objdump"; }
