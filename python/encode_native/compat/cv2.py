@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import Summary, Writer
+from .._settings import encoder_entry
 
 
 def _load_opencv() -> Tuple[Optional[ModuleType], str]:
@@ -80,13 +81,22 @@ def _fourcc_text(code: int) -> str:
     return "".join(chr((code >> (8 * i)) & 255) for i in range(4))
 
 
+def _crf_scale(codec: str) -> Optional[Dict[str, Any]]:
+    """The encoder's quality scale from the library's table when it is a crf, else None."""
+    entry = encoder_entry(codec)
+    scale = entry["quality"] if entry else None
+    return scale if scale and scale["key"] == "crf" else None
+
+
 def quality_settings(codec: str, quality: float) -> Dict[str, Any]:
-    """The encoder settings of OpenCV's VIDEOWRITER_PROP_QUALITY (0 worst to 100 best): the
-    quantiser ``round(31 - 29 * q / 100)`` (100 → 2, 95 → 3, 0 → 31) for mpeg4 and mjpeg,
-    ``crf round(51 * (100 - q) / 100)`` for libx264."""
+    """The encoder settings of OpenCV's VIDEOWRITER_PROP_QUALITY (0 worst to 100 best): for
+    an encoder with a crf (libx264), 0 to 100 spread over its scale in the library's table
+    (``crf round(51 * (100 - q) / 100)``); for the quantiser encoders (mpeg4, mjpeg),
+    OpenCV's quantiser ``round(31 - 29 * q / 100)`` (100 → 2, 95 → 3, 0 → 31)."""
     q = min(max(float(quality), 0.0), 100.0)
-    if codec == "libx264":
-        return {"crf": int(round(51 * (100 - q) / 100))}
+    scale = _crf_scale(codec)
+    if scale is not None:
+        return {"crf": int(round(scale["worst"] + (scale["best"] - scale["worst"]) * q / 100))}
     return {"qscale": int(round(31 - 29 * q / 100))}
 
 
@@ -205,8 +215,12 @@ class VideoWriter:
         if pid == VIDEOWRITER_PROP_QUALITY:
             if self._quality is not None:
                 return self._quality
-            # libx264's crf 23 on the same scale; the quantiser encoders' 3 is 95.
-            return 100 * (51 - 23) / 51 if self._codec == "libx264" else DEFAULT_QUALITY
+            # A crf encoder's default on the same scale (libx264's 23); the quantiser
+            # encoders' 3 is 95.
+            scale = _crf_scale(self._codec)
+            if scale is not None and scale["default"] is not None:
+                return float(100 * (scale["worst"] - scale["default"]) / (scale["worst"] - scale["best"]))
+            return DEFAULT_QUALITY
         if pid == CAP_PROP_FRAME_WIDTH:
             return float(self._size[0])
         if pid == CAP_PROP_FRAME_HEIGHT:
