@@ -117,11 +117,7 @@ pub struct KeptPartial {
     pub summary: Summary,
 }
 
-/// Asked, while a soundtrack's FIFO or pipe has nothing to read, whether to stop waiting.
-pub type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
-
-/// Told the name of a soundtrack's FIFO or pipe that has had nothing to read for a second.
-pub type WaitNotice = Arc<dyn Fn(&str) + Send + Sync>;
+pub use crate::audio::{StopCheck, WaitNotice};
 
 /// Options of a writer that are not encoding settings.
 #[derive(Default)]

@@ -23,6 +23,7 @@ use ffmpeg_next as ff;
 pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 use source::AudioFile;
 pub(crate) use source::InputWaits;
+pub use source::{StopCheck, WaitNotice};
 pub(crate) use thread::AudioThread;
 
 use crate::av::is_again_or_eof;

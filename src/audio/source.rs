@@ -9,7 +9,12 @@ use std::time::{Duration, Instant};
 use ffmpeg_next as ff;
 
 use crate::error::{Error, Result};
-use crate::writer::{StopCheck, WaitNotice};
+
+/// Asked, while a soundtrack's FIFO or pipe has nothing to read, whether to stop waiting.
+pub type StopCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Told the name of a soundtrack's FIFO or pipe that has had nothing to read for a second.
+pub type WaitNotice = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// What a wait on a soundtrack's input may ask: whether to stop waiting (a signal, a Ctrl-C),
 /// and whom to tell that the input has had nothing to read for a while.
