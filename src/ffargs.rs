@@ -403,6 +403,10 @@ fn movflags(value: &str) -> Vec<(&str, bool)> {
 /// );
 /// # Ok::<(), encode_native::Error>(())
 /// ```
+///
+/// # Errors
+/// [`Error::Config`](crate::Error::Config) for a flag encode-native has no setting for and does not
+/// pass on, a flag without its value, or a value its setting does not take.
 pub fn ffmpeg_args_settings<S: AsRef<str>, T: AsRef<str>>(
     input: &[S],
     output: &[T],
@@ -463,6 +467,10 @@ impl EncoderConfig {
     /// assert!(err.contains("'-vf'") && err.contains("-crf"), "{err}");
     /// # Ok::<(), encode_native::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// As [`ffmpeg_args_settings`](crate::ffmpeg_args_settings): a flag it cannot apply, with the
+    /// flag named; the configuration is unchanged then.
     pub fn apply_ffmpeg_args<S: AsRef<str>>(&mut self, args: &[S]) -> Result<()> {
         self.apply_ffmpeg_args_with_input::<&str, S>(&[], args)
     }
@@ -470,6 +478,10 @@ impl EncoderConfig {
     /// Applies ffmpeg's input flags (which describe the frames pushed: `-r`, `-framerate`,
     /// `-pix_fmt`, `-s`) and output flags together, as [`ffmpeg_args_settings`] reads them:
     /// an output `-r` or `-s` must then equal the input's. On an error nothing is changed.
+    ///
+    /// # Errors
+    /// As [`ffmpeg_args_settings`](crate::ffmpeg_args_settings): a flag it cannot apply, with the
+    /// flag named; the configuration is unchanged then.
     pub fn apply_ffmpeg_args_with_input<S: AsRef<str>, T: AsRef<str>>(
         &mut self,
         input: &[S],

@@ -36,6 +36,10 @@ impl PixelFormat {
     /// takes (the last row need not be padded), with every size checked: a stride shorter
     /// than a row, larger than FFmpeg takes, or not a whole number of `f32`s (rgbf32), and
     /// planar YUV that is not tightly packed, are refused as frame `index`'s error.
+    ///
+    /// # Errors
+    /// [`Error::Frame`](crate::Error::Frame) when the stride is shorter than a row or the size does not
+    /// fit in memory (`index` names the frame in the message).
     pub fn frame_bytes(self, width: u32, height: u32, stride: usize, index: u64) -> Result<usize> {
         let bad = |problem: String| Err(Error::Frame { index, problem });
         if self.is_planar_yuv() {

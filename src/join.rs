@@ -29,6 +29,12 @@ use crate::output::Concatenated;
 /// println!("{} frames", joined.frames);
 /// # Ok::<(), encode_native::Error>(())
 /// ```
+///
+/// # Errors
+/// [`Error::Config`](crate::Error::Config) for no inputs or an output that is one of them;
+/// [`Error::Unsupported`](crate::Error::Unsupported) for segments whose streams differ or a
+/// damaged segment, with what differs or is wrong; [`Error::Io`](crate::Error::Io) (or
+/// `NoSpace`) when a file cannot be read or written. The output is left as it was then.
 pub fn concat(inputs: &[impl AsRef<Path>], output: impl AsRef<Path>) -> Result<Concatenated> {
     crate::output::concat::concat(inputs, output, crate::audio::rejoiner)
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 // The settings, in order: config (what the user said) → codec (the encoder table and its
 // rules) → plan (what will be done). The data path reads the plan: writer → (channel) →

@@ -68,6 +68,11 @@ impl EncoderConfig {
     /// Checks every setting; the error names the field, the value and what is allowed. The
     /// container is [`container`](Self::container) when set; otherwise the checks that need
     /// one wait for the writer, which knows it from the destination.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for the first setting that does not fit the others
+    /// (field, value, what is allowed); [`Error::Unsupported`](crate::Error::Unsupported) for an
+    /// encoder the linked FFmpeg lacks.
     pub fn validate(&self) -> Result<()> {
         Plan::resolve(self, self.container).map(|_| ())
     }
@@ -75,6 +80,10 @@ impl EncoderConfig {
     /// What a writer with these settings does in `container` (the configured container, when
     /// set, wins): the encoder, pixel format, size, colour, rate control and time base it
     /// resolves to, or the first setting that is refused.
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate), for this container too (an encoder it cannot hold, a tag
+    /// it cannot store).
     pub fn plan(&self, container: Container) -> Result<Plan> {
         Plan::resolve(self, Some(self.container.unwrap_or(container)))
     }

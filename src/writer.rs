@@ -173,11 +173,20 @@ impl VideoWriter {
     /// Opens a writer on `destination` (a file, memory, a seekable writer or a write-only
     /// stream). The configuration is validated first; the output is open and its header
     /// written when this returns.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for invalid settings, [`Error::Unsupported`](crate::Error::Unsupported)
+    /// for an encoder the linked FFmpeg lacks or a container the destination cannot take (AVI to a
+    /// stream), [`Error::Io`](crate::Error::Io) (or `NoSpace`) when the output cannot be created, and
+    /// FFmpeg's error when the encoder or muxer will not open. Nothing is created then.
     pub fn open(config: EncoderConfig, destination: Destination) -> Result<Self> {
         Self::open_with(config, destination, WriterOptions::default())
     }
 
     /// [`open`](Self::open) with [`WriterOptions`].
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
     pub fn open_with(
         config: EncoderConfig,
         destination: Destination,
@@ -221,11 +230,18 @@ impl VideoWriter {
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
     /// extension. An existing file is replaced when the writer finishes (see
     /// [Files](Self#files): links are followed, modes kept, a failure replaces nothing).
+    ///
+    /// # Errors
+    /// As [`open`](Self::open); also [`Error::Config`](crate::Error::Config) for a file name whose
+    /// extension no container has (when none is configured).
     pub fn create(path: impl AsRef<Path>, config: EncoderConfig) -> Result<Self> {
         Self::open(config, Destination::Path(path.as_ref().to_path_buf()))
     }
 
     /// [`create`](Self::create) with [`WriterOptions`].
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
     pub fn create_with(
         path: impl AsRef<Path>,
         config: EncoderConfig,
@@ -241,6 +257,9 @@ impl VideoWriter {
     /// Writes into memory; [`MemoryWriter::finish_to_vec`] returns the bytes. MP4 unless
     /// another container is configured, with its index moved to the front (faststart, unless
     /// turned off) so that it plays while it downloads.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
     pub fn to_memory(config: EncoderConfig) -> Result<MemoryWriter> {
         let buffer = MemoryBuffer::new();
         let writer = Self::open(config, Destination::Memory(buffer.clone()))?;
@@ -250,6 +269,9 @@ impl VideoWriter {
     /// Writes into any seekable writer (a file you opened, a `Cursor`, …). An MP4 has its
     /// index at the end: moving it to the front needs to read the data back, which a writer
     /// cannot (use [`to_memory`](Self::to_memory) or [`create`](Self::create) for that).
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
     pub fn to_writer<W: std::io::Seek + Write + Send + 'static>(
         writer: W,
         config: EncoderConfig,
@@ -260,11 +282,17 @@ impl VideoWriter {
     /// Writes into a write-only stream (a pipe, a socket, stdout). MP4 becomes fragmented
     /// MP4 (a fragment every second unless configured); Matroska and MPEG-TS stream as they
     /// are; AVI, which must seek back, is refused.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open); [`Error::Unsupported`](crate::Error::Unsupported) for AVI.
     pub fn to_stream<W: Write + Send + 'static>(writer: W, config: EncoderConfig) -> Result<Self> {
         Self::open(config, Destination::stream(writer))
     }
 
     /// [`to_stream`](Self::to_stream) with [`WriterOptions`].
+    ///
+    /// # Errors
+    /// As [`to_stream`](Self::to_stream).
     pub fn to_stream_with<W: Write + Send + 'static>(
         writer: W,
         config: EncoderConfig,
@@ -361,6 +389,12 @@ impl VideoWriter {
     /// refused whole, so what is held stays bounded: push audio alongside the frames. A long
     /// push goes to the encoder thread in pieces, waiting while its queue is full, as frames
     /// do.
+    ///
+    /// # Errors
+    /// [`Error::Frame`](crate::Error::Frame) for samples of another format, channel count or layout
+    /// than the writer's, or pushed too far ahead of the frames (`audio_ahead`): refused, the writer
+    /// goes on; [`Error::Finished`](crate::Error::Finished) after the writer failed or finished;
+    /// the encoder thread's error (with its cause) when encoding or writing failed.
     pub fn push_audio(&mut self, samples: AudioSamples<'_>) -> Result<()> {
         let chunk = self.audio_pushes;
         let Some(channels) = self.audio_channels else {
@@ -447,6 +481,12 @@ impl VideoWriter {
     ///
     /// Waits while the queue is full. A frame of the wrong size, length or format is refused
     /// with an error naming its index; the writer stays usable.
+    ///
+    /// # Errors
+    /// [`Error::Frame`](crate::Error::Frame) for a frame of another size or pixel format, a stride
+    /// shorter than a row or a buffer too short: refused, the writer goes on;
+    /// [`Error::Finished`](crate::Error::Finished) after the writer failed or finished; the encoder
+    /// thread's error (with its cause) when encoding or writing failed.
     pub fn push<'a>(&mut self, frame: impl Into<Frame<'a>>) -> Result<()> {
         if let Timing::Explicit { .. } = self.timing {
             return Err(Error::Timestamp {
@@ -469,6 +509,10 @@ impl VideoWriter {
 
     /// Queues a frame shown at `pts` (in units of the configured time base); timestamps
     /// must strictly increase. Only for writers configured with explicit timestamps.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push); also [`Error::Timestamp`](crate::Error::Timestamp) for a timestamp
+    /// that does not increase or is out of the container's range (refused, the writer goes on).
     pub fn push_at<'a>(&mut self, frame: impl Into<Frame<'a>>, pts: i64) -> Result<()> {
         let index = self.next_index;
         match self.timing {
@@ -591,6 +635,10 @@ impl VideoWriter {
     /// Stops without making a video: the encoder thread ends and a file destination is left
     /// as it was (the partial file is removed). For when nothing worth keeping was pushed.
     /// Other destinations get what was written to them so far, finalized.
+    ///
+    /// # Errors
+    /// The encoder thread's error when it failed before stopping; the partial file is removed
+    /// all the same.
     pub fn discard(mut self) -> Result<()> {
         self.shared.discard();
         self.finish_inner().map(|_| ())
@@ -600,6 +648,10 @@ impl VideoWriter {
     /// returns what was written. A file destination's partial file then becomes the file
     /// (replacing one that existed); after an error on the encoder thread it stays where it
     /// is and the error ([`Error::Kept`]) names it.
+    ///
+    /// # Errors
+    /// The first error of encoding, muxing or writing, with its cause; then a file destination
+    /// is not replaced and what was written stays in its partial file, which the error names.
     pub fn finish(mut self) -> Result<Summary> {
         self.finish_inner()
     }
@@ -620,6 +672,9 @@ impl VideoWriter {
     /// assert_eq!(kept.path.as_deref(), Some(std::path::Path::new("out.mp4.partial")));
     /// # Ok::<(), encode_native::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish).
     pub fn keep_partial(mut self) -> Result<KeptPartial> {
         let path = match &self.file {
             Some(_) if self.next_index == 0 => {
@@ -708,6 +763,9 @@ pub struct MemoryWriter {
 
 impl MemoryWriter {
     /// [`finish`](VideoWriter::finish), then the video's bytes with the summary.
+    ///
+    /// # Errors
+    /// As [`VideoWriter::finish`].
     pub fn finish_to_vec(self) -> Result<(Vec<u8>, Summary)> {
         let MemoryWriter { writer, buffer } = self;
         let summary = writer.finish()?;

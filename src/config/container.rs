@@ -144,6 +144,10 @@ impl Container {
     }
 
     /// Guesses the container from a file name's extension.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) (setting `format`) when the path has no extension or one that
+    /// no container has; the message lists the extensions known.
     pub fn from_path(path: &Path) -> Result<Self> {
         let ext = path
             .extension()

@@ -868,6 +868,10 @@ impl EncoderConfig {
     /// assert!(err.contains("did you mean 'crf'"), "{err}");
     /// # Ok::<(), encode_native::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for an unknown key (the message names close matches) or a
+    /// value the setting does not take (the message says what it takes). Nothing is changed then.
     pub fn set(&mut self, key: &str, value: &str) -> crate::Result<()> {
         let setting = Self::setting(key)?;
         // A wrong value is named by the key as it was written (`pix_fmt`, or its alias
@@ -889,6 +893,10 @@ impl EncoderConfig {
 
     /// The setting named `key` (or one of its aliases); an unknown key is an error naming
     /// the close matches and listing every key.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for a key no setting has (nor any alias); the message names
+    /// close matches.
     pub fn setting(key: &str) -> crate::Result<&'static Setting> {
         let k = normalize(key);
         if let Some(s) = SETTINGS

@@ -13,7 +13,7 @@ use crate::config::Container;
 use crate::error::{Error, Result};
 use crate::ffi;
 
-/// What [`concat()`] made.
+/// What [`concat()`](crate::concat) made.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Concatenated {

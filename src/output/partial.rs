@@ -416,6 +416,12 @@ pub struct Recovered {
 /// println!("{} frames in {}", done.frames, done.path.display());
 /// # Ok::<(), encode_native::Error>(())
 /// ```
+///
+/// # Errors
+/// [`Error::Unsupported`](crate::Error::Unsupported) when the partial file holds no complete
+/// frame (it is left as it is); [`Error::Io`](crate::Error::Io) (or `NoSpace`) when it cannot be
+/// read or the target cannot be written; [`Error::Config`](crate::Error::Config) for a target
+/// that is a folder or a partial file's name.
 pub fn recover(partial: impl AsRef<Path>, target: Option<&Path>) -> Result<Recovered> {
     let partial = partial.as_ref();
     crate::ffi::init();

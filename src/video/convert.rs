@@ -241,6 +241,10 @@ impl YuvConverter {
 
     /// A converter for the frames a writer with `config` takes (the output format and
     /// size are the ones the writer resolves to, see [`Plan`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for a configuration the converter cannot serve (an
+    /// input format it has no fast path for, an output format other than 8-bit 4:2:0 or 4:4:4).
     pub fn new(config: &EncoderConfig) -> Result<Self> {
         let plan = Plan::resolve(config, config.container)?;
         if !Self::supports(config.input_format) {
@@ -293,6 +297,10 @@ impl YuvConverter {
     }
 
     /// Converts `frame` into `out` (resized to the planes' length).
+    ///
+    /// # Errors
+    /// [`Error::Frame`](crate::Error::Frame) for a frame of another size or format than the
+    /// configuration's, or a buffer shorter than its stride and rows need.
     pub fn convert(&mut self, frame: &Frame<'_>, out: &mut Vec<u8>) -> Result<()> {
         frame.check(0, self.src.0, self.src.1, self.input)?;
         self.convert_checked(frame.data(), frame.stride(), out)
