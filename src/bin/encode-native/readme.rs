@@ -196,6 +196,89 @@ fn audio_encoders() -> String {
 }
 
 /// `containers`: the container table.
+/// The first sentence of a Rust file's module documentation (its `//!` lines), on one line.
+fn module_summary(path: &Path) -> String {
+    let text = read(path);
+    let doc: Vec<&str> = text
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| l.trim_start_matches("//!").trim())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = doc.join(" ");
+    let sentence = match joined.find(". ") {
+        Some(i) => &joined[..=i],
+        None => joined.as_str(),
+    };
+    without_links(sentence).replace('|', "\\|")
+}
+
+/// Rustdoc's intra-doc links (`` [`X`](path) `` and `` [`X`] ``) as plain code spans: the
+/// README is also the crate's front page, where a link to a private item would not resolve.
+fn without_links(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("[`") {
+        out += &rest[..open];
+        let Some(close) = rest[open..].find("`]") else {
+            break;
+        };
+        out += &rest[open + 1..open + close + 1];
+        rest = &rest[open + close + 2..];
+        if rest.starts_with('(') {
+            rest = rest.find(')').map_or("", |end| &rest[end + 1..]);
+        }
+    }
+    out + rest
+}
+
+/// The source layout: every module of the library under `src/` (a file, or a folder with its
+/// files), with the first sentence of its own documentation, so that the table follows the
+/// tree.
+fn source_layout() -> String {
+    let src = root().join("src");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "lib.rs" && n != "bin"))
+        .collect();
+    entries.sort();
+    let mut out = String::from("| path | what it holds |\n|---|---|\n");
+    for path in entries {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            let mut files: Vec<String> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .filter(|n| n != "mod.rs")
+                .map(|n| {
+                    if path.join(&n).is_dir() {
+                        format!("{n}/")
+                    } else {
+                        n
+                    }
+                })
+                .collect();
+            files.sort();
+            let own = path.join("mod.rs");
+            let own = if own.exists() {
+                own
+            } else {
+                src.join(format!("{name}.rs"))
+            };
+            let list: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
+            out += &format!(
+                "| `src/{name}/` | {} ({}) |\n",
+                module_summary(&own),
+                list.join(", ")
+            );
+        } else if !src.join(name.trim_end_matches(".rs")).is_dir() {
+            out += &format!("| `src/{name}` | {} |\n", module_summary(&path));
+        }
+    }
+    out
+}
+
 fn containers() -> String {
     let columns: &[Column<Container>] = &[
         ("container", |c| format!("`{c}`")),
@@ -504,6 +587,7 @@ fn readme_is_current() {
             "containers",
             "python",
             "python-dask",
+            "source-layout",
         ],
         |name, text| match name {
             "settings" => Ok(settings()),
@@ -514,6 +598,7 @@ fn readme_is_current() {
             "containers" => Ok(containers()),
             "python" => Ok(embedded(&python)),
             "python-dask" => Ok(embedded(&dask)),
+            "source-layout" => Ok(source_layout()),
             _ => unreachable!(),
         },
     );
@@ -530,6 +615,10 @@ fn readme_regions_work() {
     );
     assert!(region(text, "y").is_err());
     assert_eq!(split_row("| `a` | b \\| c | d |"), ["`a`", "b \\| c", "d"]);
+    assert_eq!(
+        without_links("a [`X`](crate::x::X) and [`y`] b"),
+        "a `X` and `y` b"
+    );
     let md = "# T\n\nx\n## H\n```py\n# c\n```\n<!-- generated:k -->\n";
     assert_eq!(embedded(md), "x\n### H\n```py\n# c\n```\n");
 }
