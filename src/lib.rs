@@ -41,7 +41,7 @@ pub use config::{
     AudioDamage, AudioEncoder, AudioLength, AudioSettings, AudioSource, BrowserElement,
     ColorMatrix, ColorSettings, Container, Dither, EncoderConfig, FrameRate, Metadata, OddSize,
     OutputPixelFormat, PaletteMode, PaletteSettings, RateControl, SampleFormat, Setting,
-    SettingKind, Tag, TagScope, Timing, ENCODER_TAG,
+    SettingGroup, SettingKind, Tag, TagScope, Timing, ENCODER_TAG,
 };
 pub use error::{Error, ErrorKind, FfmpegError, Result};
 pub use ffargs::{ffmpeg_args_settings, ffmpeg_flags, FfmpegFlag, FlagSide};

@@ -75,7 +75,8 @@ def ffmpeg_args_settings(
     value, or a value its setting does not take."""
 
 def settings() -> List[Dict[str, Any]]:
-    """Every setting, as dicts."""
+    """Every setting, as dicts: key, aliases, value_name, help, choices, default, kind, group
+    (its heading in the command line's help), encoders, description."""
 
 def pixel_format_name(name: str) -> str:
     """The canonical name of an input pixel format."""

@@ -60,6 +60,7 @@ pub(crate) fn frame_rate(text: &str) -> PyResult<(i32, i32)> {
 
 /// Every setting the writers take by keyword, as dicts: `key`, `aliases`, `value_name`,
 /// `help`, `choices`, `default`, `kind` (`value`, `switch`, `optional` or `repeated`),
+/// `group` (the heading the command line's help shows it under: `Rate control`, `Audio`, ...),
 /// `encoders` (what each encoder takes, where that differs: `{"libx264": "0 to 51 ..."}`)
 /// and `description` (all of it in one text, as the command line's help says it).
 #[pyfunction]
@@ -86,6 +87,7 @@ pub(crate) fn settings(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             _ => "value",
         };
         d.set_item("kind", kind)?;
+        d.set_item("group", s.group.heading())?;
         list.append(d)?;
     }
     Ok(list)

@@ -282,6 +282,7 @@ impl Args for SettingArgs {
             }
             let mut arg = arg
                 .help(help)
+                .help_heading(s.group.heading())
                 .value_name(s.value_name)
                 .conflicts_with_all(s.conflicts);
             arg = match s.kind {

@@ -24,7 +24,7 @@ pub use encoder::{Encoder, VideoCodec};
 
 pub use palette::{Dither, PaletteMode, PaletteSettings};
 pub use rate::FrameRate;
-pub use settings::{Setting, SettingKind};
+pub use settings::{Setting, SettingGroup, SettingKind};
 
 use crate::frame::PixelFormat;
 

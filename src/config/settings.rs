@@ -22,12 +22,49 @@ pub enum SettingKind {
     Repeated,
 }
 
+/// What a setting is about: the groups the command line's help shows them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettingGroup {
+    /// The frames pushed: size, rate, pixel format, timestamps.
+    Input,
+    /// The encoder, its picture and its options.
+    Video,
+    /// Rate control and speed: crf, bitrate, quantiser, preset, tune.
+    Rate,
+    /// GIF's palette.
+    Gif,
+    /// How the output is written: queue, fragments, segments, faststart.
+    Output,
+    /// The soundtrack.
+    Audio,
+    /// Tags and display rotation.
+    Tags,
+}
+
+impl SettingGroup {
+    /// Its heading in help texts.
+    pub fn heading(self) -> &'static str {
+        match self {
+            SettingGroup::Input => "Input",
+            SettingGroup::Video => "Video",
+            SettingGroup::Rate => "Rate control",
+            SettingGroup::Gif => "GIF palette",
+            SettingGroup::Output => "Output",
+            SettingGroup::Audio => "Audio",
+            SettingGroup::Tags => "Tags",
+        }
+    }
+}
+
 /// One setting that [`EncoderConfig::set`] takes by name.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Setting {
     /// The name: the command line's long option with `_` for `-` (`pix_fmt` is `--pix-fmt`).
     pub key: &'static str,
+    /// What it is about, for grouping in help texts.
+    pub group: SettingGroup,
     /// Other names accepted for it (FFmpeg's or the config field's).
     pub aliases: &'static [&'static str],
     /// A placeholder for its value in help texts.
@@ -81,98 +118,109 @@ fn optional(value: &str) -> Option<String> {
 }
 
 /// Every setting, in the order of the documentation.
+/// What a row states unless it says otherwise: a single value, no aliases, choices, default or
+/// conflicts, an option of the encoding subcommands.
+const BASE: Setting = Setting {
+    key: "",
+    group: SettingGroup::Video,
+    aliases: &[],
+    value_name: "VALUE",
+    help: "",
+    choices: &[],
+    default: "",
+    example: "",
+    kind: SettingKind::Value,
+    output_option: true,
+    conflicts: &[],
+    apply: |_, _| {
+        Err(Error::config(
+            "setting",
+            "",
+            "a row that says how it applies",
+        ))
+    },
+};
+
 pub(super) static SETTINGS: &[Setting] = &[
     Setting {
         key: "width",
-        aliases: &[],
+        group: SettingGroup::Input,
         value_name: "N",
         help: "Width of the frames pushed, in pixels",
-        choices: &[],
-        default: "",
         example: "640",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.width = number("width", v, "1 to 16384 pixels")?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "height",
-        aliases: &[],
+        group: SettingGroup::Input,
         value_name: "N",
         help: "Height of the frames pushed, in pixels",
-        choices: &[],
-        default: "",
         example: "360",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.height = number("height", v, "1 to 16384 pixels")?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "size",
+        group: SettingGroup::Input,
         aliases: &["s"],
         value_name: "WxH",
         help: "Width and height of the frames pushed, e.g. 1280x720",
-        choices: &[],
-        default: "",
         example: "640x360",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             (c.width, c.height) = parse_size(v)?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "fps",
+        group: SettingGroup::Input,
         aliases: &["frame_rate", "framerate", "r"],
         value_name: "RATE",
         help: "Frames per second, exact: 30, 29.97 (= 30000/1001), 12.5, 30000/1001",
-        choices: &[],
-        default: "",
         example: "29.97",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.frame_rate = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "in_pix_fmt",
+        group: SettingGroup::Input,
         aliases: &["input_format"],
         value_name: "FORMAT",
         help: "Layout of the pixels pushed",
         choices: crate::frame::PixelFormat::NAMES,
         default: "rgb24",
         example: "bgr24",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.input_format = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "time_base",
+        group: SettingGroup::Input,
         aliases: &["timestamps"],
         value_name: "FRACTION",
         help: "Explicit per-frame timestamps in units of this many seconds (1/1000: milliseconds), or 'constant' for a constant frame rate",
-        choices: &[],
         default: "constant",
         example: "1/1000",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.timing = match v.trim() {
                 "constant" | "none" | "" => Timing::Constant,
@@ -188,34 +236,31 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "format",
+        group: SettingGroup::Video,
         aliases: &["container", "f"],
         value_name: "FORMAT",
         help: "Container [default: from the output's extension; mp4 for memory and streams]",
         choices: super::Container::ACCEPTED,
-        default: "",
         example: "mkv",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.container = Some(v.parse()?);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "codec",
+        group: SettingGroup::Video,
         aliases: &["encoder", "vcodec", "c:v"],
         value_name: "CODEC",
         help: "Encoder, by FFmpeg's name or a short one that picks the default encoder for a codec (h264, hevc, av1, vp9, prores, ffv1, apng, webp, gif, mpeg4) [default: libx264, or the container's own: vp9 for webm, gif for gif]",
         choices: super::Encoder::ACCEPTED,
         default: "libx264",
         example: "mpeg4",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             let name = v.trim().to_ascii_lowercase();
             let hardware = ["_nvenc", "_vaapi", "_qsv", "_amf", "_videotoolbox", "_v4l2m2m", "_mf"];
@@ -229,146 +274,121 @@ pub(super) static SETTINGS: &[Setting] = &[
             c.codec = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "pix_fmt",
+        group: SettingGroup::Video,
         aliases: &["output_format"],
         value_name: "FORMAT",
         help: "Pixel format stored in the video [default: yuv420p, which plays everywhere, where the encoder has it; for a lossless encoder the input's own]",
         choices: super::OutputPixelFormat::ACCEPTED,
         default: "yuv420p",
         example: "yuv444p",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.choose_output_format(v.parse()?);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "crf",
-        aliases: &[],
+        group: SettingGroup::Rate,
         value_name: "N",
         help: "Constant rate factor: lower is better and bigger; its range and default are the encoder's",
-        choices: &[],
-        default: "",
         example: "18",
-        kind: SettingKind::Value,
-        output_option: true,
         conflicts: &["bitrate", "qscale"],
         apply: |c, v| {
             c.rate = Some(RateControl::Crf(number("crf", v, "a number from 0 to 51 (lower is better)")?));
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "bitrate",
+        group: SettingGroup::Rate,
         aliases: &["b", "b:v"],
         value_name: "RATE",
         help: "Average bitrate in bits per second, with an optional k, M or G suffix (4M, 800k)",
-        choices: &[],
-        default: "",
         example: "4M",
-        kind: SettingKind::Value,
-        output_option: true,
         conflicts: &["crf", "qscale"],
         apply: |c, v| {
             c.rate = Some(RateControl::Bitrate(parse_bitrate(v)?));
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "qscale",
+        group: SettingGroup::Rate,
         aliases: &["quantizer", "q", "q:v"],
         value_name: "N",
         help: "Fixed quantiser: lower is better and bigger; its range is the encoder's",
-        choices: &[],
-        default: "",
         example: "5",
-        kind: SettingKind::Value,
-        output_option: true,
         conflicts: &["crf", "bitrate"],
         apply: |c, v| {
             c.rate = Some(RateControl::Quantizer(number("quantizer", v, "a whole number from 1 to 31 (lower is better)")?));
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "preset",
-        aliases: &[],
+        group: SettingGroup::Rate,
         value_name: "PRESET",
         help: "Speed against size: the encoder's preset names (x264, x265) or numbers (AV1, VP9)",
-        choices: &[],
-        default: "",
         example: "ultrafast",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.preset = optional(v);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "tune",
-        aliases: &[],
+        group: SettingGroup::Rate,
         value_name: "TUNE",
         help: "Tune the encoder for a kind of content (x264, x265)",
-        choices: &[],
-        default: "",
         example: "film",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.tune = optional(v);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "profile",
+        group: SettingGroup::Video,
         aliases: &["profile:v"],
         value_name: "PROFILE",
         help: "The encoder's profile (H.264, ProRes)",
-        choices: &[],
-        default: "",
         example: "high",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.profile = optional(v);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "gop",
+        group: SettingGroup::Video,
         aliases: &["g", "keyint"],
         value_name: "N",
         help: "Maximum distance between keyframes, in frames [default: the encoder's, 250 for x264]",
-        choices: &[],
-        default: "",
         example: "60",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.gop = Some(number("gop", v, "1 to 100000 frames")?);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "colors",
+        group: SettingGroup::Gif,
         aliases: &["max_colors"],
         value_name: "N",
         help: "GIF: colours in a palette, 2-256 [default: 255, one left free for unchanged pixels]",
-        choices: &[],
-        default: "",
         example: "64",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.palette.colors = match optional(v) {
                 None => None,
@@ -376,66 +396,57 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "dither",
-        aliases: &[],
+        group: SettingGroup::Gif,
         value_name: "METHOD",
         help: "GIF: how pixels map to the palette: error diffusion, or the nearest colour (flat graphics)",
         choices: super::Dither::NAMES,
         default: "floyd-steinberg",
         example: "none",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.palette.dither = Some(v.parse()?);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "palette",
+        group: SettingGroup::Gif,
         aliases: &["palette_mode"],
         value_name: "MODE",
         help: "GIF: keep a palette while it fits (small files) or make one for every frame",
         choices: super::PaletteMode::NAMES,
         default: "adaptive",
         example: "per-frame",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.palette.mode = Some(v.parse()?);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "x264_params",
-        aliases: &[],
+        group: SettingGroup::Video,
         value_name: "PARAMS",
         help: "Raw libx264 parameters, key=value:key=value (an unknown one is an error)",
-        choices: &[],
-        default: "",
         example: "keyint=60:bframes=2",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.x264_params = optional(v);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "codec_option",
+        group: SettingGroup::Video,
         aliases: &["codec_options"],
         value_name: "NAME=VALUE",
         help: "An option of the encoder (an FFmpeg AVOption; an unknown one is an error); may be repeated",
-        choices: &[],
-        default: "",
         example: "aq-mode=2",
         kind: SettingKind::Repeated,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             match v.split_once('=') {
                 Some((k, val)) if !k.trim().is_empty() => {
@@ -445,34 +456,30 @@ pub(super) static SETTINGS: &[Setting] = &[
                 _ => Err(Error::config("codec_options", v, "NAME=VALUE, e.g. aq-mode=2")),
             }
         },
+        ..BASE
     },
     Setting {
         key: "odd_size",
-        aliases: &[],
+        group: SettingGroup::Video,
         value_name: "POLICY",
         help: "Odd width or height with yuv420p: add a row/column, drop one, or refuse",
         choices: super::OddSize::NAMES,
         default: "pad",
         example: "crop",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.odd_size = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "color_matrix",
+        group: SettingGroup::Video,
         aliases: &["colorspace"],
         value_name: "MATRIX",
         help: "RGB to YUV matrix, which also sets the colour tags [default: bt709 from 1280x720 up, bt601 below]",
         choices: super::ColorMatrix::NAMES,
-        default: "",
         example: "bt709",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.color.matrix = match optional(v) {
                 None => None,
@@ -480,66 +487,57 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "full_range",
-        aliases: &[],
+        group: SettingGroup::Video,
         value_name: "BOOL",
         help: "Full range (0-255) instead of the limited range players expect",
-        choices: &[],
         default: "false",
         example: "true",
         kind: SettingKind::Switch,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.color.full_range = switch("full_range", v)?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "threads",
-        aliases: &[],
+        group: SettingGroup::Video,
         value_name: "N",
         help: "Encoder threads (0: automatic)",
-        choices: &[],
         default: "0",
         example: "2",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.threads = number("threads", v, "0 (automatic) to 64")?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "queue",
+        group: SettingGroup::Output,
         aliases: &["queue_depth"],
         value_name: "N",
         help: "Frames that may wait between the input and the encoder thread",
-        choices: &[],
         default: "8",
         example: "16",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.queue_depth = number("queue_depth", v, "1 to 4096 frames")?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "fragmented",
+        group: SettingGroup::Output,
         aliases: &["fragment_seconds"],
         value_name: "SECONDS",
         help: "Fragmented MP4/MOV, a fragment at least every SECONDS (1 when given alone; 'off' for none)",
-        choices: &[],
-        default: "",
         example: "2",
         kind: SettingKind::OptionalValue("1"),
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.fragment_seconds = match v.trim().to_ascii_lowercase().as_str() {
                 "off" | "false" | "no" | "none" => None,
@@ -552,50 +550,43 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "segment",
-        aliases: &[],
+        group: SettingGroup::Output,
         value_name: "BOOL",
         help: "Make the video a clean segment for concat: closed GOPs whatever the encoder's default",
-        choices: &[],
         default: "false",
         example: "true",
         kind: SettingKind::Switch,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.segment = switch("segment", v)?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "faststart",
-        aliases: &[],
+        group: SettingGroup::Output,
         value_name: "BOOL",
         help: "Move the MP4/MOV index to the front so the video plays while it downloads",
-        choices: &[],
         default: "true",
         example: "false",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.faststart = switch("faststart", v)?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio",
+        group: SettingGroup::Audio,
         aliases: &["audio_path", "audio_file"],
         value_name: "FILE",
         help: "Soundtrack from a file or stream libavformat reads (wav, mp3, m4a, flac, ogg, or a video's audio; - for standard input): copied when the container takes its codec, otherwise encoded. Without it, sample_rate means samples pushed from memory",
-        choices: &[],
-        default: "",
         example: "music.wav",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             // Unset: back to what sample_rate alone means (samples pushed), or silence.
             c.audio.source = match optional(v) {
@@ -604,18 +595,16 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_codec",
+        group: SettingGroup::Audio,
         aliases: &["acodec", "c:a", "audio_encoder"],
         value_name: "CODEC",
         help: "Audio encoder [default: aac; libopus for webm, libmp3lame for avi; a file's own audio is copied when the container takes it]",
         choices: super::AudioEncoder::ACCEPTED,
-        default: "",
         example: "libopus",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.codec = match optional(v) {
                 None => None,
@@ -623,18 +612,15 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_bitrate",
+        group: SettingGroup::Audio,
         aliases: &["b:a", "ab"],
         value_name: "RATE",
         help: "Audio bitrate in bits per second, k or M suffix (AAC, Opus, MP3) [default: the encoder's: 128k stereo AAC, 96k Opus, 192k MP3]",
-        choices: &[],
-        default: "",
         example: "160k",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.bitrate = match optional(v) {
                 None => None,
@@ -642,18 +628,15 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "sample_rate",
+        group: SettingGroup::Audio,
         aliases: &["ar", "audio_rate"],
         value_name: "HZ",
         help: "Audio samples per second: of the samples pushed from memory, or what a file's audio is converted to [default: the file's, or the nearest the encoder takes]",
-        choices: &[],
-        default: "",
         example: "48000",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.sample_rate = match optional(v) {
                 None => None,
@@ -664,18 +647,15 @@ pub(super) static SETTINGS: &[Setting] = &[
             }
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "channels",
+        group: SettingGroup::Audio,
         aliases: &["ac", "audio_channels"],
         value_name: "N",
         help: "Audio channels, 1 (mono) to 8 (7.1): of the samples pushed, or what a file's audio is mixed to [default: 2 for samples, the file's own]",
-        choices: &[],
-        default: "",
         example: "2",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.channels = match optional(v) {
                 None => None,
@@ -683,50 +663,44 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "sample_format",
+        group: SettingGroup::Audio,
         aliases: &["sample_fmt", "audio_sample_format"],
         value_name: "FORMAT",
         help: "Format of the samples pushed from memory: what a lossless encoder stores (i16: 16-bit FLAC) [default: f32]",
         choices: super::SampleFormat::NAMES,
         default: "f32",
         example: "i16",
-        kind: SettingKind::Value,
         output_option: false,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.sample_format = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_offset",
+        group: SettingGroup::Audio,
         aliases: &["itsoffset"],
         value_name: "SECONDS",
         help: "Seconds the soundtrack starts after the video's start; negative skips its first seconds",
-        choices: &[],
         default: "0",
         example: "0.5",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.offset = number("audio_offset", v, "a number of seconds, e.g. 0.5 or -2")?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_stream",
-        aliases: &[],
+        group: SettingGroup::Audio,
         value_name: "N",
         help: "Which audio stream of the audio file, counting its audio streams from 0 [default: the one FFmpeg finds best]",
-        choices: &[],
-        default: "",
         example: "1",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.stream = match optional(v) {
                 None => None,
@@ -734,34 +708,29 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_length",
-        aliases: &[],
+        group: SettingGroup::Audio,
         value_name: "POLICY",
         help: "When audio and video last differently: the video decides (audio cut or padded with silence), the shorter one, or both whole",
         choices: super::AudioLength::NAMES,
         default: "video",
         example: "shortest",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.length = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_ahead",
-        aliases: &[],
+        group: SettingGroup::Audio,
         value_name: "SECONDS",
         help: "How far (seconds) pushed samples may run ahead of the frames pushed with audio_length video or shortest, which hold them until the video ends; a push beyond is refused",
-        choices: &[],
         default: "30",
         example: "60",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             let s: f64 = number("audio_ahead", v, "a number of seconds above 0, e.g. 30")?;
             if !(s > 0.0 && s.is_finite()) {
@@ -770,34 +739,30 @@ pub(super) static SETTINGS: &[Setting] = &[
             c.audio.ahead = Some(s);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "audio_damage",
-        aliases: &[],
+        group: SettingGroup::Audio,
         value_name: "POLICY",
         help: "A packet of the soundtrack file that does not decode: concealed with silence as long as it (sync kept, a warning, counted in the summary), or an error",
         choices: super::AudioDamage::NAMES,
         default: "conceal",
         example: "error",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             c.audio.damage = v.parse()?;
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "metadata",
+        group: SettingGroup::Tags,
         aliases: &["tag"],
         value_name: "KEY=VALUE",
         help: "A tag: title, artist, album, comment, description, copyright, date, encoder, ... (a key the container cannot store is an error); s:v:KEY and s:a:KEY tag the video or audio stream (language, title)",
-        choices: &[],
-        default: "",
         example: "title=Demo",
         kind: SettingKind::Repeated,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             let (key, value) = v.split_once('=').ok_or_else(|| {
                 Error::config("metadata", v, "KEY=VALUE, such as title=My video")
@@ -814,18 +779,17 @@ pub(super) static SETTINGS: &[Setting] = &[
             c.metadata.add(k, value);
             Ok(())
         },
+        ..BASE
     },
     Setting {
         key: "rotate",
+        group: SettingGroup::Tags,
         aliases: &["rotation", "display_rotation"],
         value_name: "DEGREES",
         help: "Display rotation, clockwise: 0, 90, 180 or 270 (stored as a display matrix, which players honour)",
         choices: &["0", "90", "180", "270"],
         default: "0",
         example: "90",
-        kind: SettingKind::Value,
-        output_option: true,
-        conflicts: &[],
         apply: |c, v| {
             // Checked here, as every setting is, so that the C API, Python and the command
             // line refuse the same values at the same point.
@@ -836,6 +800,7 @@ pub(super) static SETTINGS: &[Setting] = &[
             };
             Ok(())
         },
+        ..BASE
     },
 ];
 
