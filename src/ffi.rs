@@ -35,13 +35,19 @@ pub(crate) fn init() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = ff::init();
-        #[cfg(all(target_arch = "x86_64", not(target_os = "windows")))]
+        #[cfg(all(
+            any(target_arch = "x86_64", target_arch = "aarch64"),
+            not(target_os = "windows")
+        ))]
         // SAFETY: `log_callback` has exactly the signature FFmpeg expects on this target, never
         // unwinds into C (it catches panics) and only reads the arguments FFmpeg passes it.
         unsafe {
             sys::av_log_set_callback(Some(log_callback));
         }
-        #[cfg(not(all(target_arch = "x86_64", not(target_os = "windows"))))]
+        #[cfg(not(all(
+            any(target_arch = "x86_64", target_arch = "aarch64"),
+            not(target_os = "windows")
+        )))]
         ff::util::log::set_level(ff::util::log::Level::Quiet);
     });
 }
@@ -60,12 +66,23 @@ fn map_level(level: c_int) -> log::Level {
     }
 }
 
+/// How FFmpeg's log callback receives its `va_list` on this target: a pointer to the
+/// one-element array on x86-64 (System V), the structure itself on AArch64 (AAPCS64), as
+/// bindgen declares `av_log_set_callback` and `av_log_format_line2` for each.
 #[cfg(all(target_arch = "x86_64", not(target_os = "windows")))]
+type LogArgs = *mut sys::__va_list_tag;
+#[cfg(all(target_arch = "aarch64", not(target_os = "windows")))]
+type LogArgs = sys::va_list;
+
+#[cfg(all(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(target_os = "windows")
+))]
 unsafe extern "C" fn log_callback(
     avcl: *mut c_void,
     level: c_int,
     fmt: *const c_char,
-    vl: *mut sys::__va_list_tag,
+    vl: LogArgs,
 ) {
     let _ = std::panic::catch_unwind(|| {
         let lvl = map_level(level);
