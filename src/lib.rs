@@ -20,6 +20,7 @@ mod frame;
 mod join;
 mod output;
 mod plan;
+mod samples;
 mod summary;
 mod video;
 mod worker;
@@ -34,7 +35,6 @@ pub mod cli;
 #[cfg(feature = "cli")]
 extern crate self as encode_native;
 
-pub use audio::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 pub use codec::audio::AudioEncoderInfo;
 pub use codec::{Encoder, EncoderInfo, QualityScale, VideoCodec};
 pub use config::{
@@ -53,6 +53,7 @@ pub use output::{
     PARTIAL_SUFFIX,
 };
 pub use plan::Plan;
+pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 pub use summary::{AudioTrackSummary, Summary};
 pub use video::convert::YuvConverter;
 pub use writer::{KeptPartial, MemoryWriter, VideoWriter, WriterOptions};

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::audio::{AudioSamples, Chunk};
+use crate::audio::Chunk;
 use crate::config::{EncoderConfig, TimeLimits, Timing};
 use crate::error::{Error, Result};
 use crate::frame::{Buffer, Frame, PixelFormat};
@@ -17,6 +17,7 @@ use crate::output::partial::FilePlan;
 use crate::output::sink::{Destination, MemoryBuffer, Sink};
 use crate::plan::Plan;
 use crate::plan::{Mp4Layout, SinkKind};
+use crate::samples::AudioSamples;
 use crate::summary::Summary;
 use crate::video::convert::YuvConverter;
 use crate::worker::{self, Job, Setup, Shared, Work};

@@ -14,7 +14,6 @@ mod copying;
 mod encoding;
 mod fifo;
 mod rejoin;
-mod samples;
 mod source;
 mod thread;
 
@@ -25,7 +24,6 @@ use ff::Rational;
 use ffmpeg_next as ff;
 
 pub(crate) use rejoin::rejoiner;
-pub use samples::{AudioSample, AudioSamples, AUDIO_AHEAD_SECONDS};
 use source::AudioFile;
 pub(crate) use source::InputWaits;
 pub use source::{StopCheck, WaitNotice};
@@ -39,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::ffi;
 use crate::output::stream::{PacketOut, StreamSpec};
 use crate::plan::{AudioPlan, MAX_CHANNELS};
+use crate::samples::AudioSamples;
 use crate::summary::AudioTrackSummary;
 
 /// How far ahead of the video (seconds) a file's audio is read.
