@@ -179,12 +179,18 @@ frames "$W/out/gradient.mp4" 48
 frames "$W/out/noise-static.mp4" "$(sed -n 's/.*FRAMES = \([0-9]*\).*/\1/p' capi/examples/noise.c | head -1)"
 
 # An arm64 CPython: Debian 12's, unpacked (debootstrap's first stage runs nothing).
+# debootstrap's first stage unpacks only the essential packages and downloads the rest (python3
+# and what it needs); those are unpacked here with dpkg-deb, no maintainer script run.
 A="$cache/arm64-python-root"
 if [ ! -x "$A/usr/bin/python3" ]; then
   step "debootstrap --foreign --arch=arm64 bookworm (python3) from $mirror"
   rm -rf "$A.tmp"
   debootstrap --foreign --arch=arm64 --variant=minbase --include=python3,libexpat1,zlib1g bookworm "$A.tmp" "$mirror" \
     >"$cache/debootstrap-arm64.log" 2>&1 || { tail -5 "$cache/debootstrap-arm64.log" >&2; fail "debootstrap arm64"; }
+  for deb in "$A.tmp"/var/cache/apt/archives/*.deb; do
+    dpkg-deb -x "$deb" "$A.tmp" || fail "unpacking $(basename "$deb")"
+  done
+  [ -x "$A.tmp/usr/bin/python3" ] || fail "no python3 in the arm64 root"
   mv "$A.tmp" "$A"
 fi
 py="$(ls "$A"/usr/bin/python3.[0-9]* | grep -E 'python3\.[0-9]+$' | head -1)"
