@@ -40,6 +40,37 @@ pub(crate) fn py_error(e: Error, sink_error: Option<&SinkError>) -> PyErr {
     })
 }
 
+/// A failure on its way to Python: the glue's functions return `Result<T, NativeError>`, so
+/// that `?` on the library's `Result` raises the exception its kind maps to (through
+/// [`py_error`]), and a Python exception met on the way passes through as it is.
+pub(crate) enum NativeError {
+    /// The library's error.
+    Library(Error),
+    /// A Python exception.
+    Python(PyErr),
+}
+
+impl From<Error> for NativeError {
+    fn from(e: Error) -> Self {
+        NativeError::Library(e)
+    }
+}
+
+impl From<PyErr> for NativeError {
+    fn from(e: PyErr) -> Self {
+        NativeError::Python(e)
+    }
+}
+
+impl From<NativeError> for PyErr {
+    fn from(e: NativeError) -> Self {
+        match e {
+            NativeError::Library(e) => py_error(e, None),
+            NativeError::Python(e) => e,
+        }
+    }
+}
+
 /// A frame or its samples refused by the glue before they reach the library (a shape, a
 /// dtype, a size): `FrameError`, a `ValueError`, as the library's own frame errors are.
 pub(crate) fn frame_error(text: impl Into<String>) -> PyErr {

@@ -5,7 +5,7 @@ use encode_native::{EncoderConfig, ErrorKind, PixelFormat, SettingKind};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::error::{exception_class, no_panic, py_error};
+use crate::error::{exception_class, no_panic, NativeError};
 
 /// Checks settings by name without opening anything: raises `ValueError` for an unknown
 /// key or a value the setting does not take. With `container` (a container's name), also
@@ -15,14 +15,14 @@ use crate::error::{exception_class, no_panic, py_error};
 pub(crate) fn check_settings(
     settings: Vec<(String, String)>,
     container: Option<String>,
-) -> PyResult<()> {
+) -> Result<(), NativeError> {
     let mut config = EncoderConfig::new(64, 64, 30);
     for (key, value) in &settings {
-        config.set(key, value).map_err(|e| py_error(e, None))?;
+        config.set(key, value)?;
     }
     if let Some(name) = container {
-        let container: encode_native::Container = name.parse().map_err(|e| py_error(e, None))?;
-        config.plan(container).map_err(|e| py_error(e, None))?;
+        let container: encode_native::Container = name.parse()?;
+        config.plan(container)?;
     }
     Ok(())
 }
@@ -37,24 +37,22 @@ pub(crate) fn check_settings(
 pub(crate) fn ffmpeg_args_settings(
     output: Vec<String>,
     input: Vec<String>,
-) -> PyResult<Vec<(&'static str, String)>> {
-    encode_native::ffmpeg_args_settings(&input, &output).map_err(|e| py_error(e, None))
+) -> Result<Vec<(&'static str, String)>, NativeError> {
+    Ok(encode_native::ffmpeg_args_settings(&input, &output)?)
 }
 
 /// The canonical name of an input pixel format given by any of its names (`rgb` is
 /// `rgb24`); `ValueError` listing the names for an unknown one.
 #[pyfunction]
-pub(crate) fn pixel_format_name(name: &str) -> PyResult<&'static str> {
-    name.parse::<PixelFormat>()
-        .map(PixelFormat::name)
-        .map_err(|e| py_error(e, None))
+pub(crate) fn pixel_format_name(name: &str) -> Result<&'static str, NativeError> {
+    Ok(name.parse::<PixelFormat>()?.name())
 }
 
 /// A frame rate as the library reads it, exact: `(numerator, denominator)` (`"29.97"` is
 /// `(30000, 1001)`); `ValueError` for text that is not a positive rate.
 #[pyfunction]
-pub(crate) fn frame_rate(text: &str) -> PyResult<(i32, i32)> {
-    let rate: encode_native::FrameRate = text.parse().map_err(|e| py_error(e, None))?;
+pub(crate) fn frame_rate(text: &str) -> Result<(i32, i32), NativeError> {
+    let rate: encode_native::FrameRate = text.parse()?;
     Ok((rate.num, rate.den))
 }
 
@@ -171,14 +169,12 @@ pub(crate) fn concat(
     py: Python<'_>,
     inputs: Vec<std::path::PathBuf>,
     output: std::path::PathBuf,
-) -> PyResult<(u64, f64, u64, u32, u32, String)> {
-    let done = py
-        .detach(|| {
-            no_panic("joining segments", || {
-                encode_native::concat(&inputs, &output)
-            })
+) -> Result<(u64, f64, u64, u32, u32, String), NativeError> {
+    let done = py.detach(|| {
+        no_panic("joining segments", || {
+            encode_native::concat(&inputs, &output)
         })
-        .map_err(|e| py_error(e, None))?;
+    })?;
     Ok((
         done.frames,
         done.duration.as_secs_f64(),
