@@ -128,3 +128,20 @@ def test_each_kind_of_failure_raises_its_class_and_its_builtin(tmp_path):
         en.write_video(tmp_path / "no" / "such" / "dir" / "d.mp4", frames, fps=10)
     assert isinstance(e.value, FileNotFoundError) and e.value.errno == errno.ENOENT, e.value
     assert isinstance(e.value, en.Error)
+
+
+def test_the_native_checks_raise_the_class_of_each_kind():
+    # Each function of the native module raises the library's error as its kind's class,
+    # which is also the builtin a caller catches.
+    for call in (
+        lambda: _native.check_settings([("crf", "abc")]),
+        lambda: _native.check_settings([("codec", "libx264")], "nope"),
+        lambda: _native.ffmpeg_args_settings(["-vf", "scale=2:2", "-no-such-flag"]),
+        lambda: _native.pixel_format_name("nope"),
+        lambda: _native.frame_rate("-3"),
+    ):
+        with pytest.raises(en.ConfigError) as caught:
+            call()
+        assert isinstance(caught.value, ValueError) and isinstance(caught.value, en.Error)
+    with pytest.raises(en.Error):
+        _native.concat([], "out.mp4")
