@@ -194,6 +194,19 @@ pub(crate) fn join_error(handle: JoinHandle<Result<Summary>>) -> Error {
     }
 }
 
+/// A track beside the video: its engine (on its own thread), its stream, and what it
+/// reports once finished. The video is the timing track: every other track follows where
+/// the video has come and ends with it.
+struct Track {
+    engine: AudioThread,
+    stream: StreamId,
+    /// `shortest` with a file: frames after this track's end are left out.
+    cuts_video: bool,
+    /// The samples the caller pushes go to this track.
+    takes_pushed: bool,
+    summary: Option<AudioTrackSummary>,
+}
+
 struct State {
     plan: Plan,
     fragmented: bool,
@@ -202,11 +215,8 @@ struct State {
     mux: Muxer,
     /// The video's stream.
     video_stream: StreamId,
-    /// The soundtrack's engine and its stream.
-    audio: Option<(AudioThread, StreamId)>,
-    /// `shortest` with a file: frames after the soundtrack's end are left out.
-    audio_cuts_video: bool,
-    audio_summary: Option<AudioTrackSummary>,
+    /// The tracks beside the video, each on its own stream (the soundtrack).
+    tracks: Vec<Track>,
     /// Frames left out after a shorter soundtrack ended (`audio_length=shortest`).
     cut: u64,
     picture: ff::frame::Video,
@@ -264,19 +274,24 @@ impl State {
                 }
             })?;
         let video_stream = ids[0];
-        let audio_cuts_video = audio.as_ref().is_some_and(AudioTrack::cuts_video);
-        let audio = match audio {
-            Some(track) => Some((
-                AudioThread::spawn(track).inspect_err(|_| {
-                    let _ = mux.finish();
-                    if let Some(p) = &partial {
-                        p.discard();
-                    }
-                })?,
-                ids[1],
-            )),
-            None => None,
-        };
+        let mut tracks = Vec::new();
+        for (track, &stream) in audio.into_iter().zip(&ids[1..]) {
+            let cuts_video = track.cuts_video();
+            let takes_pushed = track.takes_pushed();
+            let engine = AudioThread::spawn(track).inspect_err(|_| {
+                let _ = mux.finish();
+                if let Some(p) = &partial {
+                    p.discard();
+                }
+            })?;
+            tracks.push(Track {
+                engine,
+                stream,
+                cuts_video,
+                takes_pushed,
+                summary: None,
+            });
+        }
         let (format, (width, height)) = (plan.output_format(), plan.output_size());
         let mut picture = av::zeroed_frame(av::output_pixel(format), width, height);
         picture.set_color_range(av::range(plan.full_range(), format));
@@ -287,9 +302,7 @@ impl State {
             enc,
             mux,
             video_stream,
-            audio,
-            audio_cuts_video,
-            audio_summary: None,
+            tracks,
             cut: 0,
             picture,
             packet: ff::Packet::empty(),
@@ -314,9 +327,9 @@ impl State {
                 Work::Frame(job) => job,
                 Work::Audio(chunk) => {
                     let end = self.video_end();
-                    if let Some((a, id)) = &mut self.audio {
-                        a.push(chunk, end)?;
-                        a.drain(&mut self.mux.track(*id))?;
+                    if let Some(t) = self.tracks.iter_mut().find(|t| t.takes_pushed) {
+                        t.engine.push(chunk, end)?;
+                        t.engine.drain(&mut self.mux.track(t.stream))?;
                     }
                     continue;
                 }
@@ -342,6 +355,11 @@ impl State {
         Ok(())
     }
 
+    /// The soundtrack's report, once finished: the first track beside the video.
+    fn soundtrack(&self) -> Option<&AudioTrackSummary> {
+        self.tracks.first().and_then(|t| t.summary.as_ref())
+    }
+
     /// Where the video has come so far, from its first frame.
     fn video_end(&self) -> VideoEnd {
         VideoEnd {
@@ -353,13 +371,13 @@ impl State {
 
     /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
     fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
-        if let (Some((a, _)), true) = (&mut self.audio, self.audio_cuts_video) {
-            let at = VideoEnd {
-                ticks: pts - self.first_pts.unwrap_or(pts),
-                time_base: self.enc.time_base,
-                extra: 0.0,
-            };
-            if a.ended_before(at)? {
+        let at = VideoEnd {
+            ticks: pts - self.first_pts.unwrap_or(pts),
+            time_base: self.enc.time_base,
+            extra: 0.0,
+        };
+        for t in self.tracks.iter_mut().filter(|t| t.cuts_video) {
+            if t.engine.ended_before(at)? {
                 // `shortest`: the soundtrack has ended; this frame would play in silence.
                 self.cut += 1;
                 if let Buffer::Bytes(v) = job.buffer {
@@ -386,9 +404,9 @@ impl State {
         self.frames += 1;
         self.drain()?;
         let end = self.video_end();
-        if let Some((a, id)) = &mut self.audio {
-            a.follow(end)?;
-            a.drain(&mut self.mux.track(*id))?;
+        for t in &mut self.tracks {
+            t.engine.follow(end)?;
+            t.engine.drain(&mut self.mux.track(t.stream))?;
         }
         Ok(())
     }
@@ -422,8 +440,8 @@ impl State {
         // The trailer is written even when draining fails, so that what was encoded plays.
         let drained = self.flush().and_then(|()| {
             let end = self.first_pts.map(|_| self.video_end());
-            if let Some((a, id)) = &mut self.audio {
-                self.audio_summary = Some(a.finish(&mut self.mux.track(*id), end)?);
+            for t in &mut self.tracks {
+                t.summary = Some(t.engine.finish(&mut self.mux.track(t.stream), end)?);
             }
             Ok(())
         });
@@ -466,7 +484,7 @@ impl State {
         if let Some(p) = &self.partial {
             if end == FINISH && !failed {
                 let tb = self.enc.time_base;
-                let audio_end = self.audio_summary.as_ref().map(|a| {
+                let audio_end = self.soundtrack().map(|a| {
                     // The samples' time starts at the first frame's (see Muxer::set_audio_origin).
                     let rate = ff::Rational::new(1, a.sample_rate as i32);
                     let origin = ff::Rescale::rescale(&self.first_pts.unwrap_or(0), tb, rate);
@@ -500,7 +518,7 @@ impl State {
             fragmented,
             self.first_packet_latency,
         );
-        summary.audio = self.audio_summary.take();
+        summary.audio = self.soundtrack().cloned();
         summary.frames_cut = self.cut;
         Ok(summary)
     }

@@ -186,6 +186,11 @@ impl AudioTrack {
             && !matches!(self.plan.source, AudioSource::Samples)
     }
 
+    /// Whether its samples are the ones the caller pushes (not a file's).
+    pub(crate) fn takes_pushed(&self) -> bool {
+        matches!(self.plan.source, AudioSource::Samples)
+    }
+
     /// The time base of the packets this track gives the muxer.
     pub(crate) fn time_base(&self) -> Rational {
         match &self.mode {
