@@ -16,7 +16,19 @@ pub(crate) struct VideoEncoder {
     pub(crate) time_base: Rational,
     /// The quality every frame asks for: the fixed quantiser as a lambda, or 0 (none).
     pub(crate) frame_quality: i32,
+    /// libx265, whose decoding timestamps are heap garbage when fewer frames than its
+    /// B-frame delay plus one (3 at most) are encoded: it never sets the delay's time then
+    /// (x265 issue 781, in x265 4.1).
+    x265: bool,
+    /// Frames sent so far.
+    sent: u64,
+    /// The encoder is draining (no more frames).
+    draining: bool,
 }
+
+/// The most frames libx265 needs before its decoding timestamps are sound: its B-frame delay
+/// (2 with B-pyramid, else 1 or 0) plus one.
+const X265_SOUND_DTS_FRAMES: u64 = 3;
 
 impl VideoEncoder {
     /// The video stream it feeds, as `plan` describes it (rate, tags, codec tag, rotation);
@@ -120,6 +132,9 @@ impl VideoEncoder {
             enc,
             time_base,
             frame_quality,
+            x265: encoder == codec::Encoder::Libx265,
+            sent: 0,
+            draining: false,
         })
     }
 
@@ -130,9 +145,13 @@ impl VideoEncoder {
                 if self.frame_quality != 0 {
                     ffi::set_frame_quality(f, self.frame_quality);
                 }
+                self.sent += 1;
                 self.enc.send_frame(f)
             }
-            None => self.enc.send_eof(),
+            None => {
+                self.draining = true;
+                self.enc.send_eof()
+            }
         };
         res.map_err(|e| Error::ffmpeg("the encoder refused a frame", e))
     }
@@ -140,7 +159,15 @@ impl VideoEncoder {
     /// The next finished packet, or `None` when the encoder needs more input (or is drained).
     pub(crate) fn receive(&mut self, packet: &mut ff::Packet) -> Result<bool> {
         match self.enc.receive_packet(packet) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                if self.x265 && self.draining && self.sent < X265_SOUND_DTS_FRAMES {
+                    // So few frames cannot be reordered (the first is a key frame and nothing
+                    // follows the others): each decodes when it shows. libx265 gave a
+                    // decoding time from uninitialised memory instead.
+                    packet.set_dts(packet.pts());
+                }
+                Ok(true)
+            }
             Err(e) if is_again_or_eof(&e) => Ok(false),
             Err(e) => Err(Error::ffmpeg("encoding failed", e)),
         }
