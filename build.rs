@@ -1,7 +1,7 @@
 //! Checks for FFmpeg ≥ 5.1 (libavcodec ≥ 59.37) with pkg-config, beside ffmpeg-sys-next's own
 //! probe, so that a machine without it ends the build with a message naming the set-up command.
 
-const SETUP: &str = "run `sh scripts/setup.sh` (or: sudo apt-get install -y --no-install-recommends libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libclang-dev pkg-config)";
+const SETUP: &str = "run `sh scripts/setup.sh` (or: sudo apt-get install -y --no-install-recommends libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libclang-dev pkg-config)";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -16,6 +16,7 @@ fn main() {
         ("libavutil", "57.28"),
         ("libswscale", "6.7"),
         ("libswresample", "4.7"),
+        ("libavfilter", "8.44"),
     ] {
         if let Err(e) = pkg_config::Config::new()
             .atleast_version(min)

@@ -16,14 +16,17 @@
 #    holds that rustc and cargo with the arm64 standard library, and zig links for glibc 2.28
 #    (maturin --zig, cargo-zigbuild) as for x86-64. scripts/build-wheel.sh and
 #    scripts/build-bundle.sh do the work, with ENCODE_NATIVE_ARCH=aarch64.
-# 3. Under qemu-aarch64: the bundle's `encode-native info` (FFmpeg 8.1) and `demo`; the C
-#    examples compiled by zig for aarch64 glibc 2.28 against the bundle (shared and static);
-#    and an arm64 CPython (Debian 12's 3.11, unpacked by debootstrap --foreign) running the
-#    README's example, the seed programs (random frames, a function of time, an OpenCV-style
-#    BGR loop), a video with sound and a matplotlib animation with the wheel installed (pip on
-#    this machine installs the aarch64 wheels into a folder: an emulated pip could not start
-#    its own processes). Every output is decoded here with ffprobe: frames, and samples of the
-#    sound. Then every ELF file's glibc symbol versions (2.28 at most) and the wheel's tag.
+# 3. Under qemu-aarch64: the bundle's `encode-native info` (FFmpeg 8.1; its configure line
+#    asks for the hls, dash and flv muxers and the tcp, rtmp and libsrt protocols) and `demo`
+#    (MP4, WebM, and an HLS ladder of two renditions, each rendition's playlist decoded here);
+#    the C examples compiled by zig for aarch64 glibc 2.28 against the bundle (shared and
+#    static); and an arm64 CPython (Debian 12's 3.11, unpacked by debootstrap --foreign) listing
+#    the bundle's libavformat's muxers and protocols (ctypes), and running the README's example,
+#    the seed programs (random frames, a function of time, an OpenCV-style BGR loop), a video
+#    with sound and a matplotlib animation with the wheel installed (pip on this machine
+#    installs the aarch64 wheels into a folder: an emulated pip could not start its own
+#    processes). Every output is decoded here with ffprobe: frames, and samples of the sound.
+#    Then every ELF file's glibc symbol versions (2.28 at most) and the wheel's tag.
 #
 # Needs root (or sudo) for debootstrap, chroot and mount; the Debian mirror, crates.io and PyPI.
 # Roots are cached in ENCODE_NATIVE_CACHE (default /var/cache/encode-native).
@@ -148,7 +151,8 @@ W="$repo/target/aarch64-check"
 rm -rf "$W" && mkdir -p "$W/out"
 arm() { qemu-aarch64 -L /usr/aarch64-linux-gnu "$@"; }
 frames() { # FILE EXPECTED: the video stream's decoded frame count
-  n="$(ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1")"
+  # (The first line: an HLS playlist's stream is printed again in its program's section.)
+  n="$(ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1" | grep -m1 . || true)"
   [ "$n" = "$2" ] || fail "$1: $n frames decoded, $2 expected"
   echo "build-aarch64:   $(basename "$1"): $n frames" >&2
 }
@@ -160,11 +164,31 @@ ffmpeg_version="$(sed -n 's/^FFmpeg \([0-9.]*\) (linked in)$/\1/p' "$W/out/info.
 [ "$(printf '%s\n8.1\n' "$ffmpeg_version" | sort -V | head -1)" = 8.1 ] ||
   fail "info says FFmpeg '$ffmpeg_version', not 8.1 or newer"
 echo "build-aarch64:   $(grep '^FFmpeg' "$W/out/info.txt"); $(grep '^inside libavcodec' "$W/out/info.txt")" >&2
+# Live and segmented output: info prints FFmpeg's configure line, which must ask for the hls, dash
+# and flv muxers and the tcp, rtmp and libsrt (srt://) protocols (configure dropping one it was
+# asked for stops scripts/build-codecs.sh), and lists libsrt among the libraries inside.
+conf="$(sed -n 's/^configuration: *//p' "$W/out/info.txt")"
+for c in network muxer=hls muxer=dash muxer=flv protocol=tcp protocol=rtmp protocol=libsrt libsrt; do
+  case " $conf " in *" --enable-$c "*) ;; *) fail "info's configuration line has no --enable-$c" ;; esac
+done
+grep '^inside libavcodec' "$W/out/info.txt" | grep -q ' srt [0-9]' || fail "info does not list libsrt among the libraries inside"
+echo "build-aarch64:   info: muxers hls, dash, flv; protocols tcp, rtmp, libsrt; libsrt inside: $(grep -o ' srt [0-9][^,]*' "$W/out/info.txt" | head -1 | cut -c2-)" >&2
 (cd "$W/out" && arm "$B/bin/encode-native" demo -q --frames 60 -o demo.mp4) || fail "encode-native demo under qemu"
 frames "$W/out/demo.mp4" 60
 (cd "$W/out" && arm "$B/bin/encode-native" demo -q --frames 30 --codec libvpx-vp9 -o demo.webm) ||
   fail "encode-native demo --codec libvpx-vp9 under qemu"
 frames "$W/out/demo.webm" 30
+# An HLS ladder (the hls muxer, fMP4 segments): the master playlist names both renditions, and
+# each rendition's playlist decodes here to all its frames at its own size.
+(cd "$W/out" && arm "$B/bin/encode-native" demo -q --frames 60 --size 320x240 -o hls/index.m3u8 --renditions 240p,120p) ||
+  fail "encode-native demo --renditions 240p,120p (HLS) under qemu"
+for r in 240p:320x240 120p:160x120; do
+  playlist="$W/out/hls/index_${r%%:*}.m3u8"
+  grep -qx "$(basename "$playlist")" "$W/out/hls/index.m3u8" || fail "hls/index.m3u8 does not name $(basename "$playlist")"
+  frames "$playlist" 60
+  size="$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$playlist" | grep -m1 . || true)"
+  [ "$size" = "${r#*:}" ] || fail "$(basename "$playlist"): $size, not ${r#*:}"
+done
 zcc() { "$venv/bin/python" -m ziglang cc -target aarch64-linux-gnu.2.28 "$@"; }
 pc="$B/lib/pkgconfig"
 # shellcheck disable=SC2046
@@ -205,6 +229,28 @@ pyarm -c 'import platform, encode_native; print(platform.machine(), platform.pyt
   fail "import encode_native in the arm64 CPython"
 grep -q '^aarch64 ' "$W/machine.txt" || fail "the CPython is not aarch64: $(cat "$W/machine.txt")"
 echo "build-aarch64:   CPython $(cut -d' ' -f2 "$W/machine.txt") on $(cut -d' ' -f1 "$W/machine.txt"), under qemu" >&2
+# The muxers and output protocols the bundle's libavformat holds, asked at run time (ctypes:
+# av_muxer_iterate, avio_enum_protocols), beside what info's configure line says.
+pyarm -c '
+import ctypes, glob, sys
+f = ctypes.CDLL(glob.glob(sys.argv[1] + "/lib/libavformat-*.so.*")[0])
+f.av_muxer_iterate.restype = ctypes.c_void_p
+f.avio_enum_protocols.restype = ctypes.c_char_p
+state, muxers = ctypes.c_void_p(), []
+while (m := f.av_muxer_iterate(ctypes.byref(state))):
+    muxers.append(ctypes.cast(m, ctypes.POINTER(ctypes.c_char_p))[0].decode())
+state, protocols = ctypes.c_void_p(), []
+while (p := f.avio_enum_protocols(ctypes.byref(state), 1)):
+    protocols.append(p.decode())
+print(" ".join(muxers))
+print(" ".join(protocols))' "$B" >"$W/formats.txt" || fail "listing the bundle's muxers and protocols in the arm64 CPython"
+for m in hls dash flv; do
+  sed -n 1p "$W/formats.txt" | tr ' ' '\n' | grep -qx "$m" || fail "the bundle's libavformat has no $m muxer: $(sed -n 1p "$W/formats.txt")"
+done
+for p in tcp rtmp srt; do
+  sed -n 2p "$W/formats.txt" | tr ' ' '\n' | grep -qx "$p" || fail "the bundle's libavformat has no $p output protocol: $(sed -n 2p "$W/formats.txt")"
+done
+echo "build-aarch64:   libavformat at run time: muxers $(sed -n 1p "$W/formats.txt"); output protocols $(sed -n 2p "$W/formats.txt")" >&2
 awk '/^#+ Use$/ { use = 1 } use && /^```python/ { grab = 1; next } grab && /^```/ { exit } grab' python/README.md >"$W/readme_example.py"
 grep -q write_video "$W/readme_example.py" || fail "the README's first Python example was not found"
 pyarm "$W/readme_example.py" || fail "the README's first example"

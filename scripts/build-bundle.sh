@@ -82,7 +82,7 @@ PATH="$venv/bin:$PATH" python3 scripts/bundle-libs.py "$stage/lib" \
   "$stage/bin/encode-native" "$stage/lib/libencode_native.so.$version" >"$root/target/dist/bundled.txt"
 # The bundled FFmpeg libraries a static link of libencode_native.a needs, by their new names.
 ffmpeg_libs=""
-for lib in avformat avcodec swscale swresample avutil; do
+for lib in avfilter avformat avcodec swscale swresample avutil; do
   file="$(cut -f1 "$root/target/dist/bundled.txt" | grep "^lib$lib-" | head -1)"
   [ -n "$file" ] || { echo "build-bundle: lib$lib was not bundled" >&2; exit 1; }
   ffmpeg_libs="$ffmpeg_libs \${libdir}/$file"
@@ -133,9 +133,13 @@ encode-native $version: frames held in memory to a real video file, with its own
   bin/encode-native info                  the FFmpeg inside, encoders and containers
   bin/encode-native --help
 
-C: include/encode_native.h; compile with
-  PKG_CONFIG_PATH=$name/lib/pkgconfig cc prog.c \$(pkg-config --cflags --libs encode_native)
-(or encode_native-static for libencode_native.a). Licences: LICENSE.txt (GPL-2.0-or-later).
+C: include/encode_native.h. Where you unpacked the bundle (EN must be an absolute path:
+pkg-config writes it into the program, which finds the bundle's libraries there):
+  export EN="\$PWD/$name"
+then compile from any directory with
+  cc prog.c -o prog \$(PKG_CONFIG_PATH="\$EN/lib/pkgconfig" pkg-config --cflags --libs encode_native)
+(or encode_native-static for libencode_native.a). After moving the bundle, set
+LD_LIBRARY_PATH to its lib directory. Licences: LICENSE.txt (GPL-2.0-or-later).
 EOF
 rm "$stage/.encode-native-bundle"
 tar -czf "dist/$name.tar.gz" -C dist "$name"

@@ -3,7 +3,8 @@
 # then FFmpeg 8.1 itself (Debian's `ffmpeg 7:8.1.2`), all compiled with zig's C/C++ compiler
 # (PyPI's `ziglang`) for glibc 2.28, so that the result runs on manylinux_2_28 systems: the
 # codec libraries as position-independent static archives linked into libavcodec (whose version
-# script keeps their symbols private), FFmpeg as shared libraries.
+# script keeps their symbols private; libsrt, for the srt:// protocol, into libavformat), FFmpeg
+# as shared libraries.
 #
 #   sh scripts/build-codecs.sh            prints FFmpeg's prefix (PKG_CONFIG_PATH=PREFIX/lib/pkgconfig)
 #
@@ -17,9 +18,9 @@
 #   JOBS                         make -j (default: the number of cores)
 #
 # Versions: scripts/codecs.txt names each source package and, optionally, a version prefix.
-# Without one the newest version in sid (then trixie) whose original tarball the mirror serves
-# is taken. Only the upstream tarball (.orig.tar.*) is used, not Debian's patches, as for
-# build-ffmpeg.sh; its SHA-256 is checked against the signed Sources index.
+# Without one the newest version in sid (then trixie, then bookworm) whose original tarball the
+# mirror serves is taken. Only the upstream tarball (.orig.tar.*) is used, not Debian's patches,
+# as for build-ffmpeg.sh; its SHA-256 is checked against the signed Sources index.
 #
 # Caching: each library is installed into CACHE/codecs/<target>/<lib>-<key>/, the key a hash of
 # the source tarball, the target, zig's version and this script's recipe for that library (its
@@ -144,13 +145,14 @@ APT_DIR="$C/apt"
 mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/parts" "$APT_DIR/cache/archives/partial"
 mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)"
 mirror="${mirror:-http://deb.debian.org/debian}"
-printf 'Types: deb-src\nURIs: %s\nSuites: sid trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+printf 'Types: deb-src\nURIs: %s\nSuites: sid trixie bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
   "$mirror" >"$APT_DIR/parts/codecs-src.sources"
 # sid's (snapshot) Release is past its Valid-Until date; the signature is still checked.
 APT="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$APT_DIR/parts \
  -o Dir::State::Lists=$APT_DIR/lists -o Dir::Cache=$APT_DIR/cache -o Acquire::Check-Valid-Until=false"
-if [ -z "$(find "$APT_DIR/lists" -name '*_sid_*Sources*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  log "updating the private source index (sid, trixie)"
+if [ -z "$(find "$APT_DIR/lists" -name '*_sid_*Sources*' -mmin -1440 2>/dev/null | head -1)" ] ||
+   [ -z "$(find "$APT_DIR/lists" -name '*_bookworm_*Sources*' 2>/dev/null | head -1)" ]; then
+  log "updating the private source index (sid, trixie, bookworm)"
   apt-get $APT -qq update >&2
 fi
 
@@ -298,6 +300,21 @@ build_aom() {
   ninja -C build install >>build.log 2>&1
 }
 
+build_srt() {
+  # libsrt for FFmpeg's srt:// protocol (libavformat): the library only, static and
+  # position-independent, without encryption (no OpenSSL, GnuTLS or mbedtls: SRT's passphrase
+  # options are not available), without its apps, bonding or tests.
+  cmake -S . -B build -G Ninja -DCMAKE_TOOLCHAIN_FILE="$BIN/toolchain.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$P" -DCMAKE_INSTALL_LIBDIR=lib \
+    -DENABLE_SHARED=OFF -DENABLE_STATIC=ON -DENABLE_ENCRYPTION=OFF -DENABLE_APPS=OFF \
+    -DENABLE_TESTING=OFF -DENABLE_UNITTESTS=OFF -DENABLE_BONDING=OFF -DENABLE_CXX_DEPS=OFF \
+    >build.log 2>&1
+  ninja -C build -j"$JOBS" >>build.log 2>&1
+  ninja -C build install >>build.log 2>&1
+  # The C++ runtime is zig's libc++ (linked statically by zig for -lc++), as for x265.
+  sed -i 's/^Libs.private:.*/Libs.private: -lc++ -lm -lpthread -ldl/' "$P/lib/pkgconfig/srt.pc"
+}
+
 # --- aarch64: the recipes that differ (autoconf's and x264's --host, meson's cross file,
 # libvpx's target); the CMake builds take the architecture from the toolchain file.
 build_opus_aarch64() {
@@ -405,14 +422,18 @@ done
 
 # --- FFmpeg ------------------------------------------------------------------------------------
 # The encoder, muxer, decoder ... lists are build-ffmpeg.sh's, so that both FFmpegs hold the same.
-eval "$(grep -E '^(ENCODERS|MUXERS|DECODERS|DEMUXERS|PARSERS|BSFS|PROTOCOLS)=' scripts/build-ffmpeg.sh)"
+eval "$(grep -E '^(ENCODERS|MUXERS|DECODERS|DEMUXERS|PARSERS|BSFS|PROTOCOLS|FILTERS)=' scripts/build-ffmpeg.sh)"
 has() { case " $built " in *" $1 "*) return 0 ;; esac; return 1; }
-drop() { ENCODERS="$(echo " $ENCODERS " | sed "s/ $1 / /g")"; DECODERS="$(echo " $DECODERS " | sed "s/ $1 / /g")"; }
+drop() {
+  ENCODERS="$(echo " $ENCODERS " | sed "s/ $1 / /g")"
+  DECODERS="$(echo " $DECODERS " | sed "s/ $1 / /g")"
+  PROTOCOLS="$(echo " $PROTOCOLS " | sed "s/ $1 / /g")"
+}
 # rav1e is Rust, not built here.
 drop librav1e
 LIBS=""
 for pair in x264:libx264 x265:libx265 svt-av1:libsvtav1 aom:libaom libvpx:libvpx libwebp:libwebp \
-    opus:libopus lame:libmp3lame dav1d:libdav1d zlib:zlib; do
+    opus:libopus lame:libmp3lame dav1d:libdav1d zlib:zlib srt:libsrt; do
   lib="${pair%%:*}"
   opt="${pair#*:}"
   if has "$lib"; then
@@ -429,13 +450,15 @@ for pair in x264:libx264 x265:libx265 svt-av1:libsvtav1 aom:libaom libvpx:libvpx
       lame) drop libmp3lame ;;
       dav1d) drop libdav1d ;;
       zlib) drop apng; drop png ;;
+      srt) drop libsrt ;;
     esac
   fi
 done
 list() { printf '%s' "$2" | tr ' ' '\n' | grep . | sed "s/^/--enable-$1=/" | tr '\n' ' '; }
-flags="--disable-everything --disable-programs --disable-doc --disable-network --disable-autodetect \
+# The network (sockets) for the tcp, rtmp and srt protocols; no TLS library, so no https or rtmps.
+flags="--disable-everything --disable-programs --disable-doc --enable-network --disable-autodetect \
  --enable-gpl --enable-shared --disable-static --enable-pic \
- --disable-avdevice --disable-avfilter \
+ --disable-avdevice --enable-avfilter $(list filter "$FILTERS") \
  --enable-swscale --enable-swresample --enable-avformat --enable-avcodec \
  $(list encoder "$ENCODERS") $(list muxer "$MUXERS") $(list decoder "$DECODERS") \
  $(list demuxer "$DEMUXERS") $(list parser "$PARSERS") $(list bsf "$BSFS") \
@@ -449,8 +472,9 @@ NM=nm OBJDUMP=objdump
 [ "$ARCH" = x86_64 ] || { NM="$ARCH-linux-gnu-nm"; OBJDUMP="$ARCH-linux-gnu-objdump"; }
 
 build_ffmpeg() {
-  # zig links the C++ runtime (libc++) statically when -lc++ is asked for (x265's Libs.private);
-  # it ends up inside libavcodec.so, kept private by FFmpeg's version script.
+  # zig links the C++ runtime (libc++) statically when -lc++ is asked for (x265's and libsrt's
+  # Libs.private); it ends up inside libavcodec.so (x265) and libavformat.so (libsrt), kept
+  # private by FFmpeg's version scripts.
   ./configure --prefix="$P" $flags --pkg-config-flags=--static \
     --cc="$CC" --cxx="$CXX" --ar="$AR" --ranlib="$RANLIB" --nm="$NM" \
     --extra-cflags="$incs" --extra-ldflags="$libdirs" >build.log 2>&1 || return 1
@@ -539,8 +563,9 @@ for p in $prefixes; do
   [ -n "$(ls "$dest.tmp")" ] || { log "$name: no licence file in $tarball"; exit 1; }
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 done
-# zig links LLVM's C++ runtime (libc++, libc++abi, libunwind) into libavcodec for x265.
-if has x265; then
+# zig links LLVM's C++ runtime (libc++, libc++abi, libunwind) into libavcodec for x265 and into
+# libavformat for libsrt.
+if has x265 || has srt; then
   printf 'libc++\tzig %s\n' "$ZIG_VERSION" >>"$P/codecs.txt.tmp"
   zig_lib="$(dirname "$ZIG")/lib"
   rm -rf "$P/share/licenses/libc++" && mkdir -p "$P/share/licenses/libc++"

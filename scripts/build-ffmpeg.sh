@@ -2,8 +2,10 @@
 # Builds the minimal FFmpeg that a self-contained encode-native links: Debian's FFmpeg source
 # package, configured with --disable-everything plus exactly what encode-native uses (its
 # encoders, the muxers of its containers, and the demuxers, decoders, parsers and bitstream
-# filters that recover, concat and audio from files need), libswscale and libswresample,
-# the file and pipe protocols; GPL, with the codec libraries from Debian's packages.
+# filters that recover, concat and audio from files need), libswscale, libswresample and
+# libavfilter with the filters the filter setting offers, the file, pipe and subfile
+# protocols, and the hls, dash and flv muxers with tcp and rtmp for live and segmented output;
+# GPL, with the codec libraries from Debian's packages.
 #
 #   sh scripts/build-ffmpeg.sh [PREFIX]     (default: target/ffmpeg)
 #
@@ -21,15 +23,25 @@ set -eu
 cd "$(dirname "$0")/.."
 prefix_root="${1:-$PWD/target/ffmpeg}"
 
-ENCODERS="libx264 libx264rgb mpeg4 libx265 libsvtav1 libaom_av1 librav1e libvpx_vp9 prores_ks ffv1 apng libwebp_anim gif mjpeg aac libopus flac pcm_s16le pcm_s24le pcm_f32le libmp3lame"
-MUXERS="mp4 mov matroska webm avi mpegts apng webp gif"
+ENCODERS="libx264 libx264rgb mpeg4 libx265 libsvtav1 libaom_av1 librav1e libvpx_vp9 prores_ks ffv1 apng libwebp_anim gif mjpeg aac libopus flac pcm_s16le pcm_s24le pcm_f32le libmp3lame ac3 eac3"
+# hls (fMP4 segments through mp4/mov, MPEG-TS segments through mpegts, subtitles' webvtt: its
+# configure selects them) and dash (mp4) write playlists and segments through the file protocol;
+# flv is what an rtmp:// push carries. No hls, dash or flv demuxer: nothing here reads them back.
+MUXERS="mp4 mov matroska webm avi mpegts apng webp gif hls dash flv"
 # What recover and concat decode to check frames, and what audio from files reads.
 DECODERS="h264 hevc libdav1d vp9 prores ffv1 mpeg4 mjpeg apng png gif webp aac opus libopus flac mp3 mp3float vorbis ac3 eac3 alac pcm_s16le pcm_s16be pcm_s24le pcm_s24be pcm_s32le pcm_f32le pcm_f64le pcm_u8"
 DEMUXERS="mov matroska avi mpegts wav mp3 flac ogg aac ac3 eac3 apng gif webm_dash_manifest"
 PARSERS="h264 hevc av1 vp9 mpeg4video mjpeg aac opus flac mpegaudio vorbis ac3 png gif webp"
 BSFS="h264_mp4toannexb hevc_mp4toannexb aac_adtstoasc vp9_superframe extract_extradata av1_frame_merge"
-# subfile: recover reads a partial file up to its last complete fragment through it.
-PROTOCOLS="file pipe subfile"
+# The filter setting's graphs (libavfilter): geometry, timing, colour and layout filters,
+# split and overlay for picture-in-picture, palettegen and paletteuse for GIF palettes. No
+# drawtext: it needs FreeType, fontconfig and HarfBuzz (and fonts), megabytes more in every
+# wheel.
+FILTERS="format null copy scale crop pad fps transpose hflip vflip rotate setsar setdar framestep select trim tpad split overlay palettegen paletteuse colorchannelmixer eq hue lut lutrgb lutyuv negate boxblur gblur unsharp drawbox drawgrid fade"
+# subfile: recover reads a partial file up to its last complete fragment through it. tcp and
+# rtmp (FFmpeg's own RTMP, not librtmp) for rtmp:// pushes, libsrt (the srt:// scheme, through
+# libsrt) for SRT pushes. No TLS (tls, https, rtmps): it would need OpenSSL or GnuTLS.
+PROTOCOLS="file pipe subfile tcp rtmp libsrt"
 # Debian ships static archives of some codec libraries; those whose code is position-independent
 # (it links into a shared library without text relocations: checked below) are linked into
 # libavcodec, whose version script keeps their symbols private, so nothing more is bundled for
@@ -51,14 +63,17 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# Debian's libsrt is built with encryption (OpenSSL or GnuTLS, each megabytes more to bundle):
+# this FFmpeg has no srt:// protocol; scripts/build-codecs.sh builds libsrt without encryption.
+own_protocols="$(echo " $PROTOCOLS " | sed 's/ libsrt / /; s/^ //; s/ $//')"
 list() { printf '%s' "$2" | tr ' ' '\n' | sed "s/^/--enable-$1=/" | tr '\n' ' '; }
-flags="--disable-everything --disable-programs --disable-doc --disable-network --disable-autodetect \
+flags="--disable-everything --disable-programs --disable-doc --enable-network --disable-autodetect \
  --enable-gpl --enable-shared --disable-static --enable-pic \
- --disable-avdevice --disable-avfilter \
+ --disable-avdevice --enable-avfilter $(list filter "$FILTERS") \
  --enable-swscale --enable-swresample --enable-avformat --enable-avcodec \
  $(list encoder "$ENCODERS") $(list muxer "$MUXERS") $(list decoder "$DECODERS") \
  $(list demuxer "$DEMUXERS") $(list parser "$PARSERS") $(list bsf "$BSFS") \
- $(list protocol "$PROTOCOLS") $LIBS"
+ $(list protocol "$own_protocols") $LIBS"
 
 source="${ENCODE_NATIVE_FFMPEG_SOURCE:-ffmpeg}"
 src_dir="${ENCODE_NATIVE_FFMPEG_WORK:-$PWD/target}/ffmpeg-src"

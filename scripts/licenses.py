@@ -41,8 +41,13 @@ FROM_SOURCE = {
     "x265": "GPL-2.0-or-later",
     "svt-av1": "BSD-3-Clause-Clear (with the Alliance for Open Media Patent License 1.0)",
     "aom": "BSD-2-Clause (with the Alliance for Open Media Patent License 1.0)",
+    "srt": "MPL-2.0",
     "libc++": "Apache-2.0 WITH LLVM-exception",
 }
+# Those linked into libavformat (protocols) rather than libavcodec.
+IN_LIBAVFORMAT = {"srt"}
+# The C++ libraries, for which zig links its libc++ into the FFmpeg library holding them.
+CXX_USERS = (("libavcodec", "x265", "x265"), ("libavformat", "srt", "libsrt"))
 
 
 def dpkg(*args: str) -> str:
@@ -122,7 +127,15 @@ def main() -> None:
         if not files:
             sys.exit(f"licenses: no licence file of {name} in {prefix}/share/licenses/{name}")
         source_texts[name] = files
-        how = "static, in libavcodec; " + ("LLVM's C++ runtime as zig ships it, for x265" if name == "libc++" else "built from the upstream tarball of Debian's source package")
+        if name == "libc++":
+            names = {n for n, _ in from_source}
+            users = [(lib, what) for lib, n, what in CXX_USERS if n in names]
+            libs = " and ".join(lib for lib, _ in users)
+            whats = " and ".join(what for _, what in users)
+            how = f"static, in {libs}; LLVM's C++ runtime as zig ships it, for {whats}"
+        else:
+            inside = "libavformat" if name in IN_LIBAVFORMAT else "libavcodec"
+            how = f"static, in {inside}; built from the upstream tarball of Debian's source package"
         entries.append((name, name, pkg_version, FROM_SOURCE[name], how))
 
     with open(out, "w", encoding="utf-8") as f:
@@ -134,7 +147,7 @@ def main() -> None:
             "Libraries inside this distribution\n"
             "==================================\n\n"
         )
-        f.write(f"FFmpeg {version} (libavcodec, libavformat, libavutil, libswscale, libswresample)\n")
+        f.write(f"FFmpeg {version} (libavcodec, libavformat, libavfilter, libavutil, libswscale, libswresample)\n")
         f.write(f"  licence: GPL-2.0-or-later (configured with --enable-gpl); source: {origin}\n")
         f.write(f"  {version}, configured with:\n  {flags.splitlines()[0].strip()}\n\n")
         for what, package, pkg_version, licence, how in entries:

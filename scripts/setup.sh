@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what encode-native needs to build and test on Debian/Ubuntu, only where it is missing:
-# FFmpeg's development files (libavcodec/libavformat/libavutil/libswscale, with libx264),
+# FFmpeg's development files (libavcodec/libavformat/libavutil/libswscale/libavfilter, with libx264),
 # libclang for the bindings, pkg-config, the ffmpeg tools (ffprobe, an outside check), and
 # Python's venv module for the Python package's tests.
 #
@@ -14,7 +14,7 @@
 # detection against a made-up machine).
 set -eu
 
-PACKAGES="libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libclang-dev pkg-config ffmpeg"
+PACKAGES="libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libclang-dev pkg-config ffmpeg"
 root="${ENCODE_NATIVE_SETUP_ROOT:-}"
 
 # Prints the packages of "$@" that dpkg does not report as installed.

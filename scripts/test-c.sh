@@ -82,6 +82,7 @@ mkdir -p "$bin" "$work/out"
   cc $CFLAGS capi/tests/ffargs.c -o "$bin/ffargs" $shared
   cc $CFLAGS capi/tests/replace.c -o "$bin/replace" $shared
   cc $CFLAGS capi/tests/audio.c -o "$bin/audio" $shared -lm
+  cc $CFLAGS capi/tests/delivery.c -o "$bin/delivery" $shared
   # The static library, with FFmpeg's shared libraries: encode_native-static.pc.
   cc $CFLAGS capi/examples/noise.c -o "$bin/noise-static" $static
 }
@@ -182,12 +183,13 @@ done < codecs.log
 [ "$(wc -l < codecs.log)" = 13 ] || fail "codecs wrote $(wc -l < codecs.log) videos, expected 13"
 
 echo "test-c: ffargs (settings given as ffmpeg's flags)"
-LD_LIBRARY_PATH="$libs" $run "$bin/ffargs" ffargs.mp4 >/dev/null || fail "ffargs"
+LD_LIBRARY_PATH="$libs" $run "$bin/ffargs" ffargs.mp4 filtered.mp4 >/dev/null || fail "ffargs"
 check_video ffargs.mp4 30 96 64 1.0
+check_video filtered.mp4 30 64 96 1.0
 pix_fmt="$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 ffargs.mp4)"
 [ "$pix_fmt" = yuv444p ] || fail "ffargs.mp4: pix_fmt $pix_fmt, expected yuv444p (-pix_fmt)"
 grep -aq moof ffargs.mp4 || fail "ffargs.mp4 is not fragmented (-movflags frag_keyframe)"
-echo "test-c:   ffargs.mp4: yuv444p, fragmented"
+echo "test-c:   ffargs.mp4: yuv444p, fragmented; filtered.mp4 (filter transpose=1): 64x96"
 
 echo "test-c: replace (a stopped writer leaves an existing file as it was)"
 mkdir -p replace
@@ -245,6 +247,12 @@ ffmpeg -v error -nostdin -i audio/tone.wav -f s16le "$work/tone.s16"
 ffmpeg -v error -nostdin -i audio/file.mkv -map 0:a:0 -f s16le - | cmp -s - "$work/tone.s16" \
   || fail "audio/file.mkv: its audio differs from tone.wav's"
 echo "test-c:   file.mkv: the audio is tone.wav's, sample for sample"
+
+echo "test-c: delivery (HLS ladder, DASH, an RTMP push to an ffmpeg listener, refusals)"
+mkdir -p delivery
+LD_LIBRARY_PATH="$libs" $run "$bin/delivery" "$work/out/delivery" > delivery.log 2>&1 \
+  || { cat delivery.log >&2; fail "delivery"; }
+tail -n 1 delivery.log | sed 's/^/test-c:   /'
 
 echo "test-c: the encoder table (en_encoders): each quality scale written at both ends"
 LD_LIBRARY_PATH="$libs" $run "$bin/encoders" > encoders.log 2>&1 \

@@ -9,6 +9,7 @@
 #      animation write videos;
 #   2. the CLI bundle unpacked: `encode-native demo` and `info`; C programs compiled outside
 #      the root against the bundle's header and pkg-config files (shared and static) run in it;
+#      README.txt's compile line, as written, from another directory;
 #   3. `import cv2, av, encode_native` in both orders, each writing a video;
 #   4. the Python test suite (every encoder and container of the tables, the compatibility
 #      layers...) against the installed wheel, not the source tree;
@@ -129,7 +130,7 @@ frames() { # FILE EXPECTED: the video stream's decoded frame count
 W="$R/work"
 mkdir -p "$W/dist" "$W/out" "$W/python"
 cp "$wheel" "$bundle" "$W/dist/"
-cp -r python/tests python/examples python/pyproject.toml "$W/python/"
+cp -r python/tests python/examples python/pyproject.toml python/README.md "$W/python/"
 cp tests/dist/three_ffmpegs.py "$W/"
 # The README's first Python example, as written there.
 awk '/^#+ Use$/ { use = 1 } use && /^```python/ { grab = 1; next } grab && /^```/ { exit } grab' python/README.md >"$W/readme_example.py"
@@ -188,6 +189,24 @@ inside sh -c "cd /work/out && LD_LIBRARY_PATH=/opt/$dir/lib /work/gradient gradi
 frames "$W/out/gradient.mp4" 48
 inside sh -c "cd /work/out && LD_LIBRARY_PATH=/opt/$dir/lib /work/noise-static noise-static.mp4" || fail "noise (static)"
 frames "$W/out/noise-static.mp4" "$(sed -n 's/.*FRAMES = \([0-9]*\).*/\1/p' capi/examples/noise.c | head -1)"
+
+# README.txt's compile lines run as written: EN set where the bundle was unpacked, the program
+# compiled in another directory by `cc` (zig's, for glibc 2.28), and run from a third without
+# LD_LIBRARY_PATH: the absolute library path pkg-config wrote into it finds the bundle.
+export_line="$(sed -n 's/^  \(export EN=.*\)$/\1/p' "$R/opt/$dir/README.txt")"
+cc_line="$(sed -n 's/^  \(cc prog\.c .*\)$/\1/p' "$R/opt/$dir/README.txt")"
+[ -n "$export_line" ] && [ -n "$cc_line" ] || fail "README.txt has no compile lines"
+mkdir -p "$W/elsewhere" "$W/bin"
+cp capi/examples/noise.c "$W/elsewhere/prog.c"
+printf '#!/bin/sh\nexec "%s/bin/python" -m ziglang cc -target "%s-linux-gnu.2.28" "$@"\n' "$venv" "$(uname -m)" >"$W/bin/cc"
+chmod +x "$W/bin/cc"
+(
+  export PATH="$W/bin:$PATH"
+  cd "$R/opt" && eval "$export_line" && cd "$W/elsewhere" && eval "$cc_line"
+) || fail "README.txt's compile line, as written, from another directory: $export_line; $cc_line"
+(cd / && env -u LD_LIBRARY_PATH "$W/elsewhere/prog" "$W/out/readme-prog.mp4") ||
+  fail "the program compiled as README.txt says does not run outside the bundle's directory"
+frames "$W/out/readme-prog.mp4" "$(sed -n 's/.*FRAMES = \([0-9]*\).*/\1/p' capi/examples/noise.c | head -1)"
 
 step "3. cv2, av and encode_native in one process"
 inside /opt/venv/bin/pip install -q av opencv-python-headless || fail "pip install av opencv-python-headless"

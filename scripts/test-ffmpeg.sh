@@ -89,7 +89,7 @@ inside() {
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
     ${PKG_PATH:+PKG_CONFIG_PATH=$PKG_PATH} ${LIB_PATH:+LD_LIBRARY_PATH=$LIB_PATH} \
     ${WITHOUT:+ENCODE_NATIVE_BUILT_WITHOUT=$WITHOUT} \
-    ${CI:+CI=$CI} "$@"
+    ${CI:+CI=$CI} ${CARGO_INCREMENTAL:+CARGO_INCREMENTAL=$CARGO_INCREMENTAL} "$@"
 }
 mount_root() {
   mount -t proc proc "$R/proc"
@@ -129,9 +129,11 @@ if [ ! -f "$minbase" ]; then
   rm -rf "$cache/make-$suite"
 fi
 
-# 2. The root after scripts/setup.sh (and the C compiler, which the C suite and cc need), once
-#    per setup script.
-key="$(cat scripts/setup.sh | sha256sum | cut -c1-12)"
+# 2. The root after scripts/setup.sh (and the C compiler, which the C suite and cc need, and
+#    valgrind, which scripts/valgrind.sh needs), once per setup script and package list; older
+#    tarballs of the suite (other keys) are removed when a new one is made.
+extra_packages="gcc g++ libc6-dev git ca-certificates valgrind"
+key="$( (cat scripts/setup.sh; echo "$extra_packages") | sha256sum | cut -c1-12)"
 ready="$cache/$suite-setup-$key.tar"
 # A copy of the work tree (tracked and new files, as they are now).
 copy_src() {
@@ -144,12 +146,15 @@ if [ ! -f "$ready" ]; then
   step "scripts/setup.sh in a fresh $suite root"
   inside sh -c 'apt-get update -qq' || fail "apt-get update in the $suite root"
   inside sh -c 'cd /src && sh scripts/setup.sh' || fail "scripts/setup.sh in the $suite root"
-  inside sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc g++ libc6-dev git ca-certificates >/dev/null' ||
-    fail "apt-get install gcc in the $suite root"
+  inside sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $extra_packages" >"$cache/apt-$suite.log" 2>&1 ||
+    { tail -n 20 "$cache/apt-$suite.log" >&2; df -h "$cache" >&2; fail "apt-get install $extra_packages in the $suite root"; }
   inside sh -c 'apt-get clean'
   cleanup
   rm -rf "$R/src"
   tar -cf "$ready.tmp" -C "$R" . && mv "$ready.tmp" "$ready"
+  for old in "$cache/$suite"-setup-*.tar; do
+    [ "$old" = "$ready" ] || rm -f "$old"
+  done
 fi
 fresh_root "$ready"
 copy_src

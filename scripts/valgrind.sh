@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs valgrind's memcheck on a command-line encode, on a selection of library tests (files,
-# memory, streams, conversion, crash safety) and on every video encoder of the table at an even
+# memory, streams, conversion, crash safety, HLS renditions, an RTMP push and a recording
+# beside a push whose server dies) and on every video encoder of the table at an even
 # and an odd size and every audio encoder; fails on any definite leak or invalid access.
 #   sh scripts/valgrind.sh
 set -eu
@@ -8,7 +9,10 @@ cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 if ! command -v valgrind >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+  apt_log="$(mktemp)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends valgrind >"$apt_log" 2>&1 ||
+    { tail -n 20 "$apt_log" >&2; df -h . >&2; echo "valgrind.sh: apt-get install valgrind failed" >&2; exit 1; }
+  rm -f "$apt_log"
 fi
 cargo build -q --bin encode-native --tests
 out="$(mktemp -d)"
@@ -26,7 +30,8 @@ target/debug/encode-native demo --frames 20 --size 160x120 --preset ultrafast --
 cp "$out/frag.mp4" "$out/r.mp4.partial"
 $VG target/debug/encode-native recover "$out/r.mp4.partial" -q
 test_bin="$(ls -t target/debug/deps/integration-* | grep -v '\.d$' | head -n 1)"
-for t in basics::mp4_round_trip basics::explicit_timestamps crash::the_target_appears outputs::memory_destination outputs::seekable inputs::eight_bit inputs::gray_8 inputs::strided probed::a_failing probed::a_panicking probed::huge_strides; do
+for t in basics::mp4_round_trip basics::explicit_timestamps crash::the_target_appears outputs::memory_destination outputs::seekable inputs::eight_bit inputs::gray_8 inputs::strided probed::a_failing probed::a_panicking probed::huge_strides \
+  delivery::an_hls_ladder delivery::rtmp_delivers delivery::a_recording_beside_the_push; do
   echo "valgrind: library test $t"
   $VG "$test_bin" "$t" --test-threads=1 -q >/dev/null
 done

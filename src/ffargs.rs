@@ -88,6 +88,7 @@ static FLAGS: &[FfmpegFlag] = &[
     flag!(Output, ["-qp"], Some("N"), Action::X264(Some("qp")), "x264's constant quantiser (x264_params qp=N)"),
     flag!(Output, ["-x264-params", "-x264opts"], Some("PARAMS"), Action::X264(None), "raw x264 parameters, key=value:key=value (x264_params)"),
     flag!(Output, ["-pix_fmt"], Some("FORMAT"), Action::Set("pix_fmt"), "the pixel format stored (pix_fmt: yuv420p, yuv444p, ...)"),
+    flag!(Output, ["-vf", "-filter:v", "-filter:v:0", "-vf:0"], Some("GRAPH"), Action::Set("filter"), "a libavfilter graph applied before encoding: scale=320:240, crop=..., fps=15, ... (filter)"),
     flag!(Output, ["-g"], Some("N"), Action::Set("gop"), "maximum distance between keyframes (gop)"),
     flag!(Output, ["-s"], Some("WxH"), Action::Size, "the size of the frames pushed (size): encode-native does not scale, so it must equal an input -s"),
     flag!(Output, ["-f"], Some("FORMAT"), Action::Set("format"), "the container (format: mp4, mov, matroska, mpegts, webm, gif, ...)"),
@@ -109,8 +110,10 @@ static FLAGS: &[FfmpegFlag] = &[
 
 /// Flags with no equivalent that get their own explanation in the error.
 static REFUSED: &[(&str, &str)] = &[
-    ("-vf", "a video filter"),
-    ("-filter", "a video filter"),
+    (
+        "-filter",
+        "a filter without a stream type (use -vf or -filter:v)",
+    ),
     ("-filter_complex", "a filter graph"),
     ("-lavfi", "a filter graph"),
     ("-map", "stream mapping"),
@@ -455,7 +458,7 @@ impl EncoderConfig {
     /// lists them, so nothing is silently ignored. Flags that only ffmpeg's own process
     /// reads (`-y`, `-loglevel`, `-hide_banner`, `-nostdin`, `-an`, ...) are accepted and
     /// have no effect. An output `-r` is the frame rate, `-s` the frames' size (there is no
-    /// conversion or scaling). On an error nothing is changed.
+    /// conversion or scaling: `-vf` is the filter graph). On an error nothing is changed.
     ///
     /// ```
     /// use encode_native::{EncoderConfig, RateControl};
@@ -463,8 +466,10 @@ impl EncoderConfig {
     /// config.apply_ffmpeg_args(&["-c:v", "mpeg4", "-b:v", "500k", "-g", "12", "-y"])?;
     /// assert_eq!(config.rate, Some(RateControl::Bitrate(500_000)));
     /// assert_eq!(config.gop, Some(12));
-    /// let err = config.apply_ffmpeg_args(&["-vf", "scale=320:240"]).unwrap_err().to_string();
-    /// assert!(err.contains("'-vf'") && err.contains("-crf"), "{err}");
+    /// config.apply_ffmpeg_args(&["-vf", "scale=320:240"])?;
+    /// assert_eq!(config.filter.as_deref(), Some("scale=320:240"));
+    /// let err = config.apply_ffmpeg_args(&["-ss", "2"]).unwrap_err().to_string();
+    /// assert!(err.contains("'-ss'") && err.contains("-crf"), "{err}");
     /// # Ok::<(), encode_native::Error>(())
     /// ```
     ///
@@ -640,8 +645,8 @@ mod tests {
     #[test]
     fn unknown_and_refused_flags_name_the_flag_and_list_the_supported() {
         for (flag, words) in [
-            ("-vf", "a video filter"),
-            ("-filter:v", "a video filter"),
+            ("-filter", "use -vf or -filter:v"),
+            ("-filter_complex", "a filter graph"),
             ("-ss", "seeking"),
             ("-n", "overwrite"),
             ("-frames:v", "frame limit"),

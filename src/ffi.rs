@@ -922,3 +922,141 @@ pub(crate) fn initial_padding(params: &ff::codec::Parameters) -> i64 {
     // SAFETY: `params` wraps a valid AVCodecParameters whose plain field is read.
     i64::from(unsafe { (*params.as_ptr()).initial_padding }.max(0))
 }
+
+/// What a configured buffersink hands over: width, height, pixel format (the one of `formats`
+/// it ends in, `Pixel::None` for another), time base and frame rate (0/1 when the graph states
+/// none).
+pub(crate) fn buffersink_output(
+    sink: &mut ff::filter::Context,
+    formats: impl IntoIterator<Item = ff::format::Pixel>,
+) -> (u32, u32, ff::format::Pixel, ff::Rational, ff::Rational) {
+    // SAFETY: `sink` wraps a buffersink filter context of a configured graph that outlives this
+    // call (the caller holds the graph); the getters only read its input link's properties.
+    let (w, h, format, tb, rate) = unsafe {
+        let ctx = sink.as_ptr();
+        (
+            sys::av_buffersink_get_w(ctx),
+            sys::av_buffersink_get_h(ctx),
+            sys::av_buffersink_get_format(ctx),
+            sys::av_buffersink_get_time_base(ctx),
+            sys::av_buffersink_get_frame_rate(ctx),
+        )
+    };
+    // FFmpeg gives the format by number: found among the few the graph may end in.
+    let pixel = formats
+        .into_iter()
+        .find(|p| sys::AVPixelFormat::from(*p) as c_int == format)
+        .unwrap_or(ff::format::Pixel::None);
+    (
+        u32::try_from(w).unwrap_or(0),
+        u32::try_from(h).unwrap_or(0),
+        pixel,
+        tb.into(),
+        rate.into(),
+    )
+}
+
+/// A bound on FFmpeg's blocking network I/O: its interrupt callback asks
+/// [`Deadline::expired`], which says yes once the armed time has passed, so
+/// a connect or write that waits on a server ends with `AVERROR_EXIT` instead of hanging.
+#[derive(Debug)]
+pub(crate) struct Deadline {
+    start: std::time::Instant,
+    /// Milliseconds after `start` when the current call must end; `u64::MAX`: unarmed.
+    at: std::sync::atomic::AtomicU64,
+}
+
+impl Deadline {
+    /// An unarmed deadline.
+    pub(crate) fn new() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Deadline {
+            start: std::time::Instant::now(),
+            at: std::sync::atomic::AtomicU64::new(u64::MAX),
+        })
+    }
+
+    /// The calls from now on must end within `seconds`.
+    pub(crate) fn arm(&self, seconds: f64) {
+        let now = self.start.elapsed().as_millis() as u64;
+        let at = now.saturating_add((seconds * 1000.0).round() as u64);
+        self.at.store(at, std::sync::atomic::Ordering::Release);
+    }
+
+    /// No bound until armed again.
+    pub(crate) fn disarm(&self) {
+        self.at
+            .store(u64::MAX, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the current call has run out of time.
+    pub(crate) fn expired(&self) -> bool {
+        self.start.elapsed().as_millis() as u64 > self.at.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+extern "C" fn deadline_interrupt(opaque: *mut c_void) -> c_int {
+    if opaque.is_null() {
+        return 0;
+    }
+    // SAFETY: `opaque` is the `Deadline` of an `Arc` that the output holding this callback
+    // keeps alive for as long as the output exists (see `open_output_url`).
+    let deadline = unsafe { &*(opaque as *const Deadline) };
+    c_int::from(deadline.expired())
+}
+
+/// Opens an output of `muxer` on `url` with libavformat's own I/O (a server's URL, or a
+/// manifest whose muxer writes its own files), every blocking call bounded by `deadline`. The
+/// caller keeps `deadline` alive at least as long as the returned output.
+pub(crate) fn open_output_url(
+    url: &str,
+    muxer: &str,
+    deadline: &std::sync::Arc<Deadline>,
+    io_options: ff::Dictionary,
+) -> Result<ff::format::context::Output, ff::Error> {
+    let c_url = CString::new(url).map_err(|_| ff::Error::InvalidData)?;
+    let c_muxer = CString::new(muxer).map_err(|_| ff::Error::InvalidData)?;
+    let mut ctx: *mut sys::AVFormatContext = std::ptr::null_mut();
+    // SAFETY: both strings are valid C strings for the call; `ctx` receives a new context.
+    let res = unsafe {
+        sys::avformat_alloc_output_context2(
+            &mut ctx,
+            std::ptr::null(),
+            c_muxer.as_ptr(),
+            c_url.as_ptr(),
+        )
+    };
+    if res < 0 || ctx.is_null() {
+        return Err(ff::Error::from(if res < 0 {
+            res
+        } else {
+            sys::AVERROR(sys::ENOMEM)
+        }));
+    }
+    // SAFETY: `ctx` is the valid context just allocated and owned here; the callback's opaque
+    // pointer stays valid while the caller keeps `deadline` (documented above). The I/O is
+    // opened with the same callback, so connecting is bounded too; on failure the context is
+    // freed before returning. The options dictionary is ours (disowned from its wrapper),
+    // possibly replaced by avio_open2 with the unused ones, and freed here either way.
+    unsafe {
+        (*ctx).interrupt_callback = sys::AVIOInterruptCB {
+            callback: Some(deadline_interrupt),
+            opaque: std::sync::Arc::as_ptr(deadline) as *mut c_void,
+        };
+        if (*(*ctx).oformat).flags & sys::AVFMT_NOFILE == 0 {
+            let mut opts = io_options.disown();
+            let r = sys::avio_open2(
+                &mut (*ctx).pb,
+                c_url.as_ptr(),
+                sys::AVIO_FLAG_WRITE,
+                &(*ctx).interrupt_callback,
+                &mut opts,
+            );
+            sys::av_dict_free(&mut opts);
+            if r < 0 {
+                sys::avformat_free_context(ctx);
+                return Err(ff::Error::from(r));
+            }
+        }
+        Ok(ff::format::context::Output::wrap(ctx))
+    }
+}

@@ -11,10 +11,15 @@
 //! The dependencies point one way: `config` ← `codec` ← `plan` ← the data path.
 
 mod audio;
+mod delivery;
 mod destination;
 mod tags;
 
+pub(crate) use delivery::{check_stream_codecs, DeliveryPlan};
 pub(crate) use destination::{container_for, DestinationPlan, Mp4Layout, SinkKind};
+
+/// The delivery a destination asks for, and the writer's settings adjusted for it.
+pub(crate) use delivery::resolve as resolve_delivery;
 
 use std::cell::Cell;
 
@@ -26,6 +31,7 @@ use crate::config::{
 };
 use crate::error::{Error, Result};
 use crate::frame::PixelFormat;
+use crate::video::filter::{FilterGraph, FilterOutput};
 
 pub use audio::AudioPlan;
 pub(crate) use audio::{AudioOutput, MAX_CHANNELS};
@@ -62,6 +68,19 @@ pub struct Plan {
     limits: TimeLimits,
     audio: Option<AudioPlan>,
     tags: TagPlan,
+    frame_rate: FrameRate,
+    filter: Option<FilterPlan>,
+}
+
+/// The filter graph of a plan and what it makes of the pushed pictures.
+#[derive(Debug, Clone)]
+pub(crate) struct FilterPlan {
+    /// The graph, as configured.
+    pub(crate) graph: String,
+    /// The time base of the pictures fed to it.
+    pub(crate) input_time_base: FrameRate,
+    /// What comes out of it.
+    pub(crate) output: FilterOutput,
 }
 
 impl EncoderConfig {
@@ -87,6 +106,26 @@ impl EncoderConfig {
     pub fn plan(&self, container: Container) -> Result<Plan> {
         Plan::resolve(self, Some(self.container.unwrap_or(container)))
     }
+
+    /// Checks what the destination `target` (a file, a manifest, a server's URL) asks of
+    /// these settings, as opening a writer there would, without creating or connecting to
+    /// anything: a setting it does not take (renditions on a file, a timeout on HLS) and, for
+    /// HLS, DASH, RTMP and SRT, the whole plan for its segments or stream (RTMP carries H.264
+    /// with AAC or MP3). A plain file's container checks are [`plan`](Self::plan)'s.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) naming the setting the destination refuses; as
+    /// [`validate`](Self::validate) for a delivery's plan.
+    pub fn check_destination(&self, target: impl AsRef<std::path::Path>) -> Result<()> {
+        let (config, delivery) = resolve_delivery(self, Some(target.as_ref()))?;
+        match delivery {
+            Some(d) => {
+                let plan = Plan::resolve(&config, Some(d.container))?;
+                check_stream_codecs(&d, &plan)
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 impl Plan {
@@ -105,6 +144,16 @@ impl Plan {
             _ => cfg.codec,
         };
         check_size_and_rate(cfg)?;
+        // With a filter, everything after it is planned for the pictures it makes.
+        let (filter, filtered) = match cfg.filter.as_deref() {
+            Some(graph) => {
+                let (plan, filtered) = resolve_filter(cfg, graph)?;
+                (Some(plan), Some(filtered))
+            }
+            None => (None, None),
+        };
+        let pushed = cfg;
+        let cfg = filtered.as_ref().unwrap_or(cfg);
         let output_format = resolve_output_format(cfg, encoder);
         let out = output_size(cfg.width, cfg.height, output_format, cfg.odd_size);
         check_layout(cfg, output_format, out)?;
@@ -127,7 +176,9 @@ impl Plan {
         let tags = tags::resolve(&cfg.metadata, container, audio.is_some())?;
         let container = container.unwrap_or(Container::Mp4);
         Ok(Plan {
-            settings: cfg.clone(),
+            settings: pushed.clone(),
+            frame_rate: cfg.frame_rate,
+            filter,
             encoder,
             container,
             output_format,
@@ -224,9 +275,23 @@ impl Plan {
         self.time_base
     }
 
-    /// The nominal frame rate.
+    /// The nominal frame rate stored: the pushed frames' rate, or what the filter makes of it.
     pub fn frame_rate(&self) -> FrameRate {
-        self.settings.frame_rate
+        self.frame_rate
+    }
+
+    /// The filter graph and what it makes, when there is one.
+    pub(crate) fn filter(&self) -> Option<&FilterPlan> {
+        self.filter.as_ref()
+    }
+
+    /// The layout and size of the pictures the converter is given: the pushed frames', or the
+    /// filter's pictures.
+    pub(crate) fn converter_input(&self) -> (PixelFormat, (u32, u32)) {
+        match &self.filter {
+            Some(f) => (f.output.format, f.output.size),
+            None => (self.input_format(), self.input_size()),
+        }
     }
 
     /// How frames get their timestamps.
@@ -263,6 +328,67 @@ impl Plan {
 #[cfg(test)]
 pub(crate) fn resolved_on_this_thread() -> u64 {
     RESOLVED.with(Cell::get)
+}
+
+/// Builds the filter graph for the pushed frames of `cfg` and returns it with the settings the
+/// rest of the plan is resolved with: the filtered pictures' size, layout and frame rate.
+fn resolve_filter(cfg: &EncoderConfig, graph: &str) -> Result<(FilterPlan, EncoderConfig)> {
+    let input_time_base = match cfg.timing {
+        Timing::Constant => cfg.frame_rate.invert(),
+        Timing::Explicit { time_base } => time_base,
+    };
+    let output = FilterGraph::probe(
+        graph,
+        cfg.input_format,
+        (cfg.width, cfg.height),
+        input_time_base,
+        cfg.frame_rate,
+    )?;
+    let mut filtered = cfg.clone();
+    filtered.width = output.size.0;
+    filtered.height = output.size.1;
+    filtered.input_format = output.format;
+    match cfg.timing {
+        Timing::Constant => match output.frame_rate {
+            // One picture per tick of the time base: `fps`, and every filter that keeps the
+            // timing (scale, crop, pad, transpose, ...).
+            Some(rate) if rate.invert() == output.time_base => filtered.frame_rate = rate,
+            _ => {
+                return Err(Error::config(
+                    "filter",
+                    graph,
+                    format!(
+                        "a graph that keeps a constant frame rate (one picture per frame period, as fps=N makes); it gives a time base of {} at a rate of {}",
+                        output.time_base,
+                        output.frame_rate.map_or("none (variable)".to_string(), |r| r.to_string())
+                    ),
+                ))
+            }
+        },
+        Timing::Explicit { .. } => {
+            if output.time_base != input_time_base {
+                return Err(Error::config(
+                    "filter",
+                    graph,
+                    format!(
+                        "with explicit timestamps, a graph that keeps their time base ({input_time_base}); it gives {} (change the rate with a constant frame rate)",
+                        output.time_base
+                    ),
+                ));
+            }
+            if let Some(rate) = output.frame_rate {
+                filtered.frame_rate = rate;
+            }
+        }
+    }
+    Ok((
+        FilterPlan {
+            graph: graph.to_string(),
+            input_time_base,
+            output,
+        },
+        filtered,
+    ))
 }
 
 /// The stored pixel format: the user's choice; else, for a lossless encoder, the first of its

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::{AudioEncoder, Container, Encoder, OutputPixelFormat, VideoCodec};
+use crate::config::{AudioEncoder, Container, Encoder, FrameRate, OutputPixelFormat, VideoCodec};
 use crate::plan::Plan;
 
 /// What a finished encode produced. Python's `Summary` and C's `EnSummary` have the same
@@ -17,6 +17,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Playing time.
     pub duration: Duration,
+    /// The frame rate stored: the pushed frames' rate, or what the filter made of it.
+    pub frame_rate: FrameRate,
     /// Width of the encoded picture (after the odd-size policy).
     pub width: u32,
     /// Height of the encoded picture (after the odd-size policy).
@@ -44,6 +46,15 @@ pub struct Summary {
     /// Frames pushed but left out because a shorter soundtrack had ended
     /// (`audio_length=shortest`).
     pub frames_cut: u64,
+    /// Frames dropped because the queue was full (`late_frames=drop`, a live push slower
+    /// than real time); the frames after each kept their times.
+    pub frames_dropped: u64,
+    /// HLS, DASH, RTMP or SRT: where the output was delivered (its segments' or stream's
+    /// container is [`container`](Self::container)); `None` for a file, memory or a stream.
+    pub delivery: Option<crate::config::DeliveryKind>,
+    /// Times a push connected again after its server went away (`reconnect`); what the old
+    /// connection had not sent, up to the next keyframe, is not in the stream.
+    pub reconnects: u32,
 }
 
 impl Summary {
@@ -62,6 +73,7 @@ impl Summary {
             frames,
             bytes,
             duration,
+            frame_rate: plan.frame_rate(),
             width,
             height,
             input_width,
@@ -75,6 +87,9 @@ impl Summary {
             first_packet_latency,
             audio: None,
             frames_cut: 0,
+            frames_dropped: 0,
+            delivery: None,
+            reconnects: 0,
         }
     }
 }

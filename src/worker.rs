@@ -29,6 +29,7 @@ use crate::summary::AudioTrackSummary;
 use crate::summary::Summary;
 use crate::video::convert::Converter;
 use crate::video::encode::VideoEncoder;
+use crate::video::filter::FilterGraph;
 
 /// One accepted frame on its way to the encoder thread.
 pub(crate) struct Job {
@@ -54,6 +55,8 @@ pub(crate) struct Shared {
     written: AtomicU64,
     /// How the video ends: one of [`FINISH`], [`DISCARD`], [`KEEP`].
     end: AtomicU8,
+    /// Frames dropped by the caller's side because the queue was full (`late_frames=drop`).
+    pub(crate) dropped: AtomicU64,
 }
 
 /// The video is finished into its target (the default).
@@ -111,6 +114,8 @@ pub(crate) struct Setup {
     pub(crate) input_waits: crate::audio::InputWaits,
     /// The caller converts frames to planar YUV of the output size before queueing them.
     pub(crate) converted_by_caller: bool,
+    /// HLS, DASH, RTMP or SRT: keyframes, renditions, the master playlist.
+    pub(crate) delivery: Option<crate::plan::DeliveryPlan>,
 }
 
 /// The caller's ends of a running encoder thread: frames in, recycled buffers back, result.
@@ -207,8 +212,92 @@ struct Track {
     summary: Option<AudioTrackSummary>,
 }
 
+/// A push's local recording: the same streams in a crash-safe file of its own.
+struct Recording {
+    mux: Muxer,
+    partial: Partial,
+    /// The push's failure: the caller is told at its next call, while everything it had
+    /// already given still goes into the recording.
+    push_failed: Option<Error>,
+    shared: Arc<Shared>,
+}
+
+impl Recording {
+    /// Writes `packet` to the recording, then to the push; a failed push is kept (and told
+    /// to the caller) rather than stopping the recording.
+    fn write_both(
+        &mut self,
+        main: &mut Muxer,
+        id: StreamId,
+        packet: &mut ff::Packet,
+        time_base: ff::Rational,
+    ) -> Result<()> {
+        let mut copy = packet.clone();
+        self.mux.write(id, &mut copy, time_base)?;
+        if self.push_failed.is_none() {
+            if let Err(e) = main.write(id, packet, time_base) {
+                self.shared.fail(&e);
+                self.push_failed = Some(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a track's packets go: the output, and the recording beside a push when there is one
+/// (written first).
+struct Tee<'a> {
+    main: &'a mut Muxer,
+    record: Option<&'a mut Recording>,
+    id: StreamId,
+}
+
+fn tee<'a>(main: &'a mut Muxer, record: Option<&'a mut Recording>, id: StreamId) -> Tee<'a> {
+    Tee { main, record, id }
+}
+
+impl crate::output::stream::PacketOut for Tee<'_> {
+    fn write(&mut self, packet: &mut ff::Packet, time_base: ff::Rational) -> Result<()> {
+        match self.record.as_mut() {
+            Some(r) => r.write_both(self.main, self.id, packet, time_base),
+            None => self.main.write(self.id, packet, time_base),
+        }
+    }
+}
+
+/// A rendition after the first: scaled from the first one's pictures, encoded by its own
+/// encoder (with its own threads), written to its own stream.
+struct Extra {
+    scaler: ff::software::scaling::Context,
+    picture: ff::frame::Video,
+    enc: VideoEncoder,
+    stream: StreamId,
+    packet: ff::Packet,
+    /// Explicit timestamps: each picture's duration by its timestamp.
+    durations: HashMap<i64, i64>,
+}
+
+/// Forced keyframes at every multiple of an interval of the video's time (segment boundaries,
+/// a live stream's join points), at the same frame in every rendition.
+struct KeyClock {
+    /// The interval in encoder time base units.
+    every: f64,
+    /// The next boundary, in the same units from the first frame.
+    next: f64,
+}
+
 struct State {
     plan: Plan,
+    /// The renditions after the first (an HLS or DASH ladder).
+    extras: Vec<Extra>,
+    keys: Option<KeyClock>,
+    /// An HLS ladder's master playlist, rewritten as segments are made.
+    master: Option<crate::output::delivery::MasterPlaylist>,
+    delivery: Option<crate::plan::DeliveryPlan>,
+    /// The reconnection a keyframe was last forced for.
+    keyed_reconnect: u32,
+    /// A push's local recording (`record`).
+    record: Option<Recording>,
     fragmented: bool,
     conv: Converter,
     enc: VideoEncoder,
@@ -226,6 +315,8 @@ struct State {
     partial: Option<Partial>,
     shared: Arc<Shared>,
     frames: u64,
+    /// Frames pushed so far.
+    pushed: u64,
     /// Explicit timestamps: the frame held until the next one gives its duration.
     pending: Option<Job>,
     durations: HashMap<i64, i64>,
@@ -234,6 +325,10 @@ struct State {
     end_pts: i64,
     first_pushed: Option<Instant>,
     first_packet_latency: Option<Duration>,
+    /// The filter graph between the pushed pictures and the converter, if configured.
+    filter: Option<FilterGraph>,
+    /// Explicit timestamps through a filter: each picture's duration by its timestamp.
+    filter_durations: HashMap<i64, i64>,
 }
 
 impl State {
@@ -245,12 +340,32 @@ impl State {
             on_fragment,
             input_waits,
             converted_by_caller,
+            delivery,
         } = setup;
         let conv = Converter::new(&plan, converted_by_caller)?;
+        let filter = match plan.filter() {
+            Some(f) => Some(FilterGraph::new(
+                &f.graph,
+                plan.input_format(),
+                plan.input_size(),
+                f.input_time_base,
+                plan.settings().frame_rate,
+            )?),
+            None => None,
+        };
         // The encoder is opened (and its settings checked) before any output is created.
         let container = plan.container();
-        let global_header = crate::ffi::muxer_wants_global_header(container.muxer());
+        let global_header = crate::ffi::muxer_wants_global_header(
+            delivery
+                .as_ref()
+                .filter(|d| d.kind.is_network())
+                .map_or(container.muxer(), |d| d.muxer()),
+        );
         let enc = VideoEncoder::open(&plan, global_header)?;
+        let mut extra_encoders = Vec::new();
+        for r in delivery.iter().flat_map(|d| &d.extras) {
+            extra_encoders.push((VideoEncoder::open(&r.plan, global_header)?, &r.plan));
+        }
         let audio = match plan.audio() {
             Some(a) => Some(AudioTrack::open(a, container, global_header, &input_waits)?),
             None => None,
@@ -263,19 +378,84 @@ impl State {
         let opened = sink::open(sink, container)?;
         let size = opened.size.clone();
         let mut specs = vec![enc.stream_spec(&plan)];
+        for (e, p) in &extra_encoders {
+            specs.push(e.stream_spec(p));
+        }
         if let Some(track) = &audio {
             specs.push(track.stream_spec(&plan.tags().audio));
         }
-        let (mut mux, ids) =
-            Muxer::start(opened, &specs, &plan, layout, on_fragment).inspect_err(|_| {
-                // Nothing of it is worth keeping: it was created just now, by us.
-                if let Some(p) = &partial {
-                    p.discard();
-                }
-            })?;
+        let master = match &delivery {
+            Some(d)
+                if d.kind == crate::config::DeliveryKind::Hls
+                    && d.is_ladder()
+                    && !d.settings.both_manifests =>
+            {
+                Some(master_playlist(d, &plan, &specs, audio.is_some()))
+            }
+            _ => None,
+        };
+        let (mut mux, ids) = Muxer::start(
+            opened,
+            &specs,
+            &plan,
+            layout,
+            on_fragment,
+            delivery.as_ref(),
+        )
+        .inspect_err(|_| {
+            // Nothing of it is worth keeping: it was created just now, by us.
+            if let Some(p) = &partial {
+                p.discard();
+            }
+        })?;
         let video_stream = ids[0];
+        let (out_format, (out_w, out_h)) = (plan.output_format(), plan.output_size());
+        let mut extras = Vec::new();
+        for ((enc, p), &stream) in extra_encoders.into_iter().zip(&ids[1..]) {
+            let (w, h) = p.output_size();
+            let scaler = ff::software::scaling::Context::get(
+                av::output_pixel(out_format),
+                out_w,
+                out_h,
+                av::output_pixel(p.output_format()),
+                w,
+                h,
+                ff::software::scaling::Flags::BICUBIC,
+            )
+            .map_err(|e| Error::ffmpeg(format!("cannot scale {out_w}x{out_h} to {w}x{h}"), e))?;
+            let mut picture = av::zeroed_frame(av::output_pixel(p.output_format()), w, h);
+            picture.set_color_range(av::range(p.full_range(), p.output_format()));
+            extras.push(Extra {
+                scaler,
+                picture,
+                enc,
+                stream,
+                packet: ff::Packet::empty(),
+                durations: HashMap::new(),
+            });
+        }
+        let n_videos = 1 + extras.len();
+        let record = match delivery.as_ref().and_then(|d| d.record.as_ref()) {
+            Some((path, rplan)) => Some(
+                open_recording(path, rplan, &specs, shared.clone()).inspect_err(|_| {
+                    let _ = mux.finish();
+                })?,
+            ),
+            None => None,
+        };
+        if let Some(m) = &master {
+            m.write()?;
+        }
+        let keys = delivery.as_ref().map(|d| {
+            let tb = enc.time_base;
+            KeyClock {
+                every: d.keyframe_seconds * f64::from(tb.denominator())
+                    / f64::from(tb.numerator().max(1)),
+                next: 0.0,
+            }
+        });
         let mut tracks = Vec::new();
-        for (track, &stream) in audio.into_iter().zip(&ids[1..]) {
+        for (track, &stream) in audio.into_iter().zip(&ids[n_videos..]) {
             let cuts_video = track.cuts_video();
             let takes_pushed = track.takes_pushed();
             let engine = AudioThread::spawn(track).inspect_err(|_| {
@@ -297,6 +477,12 @@ impl State {
         picture.set_color_range(av::range(plan.full_range(), format));
         Ok(State {
             plan,
+            extras,
+            keys,
+            master,
+            delivery,
+            keyed_reconnect: 0,
+            record,
             fragmented,
             conv,
             enc,
@@ -311,6 +497,7 @@ impl State {
             partial,
             shared,
             frames: 0,
+            pushed: 0,
             pending: None,
             durations: HashMap::new(),
             last_duration: 0,
@@ -318,6 +505,8 @@ impl State {
             end_pts: 0,
             first_pushed: None,
             first_packet_latency: None,
+            filter,
+            filter_durations: HashMap::new(),
         })
     }
 
@@ -329,7 +518,8 @@ impl State {
                     let end = self.video_end();
                     if let Some(t) = self.tracks.iter_mut().find(|t| t.takes_pushed) {
                         t.engine.push(chunk, end)?;
-                        t.engine.drain(&mut self.mux.track(t.stream))?;
+                        t.engine
+                            .drain(&mut tee(&mut self.mux, self.record.as_mut(), t.stream))?;
                     }
                     continue;
                 }
@@ -337,7 +527,11 @@ impl State {
             self.first_pushed.get_or_insert(job.pushed);
             match self.plan.timing() {
                 Timing::Constant => {
-                    let pts = self.frames as i64;
+                    // Frame i shows at i periods: counted as pushed (a filter may keep,
+                    // drop or add pictures, so the encoded count can differ).
+                    // A frame dropped before the queue (late_frames=drop) leaves its slot.
+                    let pts = job.pts.unwrap_or(self.pushed as i64);
+                    self.pushed = pts as u64 + 1;
                     self.encode(job, pts, 1)?;
                 }
                 Timing::Explicit { .. } => {
@@ -369,8 +563,9 @@ impl State {
         }
     }
 
-    /// Converts and encodes one frame shown at `pts` for `duration` (encoder time base).
-    fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
+    /// Whether the frame at `pts` (encoder time base) starts after a soundtrack that cuts the
+    /// video has ended (`shortest`): then it is left out, and counted.
+    fn cut_here(&mut self, pts: i64) -> Result<bool> {
         let at = VideoEnd {
             ticks: pts - self.first_pts.unwrap_or(pts),
             time_base: self.enc.time_base,
@@ -378,19 +573,67 @@ impl State {
         };
         for t in self.tracks.iter_mut().filter(|t| t.cuts_video) {
             if t.engine.ended_before(at)? {
-                // `shortest`: the soundtrack has ended; this frame would play in silence.
                 self.cut += 1;
-                if let Buffer::Bytes(v) = job.buffer {
-                    let _ = self.pool.try_send(v);
-                }
-                return Ok(());
+                return Ok(true);
             }
+        }
+        Ok(false)
+    }
+
+    /// Converts (or filters) and encodes one pushed frame shown at `pts` for `duration`
+    /// (encoder time base; the filter's input time base with a filter).
+    fn encode(&mut self, job: Job, pts: i64, duration: i64) -> Result<()> {
+        if let Some(filter) = self.filter.as_mut() {
+            let pushed = filter.push(job.buffer.as_bytes(), job.stride, pts);
+            if let Buffer::Bytes(v) = job.buffer {
+                let _ = self.pool.try_send(v);
+            }
+            pushed?;
+            if matches!(self.plan.timing(), Timing::Explicit { .. }) {
+                self.filter_durations.insert(pts, duration);
+            }
+            return self.drain_filter();
+        }
+        if self.cut_here(pts)? {
+            if let Buffer::Bytes(v) = job.buffer {
+                let _ = self.pool.try_send(v);
+            }
+            return Ok(());
         }
         self.conv
             .convert(job.buffer.as_bytes(), job.stride, &mut self.picture)?;
         if let Buffer::Bytes(v) = job.buffer {
             let _ = self.pool.try_send(v);
         }
+        self.encode_picture(pts, duration)
+    }
+
+    /// Converts and encodes every picture the filter graph has ready.
+    fn drain_filter(&mut self) -> Result<()> {
+        loop {
+            let Some(filter) = self.filter.as_mut() else {
+                return Ok(());
+            };
+            let Some((data, stride, pts)) = filter.pull()? else {
+                return Ok(());
+            };
+            let duration = match self.plan.timing() {
+                Timing::Constant => 1,
+                Timing::Explicit { .. } => self
+                    .filter_durations
+                    .remove(&pts)
+                    .unwrap_or(self.last_duration.max(1)),
+            };
+            self.conv.convert(data, stride, &mut self.picture)?;
+            if self.cut_here(pts)? {
+                continue;
+            }
+            self.encode_picture(pts, duration)?;
+        }
+    }
+
+    /// Encodes the converted picture, shown at `pts` for `duration` (encoder time base).
+    fn encode_picture(&mut self, pts: i64, duration: i64) -> Result<()> {
         self.picture.set_pts(Some(pts));
         if matches!(self.plan.timing(), Timing::Explicit { .. }) {
             self.durations.insert(pts, duration);
@@ -398,15 +641,63 @@ impl State {
         if self.first_pts.is_none() {
             self.first_pts = Some(pts);
             self.mux.set_origin(pts, self.enc.time_base);
+            if let Some(r) = &mut self.record {
+                r.mux.set_origin(pts, self.enc.time_base);
+            }
         }
         self.end_pts = pts.saturating_add(duration);
+        let key = match self.keys.as_mut() {
+            Some(k) => {
+                let t = (pts - self.first_pts.unwrap_or(pts)) as f64;
+                if t + 1e-6 >= k.next {
+                    while k.next <= t + 1e-6 {
+                        k.next += k.every;
+                    }
+                    true
+                } else {
+                    false
+                }
+            }
+            None => false,
+        };
+        // After connecting again, the stream resumes at a keyframe: one, now.
+        let resume = self.mux.wants_keyframe() && self.mux.reconnects() != self.keyed_reconnect;
+        if resume {
+            self.keyed_reconnect = self.mux.reconnects();
+        }
+        let key = key || resume;
+        let kind = if key {
+            ff::picture::Type::I
+        } else {
+            ff::picture::Type::None
+        };
+        self.picture.set_kind(kind);
         self.enc.send(Some(&mut self.picture))?;
+        for x in &mut self.extras {
+            x.scaler
+                .run(&self.picture, &mut x.picture)
+                .map_err(|e| Error::ffmpeg("cannot scale a picture for a rendition", e))?;
+            x.picture.set_pts(Some(pts));
+            x.picture.set_kind(kind);
+            if matches!(self.plan.timing(), Timing::Explicit { .. }) {
+                x.durations.insert(pts, duration);
+            }
+            x.enc.send(Some(&mut x.picture))?;
+        }
         self.frames += 1;
         self.drain()?;
+        if key && self.frames > 1 {
+            // A segment has just ended in every rendition: the master playlist's bandwidths
+            // follow what is on disk.
+            if let Some(m) = &self.master {
+                m.write()?;
+            }
+        }
         let end = self.video_end();
         for t in &mut self.tracks {
             t.engine.follow(end)?;
-            t.engine.drain(&mut self.mux.track(t.stream))?;
+            t.engine
+                .drain(&mut tee(&mut self.mux, self.record.as_mut(), t.stream))?;
         }
         Ok(())
     }
@@ -423,11 +714,36 @@ impl State {
                     .unwrap_or(self.last_duration),
             };
             self.packet.set_duration(duration);
-            self.mux
-                .write(self.video_stream, &mut self.packet, self.enc.time_base)?;
+            match &mut self.record {
+                // The recording first: a failing push does not take the packet from it.
+                Some(r) => r.write_both(
+                    &mut self.mux,
+                    self.video_stream,
+                    &mut self.packet,
+                    self.enc.time_base,
+                )?,
+                None => self
+                    .mux
+                    .write(self.video_stream, &mut self.packet, self.enc.time_base)?,
+            }
             self.shared.written.fetch_add(1, Ordering::Relaxed);
             if self.first_packet_latency.is_none() {
                 self.first_packet_latency = self.first_pushed.map(|t| t.elapsed());
+            }
+        }
+        let explicit = matches!(self.plan.timing(), Timing::Explicit { .. });
+        for x in &mut self.extras {
+            while x.enc.receive(&mut x.packet)? {
+                let duration = if explicit {
+                    x.packet
+                        .pts()
+                        .and_then(|p| x.durations.remove(&p))
+                        .unwrap_or(self.last_duration)
+                } else {
+                    1
+                };
+                x.packet.set_duration(duration);
+                self.mux.write(x.stream, &mut x.packet, x.enc.time_base)?;
             }
         }
         Ok(())
@@ -441,11 +757,38 @@ impl State {
         let drained = self.flush().and_then(|()| {
             let end = self.first_pts.map(|_| self.video_end());
             for t in &mut self.tracks {
-                t.summary = Some(t.engine.finish(&mut self.mux.track(t.stream), end)?);
+                t.summary = Some(
+                    t.engine
+                        .finish(&mut tee(&mut self.mux, self.record.as_mut(), t.stream), end)?,
+                );
             }
             Ok(())
         });
         let trailer = self.mux.finish();
+        if let Some(mut r) = self.record.take() {
+            // The recording is finished whatever became of the push: it holds everything.
+            let timing = self.file_timing();
+            let done = r
+                .mux
+                .finish()
+                .and_then(|()| r.partial.finish(timing))
+                .map_err(|e| e.kept_in(&r.partial.partial));
+            let pushed = r.push_failed.take().map_or(trailer.clone(), Err);
+            let target = r.partial.target.display().to_string();
+            return match (done, pushed.and(drained.clone())) {
+                (Err(e), _) => Err(e),
+                (Ok(_), Err(e)) => Err(Error::Unsupported(format!(
+                    "{e}; everything written is in the recording '{target}'"
+                ))),
+                (Ok(_), Ok(())) => self.summary(self.size.load(Ordering::Relaxed), false),
+            };
+        }
+        if trailer.is_ok() {
+            if let Some(m) = &self.master {
+                // The bandwidths measured over every segment.
+                m.write()?;
+            }
+        }
         let end = self.shared.end();
         if let Some(p) = &self.partial {
             if end == DISCARD {
@@ -483,22 +826,7 @@ impl State {
         let mut fragmented = self.fragmented;
         if let Some(p) = &self.partial {
             if end == FINISH && !failed {
-                let tb = self.enc.time_base;
-                let audio_end = self.soundtrack().map(|a| {
-                    // The samples' time starts at the first frame's (see Muxer::set_audio_origin).
-                    let rate = ff::Rational::new(1, a.sample_rate as i32);
-                    let origin = ff::Rescale::rescale(&self.first_pts.unwrap_or(0), tb, rate);
-                    (origin.saturating_add(a.samples as i64), rate)
-                });
-                let timing = partial::Timing {
-                    time_base: FrameRate::new(tb.numerator(), tb.denominator()),
-                    origin: self.first_pts.unwrap_or(0),
-                    last_duration: Some(match self.plan.timing() {
-                        Timing::Constant => 1,
-                        _ => self.last_duration,
-                    }),
-                    audio_end,
-                };
+                let timing = self.file_timing();
                 bytes = p.finish(timing).map_err(|e| e.kept_in(&p.partial))?;
                 fragmented &= p.remux.is_none();
             } else if end == KEEP {
@@ -506,6 +834,32 @@ impl State {
                 fragmented = p.container.is_mp4_family();
             }
         }
+        self.summary(bytes, fragmented)
+    }
+
+    /// The timing a finished file needs (where the first frame shows, how long the last
+    /// lasts, where the sound ends).
+    fn file_timing(&self) -> partial::Timing {
+        let tb = self.enc.time_base;
+        let audio_end = self.soundtrack().map(|a| {
+            // The samples' time starts at the first frame's (see Muxer::set_audio_origin).
+            let rate = ff::Rational::new(1, a.sample_rate as i32);
+            let origin = ff::Rescale::rescale(&self.first_pts.unwrap_or(0), tb, rate);
+            (origin.saturating_add(a.samples as i64), rate)
+        });
+        partial::Timing {
+            time_base: FrameRate::new(tb.numerator(), tb.denominator()),
+            origin: self.first_pts.unwrap_or(0),
+            last_duration: Some(match self.plan.timing() {
+                Timing::Constant => 1,
+                _ => self.last_duration,
+            }),
+            audio_end,
+        }
+    }
+
+    /// The summary of what was written: `bytes` in the output, `fragmented` as it is.
+    fn summary(&mut self, bytes: u64, fragmented: bool) -> Result<Summary> {
         let tb = self.enc.time_base;
         let ticks = self.end_pts - self.first_pts.unwrap_or(0);
         let duration =
@@ -520,6 +874,17 @@ impl State {
         );
         summary.audio = self.soundtrack().cloned();
         summary.frames_cut = self.cut;
+        summary.frames_dropped = self.shared.dropped.load(Ordering::Relaxed);
+        if let Some(d) = &self.delivery {
+            summary.bytes = if d.kind.is_network() {
+                self.mux.position().max(0) as u64
+            } else {
+                crate::output::delivery::bytes_on_disk(d)
+            };
+            summary.fragmented = false;
+            summary.delivery = Some(d.kind);
+            summary.reconnects = self.mux.reconnects();
+        }
         Ok(summary)
     }
 
@@ -539,7 +904,94 @@ impl State {
             self.last_duration = d;
             self.encode(job, pts, d)?;
         }
+        if let Some(filter) = self.filter.as_mut() {
+            filter.close()?;
+            self.drain_filter()?;
+        }
         self.enc.send(None)?;
+        for x in &mut self.extras {
+            x.enc.send(None)?;
+        }
         self.drain()
     }
+}
+
+/// Opens a push's local recording at `path`: a crash-safe file (its partial file until it is
+/// finished) with the streams of `specs`.
+fn open_recording(
+    path: &std::path::Path,
+    plan: &Plan,
+    specs: &[crate::output::stream::StreamSpec],
+    shared: Arc<Shared>,
+) -> Result<Recording> {
+    let partial = match partial::FilePlan::new(path, plan)? {
+        partial::FilePlan::Partial(p) => p,
+        partial::FilePlan::Special(_) => {
+            return Err(Error::config(
+                "record",
+                path.display().to_string(),
+                "a regular file (the recording is finished into it)",
+            ))
+        }
+    };
+    let layout = plan
+        .destination(crate::plan::SinkKind::CrashSafeFile)?
+        .layout;
+    let opened = sink::open(Sink::Partial(partial.clone()), plan.container())?;
+    let (mux, _) = Muxer::start(opened, specs, plan, layout, None, None).inspect_err(|_| {
+        partial.discard();
+    })?;
+    Ok(Recording {
+        mux,
+        partial,
+        push_failed: None,
+        shared,
+    })
+}
+
+/// The master playlist of an HLS ladder: each rendition's size and codecs, the soundtrack's
+/// group, and a first estimate of each bandwidth (its bitrate when one is set, else one from
+/// its size) until its segments measure it.
+fn master_playlist(
+    d: &crate::plan::DeliveryPlan,
+    plan: &Plan,
+    specs: &[crate::output::stream::StreamSpec],
+    audio: bool,
+) -> crate::output::delivery::MasterPlaylist {
+    use crate::output::delivery::{audio_codec_string, video_codec_string, Variant};
+    let fr = plan.frame_rate();
+    let fps = f64::from(fr.num) / f64::from(fr.den.max(1));
+    let estimate = |p: &Plan| match p.rate() {
+        crate::config::RateControl::Bitrate(b) => b,
+        // About 0.1 bit per pixel: a plausible crf 23 H.264 rate, replaced by the measured one.
+        _ => {
+            let (w, h) = p.output_size();
+            (f64::from(w) * f64::from(h) * fps * 0.1) as u64
+        }
+    };
+    let plans: Vec<&Plan> = std::iter::once(plan)
+        .chain(d.extras.iter().map(|r| &r.plan))
+        .collect();
+    let variants = d
+        .labels()
+        .into_iter()
+        .zip(&plans)
+        .zip(specs)
+        .map(|((label, p), spec)| Variant {
+            label,
+            size: p.output_size(),
+            codecs: video_codec_string(&spec.parameters),
+            estimate: estimate(p),
+        })
+        .collect();
+    let audio = audio.then(|| {
+        let spec = specs.last();
+        let codecs = spec.and_then(|s| audio_codec_string(s.parameters.id()));
+        let rate = spec
+            .map(|s| crate::ffi::bit_rate(&s.parameters))
+            .filter(|b| *b > 0)
+            .unwrap_or(128_000);
+        (codecs, rate)
+    });
+    crate::output::delivery::MasterPlaylist::new(d, variants, audio, fps)
 }

@@ -101,6 +101,8 @@ pub struct VideoWriter {
     /// The first frame's timestamp (explicit timestamps), and the unit of timestamps.
     first_pts: Option<i64>,
     time_base: crate::config::FrameRate,
+    /// `late_frames=drop`: a frame that finds the queue full is dropped and counted.
+    drop_late: bool,
 }
 
 /// Samples per channel sent to the encoder thread at a time.
@@ -197,15 +199,28 @@ impl VideoWriter {
             Destination::Path(p) => Some(p.as_path()),
             _ => None,
         };
-        let plan = match crate::plan::container_for(&config, path) {
-            Ok(c) => Plan::resolve(&config, Some(c))?,
-            Err(e) => {
-                // The settings first: their errors say more than the file name's.
-                config.validate()?;
-                return Err(e);
+        let (config, delivery) = crate::plan::resolve_delivery(&config, path)?;
+        let plan = match &delivery {
+            Some(d) => {
+                let plan = Plan::resolve(&config, Some(d.container))?;
+                crate::plan::check_stream_codecs(d, &plan)?;
+                plan
             }
+            None => match crate::plan::container_for(&config, path) {
+                Ok(c) => Plan::resolve(&config, Some(c))?,
+                Err(e) => {
+                    // The settings first: their errors say more than the file name's.
+                    config.validate()?;
+                    return Err(e);
+                }
+            },
         };
+        let delivered = delivery.clone();
         let sink = match destination {
+            Destination::Path(_) if delivery.is_some() => match delivery {
+                Some(d) => Sink::Delivery(Box::new(d)),
+                None => return Err(Error::EncoderThread("a delivery without its plan".into())),
+            },
             Destination::Path(p) => match FilePlan::new(&p, &plan)? {
                 FilePlan::Special(p) => Sink::Special(p),
                 FilePlan::Partial(p) => Sink::Partial(p),
@@ -218,14 +233,14 @@ impl VideoWriter {
             Sink::Partial(_) => SinkKind::CrashSafeFile,
             Sink::Memory(_) => SinkKind::Memory,
             Sink::Seekable(_) => SinkKind::Seekable,
-            Sink::Special(_) | Sink::Stream(_) => SinkKind::Unseekable,
+            Sink::Special(_) | Sink::Stream(_) | Sink::Delivery(_) => SinkKind::Unseekable,
         };
         let decided = plan.destination(kind)?;
         let memory = match &sink {
             Sink::Memory(b) if decided.faststart_in_memory => Some(b.clone()),
             _ => None,
         };
-        Self::start(plan, sink, decided.layout, options, memory)
+        Self::start(plan, sink, decided.layout, options, memory, delivered)
     }
 
     /// Writes to a file; the container comes from [`EncoderConfig::container`] or the
@@ -308,13 +323,16 @@ impl VideoWriter {
         layout: Mp4Layout,
         options: WriterOptions,
         memory: Option<MemoryBuffer>,
+        delivery: Option<crate::plan::DeliveryPlan>,
     ) -> Result<Self> {
         crate::ffi::init();
         let started = Instant::now();
         let limits = plan.limits();
         let ((width, height), format, timing) =
             (plan.input_size(), plan.input_format(), plan.timing());
+        // A filter graph takes the pushed pictures as they are, on the encoder thread.
         let converter = if !options.force_swscale
+            && plan.filter().is_none()
             && YuvConverter::supports(format)
             && plan.output_format().simd()
         {
@@ -336,6 +354,8 @@ impl VideoWriter {
             .filter(|a| a.length() != crate::config::AudioLength::Longest)
             .map(|a| a.ahead);
         let time_base = plan.time_base();
+        let drop_late = plan.settings().delivery.late_frames == crate::config::LateFrames::Drop
+            && matches!(timing, Timing::Constant);
         let shared = Arc::new(Shared::default());
         let setup = Setup {
             plan,
@@ -347,6 +367,7 @@ impl VideoWriter {
                 on_wait: options.on_input_wait,
             },
             converted_by_caller: converter.is_some(),
+            delivery,
         };
         let (tx, pool, handle) = worker::spawn(setup, shared.clone())?;
         Ok(VideoWriter {
@@ -373,6 +394,7 @@ impl VideoWriter {
             audio_samples: 0,
             first_pts: None,
             time_base,
+            drop_late,
         })
     }
 
@@ -598,6 +620,28 @@ impl VideoWriter {
             }
             None => frame.into_buffer(reuse),
         };
+        if self.drop_late {
+            // The frame's slot in time is kept: the next frames show when they should.
+            let job = Job {
+                pushed: Instant::now(),
+                pts: Some(index as i64),
+                buffer,
+                stride,
+            };
+            match tx.try_send(Work::Frame(job)) {
+                Ok(()) => {}
+                Err(crossbeam_channel::TrySendError::Full(_)) => {
+                    self.shared
+                        .dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => {
+                    return Err(self.thread_error())
+                }
+            }
+            self.next_index += 1;
+            return Ok(());
+        }
         let job = Job {
             pushed: Instant::now(),
             pts,

@@ -297,6 +297,11 @@ typedef struct EnSummary {
      * (`audio_length=shortest`); not counted in `frames`.
      */
     uint64_t frames_cut;
+    /**
+     * Frames dropped because the queue was full (`late_frames=drop`, a live push slower
+     * than real time); the frames after each kept their times.
+     */
+    uint64_t frames_dropped;
 } EnSummary;
 
 #ifdef __cplusplus

@@ -96,6 +96,9 @@ pub struct EnSummary {
     /// Frames pushed but left out because a shorter soundtrack had ended
     /// (`audio_length=shortest`); not counted in `frames`.
     pub frames_cut: u64,
+    /// Frames dropped because the queue was full (`late_frames=drop`, a live push slower
+    /// than real time); the frames after each kept their times.
+    pub frames_dropped: u64,
 }
 
 /// The layout of audio samples given to `en_writer_push_audio`: one element per sample of one
@@ -322,6 +325,7 @@ fn c_summary(s: &native::Summary) -> EnSummary {
         audio_copied: 0,
         audio_codec: [0; 16],
         frames_cut: s.frames_cut,
+        frames_dropped: s.frames_dropped,
     };
     copy_name(&mut out.codec, s.codec.name());
     copy_name(&mut out.encoder, s.encoder.name());

@@ -133,7 +133,7 @@ int main(int argc, char **argv) {
     /* ---- en_config_apply_ffmpeg_args ---- */
     {
         const char *good[] = {"-crf", "20", "-y"};
-        const char *vf[] = {"-vf", "scale=32:24"};
+        const char *seek[] = {"-ss", "2"};
         const char *unknown[] = {"-c:s", "mov_text"};
         const char *missing[] = {"-preset", "fast", "-crf"};
         const char *bad_value[] = {"-b:v", "lots"};
@@ -146,8 +146,8 @@ int main(int argc, char **argv) {
                "argv is NULL");
         EXPECT(en_config_apply_ffmpeg_args(cfg, NULL, 0), EN_OK, NULL);
         EXPECT(en_config_apply_ffmpeg_args(cfg, good, 3), EN_OK, NULL);
-        EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "supported flags are");
-        EXPECT(en_config_apply_ffmpeg_args(cfg, vf, 2), EN_ERR_CONFIG, "'-vf'");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, seek, 2), EN_ERR_CONFIG, "supported flags are");
+        EXPECT(en_config_apply_ffmpeg_args(cfg, seek, 2), EN_ERR_CONFIG, "'-ss'");
         EXPECT(en_config_apply_ffmpeg_args(cfg, unknown, 2), EN_ERR_CONFIG, "'-c:s'");
         EXPECT(en_config_apply_ffmpeg_args(cfg, missing, 3), EN_ERR_CONFIG,
                "'-crf': expected a value");
@@ -326,6 +326,12 @@ int main(int argc, char **argv) {
         CHECK(fopen(path, "rb") == NULL);
         en_config_free(acfg);
     }
+
+    /* ---- a filter graph FFmpeg refuses: no writer, and FFmpeg's reason ---- */
+    EnConfig *fcfg = config();
+    EXPECT(en_config_set(fcfg, "filter", "scale=nonsense"), EN_OK, NULL);
+    EXPECT_NULL(en_writer_open_memory(fcfg), "Invalid size 'nonsense'");
+    en_config_free(fcfg);
 
     /* ---- explicit timestamps ---- */
     EnConfig *vfr = config();

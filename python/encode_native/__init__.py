@@ -129,6 +129,12 @@ class Summary:
         audio: the soundtrack's :class:`AudioSummary`, None for a video without one.
         frames_cut: frames written but left out because a shorter soundtrack ended first
             (``audio_length="shortest"``).
+        frames_dropped: frames dropped because the queue was full (``late_frames="drop"``,
+            a live push slower than real time); the frames after each kept their times.
+        delivery: ``"hls"``, ``"dash"``, ``"rtmp"`` or ``"srt"`` for a live or segmented
+            output (``container`` is then its segments' or stream's), None for a file.
+        reconnects: times a push connected again after its server went away
+            (``reconnect=N``); what was not sent, up to the next keyframe, is not in the stream.
     """
 
     frames: int
@@ -147,6 +153,9 @@ class Summary:
     first_packet_latency: Optional[float]
     audio: Optional[AudioSummary] = None
     frames_cut: int = 0
+    frames_dropped: int = 0
+    delivery: Optional[str] = None
+    reconnects: int = 0
 
     @property
     def size(self) -> tuple:
@@ -166,8 +175,18 @@ class Video(bytes):
     Jupyter (``_repr_html_``): a ``<video>`` player for MP4 and WebM, an ``<img>`` for GIF,
     animated WebP and APNG, a download link for what browsers do not play (MOV, MKV, AVI, TS).
 
+    Showing a video in Jupyter: :func:`encode` returns one, which a cell shows as it ends
+    (or ``IPython.display.display(video)``); a file written by :func:`write_video` or
+    :class:`Writer` shows with :meth:`from_file`, or with IPython's own player::
+
+        en.Video.from_file("out.mp4")                 # embedded, as encode() gives it
+
+        from IPython.display import Video             # IPython's: a link to the file
+        Video("out.mp4")
+        Video(data, embed=True, mimetype="video/mp4")  # bytes in memory, embedded
+
     Attributes:
-        summary: the :class:`Summary` of the encode.
+        summary: the :class:`Summary` of the encode (None for :meth:`from_file`).
         mime: the MIME type (``video/mp4`` for MP4, ``image/gif`` for GIF).
     """
 
@@ -199,6 +218,24 @@ class Video(bytes):
         if self.summary is not None:
             name += "." + _CONTAINERS[self.summary.container]["extension"]
         return f'<a download="{name}" href="{src}">{name} ({len(self)} bytes, {self.mime})</a>'
+
+    @classmethod
+    def from_file(cls, path: PathLike) -> "Video":
+        """A video file's bytes as a :class:`Video`, to show it in Jupyter:
+        ``en.Video.from_file("out.mp4")``. The container, and so the MIME type and how a
+        browser shows it, comes from the extension (``ValueError`` for one that names no
+        container this package writes)."""
+        path = os.fspath(path)
+        ext = os.path.splitext(path)[1].lstrip(".").lower()
+        container = next((c for c in _CONTAINERS.values() if ext in [c["name"], *c["aliases"]]
+                          or ext == c["extension"]), None)
+        if container is None:
+            raise ValueError(f"{path!r}: the extension names no container this package writes "
+                             f"({', '.join(sorted(_CONTAINERS))})")
+        with open(path, "rb") as f:
+            video = cls(f.read(), mime=container["mime"])
+        video._browser = container["browser"]
+        return video
 
     def save(self, path: PathLike) -> None:
         """Writes the video to a file."""
@@ -351,7 +388,9 @@ class Writer:
                     f"audio: the array of shape {tuple(soundtrack.shape)} has "
                     f"{_audio.channels_text(count)}, channels={channels} says otherwise"
                 )
-        check_settings(self._settings)  # ValueError now rather than at the first frame
+        # ValueError now rather than at the first frame: everything the frame size and layout
+        # do not decide is checked for the output's container.
+        _check_before_frames(self._settings, input_format, output)
         # Samples are pushed when the soundtrack is not a file.
         pushed = rate is not None and _setting(self._settings, "audio") is None
         self._sample_rate: Optional[int] = int(rate) if pushed and rate is not None else None
@@ -652,6 +691,61 @@ class Writer:
 Writer.__doc__ = (Writer.__doc__ or "") + "\n" + _settings.table() + "\n"
 
 
+#: Every name a container is known by (``m4v`` is MP4), for telling it from a path.
+_CONTAINER_NAMES = {n for c in _CONTAINERS.values() for n in [c["name"], *c["aliases"]]}
+
+#: The input layouts a first frame may bring (the ``in_pix_fmt`` setting's choices).
+_INPUT_FORMATS: List[str] = next(
+    list(s["choices"]) for s in _settings._SETTINGS if s["key"] == "in_pix_fmt")
+
+
+def _check_before_frames(settings: List[Tuple[str, str]], input_format: Optional[str],
+                         output: Any) -> None:
+    """Refuses, with the library's error, settings that no frame could make acceptable.
+
+    The container is the ``format`` setting's, else the path's extension, else MP4 (memory, a
+    file-like object). The library plans the video for a placeholder size and input layout
+    (``width``/``height`` when given, else 64x64; the ``input_format`` when given, else rgb24);
+    when that plan fails, the other sizes and layouts a first frame could bring are tried, and
+    only an error every one of them meets is raised here: one that depends on the frames (a
+    size the codec cannot take) is left to the first :meth:`Writer.write`, which has them."""
+    if isinstance(output, str):
+        # What the destination takes (renditions on a manifest, timeouts on a server's URL),
+        # whatever the frames: refused now, naming the setting.
+        _native.check_destination(settings + [("in_pix_fmt", input_format or "rgb24")], output)
+    container = _setting(settings, "format")
+    if container is not None and container.lower() in ("hls", "dash"):
+        # A manifest and its segments: the writer decides their container from the output.
+        container = None
+    elif container is None and isinstance(output, str):
+        ext = os.path.splitext(output)[1].lstrip(".").lower()
+        container = ext if ext in _CONTAINER_NAMES else None  # else the first write says why
+    elif container is None:
+        container = "mp4"  # memory or a file-like object
+    layout = input_format or "rgb24"
+    try:
+        check_settings(settings + [("in_pix_fmt", layout)], container)
+        return
+    except ValueError as e:
+        first = e
+    # rgb24 and bgr24 name a channel order: a first frame of 1, 2 or 4 channels makes it
+    # gray, rgba... Other names are exact layouts.
+    flexible = input_format in (None, "rgb24", "bgr24", "rgba", "bgra")
+    layouts = [layout] + [n for n in _INPUT_FORMATS
+                          if flexible and n != layout and not _frames.is_planar(n)]
+    sizes: List[List[Tuple[str, str]]] = [[]]
+    if _setting(settings, "width") is None and _setting(settings, "height") is None:
+        sizes += [[("width", "1920"), ("height", "1080")], [("width", "17"), ("height", "9")]]
+    for layout in layouts:
+        for size in sizes:
+            try:
+                check_settings(settings + [("in_pix_fmt", layout)] + size, container)
+                return  # some first frame makes a video: the first write decides
+            except ValueError:
+                continue
+    raise first
+
+
 def _setting(settings: List[Tuple[str, str]], key: str) -> Optional[str]:
     """The last value of `key` among the settings (empty means unset), None without one."""
     value = None
@@ -687,7 +781,9 @@ def write_video(
 
     ``audio`` is a soundtrack file's path or its samples (an array ``(n,)`` or ``(n,
     channels)``, with ``sample_rate=``), written with the frames; ``metadata`` a dict of
-    tags (``{"title": ...}``): see :class:`Writer`."""
+    tags (``{"title": ...}``): see :class:`Writer`.
+
+    In Jupyter, ``Video.from_file(path)`` shows the file (see :class:`Video`)."""
     with Writer(path, fps, progress=progress, total=_count(frames), audio=audio,
                 metadata=metadata, **settings) as w:
         w.write_frames(frames)
@@ -724,6 +820,7 @@ def from_function(
     progress: ProgressArg = None,
     audio: Any = None,
     metadata: Union[None, Mapping[str, Any], Sequence[str]] = None,
+    workers: int = 1,
     **settings: Any,
 ) -> Union[Summary, Video]:
     """Makes a video of ``make_frame(t)`` for t = 0, 1/fps, 2/fps, ... below ``duration``
@@ -734,13 +831,24 @@ def from_function(
     Returns the :class:`Summary` when ``path`` is given (a path or a file-like object), else
     the :class:`Video` in memory. ``audio`` (a path, or samples with ``sample_rate=``, which
     are written as the frames are made) and ``metadata`` (a dict of tags) are as for
-    :class:`Writer`."""
+    :class:`Writer`.
+
+    ``workers=N`` > 1 calls ``make_frame`` in N forked processes (Linux and other systems
+    with ``fork``; elsewhere a ``RuntimeError``), while this one encodes the frames in order:
+    the same video when each frame depends only on ``t``. ``make_frame`` is not pickled; the
+    workers have what existed when they were forked, after the first three frames (made
+    here and timed: frames under 10 ms of CPU each are all made here)."""
+    from ._parallel import map_frames
+
     rate = _settings.fps_value(_settings.fps_text(fps))
     count = math.ceil(Fraction(duration) * rate - Fraction(1, 10**9)) if duration > 0 else 0
-    frames = (make_frame(float(Fraction(i) / rate)) for i in range(count))
-    with Writer(path, fps, progress=progress, total=count, audio=audio, metadata=metadata,
-                **settings) as w:
-        w.write_frames(frames)
+    frames = map_frames(lambda i: make_frame(float(Fraction(i) / rate)), count, workers)
+    try:
+        with Writer(path, fps, progress=progress, total=count, audio=audio, metadata=metadata,
+                    **settings) as w:
+            w.write_frames(frames)
+    finally:
+        frames.close()  # the workers stop now, whatever happened
     if path is None:
         assert w.video is not None
         return w.video
@@ -798,3 +906,13 @@ def _register_imageio(config: Any) -> None:
 
 _hooks.after_import("matplotlib.animation", _register_matplotlib)
 _hooks.after_import("imageio.config", _register_imageio)
+
+#: The package's submodules, listed by :func:`dir` once imported.
+_SUBMODULES = ("compat", "dask", "imageio", "matplotlib")
+
+
+def __dir__() -> List[str]:
+    """The public names (``__all__``) and the submodules imported, without the helpers this
+    module imports for itself (``np``, ``os``, ``Optional``, ...), so that ``dir()`` and tab
+    completion show what there is to use."""
+    return sorted(set(__all__) | {n for n in _SUBMODULES if n in globals()})

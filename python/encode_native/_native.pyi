@@ -8,6 +8,7 @@ __version__: str
 __all__ = [
     "NativeWriter",
     "__version__",
+    "check_destination",
     "check_settings",
     "cli_main",
     "concat",
@@ -61,6 +62,10 @@ def check_settings(settings: Sequence[Tuple[str, str]], container: Optional[str]
     """Raises ValueError for an unknown setting or a value it does not take; with
     `container`, also for settings its encoder does not take there."""
 
+def check_destination(settings: Sequence[Tuple[str, str]], output: str) -> None:
+    """Raises ValueError for a setting `output` (a manifest, a server's URL, a file) does not
+    take, or a codec its stream cannot carry; opens and connects to nothing."""
+
 def ffmpeg_args_settings(
     output: Sequence[str], input: Sequence[str] = ...
 ) -> List[Tuple[str, str]]:
@@ -68,8 +73,8 @@ def ffmpeg_args_settings(
 
     `output` holds output flags (``["-c:v", "libx264", "-crf", "18", "-movflags",
     "+faststart"]``), `input` the flags that describe the frames (``-r``, ``-framerate``,
-    ``-pix_fmt``, ``-s``). An output ``-r`` or ``-s`` must equal the input's (there is no
-    frame rate conversion or scaling). ``-y``, ``-loglevel``, ``-hide_banner``,
+    ``-pix_fmt``, ``-s``). An output ``-r`` or ``-s`` must equal the input's (``-vf`` is the
+    ``filter`` setting, which scales and converts rates). ``-y``, ``-loglevel``, ``-hide_banner``,
     ``-nostdin``, ``-an`` and the like are accepted and have no effect. Raises ValueError
     naming the flag for one without an equivalent (listing the supported flags), a missing
     value, or a value its setting does not take."""

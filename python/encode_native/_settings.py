@@ -112,9 +112,50 @@ def value_text(key: str, value: Any) -> str:
         return repr(float(value))
     if key == "size" and isinstance(value, (tuple, list)) and len(value) == 2:
         return f"{int(value[0])}x{int(value[1])}"
+    if key == "renditions" and isinstance(value, (tuple, list)):
+        return ",".join(rendition_text(r) for r in value)
+    if key == "manifests" and isinstance(value, (tuple, list)):
+        return ",".join(str(m) for m in value)
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     return str(value)
+
+
+def rendition_text(r: Any) -> str:
+    """One rendition of a ladder as the setting's text: ``"720p"``, ``"1280x720@3M"``, a
+    ``(width, height)`` pair, or a dict with ``size`` (``"1280x720"``, ``(1280, 720)`` or
+    ``"720p"``) or ``height``, and optionally ``bitrate`` (``"3M"``, ``800_000``), ``crf``
+    and ``codec``."""
+    if isinstance(r, str):
+        return r
+    if isinstance(r, (tuple, list)) and len(r) == 2:
+        return f"{int(r[0])}x{int(r[1])}"
+    if isinstance(r, Mapping):
+        unknown = set(r) - {"size", "height", "bitrate", "crf", "codec"}
+        if unknown:
+            raise ValueError(
+                f"renditions: unknown key {sorted(unknown)[0]!r} in {dict(r)!r}; a rendition "
+                "takes size (or height), bitrate or crf, and codec"
+            )
+        size = r.get("size")
+        if size is None and r.get("height") is not None:
+            size = f"{int(r['height'])}p"
+        if size is None:
+            raise ValueError(f"renditions: {dict(r)!r} has no size or height")
+        text = f"{int(size[0])}x{int(size[1])}" if isinstance(size, (tuple, list)) else str(size)
+        if r.get("bitrate") is not None and r.get("crf") is not None:
+            raise ValueError(f"renditions: {dict(r)!r} gives both bitrate and crf")
+        if r.get("bitrate") is not None:
+            text += f"@{r['bitrate']}"
+        elif r.get("crf") is not None:
+            text += f"@crf{r['crf']}"
+        if r.get("codec") is not None:
+            text += f"/{r['codec']}"
+        return text
+    raise TypeError(
+        f"renditions: each rendition is a str ('720p', '1280x720@3M'), a (width, height) pair "
+        f"or a dict; got {type(r).__name__}"
+    )
 
 
 #: Keywords of other libraries that hold ffmpeg's flags (imageio-ffmpeg, scikit-video,

@@ -300,9 +300,10 @@ def render(
     if segment_frames is not None and int(segment_frames) <= 0:
         raise ValueError(f"segment_frames must be positive, got {segment_frames}")
     path = os.path.abspath(os.fspath(path))
-    # Bad settings fail here, on the client, before any task runs.
+    # Bad settings fail here, on the client, before any task runs: checked for the path's
+    # container (a writer on a path makes nothing before its first frame).
     _settings.fps_value(_settings.fps_text(fps))
-    Writer(None, fps, audio=audio, **settings)
+    Writer(path, fps, audio=audio, **settings)
     if audio is not None:
         return _render_with_audio(make_frame, n_frames, fps, path, segment_frames, client,
                                   retries, progress, on_segment, audio, settings)
@@ -474,11 +475,13 @@ def encode_many(
         if "threads" not in common:
             common["threads"] = encoder_threads(c)
         counts = []  # each job's frames, for the progress display
-        for k, (source, n_frames, fps, _path, own) in enumerate(parsed):
+        for k, (source, n_frames, fps, job_path, own) in enumerate(parsed):
             if n_frames is None and callable(source):
                 raise ValueError(f"job {k}: a job with make_frame needs n_frames")
             counts.append(len(source) if n_frames is None else n_frames)
-            Writer(None, fps, **{**common, **own})  # bad settings fail before any task runs
+            # Bad settings fail before any task runs, checked for the job's container (a
+            # writer on a path makes nothing before its first frame).
+            Writer(job_path, fps, **{**common, **own})
         futures = [
             c.submit(_job_task, source, n_frames, fps, path, {**common, **own},
                      key=f"encode_native-job-{k}-{os.urandom(6).hex()}",

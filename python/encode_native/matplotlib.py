@@ -1,9 +1,13 @@
 """The matplotlib movie writer ``"encode_native"``: ``ani.save("x.mp4", writer="encode_native")``.
 
 Importing :mod:`encode_native` registers it (as soon as :mod:`matplotlib.animation` is
-imported), so it works wherever ``writer="ffmpeg"`` does, with the same arguments::
+imported), so it works wherever ``writer="ffmpeg"`` does, with the same arguments. The
+import is needed: without it matplotlib answers ``'encode_native' is not a valid value for
+writer``. matplotlib knows only the movie writers registered by modules already imported
+(``matplotlib.animation.writers``, filled by ``@writers.register``); it looks for none in
+entry points or plugins, so there is no registration that works without the import::
 
-    import encode_native
+    import encode_native  # registers writer="encode_native"
     ani.save("sine.mp4", writer="encode_native", fps=30, dpi=100)
 
     with EncodeNativeWriter(fps=30, crf=18).saving(fig, "out.mp4", dpi=100) as writer:
@@ -29,8 +33,10 @@ nothing (``grab_frame`` draws what changed), so a figure on screen is not redraw
 (ffmpeg output options such as ``["-preset", "ultrafast", "-crf", "18"]``) mean what they
 mean for ``writer="ffmpeg"``. A ``bitrate`` the output's encoder has no use for (GIF and
 its palette, lossless APNG or FFV1, WebP's quality scale, ProRes's profiles) is ignored
-with a warning naming it, as matplotlib's ffmpeg and Pillow writers ignore it (silently):
-``ani.save("movie.gif", writer="encode_native", bitrate=500)`` saves the GIF and warns
+with a warning naming it, logged as matplotlib logs what ``save`` discards (its ffmpeg and
+Pillow writers ignore such a bitrate silently, and its own tests, which turn warnings into
+errors, pass one for every format):
+``ani.save("movie.gif", writer="encode_native", bitrate=500)`` saves the GIF and logs
 "bitrate=500 does not apply to GIF output and is ignored" (:class:`encode_native.Writer`
 itself refuses such a bitrate, and a ``-b:v`` in ``extra_args`` is refused too). A
 ``codec`` the container cannot take is refused by ``setup`` with the library's error; the
@@ -44,10 +50,12 @@ refused by ``setup`` with the library's error (MKV stores any key; MP4 a fixed s
 
 from __future__ import annotations
 
+import collections
 import io
+import logging
 import os
-import warnings
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import sys
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib import animation
@@ -55,10 +63,12 @@ from matplotlib import axes as maxes
 from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from . import Summary, Writer, _native, _settings
+from . import Summary, Writer, _native, _parallel, _settings
 from ._native import check_settings, ffmpeg_args_settings
 
 __all__ = ["EncodeNativeWriter", "extra_args_settings"]
+
+_log = logging.getLogger(__name__)
 
 # Writer arguments that are not library settings.
 _NOT_SETTINGS = {"progress", "total", "input_format"}
@@ -234,21 +244,160 @@ class _BlitFrames:
         self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
 
 
+def _skip_frame(framedata: Any, blit: bool) -> None:
+    """Stands in for an animation's ``_draw_next_frame`` in the saving process while the
+    workers draw the frames."""
+
+
+class _AnimationFrames:
+    """The frames of the animations ``Animation.save`` is saving, drawn by worker processes.
+
+    Frame i is drawn by giving every animation its i-th frame data (``_draw_next_frame``, as
+    ``save`` does) and rendering the canvas (:meth:`EncodeNativeWriter._frame_pixels`), by
+    :func:`encode_native._parallel.map_frames`: the first frames here (frame 0 is what
+    ``save`` has drawn), timed, then, unless they were cheap, by workers forked then, each
+    with the figure and the animations as they are. Meanwhile the animations' own
+    ``_draw_next_frame`` does nothing in this process (``save`` goes on calling it), and
+    the last frame is drawn here once all are saved, so the figure ends as ``save`` leaves
+    it."""
+
+    def __init__(self, anims: List[Any], workers: int) -> None:
+        self.anims = anims
+        self.workers = workers
+        self.frames: Optional[_parallel.Frames] = None
+        self.last: Optional[Tuple[Any, ...]] = None
+        self.count = 0
+        self.given = 0
+
+    @classmethod
+    def of_save(cls, fig: Any, workers: int) -> "_AnimationFrames":
+        """The animations of the ``Animation.save`` call that is setting up this writer."""
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code is not animation.Animation.save.__code__:
+            frame = frame.f_back  # type: ignore[assignment]
+        anims = frame.f_locals.get("all_anim") if frame is not None else None
+        if not anims:
+            raise _parallel.ParallelUnavailable(
+                f"workers={workers} draws an animation's frames in worker processes, so it "
+                "applies to Animation.save: anim.save(path, writer=EncodeNativeWriter(fps=..., "
+                f"workers={workers})); frames grabbed with saving() and grab_frame() are drawn "
+                "by the caller's loop (use workers=1)")
+        for anim in anims:
+            if isinstance(anim, animation.FuncAnimation) and anim.new_frame_seq() is anim.new_frame_seq():
+                raise _parallel.ParallelUnavailable(
+                    f"workers={workers}: the animation's frames come from a one-shot iterator, "
+                    "which the workers cannot go through again; pass a list, a number of "
+                    "frames or a generator function as frames, or use workers=1")
+        return cls(list(anims), workers)
+
+    @staticmethod
+    def _saved_data(anim: Any) -> Iterator[Any]:
+        """The frame data ``save`` goes through (its cache, filled while drawing, set aside:
+        ``save`` starts from an empty one)."""
+        cache = getattr(anim, "_save_seq", None)
+        if not cache:
+            return iter(anim.new_saved_frame_seq())
+        # A deque from matplotlib 3.10 on, a list before.
+        anim._save_seq = (
+            collections.deque([], cache.maxlen) if isinstance(cache, collections.deque) else []
+        )
+        try:
+            return iter(anim.new_saved_frame_seq())
+        finally:
+            anim._save_seq = cache
+
+    def start(self, render: Callable[[], np.ndarray]) -> np.ndarray:
+        """Starts the frames, given `render` (the canvas's pixels now); returns frame 0, the
+        figure as it is."""
+        data = list(zip(*[self._saved_data(a) for a in self.anims]))
+        draws = [a._draw_next_frame for a in self.anims]
+        parent = os.getpid()
+        fig = self.anims[0]._fig
+
+        def make_frame(i: int) -> np.ndarray:
+            if os.getpid() != parent:
+                _own_agg_canvas(fig)
+            if i:  # frame 0 is what save has just drawn
+                for draw, d in zip(draws, data[i]):
+                    draw(d, blit=False)
+            return render()
+
+        self.count = len(data)
+        self.last = data[-1] if data else None
+        self.frames = _parallel.map_frames(make_frame, self.count, self.workers)
+        first = next(self.frames)
+        for a in self.anims:
+            a._draw_next_frame = _skip_frame
+        return first
+
+    def next(self, render: Callable[[], np.ndarray]) -> np.ndarray:
+        """The next frame (the first starts the frames)."""
+        if self.frames is None:
+            frame = self.start(render)
+        else:
+            try:
+                frame = next(self.frames)
+            except StopIteration:
+                raise RuntimeError(
+                    f"Animation.save asked for more than the {self.count} frames its "
+                    "animations had when the workers started: with workers > 1 the frames "
+                    "must not depend on anything but their data") from None
+        self.given += 1
+        return frame
+
+    def close(self) -> None:
+        """Stops the workers; once every frame was given, draws the last one here."""
+        if self.frames is not None:
+            self.frames.close()
+        for a in self.anims:
+            a.__dict__.pop("_draw_next_frame", None)
+        if self.given == self.count and self.last is not None:
+            for a, d in zip(self.anims, self.last):
+                a._draw_next_frame(d, blit=False)
+
+
+def _own_agg_canvas(fig: Any) -> None:
+    """In a worker: the figure on a plain Agg canvas of its own, not a window's canvas that
+    the worker shares with the saving process (its drawing would reach the window)."""
+    if type(fig.canvas) is FigureCanvasAgg:
+        return
+    canvas = FigureCanvasAgg(fig)
+    canvas._is_saving = True  # type: ignore[attr-defined]
+    canvas._is_idle_drawing = True  # type: ignore[attr-defined]
+
+
 @animation.writers.register("encode_native")
 class EncodeNativeWriter(animation.AbstractMovieWriter):
     """A matplotlib movie writer that encodes in-process with encode_native.
+
+    ``writer="encode_native"`` names this class once :mod:`encode_native` is imported (the
+    import registers it; matplotlib finds no writer otherwise); an instance works without
+    the registration: ``ani.save("x.mp4", writer=EncodeNativeWriter(fps=30))``.
 
     Args:
         fps: frames per second.
         codec: ``h264`` (default: :rc:`animation.codec`) or ``mpeg4``.
         bitrate: kbit/s; -1 or None (default: :rc:`animation.bitrate`) lets the encoder
-            choose (crf 23 for H.264). Ignored with a warning for an output whose encoder
+            choose (crf 23 for H.264). Ignored with a logged warning for an output whose encoder
             takes no bitrate (GIF, APNG, WebP, FFV1, ProRes).
         extra_args: ffmpeg output options, mapped to settings (see
             :func:`extra_args_settings`), including ``-metadata key=value`` and the audio
             flags ``-c:a``, ``-b:a``, ``-ar``, ``-ac``.
         metadata: the file's tags (``dict(title="Movie", artist="Me", comment="...")``),
             as for ``writer="ffmpeg"``.
+        workers: processes that draw the frames (default 1: drawn here, one after the
+            other). With ``workers=N`` > 1, ``anim.save(path, writer=EncodeNativeWriter(
+            fps=30, workers=N))`` draws the first three frames here, timed, and then, if
+            they took 10 ms of CPU or more each, forks N processes; each draws the frames it
+            is given (the animation's function with that frame's data, then the canvas) and
+            this process encodes them in order. Cheaper frames are all drawn here: the
+            encoder sets such a video's pace, and forking would only slow it down. The video is the same, frame
+            for frame, as with ``workers=1`` when each frame depends only on its frame data
+            (not on the frames drawn before it). Only ``Animation.save`` can be drawn so
+            (``saving()``/``grab_frame`` loops raise :class:`RuntimeError`), and only where
+            processes can be forked (Linux and other POSIX systems): elsewhere the writer
+            is refused when made, and frames from a one-shot iterator by ``setup``, with a
+            ``RuntimeError`` saying why.
         **settings: any setting of :class:`encode_native.Writer` (``crf=18``,
             ``preset="veryfast"``, ``pix_fmt="yuv444p"``, ``progress=True``, ...).
 
@@ -262,8 +411,11 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         bitrate: Optional[int] = None,
         extra_args: Optional[Sequence[str]] = None,
         metadata: Optional[Dict[str, str]] = None,
+        workers: int = 1,
         **settings: Any,
     ) -> None:
+        _parallel.check_workers(workers)
+        self.workers = workers
         # What the caller chose, as opposed to matplotlib's rcParams defaults (which
         # AbstractMovieWriter fills in): a default that does not fit the container (h264 for
         # a GIF) is left out, a choice that does not fit is refused in setup.
@@ -283,6 +435,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         self._canvas_state: Optional[Tuple[Any, bool, bool]] = None
         self._blit: Optional[_BlitFrames] = None
         self._failed = False
+        self._frames: Optional[_AnimationFrames] = None
 
     def _writer_kwargs(self, settings: Dict[str, Any]) -> Dict[str, Any]:
         pairs: List[Tuple[str, Any]] = []
@@ -334,6 +487,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
     def setup(self, fig: Any, outfile: Any, dpi: Optional[float] = None) -> None:
         """Starts a movie of `fig` in `outfile` (a path or a binary file-like object) at
         `dpi` (default: the figure's)."""
+        self._frames = _AnimationFrames.of_save(fig, self.workers) if self.workers > 1 else None
         if isinstance(outfile, (str, bytes)) or hasattr(outfile, "__fspath__"):
             super().setup(fig, outfile, dpi)
         else:
@@ -401,7 +555,7 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         return kwargs
 
     def _drop_unusable_bitrate(self, kwargs: Dict[str, Any], container: str) -> None:
-        """Leaves out the `bitrate` argument, with a warning naming it, when the output's
+        """Leaves out the `bitrate` argument, with a logged warning naming it, when the output's
         encoder takes no bitrate (the library refuses one: GIF, APNG, WebP, FFV1, ...).
         matplotlib's ffmpeg and Pillow writers accept such a call and make the file without
         it (its own test suite passes a bitrate for every format). Only the encoder and the
@@ -429,8 +583,8 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         output = container.upper()
         if codec is not None and _encoder_name(str(codec)) != own:
             output = str(codec)
-        warnings.warn(f"bitrate={int(self.bitrate)} does not apply to {output} output and is "
-                      f"ignored ({reason})", stacklevel=4)
+        _log.warning("bitrate=%d does not apply to %s output and is ignored (%s)",
+                     int(self.bitrate), output, reason)
 
     def _set_dpi(self, dpi: float) -> None:
         set_dpi = getattr(self.fig, "_set_dpi", None)
@@ -447,18 +601,26 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
                 raise TypeError(f"grab_frame got an unexpected keyword argument {k!r}")
         if self._writer is None:
             raise RuntimeError("grab_frame before setup (use writer.saving(fig, path, dpi))")
+        try:
+            if self._frames is not None:
+                pixels = self._frames.next(lambda: self._frame_pixels(savefig_kwargs))
+            else:
+                pixels = self._frame_pixels(savefig_kwargs)
+            self._writer.write(pixels)
+        except BaseException:
+            # The error goes up as it is; finish does not cover it with "no frames".
+            self._failed = True
+            raise
+
+    def _frame_pixels(self, savefig_kwargs: Dict[str, Any]) -> np.ndarray:
+        """The figure as it is now, drawn if it changed."""
         fig = self.fig
         if tuple(fig.get_size_inches()) != self._size_inches:
             fig.set_size_inches(*self._size_inches)
         pixels = self._canvas_pixels(savefig_kwargs)
         if pixels is None:
             pixels = self._savefig_pixels(savefig_kwargs)
-        try:
-            self._writer.write(pixels)
-        except BaseException:
-            # The error goes up as it is; finish does not cover it with "no frames".
-            self._failed = True
-            raise
+        return pixels
 
     def _canvas_pixels(self, savefig_kwargs: Dict[str, Any]) -> Optional[np.ndarray]:
         """The Agg canvas's own RGBA buffer (no copy), when it is the picture savefig would
@@ -507,6 +669,9 @@ class EncodeNativeWriter(animation.AbstractMovieWriter):
         """Finishes the video (every grabbed frame encoded, the file complete) and restores
         the figure's dpi."""
         try:
+            if self._frames is not None:
+                frames, self._frames = self._frames, None
+                frames.close()
             if self._writer is not None:
                 writer, self._writer = self._writer, None
                 if self._failed and writer.frames_written == 0:

@@ -1,4 +1,8 @@
-"""A matplotlib FuncAnimation saved with writer="encode_native" (after `import encode_native`).
+"""A matplotlib FuncAnimation saved with writer="encode_native".
+
+`import encode_native` registers that writer with matplotlib: without the import, matplotlib
+says "'encode_native' is not a valid value for writer" (it finds movie writers only among
+those registered by modules already imported).
 
     python matplotlib_animation.py [OUT.mp4]
 """

@@ -2,7 +2,7 @@
 //! in place where the memory allows, packed once otherwise.
 
 use encode_native::{Frame, PixelFormat, SampleFormat};
-use numpy::ndarray::ArrayViewD;
+use numpy::ndarray::{ArrayView3, ArrayViewD, Ix2, Ix3};
 use numpy::{Element, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
@@ -85,11 +85,47 @@ pub(crate) fn buffer_end(array: &Bound<'_, PyAny>, start: usize) -> PyResult<Opt
 }
 
 /// The samples of `view` in C order, packed (the one copy of a frame whose layout cannot
-/// be read in place).
+/// be read in place): a swapped-axes view (pygame's `surfarray`), a reversed channel axis
+/// (`frame[:, :, ::-1]`), a flip or a crop with a step. Pictures are copied a pixel at a
+/// time with their axis counts known at compile time, which costs about what numpy's
+/// `ascontiguousarray` does; generic n-dimensional iteration is several times slower.
 pub(crate) fn packed<T: Copy>(view: ArrayViewD<'_, T>) -> Vec<T> {
-    match view.as_slice() {
-        Some(s) => s.to_vec(),
-        None => view.iter().copied().collect(),
+    if let Some(s) = view.as_slice() {
+        return s.to_vec();
+    }
+    let mut out = Vec::with_capacity(view.len());
+    if let Ok(view) = view.clone().into_dimensionality::<Ix3>() {
+        match view.shape()[2] {
+            1 => pack_pixels::<T, 1>(&view, &mut out),
+            3 => pack_pixels::<T, 3>(&view, &mut out),
+            4 => pack_pixels::<T, 4>(&view, &mut out),
+            _ => out.extend(view.iter().copied()),
+        }
+    } else if let Ok(view) = view.clone().into_dimensionality::<Ix2>() {
+        for row in view.outer_iter() {
+            out.extend(row.iter().copied());
+        }
+    } else {
+        out.extend(view.iter().copied());
+    }
+    out
+}
+
+/// Appends the pixels of an (H, W, N) view row by row, N samples at a time.
+fn pack_pixels<T: Copy, const N: usize>(view: &ArrayView3<'_, T>, out: &mut Vec<T>) {
+    for row in view.outer_iter() {
+        if let Some(samples) = row.as_slice() {
+            // A flip upside down or a crop: rows are packed, only their order or spacing is not.
+            out.extend_from_slice(samples);
+            continue;
+        }
+        for pixel in row.outer_iter() {
+            let mut samples = [pixel[0]; N];
+            for (c, sample) in samples.iter_mut().enumerate().skip(1) {
+                *sample = pixel[c];
+            }
+            out.extend_from_slice(&samples);
+        }
     }
 }
 

@@ -24,8 +24,8 @@ use std::sync::{Mutex, MutexGuard};
 use pyo3::prelude::*;
 
 use tables::{
-    check_settings, concat, containers, encoders, error_kinds, ffmpeg_args_settings, frame_rate,
-    pixel_format_name, settings,
+    check_destination, check_settings, concat, containers, encoders, error_kinds,
+    ffmpeg_args_settings, frame_rate, pixel_format_name, settings,
 };
 use writer::NativeWriter;
 
@@ -51,6 +51,7 @@ fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeWriter>()?;
     m.add_function(wrap_pyfunction!(check_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(check_destination, m)?)?;
     m.add_function(wrap_pyfunction!(ffmpeg_args_settings, m)?)?;
     m.add_function(wrap_pyfunction!(settings, m)?)?;
     m.add_function(wrap_pyfunction!(pixel_format_name, m)?)?;

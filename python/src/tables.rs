@@ -27,6 +27,22 @@ pub(crate) fn check_settings(
     Ok(())
 }
 
+/// Checks settings for a writer to `output` (a manifest, a server's URL, a file) without
+/// creating or connecting to anything: `ValueError` for a setting that destination does not
+/// take (renditions on a file, a timeout on HLS) or a codec its stream cannot carry.
+#[pyfunction]
+pub(crate) fn check_destination(
+    settings: Vec<(String, String)>,
+    output: String,
+) -> Result<(), NativeError> {
+    let mut config = EncoderConfig::new(64, 64, 30);
+    for (key, value) in &settings {
+        config.set(key, value)?;
+    }
+    config.check_destination(&output)?;
+    Ok(())
+}
+
 /// ffmpeg's flags as settings (`(key, value)` pairs, in order), as the library's
 /// translator reads them: `input` describes the frames (`-r`, `-framerate`, `-pix_fmt`,
 /// `-s`), `output` the video (`-c:v`, `-crf`, `-b:v`, `-movflags`, ...). `ValueError`

@@ -213,6 +213,12 @@ pub(crate) fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<
     let audio = s.audio.as_ref().map(|a| audio_dict(py, a)).transpose()?;
     d.set_item("audio", audio)?;
     d.set_item("frames_cut", s.frames_cut)?;
+    d.set_item("frames_dropped", s.frames_dropped)?;
+    d.set_item(
+        "delivery",
+        s.delivery.map(|k| k.name().to_ascii_lowercase()),
+    )?;
+    d.set_item("reconnects", s.reconnects)?;
     Ok(d)
 }
 

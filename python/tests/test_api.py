@@ -93,3 +93,33 @@ def test_keyword_values_become_setting_text():
         "30", "29.97", "100/3", "12.5", "25", "30000/1001"]
     assert en.Writer(None, fps=29.97).fps == Fraction(30000, 1001)
     assert en.Writer(None, fps=1000 / 30).fps == Fraction(100, 3)
+
+
+def test_dir_lists_the_public_names_not_the_imports():
+    names = dir(en)
+    assert set(en.__all__) <= set(names)
+    for helper in ["np", "os", "math", "base64", "threading", "dataclasses", "Optional", "Union",
+                   "Any", "Fraction", "annotations", "check_settings", "_native"]:
+        assert helper not in names, helper
+    # Every public name is there to use, and every name listed can be got.
+    assert all(hasattr(en, n) for n in names)
+    assert "matplotlib" in names  # imported above
+    assert {n for n in en.__all__ if not n.startswith("_")} == {
+        n for n in names if not n.startswith("_") and n not in en._SUBMODULES}
+
+
+def test_the_package_metadata_says_what_the_package_writes():
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).parent.parent
+    text = (root / "pyproject.toml").read_text()
+    description = re.search(r'^description = "(.*)"$', text, re.M).group(1)
+    # Many codecs and containers, not "H.264 video" alone.
+    for word in ["MP4", "WebM", "AV1", "no ffmpeg subprocess"]:
+        assert word in description, word
+    # The wheel's long description is python/README.md, whose opening is for Python users.
+    assert re.search(r'^readme = "README.md"$', text, re.M)
+    opening = (root / "README.md").read_text().split("\n## ")[0]
+    assert "import encode_native as en" in opening and "write_video" in opening
+    assert "H.264 video" not in opening

@@ -478,3 +478,18 @@ def test_dask_render_with_a_soundtrack(tmp_path):
     got, _, tags = decoded_audio(tmp_path / "d.mkv")
     assert tags["title"] == "Dask"
     np.testing.assert_array_equal(got[:, 0], track[:, 0])
+
+
+def test_the_channels_default_is_the_soundtracks_own_and_2_for_pushed_samples(tmp_path):
+    # The rule where the default is shown (the settings table, settings(), --help).
+    help_text = next(s["help"] for s in en.settings() if s["key"] == "channels")
+    assert "a whole array's" in help_text and "2 for samples pushed" in help_text
+    frames = [np.zeros((48, 64, 3), np.uint8)] * 10
+    mono = np.zeros(4800, np.float32)
+    s = en.write_video(tmp_path / "mono.mkv", frames, fps=10, audio=mono, sample_rate=4800 * 10,
+                       audio_codec="flac")
+    assert s.audio.channels == 1
+    with en.Writer(tmp_path / "pushed.mkv", fps=10, sample_rate=48000, audio_codec="flac") as w:
+        w.write_frames(frames)
+        w.write_audio(np.zeros((48000, 2), np.float32))
+    assert w.summary.audio.channels == 2

@@ -13,7 +13,7 @@ import pytest
 
 from encode_native.compat import cv2, skvideo
 
-from conftest import decode
+from conftest import blocks, decode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -85,10 +85,20 @@ def test_skvideo_vwrite_grey_and_options(tmp_path):
     assert d.fps == pytest.approx(24000 / 1001)
 
 
+def test_skvideo_outputdict_vf_is_the_filter(tmp_path):
+    out = str(tmp_path / "vf.mp4")
+    w = skvideo.io.FFmpegWriter(out, outputdict={"-vf": "crop=32:24:8:8,hflip", "-preset": "ultrafast"})
+    for f in blocks(5, 48, 64, seed=9):
+        w.writeFrame(f)
+    w.close()
+    d = decode(out)
+    assert (d.count, d.width, d.height) == (5, 32, 24)
+
+
 def test_skvideo_unknown_flags_and_differing_rates_are_errors(tmp_path):
     out = str(tmp_path / "x.mp4")
-    with pytest.raises(ValueError, match=r"'-vf'.*supported flags are .*-crf"):
-        skvideo.io.FFmpegWriter(out, outputdict={"-vf": "scale=320:240"})
+    with pytest.raises(ValueError, match=r"'-ss'.*supported flags are .*-crf"):
+        skvideo.io.FFmpegWriter(out, outputdict={"-ss": "2"})
     with pytest.raises(ValueError, match=r"'-loglevel'"):
         skvideo.io.FFmpegWriter(out, inputdict={"-loglevel": "quiet"})
     with pytest.raises(ValueError, match=r"input -r 25 and output -r 30 differ"):

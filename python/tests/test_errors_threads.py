@@ -49,6 +49,40 @@ def test_invalid_values_are_value_errors_naming_field_value_and_choices(tmp_path
     assert not (tmp_path / "x.mp4").exists()
 
 
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(crf=99), ["invalid crf '99'", "0 to 51"]),
+        (dict(preset="slowest"), ["preset", "slowest", "ultrafast"]),
+        (dict(codec="gif", crf=20), ["crf", "gif"]),
+        (dict(input_format="yuv420p", pix_fmt="yuv444p", width=64, height=48), ["yuv420p", "yuv444p"]),
+    ],
+)
+def test_settings_no_frame_could_make_right_are_refused_when_the_writer_is_made(tmp_path, kwargs, words):
+    # For a path, memory and a file-like object alike, before any frame.
+    for output in [tmp_path / "x.mp4", None, _Pipe()]:
+        with pytest.raises(ValueError) as e:
+            en.Writer(output, **kwargs)
+        for word in words:
+            assert word in str(e.value), (output, str(e.value))
+    assert not (tmp_path / "x.mp4").exists()
+    assert not (tmp_path / "x.mp4.partial").exists()
+
+
+def test_settings_the_frames_decide_are_refused_at_the_first_write(tmp_path):
+    # A crop larger than a 64x48 frame fits a full HD one: the first frame decides.
+    w = en.Writer(tmp_path / "x.mp4", filter="crop=100:80:0:0")
+    with pytest.raises(ValueError, match="crop"):
+        w.write(np.zeros((H, W, 3), np.uint8))
+    ok = en.Writer(tmp_path / "y.mp4", filter="crop=100:80:0:0", preset="ultrafast")
+    ok.write(np.zeros((120, 160, 3), np.uint8))
+    assert ok.close().size == (100, 80)
+    # A container decided by the extension: GIF takes no crf, MP4 does.
+    with pytest.raises(ValueError, match="gif"):
+        en.Writer(tmp_path / "x.gif", crf=20)
+    en.Writer(tmp_path / "x.mkv", crf=20)
+
+
 def test_io_errors_are_oserrors_with_the_path(tmp_path):
     missing = tmp_path / "no" / "such" / "dir" / "x.mp4"
     w = en.Writer(missing)

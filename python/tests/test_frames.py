@@ -128,8 +128,12 @@ def test_crops_of_16_bit_and_float_frames_are_read_in_place(tmp_path, dtype):
         lambda a: a[:, ::2],  # every other column: pixel stride of 2 pixels
         lambda a: np.asfortranarray(a),  # column-major
         lambda a: np.broadcast_to(a[:, :1], a.shape),  # zero pixel stride
+        lambda a: np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1),  # pygame's surfarray
+        lambda a: a[:, ::-1],  # mirrored: negative pixel stride
+        lambda a: a[:, :, ::-1][::-1, ::3],  # several at once
     ],
-    ids=["reversed channels", "flipped rows", "column step", "fortran order", "broadcast"],
+    ids=["reversed channels", "flipped rows", "column step", "fortran order", "broadcast",
+         "swapped axes", "mirrored", "combined"],
 )
 def test_other_layouts_are_copied_once_with_the_right_pixels(tmp_path, view):
     rgb = blocks(N, H, W * 2, seed=5)

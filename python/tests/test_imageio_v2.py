@@ -294,8 +294,29 @@ def test_ffmpeg_params_reach_the_encoder(tmp_path, keyword):
     assert keyframes(path) == [0, 5, 10, 15]
     data = path.read_bytes()
     assert b"keyint=5" in data and b"subme=0" in data  # -g 5, and ultrafast's subme
-    with pytest.raises(ValueError, match="'-vf'"):
-        imageio.get_writer(tmp_path / "x.mp4", **{keyword: ["-vf", "scale=2:2"]})
+    with pytest.raises(ValueError, match="'-af'"):
+        imageio.get_writer(tmp_path / "x.mp4", **{keyword: ["-af", "volume=2"]})
+
+
+def test_vf_scales_after_the_macro_block_padding(tmp_path):
+    # imageio's own test_writer_ffmpeg_params: -vf's scale decides the size, whatever the
+    # padding to a multiple of 16 made of the 100x100 frames.
+    frames = np.zeros((10, 100, 100, 3), np.uint8)
+    frames[:, :, :, 0] = 200
+    with pytest.warns(UserWarning, match="padded to 112x112"):
+        w = imageio.get_writer(tmp_path / "s.mp4", ffmpeg_params=["-vf", "scale=320:240"])
+        for f in frames:
+            w.append_data(f)
+        w.close()
+    d = decode(tmp_path / "s.mp4")
+    assert (d.count, d.width, d.height) == (10, 320, 240)
+    assert_close(d.frames[9][100:140, 140:180], np.full((40, 40, 3), (200, 0, 0), np.uint8), 6, "red")
+    # A filter that is not one raises when the writer is made, naming it; nothing is written.
+    # FFmpeg's own reason follows "does not parse" (its wording differs between versions).
+    with pytest.raises(ValueError, match=r"'nosuchfilter=1'.*does not parse: \S.{8,}"):
+        imageio.get_writer(tmp_path / "x.mp4", output_params=["-vf", "nosuchfilter=1"],
+                           macro_block_size=1)
+    assert not (tmp_path / "x.mp4").exists()
 
 
 def test_input_params_ffmpeg_log_level_and_errors_that_name_the_keyword(tmp_path):
@@ -323,6 +344,12 @@ def test_audio_path_and_audio_codec(tmp_path):
             assert audio.codec_context.name == codec, name
             samples = sum(f.samples for f in c.decode(audio))
         assert samples / audio.rate == pytest.approx(2.0, abs=0.05), name
+    # imageio's own test_write_audio_ac3: the soundtrack encoded as AC-3.
+    imageio.mimwrite(tmp_path / "c.mp4", noise(20), fps=10, audio_path=wav, audio_codec="ac3")
+    with av.open(os.fspath(tmp_path / "c.mp4")) as c:
+        assert c.streams.audio[0].codec_context.name == "ac3"
+        samples = sum(f.samples for f in c.decode(c.streams.audio[0]))
+        assert samples / c.streams.audio[0].rate == pytest.approx(2.0, abs=0.05)
     with av.open(os.fspath(tmp_path / "a.mp4")) as c:  # no soundtrack unless asked
         assert c.streams.audio
     imageio.mimwrite(tmp_path / "silent.mp4", noise(5), fps=10)

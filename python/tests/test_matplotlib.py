@@ -227,7 +227,15 @@ def test_codec_bitrate_and_extra_args_map_to_settings(tmp_path):
         ("codec", "h264"), ("crf", "18"), ("codec_option", "bf=0"), ("faststart", "true")]
 
 
-@pytest.mark.parametrize("args, words", [(["-vf", "scale=320:-2"], "video filter"),
+def test_extra_args_vf_is_the_filter(tmp_path):
+    fig, ani = sine(4, figsize=(3.2, 2.4))
+    ani.save(tmp_path / "vf.mp4", writer="encode_native", fps=10, dpi=100,
+             extra_args=["-vf", "scale=160:120", "-preset", "ultrafast"])
+    d = decode(tmp_path / "vf.mp4")
+    assert (d.count, d.width, d.height) == (4, 160, 120)
+
+
+@pytest.mark.parametrize("args, words", [(["-ss", "2"], "seeking"),
                                          (["-r", "10"], "frame rate"),
                                          (["-crf"], "expected a value")])
 def test_extra_args_without_an_equivalent_are_refused(args, words):
@@ -236,24 +244,28 @@ def test_extra_args_without_an_equivalent_are_refused(args, words):
 
 
 @pytest.mark.parametrize("ext, name", [("gif", "GIF"), ("apng", "APNG")])
-def test_bitrate_for_a_format_without_one_is_ignored_with_a_warning(tmp_path, ext, name):
+def test_bitrate_for_a_format_without_one_is_ignored_with_a_warning(tmp_path, caplog, ext, name):
     """matplotlib's ffmpeg and Pillow writers take ``bitrate=500`` for any output (its test
-    suite passes it for every format); this writer drops it where the encoder has no use for
-    it, saying so, while encode_native.Writer itself still refuses it."""
+    suite passes it for every format, with warnings as errors); this writer drops it where
+    the encoder has no use for it, saying so in matplotlib's way (a logged warning), while
+    encode_native.Writer itself still refuses it."""
     fig, ax = plt.subplots(figsize=(1, 1), dpi=32)
     (line,) = ax.plot([0, 1], [0, 1])
     ani = animation.FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
     path = tmp_path / f"movie.{ext}"
-    with pytest.warns(UserWarning, match=f"^bitrate=500 does not apply to {name} output and is ignored") as seen:
+    caplog.set_level("WARNING", logger="encode_native.matplotlib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         ani.save(path, writer="encode_native", fps=10, bitrate=500)
-    assert len([w for w in seen if "bitrate" in str(w.message)]) == 1
+    logged = [r for r in caplog.records if "bitrate" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelname == "WARNING"
+    assert logged[0].getMessage().startswith(f"bitrate=500 does not apply to {name} output and is ignored")
+    caplog.clear()
     d = decode(path)
     assert (d.count, d.width, d.height) == (3, 32, 32)
     # Where the bitrate applies it is used, without a warning.
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        ani.save(tmp_path / "movie.mp4", writer="encode_native", fps=10, codec="mpeg4", bitrate=500)
-    assert not [w for w in seen if "bitrate" in str(w.message)]
+    ani.save(tmp_path / "movie.mp4", writer="encode_native", fps=10, codec="mpeg4", bitrate=500)
+    assert not [r for r in caplog.records if "bitrate" in r.getMessage()]
     assert decode(tmp_path / "movie.mp4").count == 3
     # The library's own writer refuses it, with the reason.
     with pytest.raises(ValueError, match=f"'bitrate 500000'.*no rate control with {ext}"):
@@ -282,3 +294,180 @@ def test_to_html5_video_can_use_it():
     with matplotlib.rc_context({"animation.writer": "encode_native"}):
         html = ani.to_html5_video()
     assert "<video" in html and "base64" in html
+
+
+def _children() -> set:
+    import glob
+    import os
+
+    pids: set = set()
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        with open(path) as f:
+            pids.update(int(p) for p in f.read().split())
+    return pids
+
+
+def artists(frames=30):
+    fig, ax = plt.subplots(figsize=(3.2, 2.4))
+    x = np.linspace(0, 2 * np.pi, 100)
+    shots = [[ax.plot(x, np.sin(x + i / 5), "C0")[0], ax.text(1, 0, f"frame {i}")] for i in range(frames)]
+    return fig, animation.ArtistAnimation(fig, shots, interval=40)
+
+
+def titled_sine(frames=40, blit=False):
+    fig, ani = sine(frames, blit=blit, figsize=(3.2, 2.4))
+    title = fig.axes[0].set_title("")
+    func = ani._func
+
+    def update(i):
+        title.set_text(f"frame {i}")
+        return (*func(i), title)
+
+    ani._func = update
+    return fig, ani
+
+
+def generated(frames=40):
+    """Frame data from a generator function, extra arguments (fargs), no cache."""
+    fig, ax = plt.subplots(figsize=(3.2, 2.4))
+    x = np.linspace(0, 2 * np.pi, 200)
+    (line,) = ax.plot(x, np.sin(x))
+    title = ax.set_title("")
+
+    def phases():
+        for i in range(frames):
+            yield i, i / 7
+
+    def update(data, scale):
+        i, phase = data
+        line.set_ydata(scale * np.sin(x + phase))
+        title.set_text(f"frame {i}")
+
+    return fig, animation.FuncAnimation(fig, update, frames=phases, fargs=(0.8,), save_count=frames,
+                                        cache_frame_data=False)
+
+
+@pytest.fixture
+def always_fork(monkeypatch):
+    """Every frame to the workers, however cheap (these small figures draw in milliseconds)."""
+    from encode_native import _parallel
+
+    monkeypatch.setattr(_parallel, "SERIAL_BELOW", 0.0)
+
+
+@pytest.mark.usefixtures("always_fork")
+@pytest.mark.parametrize("make", [lambda: titled_sine(blit=False), lambda: titled_sine(blit=True), artists,
+                                  generated], ids=["func", "func-blit", "artists", "generator"])
+def test_workers_draw_the_same_video_as_one_process(tmp_path, monkeypatch, make):
+    import multiprocessing
+    import os
+
+    before = _children()
+    # Which process renders each frame (shared with the forked workers).
+    pids, drawn = multiprocessing.get_context("fork").Array("i", 64), multiprocessing.Value("i", 0)
+    frame_pixels = EncodeNativeWriter._frame_pixels
+
+    def spy(self, savefig_kwargs):
+        with drawn.get_lock():
+            pids[drawn.value] = os.getpid()
+            drawn.value += 1
+        return frame_pixels(self, savefig_kwargs)
+
+    monkeypatch.setattr(EncodeNativeWriter, "_frame_pixels", spy)
+    videos = []
+    for workers in (1, 2):
+        drawn.value = 0
+        fig, ani = make()
+        path = tmp_path / f"w{workers}.mp4"
+        ani.save(path, writer=EncodeNativeWriter(fps=30, workers=workers, extra_args=LOSSLESS))
+        videos.append(decode(path).frames)
+        if isinstance(ani, animation.FuncAnimation):
+            # The figure is left at the last frame, as a save in one process leaves it.
+            assert fig.axes[0].get_title() == "frame 39"
+        plt.close(fig)
+    # The second video's frames after the first were drawn by two other processes.
+    others = set(pids[1:drawn.value])
+    assert pids[0] == os.getpid() and os.getpid() not in others and len(others) == 2
+    assert len(videos[0]) == len(videos[1]) > 0
+    for i, (a, b) in enumerate(zip(*videos)):
+        assert np.array_equal(a, b), f"frame {i} differs"
+    # Different frames, not one picture repeated.
+    assert not np.array_equal(videos[1][1], videos[1][2])
+    assert _children() - before == set()
+
+
+def test_workers_need_animation_save(tmp_path):
+    fig, ax = plt.subplots()
+    with pytest.raises(RuntimeError, match="applies to Animation.save"):
+        with EncodeNativeWriter(fps=10, workers=2).saving(fig, tmp_path / "x.mp4", dpi=100):
+            pass
+
+
+def test_workers_refuse_frames_from_a_one_shot_iterator(tmp_path):
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    ani = animation.FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=iter(range(10)),
+                                  repeat=False, save_count=10)
+    with pytest.raises(RuntimeError, match="one-shot iterator"):
+        ani.save(tmp_path / "x.mp4", writer=EncodeNativeWriter(fps=10, workers=2))
+
+
+@pytest.mark.usefixtures("always_fork")
+def test_a_failing_frame_in_a_worker_is_raised_by_save_with_its_index(tmp_path):
+    before = _children()
+    fig, ax = plt.subplots(figsize=(2, 2))
+    (line,) = ax.plot([0, 1], [0, 1])
+
+    def update(i):
+        if i == 6:
+            raise ValueError("bad frame data")
+        line.set_ydata([0, i])
+
+    ani = animation.FuncAnimation(fig, update, frames=20)
+    with pytest.raises(ValueError, match="bad frame data") as info:
+        ani.save(tmp_path / "x.mp4", writer=EncodeNativeWriter(fps=10, workers=2))
+    assert "in frame 6" in "\n".join(info.value.__notes__)
+    assert _children() - before == set()
+    # The animation draws again in this process afterwards.
+    assert "_draw_next_frame" not in ani.__dict__
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_must_be_a_whole_number(workers):
+    with pytest.raises(ValueError, match="workers"):
+        EncodeNativeWriter(fps=10, workers=workers)
+
+
+def test_workers_without_fork_are_refused_when_the_writer_is_made(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with pytest.raises(RuntimeError, match="fork"):
+        EncodeNativeWriter(fps=10, workers=2)
+    assert EncodeNativeWriter(fps=10, workers=1).workers == 1
+
+
+def test_the_writer_name_needs_the_import_and_every_example_says_so():
+    # matplotlib has no registration without the import (no entry points for writers): in a
+    # fresh interpreter the name is unknown until `import encode_native`, then available.
+    code = (
+        "import matplotlib; matplotlib.use('Agg'); from matplotlib import animation\n"
+        "before = animation.writers.is_available('encode_native')\n"
+        "import encode_native\n"
+        "print(before, animation.writers.is_available('encode_native'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    import pathlib
+
+    import encode_native.matplotlib as module
+
+    examples = pathlib.Path(__file__).parent.parent / "examples"
+    users = [p for p in examples.glob("*.py") if 'writer="encode_native"' in p.read_text()]
+    assert users, "no example saves with writer=\"encode_native\""
+    for path in users:
+        text = path.read_text()
+        assert "import encode_native" in text and "registers" in text, path
+    assert "import encode_native  # registers" in module.__doc__
+    assert "not a valid value for" in module.__doc__
+    assert "registers" in EncodeNativeWriter.__doc__

@@ -1,10 +1,14 @@
-"""moviepy programs with one changed import (``encode_native.compat.moviepy``): every video
-is decoded back with PyAV and checked for its frames, their times, size and pixels."""
+"""moviepy programs with one changed import (``encode_native.compat.moviepy``), on the
+standalone part of the layer (what the module is without moviepy installed; with moviepy
+installed, the same clips imported as ``encode_native.compat.moviepy._standalone``, and the
+module itself is tested as moviepy in test_moviepy_real.py): every video is decoded back
+with PyAV and checked for its frames, their times, size and pixels."""
 
 from __future__ import annotations
 
 import math
 import os
+import time
 import wave
 from fractions import Fraction
 
@@ -12,9 +16,19 @@ import av
 import numpy as np
 import pytest
 
-from encode_native.compat.moviepy import AudioClip, AudioFileClip, ImageSequenceClip, VideoClip
+try:
+    import moviepy  # noqa: F401
+except ImportError:
+    HAVE_MOVIEPY = False
+    import encode_native.compat.moviepy as standalone
+else:
+    HAVE_MOVIEPY = True
+    import encode_native.compat.moviepy._standalone as standalone
 
 from conftest import decode
+
+AudioClip, AudioFileClip = standalone.AudioClip, standalone.AudioFileClip
+ImageSequenceClip, VideoClip = standalone.ImageSequenceClip, standalone.VideoClip
 
 
 def expected_count(duration, rate: Fraction) -> int:
@@ -277,8 +291,8 @@ def test_write_videofile_settings(tmp_path):
     clip.write_videofile(str(out), fps=10, preset="ultrafast", ffmpeg_params=["-pix_fmt", "yuv444p", "-g", "5"],
                          logger=None)
     assert decode(out).pix_fmt == "yuv444p"
-    with pytest.raises(ValueError, match="-vf"):
-        clip.write_videofile(str(tmp_path / "f.mp4"), fps=10, ffmpeg_params=["-vf", "scale=32:32"], logger=None)
+    with pytest.raises(ValueError, match="-map"):
+        clip.write_videofile(str(tmp_path / "f.mp4"), fps=10, ffmpeg_params=["-map", "0"], logger=None)
     with pytest.raises(ValueError, match="fps"):
         clip.write_videofile(str(tmp_path / "n.mp4"), logger=None)
     with pytest.raises(ValueError, match="duration"):
@@ -286,8 +300,7 @@ def test_write_videofile_settings(tmp_path):
 
 
 def test_subclip_and_concatenate(tmp_path):
-    from encode_native.compat.moviepy import concatenate_videoclips
-
+    concatenate_videoclips = standalone.concatenate_videoclips
     clip = VideoClip(level_frame, duration=2)
     part = clip.subclipped(1, 1.5)
     assert part.duration == 0.5
@@ -301,6 +314,18 @@ def test_subclip_and_concatenate(tmp_path):
     assert abs(float(d.frames[2].mean()) - 40) <= 3 and abs(float(d.frames[7].mean()) - 200) <= 3
 
 
+def test_the_module_is_the_standalone_part_without_moviepy():
+    import encode_native.compat.moviepy as mp
+    import encode_native.compat.moviepy._standalone as part
+
+    if HAVE_MOVIEPY:
+        assert mp.VideoClip is moviepy.VideoClip and mp.VideoClip is not part.VideoClip
+    else:
+        assert mp.__all__ == part.__all__
+        assert all(getattr(mp, name) is getattr(part, name) for name in part.__all__)
+
+
+@pytest.mark.skipif(HAVE_MOVIEPY, reason="with moviepy installed, the editor module is moviepy's (test_moviepy_real)")
 def test_moviepy_1_editor_star_import(tmp_path):
     namespace: dict = {}
     exec("from encode_native.compat.moviepy.editor import *", namespace)
@@ -313,8 +338,7 @@ def test_moviepy_1_editor_star_import(tmp_path):
 
 
 def test_editing_raises_not_implemented():
-    import encode_native.compat.moviepy as mp
-
+    mp = standalone
     clip = VideoClip(level_frame, duration=1)
     cases = [
         ("CompositeVideoClip", lambda: mp.CompositeVideoClip([clip])),
@@ -351,3 +375,66 @@ def test_audio_file_subclip(tmp_path):
     with pytest.raises(NotImplementedError, match="cutting sound"):
         clip.with_audio(AudioFileClip(str(wav)).subclipped(0.5, 1.0)).write_videofile(
             str(tmp_path / "short.mp4"), fps=10, logger=None)
+
+
+def test_audio_clip_of_a_list_per_channel(tmp_path):
+    # moviepy's mono idiom: a list of one value per channel, for a scalar t or an array of t.
+    tone = AudioClip(lambda t: [np.sin(440 * 2 * np.pi * t)], duration=0.5)
+    assert tone.nchannels == 1
+    stereo = AudioClip(lambda t: [np.sin(440 * 2 * np.pi * t), 0.5 * np.sin(220 * 2 * np.pi * t)], duration=0.5)
+    assert stereo.nchannels == 2
+    samples = stereo.to_soundarray(8000)
+    assert samples.shape == (4000, 2)
+    assert samples[1, 1] == pytest.approx(0.5 * np.sin(220 * 2 * np.pi / 8000), abs=1e-6)
+    for clip, channels in ((tone, 1), (stereo, 2)):
+        out = tmp_path / f"list{channels}.mp4"
+        summary = VideoClip(level_frame, duration=0.5).with_audio(clip).write_videofile(
+            str(out), fps=10, logger=None)
+        assert summary.audio is not None and summary.audio.channels == channels
+        video_end, audio_seconds, rate, audio_frame = streams(out)
+        assert rate == 44100 and abs(audio_seconds - 0.5) <= audio_frame
+
+
+def test_image_sequence_zero_durations(tmp_path):
+    # moviepy accepts an image of duration 0: it is never shown.
+    images = [np.full((32, 48, 3), v, np.uint8) for v in (40, 120, 200)]
+    clip = ImageSequenceClip(images, durations=[0.5, 0, 0.5])
+    assert clip.duration == 1
+    out = tmp_path / "zero.mp4"
+    clip.write_videofile(str(out), logger=None)
+    d = decode(out)
+    assert d.count == clip.fps * 1
+    levels = [int(round(float(f.mean()))) for f in d.frames]
+    assert all(abs(v - 40) <= 3 for v in levels[: d.count // 2]), levels
+    assert all(abs(v - 200) <= 3 for v in levels[d.count // 2:]), levels
+    with pytest.raises(ValueError, match="not all 0"):
+        ImageSequenceClip(images, durations=[0, 0, 0])
+    with pytest.raises(ValueError, match="0 or more"):
+        ImageSequenceClip(images, durations=[0.5, -0.1, 0.5])
+
+
+def test_threads_render_frames_in_processes(tmp_path):
+    # threads=2: frames made in forked workers (each frame function call notes its process),
+    # the video the same as made in one process.
+    notes = tmp_path / "pids"
+
+    def make_frame(t):
+        busy = time.thread_time() + 0.02  # 20 ms of drawing: worth another process
+        while time.thread_time() < busy:
+            pass
+        with open(notes, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return np.full((48, 64, 3), 20 + 100 * t)
+
+    clip = VideoClip(make_frame, duration=1)
+    notes.unlink()
+    clip.write_videofile(str(tmp_path / "one.mp4"), fps=10, logger=None)
+    assert set(notes.read_text().split()) == {str(os.getpid())}
+    notes.unlink()
+    clip.write_videofile(str(tmp_path / "two.mp4"), fps=10, threads=2, logger=None)
+    pids = set(notes.read_text().split())
+    assert pids - {str(os.getpid())}, pids
+    one, two = decode(tmp_path / "one.mp4"), decode(tmp_path / "two.mp4")
+    assert one.count == two.count == 10
+    for a, b in zip(one.frames, two.frames):
+        assert np.array_equal(a, b)

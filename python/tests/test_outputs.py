@@ -79,6 +79,22 @@ def test_encode_to_another_container_has_its_mime_type():
     assert video.mime == "video/x-matroska" and decode(bytes(video)).count == 3
 
 
+def test_a_file_shows_in_a_notebook_with_video_from_file(tmp_path):
+    en.write_video(tmp_path / "a.mp4", blocks(3, H, W), fps=10)
+    video = en.Video.from_file(tmp_path / "a.mp4")
+    assert bytes(video) == (tmp_path / "a.mp4").read_bytes() and video.mime == "video/mp4"
+    assert video._repr_html_().startswith("<video") and "data:video/mp4;base64," in video._repr_html_()
+    en.write_video(tmp_path / "a.gif", blocks(3, H, W), fps=10)
+    assert en.Video.from_file(str(tmp_path / "a.gif"))._repr_html_().startswith("<img")
+    # What browsers do not play is a download link, as for encode()'s MKV.
+    en.write_video(tmp_path / "a.mkv", blocks(3, H, W), fps=10)
+    html = en.Video.from_file(tmp_path / "a.mkv")._repr_html_()
+    assert html.startswith("<a download") and "video/x-matroska" in html
+    (tmp_path / "a.txt").write_bytes(b"")
+    with pytest.raises(ValueError, match="a.txt'.*no container"):
+        en.Video.from_file(tmp_path / "a.txt")
+
+
 def test_a_memory_writer_keeps_the_video(tmp_path):
     with en.Writer(None, fps=10) as w:
         w.write_frames(blocks(4, H, W))

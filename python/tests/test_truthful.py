@@ -77,14 +77,24 @@ def test_cv2_is_not_opened_for_a_missing_folder(tmp_path):
     w = cv2.VideoWriter(str(tmp_path / "missing" / "x.mp4"), fourcc, 10, (64, 48))
     assert not w.isOpened()
     assert w.open(str(tmp_path / "missing" / "x.mp4"), fourcc, 10, (64, 48)) is False
-    with pytest.raises(ValueError, match="not open"):
+    with pytest.raises(ValueError, match="not open") as e:
         w.write(np.zeros((48, 64, 3), np.uint8))
+    # The error says why: the folder, named, does not exist.
+    assert f"the folder {str(tmp_path / 'missing')!r} does not exist" in str(e.value)
     assert not (tmp_path / "missing").exists()
+    (tmp_path / "file").write_bytes(b"")
+    assert w.open(str(tmp_path / "file" / "x.mp4"), fourcc, 10, (64, 48)) is False
+    with pytest.raises(ValueError, match="is not a folder"):
+        w.write(np.zeros((48, 64, 3), np.uint8))
+    with pytest.raises(ValueError, match="without a file name"):
+        cv2.VideoWriter().write(np.zeros((48, 64, 3), np.uint8))
     ok = cv2.VideoWriter(str(tmp_path / "x.mp4"), fourcc, 10, (64, 48))
     assert ok.isOpened()
     ok.write(np.zeros((48, 64, 3), np.uint8))
     ok.release()
     assert decode(tmp_path / "x.mp4").count == 1
+    with pytest.raises(ValueError, match="x.mp4' was released"):
+        ok.write(np.zeros((48, 64, 3), np.uint8))
 
 
 def test_one_writer_written_from_several_threads(tmp_path):

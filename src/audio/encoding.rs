@@ -34,6 +34,10 @@ pub(super) struct Encoding {
     pub(super) format: Sample,
     pub(super) out: AudioOutput,
     pub(super) frame_size: usize,
+    /// Samples of silence the encoder needs after the last ones to hand them over: its
+    /// priming, for an encoder that shifts its output by it without holding input back (AC-3,
+    /// E-AC-3: no flushing at the end); 0 for the others.
+    pub(super) tail: usize,
     pub(super) resampler: Option<((Sample, u32, u16), Resampler)>,
     pub(super) fifo: Fifo,
     /// Samples given to the encoder so far (silence included).
@@ -102,7 +106,15 @@ impl Encoding {
                 "the {name} encoder does not know the option {kv}"
             )));
         }
-        let (_, frame_size) = ffi::audio_encoder_delay(&enc);
+        let (padding, frame_size) = ffi::audio_encoder_delay(&enc);
+        let tail = if codec
+            .capabilities()
+            .contains(ff::codec::Capabilities::DELAY)
+        {
+            0
+        } else {
+            usize::try_from(padding).unwrap_or(0)
+        };
         let frame_size = if frame_size == 0 || ffi::variable_frame_size(&codec) {
             PCM_FRAME
         } else {
@@ -115,6 +127,7 @@ impl Encoding {
             format,
             out,
             frame_size,
+            tail,
             resampler: None,
             fifo: Fifo::new(format, out.channels),
             sent: 0,
@@ -311,6 +324,17 @@ impl Encoding {
                 Err(e) => return Err(Error::ffmpeg("audio encoding failed", e)),
             }
         }
+    }
+
+    /// Puts the silence the encoder needs behind the last samples (`tail`) into the FIFO,
+    /// before the last frame is sent; returns how many samples that is, which are not the
+    /// soundtrack's.
+    pub(super) fn pad_tail(&mut self) -> u64 {
+        if self.tail == 0 || self.sent + (self.fifo.len() as i64) <= 0 {
+            return 0;
+        }
+        self.fifo.silence(self.tail);
+        self.tail as u64
     }
 
     pub(super) fn flush(&mut self, mux: &mut dyn PacketOut) -> Result<()> {

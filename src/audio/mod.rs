@@ -365,9 +365,10 @@ impl AudioTrack {
                     }
                 }
                 let damaged = e.damage_within(e.sent + e.fifo.len() as i64)?;
+                let tail = e.pad_tail();
                 e.encode_ready(mux, Limit::All)?;
                 e.flush(mux)?;
-                let samples = e.sent.max(0) as u64;
+                let samples = (e.sent.max(0) as u64).saturating_sub(tail);
                 Ok(AudioTrackSummary {
                     codec: e.codec_name.to_string(),
                     encoder: Some(e.encoder),

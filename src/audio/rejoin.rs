@@ -95,7 +95,8 @@ impl Rejoin {
         let bits = ffi::bit_rate(params);
         let bitrate = match encoder.info().bitrate_per_channel {
             Some((low, high)) if bits > 0 => {
-                Some((bits / u64::from(channels)).clamp(low, high) * u64::from(channels))
+                let bits = (bits / u64::from(channels)).clamp(low, high) * u64::from(channels);
+                Some(encoder.info().max_bitrate.map_or(bits, |max| bits.min(max)))
             }
             _ => None,
         };

@@ -172,8 +172,8 @@ pub struct RawArgs {
     /// Size of each frame.
     #[arg(long, allow_hyphen_values = true, value_name = "WxH", value_parser = parse_size)]
     pub size: Size,
-    /// Layout of the pixels.
-    #[arg(long, value_name = "FORMAT", value_parser = choice::<PixelFormat>(packed_formats()))]
+    /// Layout of the pixels (the settings table's default, rgb24, when not given).
+    #[arg(long, value_name = "FORMAT", default_value = "rgb24", value_parser = choice::<PixelFormat>(packed_formats()))]
     pub in_pix_fmt: PixelFormat,
     /// Frames per second: 30, 29.97, 30000/1001, 12.5...
     #[arg(short = 'r', long, visible_alias = "framerate", allow_negative_numbers = true, value_name = "RATE", value_parser = parse_fps)]

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use encode_native::{Container, Destination};
+use encode_native::{Container, DeliveryKind, Destination};
 
 /// The checked destination of an encode.
 #[derive(Debug, Clone)]
@@ -36,6 +36,19 @@ impl Target {
                 bail!("AVI needs a seekable output and cannot go to standard output; use --format mp4 (fragmented), mkv or ts");
             }
             return Ok((Target::Stdout, container));
+        }
+        if let Some(kind) = DeliveryKind::from_target(output) {
+            // A server's URL, or a manifest whose folder the writer makes; the library refuses
+            // a manifest that exists unless told to replace it (-y: `overwrite`).
+            if output.is_dir() {
+                bail!("cannot write '{}': it is a folder", output.display());
+            }
+            let container = match (kind, format) {
+                (_, Some(c)) => c,
+                (DeliveryKind::Srt, None) => Container::Ts,
+                _ => Container::Mp4,
+            };
+            return Ok((Target::File(output.to_path_buf()), container));
         }
         check_path(output, overwrite)?;
         let container = match format {

@@ -31,7 +31,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             "containers": info.containers.iter().map(|(c, ok)| (c.name().to_string(), json!(ok))).collect::<serde_json::Map<_, _>>(),
             "input_pixel_formats": info.input_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
             "output_pixel_formats": info.output_formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
-            "configuration": info.configuration,
+            "configuration": without_paths(&info.configuration).0,
         });
         return print(format!("{object}\n"));
     }
@@ -102,8 +102,62 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 .collect()
         )
     );
-    let _ = writeln!(text, "configuration:  {}", info.configuration);
+    let (configuration, left_out) = without_paths(&info.configuration);
+    let _ = writeln!(text, "configuration:  {configuration}");
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            text,
+            "  (paths of the machine FFmpeg was built on left out: {})",
+            left_out.join(" ")
+        );
+    }
     print(text)
+}
+
+/// FFmpeg's configure line without the options that name paths of the machine it was built on
+/// (`--prefix=/usr`, `--extra-cflags='-I/home/.../include'`): they say nothing about what this
+/// build can do, and a user's machine has none of them. Returns the line and the names of the
+/// options left out (`--prefix`). Quoted values stay one option.
+fn without_paths(configuration: &str) -> (String, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut left_out = Vec::new();
+    for option in shell_words(configuration) {
+        if option.contains('/') {
+            let name = option.split('=').next().unwrap_or(&option).to_string();
+            if !name.contains('/') && !left_out.contains(&name) {
+                left_out.push(name);
+            }
+        } else {
+            kept.push(option);
+        }
+    }
+    (kept.join(" "), left_out)
+}
+
+/// The words of a configure line as the shell splits it: whitespace outside quotes ends a word;
+/// quotes stay in the word (`--extra-cflags='-O2 -g'`).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, c) if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                continue;
+            }
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+        word.push(c);
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
 }
 
 /// The sample rates an audio encoder takes, for people: `8000-96000 Hz (13 rates)` or
@@ -123,7 +177,10 @@ fn audio_line(e: AudioEncoder, available: bool) -> String {
     let bitrate = match info.bitrate_per_channel {
         Some((lo, hi)) => format!("{}-{} kb/s per channel", kbps(lo), kbps(hi)),
         None => "no bitrate".to_string(),
-    };
+    } + &info
+        .max_bitrate
+        .map(|max| format!(", at most {} kb/s", kbps(max)))
+        .unwrap_or_default();
     let containers: Vec<&str> = info.containers.iter().map(|c| c.name()).collect();
     format!(
         "{:<11} {:<10} {}, 1-{} channels, {}, {}, in {}: {}",
@@ -160,6 +217,7 @@ fn audio_json(e: AudioEncoder, available: bool) -> serde_json::Value {
         "max_sample_rate": info.max_rate,
         "max_channels": info.max_channels,
         "bitrate_per_channel": info.bitrate_per_channel.map(|(lo, hi)| json!({"min": lo, "max": hi})),
+        "max_bitrate": info.max_bitrate,
         "lossless": info.lossless,
         "containers": info.containers.iter().map(|c| c.name()).collect::<Vec<_>>(),
         "available": available,
@@ -218,6 +276,20 @@ fn loaded_x264_build() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_paths_are_left_out_of_the_configuration() {
+        let (line, left_out) = without_paths(
+            "--prefix=/home/b/ffmpeg --extra-cflags='-I/home/b/x264/include -O2' \
+             --enable-gpl --extra-version=0+deb12u1 --libdir=/usr/lib --enable-libx264",
+        );
+        assert_eq!(
+            line,
+            "--enable-gpl --extra-version=0+deb12u1 --enable-libx264"
+        );
+        assert_eq!(left_out, ["--prefix", "--extra-cflags", "--libdir"]);
+        assert_eq!(without_paths("--enable-gpl").1, Vec::<String>::new());
+    }
 
     #[test]
     fn builds_are_read_after_the_marker() {

@@ -26,13 +26,38 @@ impl<'a> Output<'a> {
     /// Checks the destination and the options before any input is read: an existing file
     /// without `-y`, a missing folder, an unknown extension, AVI on a pipe, a bad setting.
     pub fn prepare(args: &'a OutputArgs) -> Result<Self> {
+        // --format hls or dash: a manifest at the output's path, whatever its name.
+        let explicit = args
+            .settings
+            .get("format")
+            .and_then(encode_native::DeliveryKind::from_format);
         let format = args
             .settings
             .get("format")
+            .filter(|_| explicit.is_none())
             .map(str::parse::<Container>)
             .transpose()?;
-        let (target, container) = Target::check(&args.output, args.overwrite, format)?;
-        let base = settings::base_config(&args.settings, container)?;
+        let (target, container) = match explicit {
+            Some(_) if args.output.as_os_str() == "-" => anyhow::bail!(
+                "--format {}: an HLS or DASH output writes many files; give -o the manifest's path",
+                args.settings.get("format").unwrap_or_default()
+            ),
+            Some(_) => (Target::File(args.output.clone()), Container::Mp4),
+            None => Target::check(&args.output, args.overwrite, format)?,
+        };
+        let mut base = settings::base_config(&args.settings, container)?;
+        if let Some(kind) =
+            explicit.or_else(|| encode_native::DeliveryKind::from_target(&args.output))
+        {
+            // The destination decides its segments' or stream's container (HLS: the
+            // segment_format), unless --format says one.
+            if format.is_none() {
+                base.container = None;
+            }
+            if args.overwrite && !kind.is_network() {
+                base.delivery.overwrite = true;
+            }
+        }
         Ok(Output { args, target, base })
     }
 
@@ -81,7 +106,6 @@ impl<'a> Output<'a> {
         total: Option<u64>,
         feed: impl FnOnce(&mut Encoder) -> Result<()>,
     ) -> Result<Outcome> {
-        let fps = config.frame_rate;
         // A FIFO waits for its reader here, where Ctrl-C and SIGTERM can end the wait.
         let reader = match &self.target {
             Target::File(path) => fifo::wait_for_reader(path, self.args.quiet)?,
@@ -224,7 +248,7 @@ impl<'a> Output<'a> {
         report::report(
             &self.target,
             &summary,
-            fps,
+            summary.frame_rate,
             outcome,
             &encoder.progress,
             self.args.json.then_some(&encoder.extra),

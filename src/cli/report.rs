@@ -41,8 +41,22 @@ pub fn report(
     } else {
         String::new()
     };
+    let container = match s.delivery {
+        Some(encode_native::DeliveryKind::Rtmp) => "flv over RTMP".to_string(),
+        Some(encode_native::DeliveryKind::Srt) => "mpegts over SRT".to_string(),
+        Some(k) => format!("{} ({} segments)", k.name(), s.container.name()),
+        None => s.container.name().to_string(),
+    };
+    let mut dropped = if s.frames_dropped > 0 {
+        format!(", {} frames dropped (late_frames=drop)", s.frames_dropped)
+    } else {
+        String::new()
+    };
+    if s.reconnects > 0 {
+        dropped.push_str(&format!(", connected again {} time(s)", s.reconnects));
+    }
     let line = format!(
-        "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}{}; encoded in {:.2} s ({:.1} fps)",
+        "{} frames, {:.3} s at {} fps, {}x{}{} {} {} in {}{}, {}{}{dropped}; encoded in {:.2} s ({:.1} fps)",
         s.frames,
         s.duration.as_secs_f64(),
         fps,
@@ -51,7 +65,7 @@ pub fn report(
         resized,
         s.pixel_format.name(),
         s.encoder.name(),
-        s.container.name(),
+        container,
         if s.fragmented { " (fragmented)" } else { "" },
         human_bytes(s.bytes),
         audio_words(s),
@@ -92,6 +106,9 @@ pub fn report(
         "interrupted": outcome == Outcome::Interrupted,
         "audio": audio_json(s),
         "frames_cut": s.frames_cut,
+        "frames_dropped": s.frames_dropped,
+        "delivery": s.delivery.map(|k| k.name().to_ascii_lowercase()),
+        "reconnects": s.reconnects,
     });
     if let Value::Object(o) = &mut object {
         o.extend(extra.clone());

@@ -20,6 +20,10 @@ named_enum! {
         PcmF32le = ["pcm_f32le", "f32le"],
         /// MP3 (LAME): the default for AVI.
         Libmp3lame = ["libmp3lame", "mp3"],
+        /// AC-3 (Dolby Digital), FFmpeg's own encoder: mono to 5.1.
+        Ac3 = ["ac3"],
+        /// E-AC-3 (Dolby Digital Plus), FFmpeg's own encoder: mono to 5.1.
+        Eac3 = ["eac3"],
     }
 }
 

@@ -7,6 +7,7 @@
 mod audio;
 mod color;
 mod container;
+mod delivery;
 mod encoder;
 mod palette;
 mod rate;
@@ -20,6 +21,10 @@ pub use audio::{
 pub use color::{ColorMatrix, ColorSettings};
 pub use container::{BrowserElement, Container};
 pub(crate) use container::{TimeLimits, GIF_MAX_DELAY_CS, GIF_MIN_DELAY_CS};
+pub use delivery::{
+    DeliveryKind, DeliverySettings, LateFrames, Rendition, RenditionSize, SegmentFormat,
+    MAX_RENDITIONS,
+};
 pub use encoder::{Encoder, VideoCodec};
 
 pub use palette::{Dither, PaletteMode, PaletteSettings};
@@ -243,6 +248,11 @@ pub struct EncoderConfig {
     /// bgr0, RGBA: bgra, grey: gray, 16-bit: 16-bit). Any other value, or yuv420p set through
     /// [`output_format`](Self::output_format) or `set("pix_fmt", ..)`, is used as it is.
     pub output_format: OutputPixelFormat,
+    /// A libavfilter graph applied to the pushed pictures before they are converted and
+    /// encoded (the `-vf` syntax of ffmpeg's command line: `scale=320:240`, `crop=640:360:0:60`,
+    /// `transpose=1`, `fps=15`, `hflip,pad=iw+20:ih:10:0`); `None`: no filter. The stored size
+    /// and frame rate are what the graph makes of the input's, learnt before anything is written.
+    pub filter: Option<String>,
     /// Codec (default libx264).
     pub codec: Encoder,
     /// libx264 preset (`ultrafast` … `placebo`); `None` is x264's `medium`.
@@ -285,6 +295,8 @@ pub struct EncoderConfig {
     pub audio: AudioSettings,
     /// Tags and display rotation.
     pub metadata: Metadata,
+    /// HLS and DASH segments and manifests, renditions, RTMP and SRT push.
+    pub delivery: DeliverySettings,
     /// Whether the output format was chosen (so that yuv420p is kept even for a lossless
     /// encoder).
     output_format_chosen: bool,
@@ -300,6 +312,7 @@ impl EncoderConfig {
             frame_rate: frame_rate.into(),
             input_format: PixelFormat::Rgb24,
             output_format: OutputPixelFormat::Yuv420p,
+            filter: None,
             codec: Encoder::Libx264,
             preset: None,
             tune: None,
@@ -320,6 +333,7 @@ impl EncoderConfig {
             palette: PaletteSettings::default(),
             audio: AudioSettings::default(),
             metadata: Metadata::default(),
+            delivery: DeliverySettings::default(),
             output_format_chosen: false,
         }
     }
@@ -406,6 +420,18 @@ impl EncoderConfig {
     pub(crate) fn chosen_output_format(&self) -> Option<OutputPixelFormat> {
         (self.output_format_chosen || self.output_format != OutputPixelFormat::Yuv420p)
             .then_some(self.output_format)
+    }
+    /// Sets the filter graph (the `-vf` syntax), see [`filter`](Self::filter).
+    ///
+    /// ```
+    /// use encode_native::{Container, EncoderConfig};
+    /// let plan = EncoderConfig::new(640, 480, 30).filter("scale=320:240").plan(Container::Mp4)?;
+    /// assert_eq!(plan.output_size(), (320, 240));
+    /// # Ok::<(), encode_native::Error>(())
+    /// ```
+    pub fn filter(mut self, graph: impl Into<String>) -> Self {
+        self.filter = Some(graph.into());
+        self
     }
     /// Sets the codec.
     pub fn codec(mut self, codec: Encoder) -> Self {

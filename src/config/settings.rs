@@ -40,6 +40,8 @@ pub enum SettingGroup {
     Audio,
     /// Tags and display rotation.
     Tags,
+    /// HLS and DASH segments and manifests, renditions, RTMP and SRT push.
+    Delivery,
 }
 
 impl SettingGroup {
@@ -53,6 +55,7 @@ impl SettingGroup {
             SettingGroup::Output => "Output",
             SettingGroup::Audio => "Audio",
             SettingGroup::Tags => "Tags",
+            SettingGroup::Delivery => "Live and segmented output",
         }
     }
 }
@@ -105,6 +108,15 @@ fn switch(field: &'static str, value: &str) -> Result<bool> {
             value,
             "true or false (also yes/no, on/off, 1/0)",
         )),
+    }
+}
+
+/// A timeout in seconds: more than 0, at most an hour.
+fn timeout(field: &'static str, value: &str) -> Result<f64> {
+    let allowed = "more than 0 and at most 3600 seconds";
+    match value.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(Error::config(field, value, allowed)),
     }
 }
 
@@ -243,11 +255,20 @@ pub(super) static SETTINGS: &[Setting] = &[
         group: SettingGroup::Video,
         aliases: &["container", "f"],
         value_name: "FORMAT",
-        help: "Container [default: from the output's extension; mp4 for memory and streams]",
-        choices: super::Container::ACCEPTED,
+        help: "Container, or hls/dash for a manifest and its segments [default: from the output's name; mp4 for memory and streams]",
+        choices: super::delivery::FORMAT_CHOICES,
         example: "mkv",
         apply: |c, v| {
-            c.container = Some(v.parse()?);
+            match super::DeliveryKind::from_format(v) {
+                Some(kind) => {
+                    c.delivery.kind = Some(kind);
+                    c.container = None;
+                }
+                None => {
+                    c.container = Some(v.parse()?);
+                    c.delivery.kind = None;
+                }
+            }
             Ok(())
         },
         ..BASE
@@ -287,6 +308,19 @@ pub(super) static SETTINGS: &[Setting] = &[
         example: "yuv444p",
         apply: |c, v| {
             c.choose_output_format(v.parse()?);
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "filter",
+        group: SettingGroup::Video,
+        aliases: &["vf", "filter:v", "filter_v"],
+        value_name: "GRAPH",
+        help: "A libavfilter graph applied to the pictures before encoding, as ffmpeg's -vf takes it (scale, crop, pad, fps, transpose, hflip, format, ...); the stored size and rate are what it makes",
+        example: "scale=320:240",
+        apply: |c, v| {
+            c.filter = optional(v);
             Ok(())
         },
         ..BASE
@@ -581,6 +615,190 @@ pub(super) static SETTINGS: &[Setting] = &[
         ..BASE
     },
     Setting {
+        key: "segment_duration",
+        group: SettingGroup::Delivery,
+        aliases: &["hls_time", "seg_duration"],
+        value_name: "SECONDS",
+        help: "HLS/DASH: target segment length; a keyframe starts every segment, at the same frame in every rendition",
+        default: "2",
+        example: "4",
+        apply: |c, v| {
+            c.delivery.segment_seconds =
+                number("segment_duration", v, "0.1 to 60 seconds").and_then(|s: f64| {
+                    if (0.1..=60.0).contains(&s) {
+                        Ok(s)
+                    } else {
+                        Err(Error::config("segment_duration", v, "0.1 to 60 seconds"))
+                    }
+                })?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "segment_format",
+        group: SettingGroup::Delivery,
+        aliases: &["hls_segment_type"],
+        value_name: "FORMAT",
+        help: "HLS segments: fmp4 (CMAF, shared with DASH) or ts (MPEG-TS)",
+        choices: super::SegmentFormat::NAMES,
+        default: "fmp4",
+        example: "ts",
+        apply: |c, v| {
+            c.delivery.segment_format = v.parse()?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "live_window",
+        group: SettingGroup::Delivery,
+        aliases: &["hls_list_size", "window_size"],
+        value_name: "N",
+        help: "HLS/DASH live: keep the last N segments in the manifest and on disk, deleting only this writer's own (0: keep all, a VOD)",
+        default: "0",
+        example: "6",
+        apply: |c, v| {
+            c.delivery.live_window = number("live_window", v, "0 (keep all) to 100000 segments")?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "manifests",
+        group: SettingGroup::Delivery,
+        value_name: "LIST",
+        help: "hls,dash: write both manifests over one set of CMAF segments (default: the one the name ends in)",
+        choices: &["auto", "hls,dash"],
+        default: "auto",
+        example: "hls,dash",
+        apply: |c, v| {
+            let mut words: Vec<String> = v
+                .split(',')
+                .map(|w| w.trim().to_ascii_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.sort();
+            words.dedup();
+            c.delivery.both_manifests = match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                ["dash", "hls"] | ["both"] => true,
+                [] | ["auto"] | ["hls"] | ["dash"] => false,
+                _ => {
+                    return Err(Error::config(
+                        "manifests",
+                        v,
+                        "hls,dash (both over one set of segments), hls, dash or auto",
+                    ))
+                }
+            };
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "renditions",
+        group: SettingGroup::Delivery,
+        value_name: "LIST",
+        help: "HLS/DASH: an ABR ladder of sizes, each with an optional @RATE and /ENCODER: 720p,360p or 1080p@5M,720p@3M,360p@800k/libx264",
+        example: "720p,360p",
+        apply: |c, v| {
+            c.delivery.renditions = match optional(v) {
+                Some(list) => super::Rendition::parse_list(&list)?,
+                None => Vec::new(),
+            };
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "connect_timeout",
+        group: SettingGroup::Delivery,
+        value_name: "SECONDS",
+        help: "RTMP/SRT: how long to wait for the server to accept the connection",
+        default: "5",
+        example: "2",
+        apply: |c, v| {
+            c.delivery.connect_timeout = timeout("connect_timeout", v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "write_timeout",
+        group: SettingGroup::Delivery,
+        aliases: &["rw_timeout"],
+        value_name: "SECONDS",
+        help: "RTMP/SRT: how long a write may wait on the server before the push fails",
+        default: "10",
+        example: "3",
+        apply: |c, v| {
+            c.delivery.write_timeout = timeout("write_timeout", v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "reconnect",
+        group: SettingGroup::Delivery,
+        value_name: "N",
+        help: "RTMP/SRT: connect again up to N times, 1 s apart, when the server refuses or goes away mid-stream (resuming at a keyframe)",
+        default: "0",
+        example: "3",
+        apply: |c, v| {
+            c.delivery.reconnect = number("reconnect", v, "0 to 100 attempts").and_then(|n: u32| {
+                if n <= 100 {
+                    Ok(n)
+                } else {
+                    Err(Error::config("reconnect", v, "0 to 100 attempts"))
+                }
+            })?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "late_frames",
+        group: SettingGroup::Delivery,
+        value_name: "POLICY",
+        help: "When the queue is full: block (wait) or drop (a live source: the frame is dropped, counted in the summary)",
+        choices: super::LateFrames::NAMES,
+        default: "block",
+        example: "drop",
+        apply: |c, v| {
+            c.delivery.late_frames = v.parse()?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "record",
+        group: SettingGroup::Delivery,
+        aliases: &["tee"],
+        value_name: "FILE",
+        help: "RTMP/SRT: also record what is pushed to FILE (.mp4, .mkv, .ts), finished even when the push fails",
+        example: "live.mkv",
+        apply: |c, v| {
+            c.delivery.record = optional(v).map(std::path::PathBuf::from);
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
+        key: "overwrite",
+        group: SettingGroup::Delivery,
+        value_name: "BOOL",
+        help: "HLS/DASH: replace an existing manifest and segments of the same names (refused otherwise; the command line's -y)",
+        default: "false",
+        example: "true",
+        kind: SettingKind::Switch,
+        output_option: false,
+        apply: |c, v| {
+            c.delivery.overwrite = switch("overwrite", v)?;
+            Ok(())
+        },
+        ..BASE
+    },
+    Setting {
         key: "audio",
         group: SettingGroup::Audio,
         aliases: &["audio_path", "audio_file"],
@@ -654,7 +872,7 @@ pub(super) static SETTINGS: &[Setting] = &[
         group: SettingGroup::Audio,
         aliases: &["ac", "audio_channels"],
         value_name: "N",
-        help: "Audio channels, 1 (mono) to 8 (7.1): of the samples pushed, or what a file's audio is mixed to [default: 2 for samples, the file's own]",
+        help: "Audio channels, 1 (mono) to 8 (7.1): of the samples pushed, or what a file's audio is mixed to [default: the soundtrack's own: a file's, or a whole array's (Python's audio=, from its shape); 2 for samples pushed as they are made]",
         example: "2",
         apply: |c, v| {
             c.audio.channels = match optional(v) {

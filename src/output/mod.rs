@@ -3,6 +3,7 @@
 
 pub(crate) mod concat;
 pub(crate) mod copy;
+pub(crate) mod delivery;
 pub(crate) mod faststart;
 pub(crate) mod mux;
 pub(crate) mod partial;

@@ -267,6 +267,8 @@ pub(crate) enum Sink {
     Seekable(Box<dyn WriteSeek>),
     /// A caller's write-only stream.
     Stream(Box<dyn Write + Send>),
+    /// HLS or DASH files, or an RTMP or SRT server, written by libavformat's own I/O.
+    Delivery(Box<crate::plan::DeliveryPlan>),
 }
 
 impl Sink {
@@ -278,6 +280,7 @@ impl Sink {
             Sink::Memory(_) => "the memory buffer".into(),
             Sink::Seekable(_) => "the output writer".into(),
             Sink::Stream(_) => "the output stream".into(),
+            Sink::Delivery(d) => format!("'{}'", d.target.display()),
         }
     }
 }
@@ -289,6 +292,9 @@ pub(crate) struct Opened {
     pub(crate) io_error: IoErrorSlot,
     /// The output's name for messages.
     pub(crate) name: String,
+    /// The bound on a delivery's blocking I/O (servers), with the write timeout it is armed
+    /// with.
+    pub(crate) deadline: Option<(Arc<crate::ffi::Deadline>, f64)>,
 }
 
 /// Opens a libavformat output of `container` on `sink`.
@@ -300,6 +306,16 @@ pub(crate) fn open(target: Sink, container: Container) -> Result<Opened> {
     let (sz, er) = (size.clone(), io_error.clone());
     let io_err = |e| Error::ffmpeg(format!("cannot open {what} for writing as {muxer}"), e);
     let io = match target {
+        Sink::Delivery(plan) => {
+            let opened = super::delivery::open(&plan)?;
+            return Ok(Opened {
+                octx: opened.octx,
+                size,
+                io_error,
+                name: opened.name,
+                deadline: Some((opened.deadline, plan.settings.write_timeout)),
+            });
+        }
         Sink::Partial(p) => {
             let file: Box<dyn WriteSeek> = Box::new(p.create()?);
             StreamIo::from_write_seek(Guarded::new(sz.clone(), er.clone(), file))
@@ -328,5 +344,6 @@ pub(crate) fn open(target: Sink, container: Container) -> Result<Opened> {
         size,
         io_error,
         name: what,
+        deadline: None,
     })
 }

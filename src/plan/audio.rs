@@ -110,6 +110,7 @@ impl AudioPlan {
             }
             (Some(b), Some((lo, hi))) => {
                 let (lo, hi) = (lo * u64::from(channels), hi * u64::from(channels));
+                let hi = info.max_bitrate.map_or(hi, |max| hi.min(max));
                 if b < lo || b > hi {
                     return Err(Error::config(
                         "audio_bitrate",

@@ -65,7 +65,7 @@ impl Converter {
         let (input, src) = if converted_by_caller {
             (out_format.planar_input(), out)
         } else {
-            (plan.input_format(), plan.input_size())
+            plan.converter_input()
         };
         let (matrix, full_range) = (plan.color_matrix(), plan.full_range());
         let palette = &plan.settings().palette;
@@ -379,6 +379,43 @@ impl YuvConverter {
 }
 
 /// Stages `data` into the reusable frame `staged` (see [`stage`]).
+/// Copies a pushed picture of `input` layout and `size` into `staged`, a frame of that size
+/// (the filter graph's input): packed layouts as staged for the converter, planar YUV plane by
+/// plane from its tight planes.
+pub(crate) fn stage_input(
+    data: &[u8],
+    stride: usize,
+    input: PixelFormat,
+    size: (u32, u32),
+    staged: &mut ff::frame::Video,
+) -> Result<()> {
+    if !input.is_planar_yuv() {
+        return stage_frame(data, stride, input, size, staged, size);
+    }
+    ffi::make_writable(staged).map_err(|e| Error::ffmpeg("cannot reuse the staging buffer", e))?;
+    let (w, h) = (size.0 as usize, size.1 as usize);
+    let (cw, ch) = if input == PixelFormat::Yuv444p {
+        (w, h)
+    } else {
+        (w.div_ceil(2), h.div_ceil(2))
+    };
+    let mut src = data;
+    for plane in 0..3 {
+        let (pw, ph) = if plane == 0 { (w, h) } else { (cw, ch) };
+        let dst_stride = staged.stride(plane);
+        for (d, s) in staged
+            .data_mut(plane)
+            .chunks_mut(dst_stride)
+            .zip(src.chunks(pw))
+            .take(ph)
+        {
+            d[..pw].copy_from_slice(s);
+        }
+        src = src.get(pw * ph..).unwrap_or_default();
+    }
+    Ok(())
+}
+
 fn stage_frame(
     data: &[u8],
     stride: usize,

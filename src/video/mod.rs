@@ -4,5 +4,6 @@
 
 pub(crate) mod convert;
 pub(crate) mod encode;
+pub(crate) mod filter;
 #[cfg(feature = "gif")]
 pub(crate) mod quantize;

@@ -733,8 +733,9 @@ fn raw_usage_errors_bad_size_unknown_pixel_format_missing_input() {
     }
     let r = run(&args(&base, &["--size", "4x4", "--in-pix-fmt", "yuv420p"]));
     r.assert_usage_error(&["--in-pix-fmt", "yuv420p", "rgb24", "gray16le"]);
-    let r = run(&args(&base, &["--size", "4x4"]));
-    r.assert_usage_error(&["--in-pix-fmt"]);
+    // --in-pix-fmt has a default (rgb24); --size has none.
+    let r = run(&args(&base, &["--in-pix-fmt", "gray"]));
+    r.assert_usage_error(&["--size"]);
     let r = run(&[
         "raw",
         "-i",
@@ -1005,6 +1006,48 @@ fn ctrl_c_while_stdin_stalls_still_finalizes_the_frames_read() {
     assert_duration(&d, 0.5);
 }
 
+/// `raw` without `--in-pix-fmt` reads rgb24, the settings table's default: 2 frames of 16x16
+/// RGB are 1536 bytes (as gray they would be 6 frames), and a red input decodes red.
+#[test]
+fn raw_reads_rgb24_when_no_layout_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, n) = (16u32, 16u32, 2usize);
+    let red: Vec<u8> = [200u8, 30, 30].repeat((w * h) as usize * n);
+    let file = dir.path().join("frames.rgb");
+    std::fs::write(&file, &red).unwrap();
+    let out = dir.path().join("default.mp4");
+    let r = run(&args(
+        &[
+            "raw",
+            "-i",
+            s(&file),
+            "--size",
+            "16x16",
+            "--fps",
+            "10",
+            "--crf",
+            "10",
+            "-o",
+            s(&out),
+        ],
+        FAST,
+    ));
+    r.assert_ok();
+    let d = decode_file(&out);
+    assert_eq!(d.frames.len(), n);
+    assert_eq!((d.width, d.height), (w, h));
+    let rgb = yuv_to_rgb(&d.frames[0], BT601.0, BT601.1, false);
+    let (r0, g0, b0) = (rgb[0] as i32, rgb[1] as i32, rgb[2] as i32);
+    assert!(r0 > 150 && g0 < 80 && b0 < 80, "not red: {r0} {g0} {b0}");
+    let help = run(&["raw", "--help"]);
+    help.assert_ok();
+    assert!(
+        help.stdout_text().contains("[default: rgb24]"),
+        "{}",
+        help.stdout_text()
+    );
+}
+
 #[test]
 fn info_names_the_libraries_and_formats() {
     let r = run(&["info"]);
@@ -1033,6 +1076,21 @@ fn info_names_the_libraries_and_formats() {
         .starts_with(|c: char| c.is_ascii_digit()));
     assert_eq!(j["encoders"]["libx264"], true);
     assert_eq!(j["containers"]["mkv"], true);
+    // No path of the machine FFmpeg was built on (`--prefix=/usr`, `-I/home/...`): only the
+    // options a user can act on.
+    let configuration = j["configuration"].as_str().unwrap();
+    assert!(configuration.contains("--enable-"), "{configuration}");
+    for printed in [text.as_str(), configuration] {
+        for word in printed.split_whitespace() {
+            assert!(
+                !word.contains("=/")
+                    && !word.contains("-I/")
+                    && !word.contains("-L/")
+                    && !word.starts_with('/'),
+                "a build path in `info`: {word}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -491,6 +491,8 @@ fn info_lists_the_audio_encoders() {
         "pcm_s24le",
         "pcm_f32le",
         "libmp3lame",
+        "ac3",
+        "eac3",
     ] {
         let e = &audio
             .get(name)
@@ -507,10 +509,12 @@ fn info_lists_the_audio_encoders() {
         ] {
             assert!(e.get(field).is_some(), "{name}: no {field}: {e}");
         }
-        // Debian's FFmpeg has all seven.
+        // Debian's FFmpeg has all nine.
         assert_eq!(e["available"], true, "{name}");
     }
-    assert_eq!(audio.len(), 7, "{names:?}");
+    assert_eq!(audio.len(), 9, "{names:?}");
+    assert_eq!(audio["ac3"]["max_bitrate"], 640000);
+    assert_eq!(audio["ac3"]["max_channels"], 6);
     assert_eq!(audio["libopus"]["codec"], "opus");
     assert_eq!(audio["libmp3lame"]["codec"], "mp3");
     assert_eq!(audio["flac"]["lossless"], true);
@@ -541,7 +545,13 @@ fn info_lists_the_audio_encoders() {
         .skip(1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert_eq!(block.len(), 7, "{text}");
+    assert_eq!(block.len(), 9, "{text}");
+    assert!(
+        block
+            .iter()
+            .any(|l| l.starts_with("  ac3 ") && l.contains("at most 640 kb/s")),
+        "{text}"
+    );
     assert!(
         block[0].starts_with("  aac ") && block[0].ends_with(": yes"),
         "{text}"

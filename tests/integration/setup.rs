@@ -63,6 +63,7 @@ fn has_dpkg() -> bool {
 const ALL: &[&str] = &[
     "ffmpeg",
     "libavcodec-dev",
+    "libavfilter-dev",
     "libavformat-dev",
     "libavutil-dev",
     "libclang-dev",
@@ -96,6 +97,7 @@ fn llvm_libclang_cpp_is_not_libclang() {
         detect(root.path()),
         [
             "libavcodec-dev",
+            "libavfilter-dev",
             "libavformat-dev",
             "libavutil-dev",
             "libclang-dev",

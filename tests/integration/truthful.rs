@@ -122,8 +122,9 @@ fn a_fifo_without_a_reader_stops_on_sigint_and_sigterm() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Long enough for the wait to be mentioned.
-        std::thread::sleep(Duration::from_millis(1500));
+        // Long enough for the wait to be mentioned (it is after 1 s of waiting), with room for
+        // a loaded machine's slow start.
+        std::thread::sleep(Duration::from_millis(3000));
         assert!(crate::support::kill(child.id(), signal));
         let o = wait_at_most(child, Duration::from_secs(5));
         let stderr = text(&o.stderr);

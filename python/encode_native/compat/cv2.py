@@ -124,6 +124,8 @@ class VideoWriter:
         self._color = True
         self._quality: Optional[float] = None
         self._summary: Optional[Summary] = None
+        # Why no video is open, for the error of a write to it.
+        self._why_closed = "it was made without a file name; call open(filename, fourcc, fps, frameSize)"
         if args or kwargs:
             self.open(*args, **kwargs)
 
@@ -141,8 +143,19 @@ class VideoWriter:
         without a word."""
         fourcc, fps, frame_size, is_color, params = _parse_open_args(args, kwargs)
         self.release()
-        folder = os.path.dirname(os.path.abspath(os.fspath(filename)))
-        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        path = os.fspath(filename)
+        # A server (rtmp://, srt://) has no folder, and an HLS or DASH manifest's folder is
+        # made by the writer.
+        delivered = "://" in path or path.lower().endswith((".m3u8", ".mpd"))
+        folder = os.path.dirname(os.path.abspath(path))
+        if delivered:
+            pass
+        elif not os.path.isdir(folder):
+            what = "is not a folder" if os.path.exists(folder) else "does not exist"
+            self._why_closed = f"open({path!r}) returned False: the folder {folder!r} {what}"
+            return False
+        if not delivered and not os.access(folder, os.W_OK | os.X_OK):
+            self._why_closed = f"open({path!r}) returned False: the folder {folder!r} is not writable"
             return False
         text = _fourcc_text(int(fourcc))
         codec = FOURCCS.get(text.lower())
@@ -250,7 +263,7 @@ class VideoWriter:
         writer opened with ``isColor=False``. A frame of another size raises ``ValueError``
         naming the frame and both sizes; the writer stays usable."""
         if self._writer is None:
-            raise ValueError("write to a VideoWriter that is not open")
+            raise ValueError(f"write to a VideoWriter that is not open: {self._why_closed}")
         frame = np.asarray(image)
         index = self._writer.frames_written
         if frame.ndim < 2 or (frame.shape[1], frame.shape[0]) != self._size:
@@ -276,6 +289,7 @@ class VideoWriter:
         no video: no file is made (one already at the path is left as it was), nothing
         raises, and :attr:`summary` is None. Releasing twice does nothing."""
         if self._writer is not None:
+            self._why_closed = f"{self._path!r} was released"
             writer, self._writer = self._writer, None
             if writer.frames_written == 0:
                 self._summary = None

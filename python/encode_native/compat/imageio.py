@@ -41,7 +41,8 @@ imageio-ffmpeg's keywords become encode-native's settings:
 ``ffmpeg_params``,      ffmpeg's output flags (``["-preset", "ultrafast", "-g", "5"]``),
 ``output_params``       read by the library's translator of ffmpeg flags (the one of
                         ``skvideo``'s ``outputdict``); later than the keywords above, so
-                        they win, as on ffmpeg's command line
+                        they win, as on ffmpeg's command line. ``-vf`` is the ``filter``
+                        setting, applied to the frames after the macro_block_size padding
 ``input_params``        only the flags that describe the frames (``-framerate``, ``-r``,
                         ``-pix_fmt``, ``-s``); any other raises ``ValueError`` naming it
 ``audio_path``          ``audio``: a soundtrack file, cut or padded to the video

@@ -88,9 +88,9 @@ fn value_of(s: &Setting, sep: &str) -> String {
     } else {
         match s.key {
             // Listed with what each one takes in the encoder and container tables.
-            "codec" => "an encoder, see Codecs".to_string(),
-            "format" => "a container, see Codecs".to_string(),
-            "pix_fmt" => "the encoder's, see Codecs".to_string(),
+            "codec" => "an encoder, see [encoders](encoders.md)".to_string(),
+            "format" => "a container, see [containers](containers.md)".to_string(),
+            "pix_fmt" => "the encoder's, see [encoders](encoders.md)".to_string(),
             _ if !s.choices.is_empty() && s.choices.len() <= MAX_CHOICES => {
                 code_list(s.choices.iter().copied(), sep)
             }
@@ -144,7 +144,7 @@ fn encoders(readme: &str) -> Result<String, String> {
         Ok(out)
     } else {
         Err(format!(
-            "README.md's encoder table has no 'good for' text for {}: write it in the table's last column",
+            "docs/reference/encoders.md's encoder table has no 'good for' text for {}: write it in the table's last column",
             missing.join(", ")
         ))
     }
@@ -168,7 +168,10 @@ fn audio_encoders() -> String {
         ("channels", |e| format!("1–{}", e.info().max_channels)),
         ("bitrate per channel", |e| {
             match e.info().bitrate_per_channel {
-                Some((lo, hi)) => format!("{lo}–{hi} bit/s"),
+                Some((lo, hi)) => match e.info().max_bitrate {
+                    Some(max) => format!("{lo}–{hi} bit/s, at most {max} in all"),
+                    None => format!("{lo}–{hi} bit/s"),
+                },
                 None => String::new(),
             }
         }),
@@ -228,6 +231,22 @@ fn without_links(text: &str) -> String {
         if rest.starts_with('(') {
             rest = rest.find(')').map_or("", |end| &rest[end + 1..]);
         }
+    }
+    out + rest
+}
+
+/// Markdown links (`[text](target)`) as their text: python/README.md is also the wheel's
+/// description on package indexes, where the site's relative links lead nowhere.
+fn without_md_links(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(mid) = rest.find("](") {
+        let (Some(open), Some(close)) = (rest[..mid].rfind('['), rest[mid..].find(')')) else {
+            break;
+        };
+        out += &rest[..open];
+        out += &rest[open + 1..mid];
+        rest = &rest[mid + close + 1..];
     }
     out + rest
 }
@@ -325,6 +344,11 @@ fn output_options() -> Vec<clap::Arg> {
 /// `cli-options`: every output option of the encoding subcommands, from the command line's
 /// definition (whose setting options come from [`EncoderConfig::settings`]).
 fn cli_options() -> String {
+    arg_table(&output_options())
+}
+
+/// A table of command-line arguments: how each is written, its values, what it does.
+fn arg_table(args: &[clap::Arg]) -> String {
     let columns: &[Column<clap::Arg>] = &[
         ("option", |a| {
             let mut names = Vec::new();
@@ -333,6 +357,19 @@ fn cli_options() -> String {
             }
             if let Some(l) = a.get_long() {
                 names.push(format!("--{l}"));
+            }
+            if a.is_positional() {
+                let value = a
+                    .get_value_names()
+                    .map(|v| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_else(|| a.get_id().as_str().to_uppercase());
+                let many = a.get_num_args().is_some_and(|n| n.max_values() > 1);
+                let dots = if many { "..." } else { "" };
+                return if a.is_required_set() {
+                    format!("`{value}{dots}`")
+                } else {
+                    format!("`[{value}{dots}]`")
+                };
             }
             let takes_value = a.get_num_args().is_some_and(|n| n.takes_values());
             let mut text = names.join(", ");
@@ -374,7 +411,54 @@ fn cli_options() -> String {
             a.get_help().map(|h| h.to_string()).unwrap_or_default()
         }),
     ];
-    table(columns, &output_options())
+    table(columns, args)
+}
+
+/// `cli-reference`: every subcommand with every argument it takes, from the command line's
+/// definition, so that the reference cannot miss an option.
+fn cli_reference() -> String {
+    let mut cli = Cli::command();
+    cli.build();
+    let mut out = String::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        if name == "help" {
+            continue;
+        }
+        out += &format!("### `encode-native {name}`\n\n");
+        let about = sub
+            .get_long_about()
+            .or(sub.get_about())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        if !about.is_empty() {
+            out += &format!("{}\n\n", about.trim());
+        }
+        let args: Vec<clap::Arg> = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"))
+            .cloned()
+            .collect();
+        let mut headings: Vec<Option<&str>> = Vec::new();
+        for a in &args {
+            if !headings.contains(&a.get_help_heading()) {
+                headings.push(a.get_help_heading());
+            }
+        }
+        for heading in headings {
+            let group: Vec<clap::Arg> = args
+                .iter()
+                .filter(|a| a.get_help_heading() == heading)
+                .cloned()
+                .collect();
+            if let Some(h) = heading {
+                out += &format!("{h}:\n\n");
+            }
+            out += &arg_table(&group);
+            out += "\n";
+        }
+    }
+    out
 }
 
 /// `subcommands`: the command line's subcommands.
@@ -422,6 +506,12 @@ fn python_keywords() -> String {
 /// `python` / `python-dask` (README.md): `file`, without its title, one heading level down,
 /// its own generated markers left out.
 fn embedded(file: &str) -> String {
+    embedded_at(file, 1)
+}
+
+/// `file` without its title, its headings `shift` levels down, its own generated markers left
+/// out.
+fn embedded_at(file: &str, shift: usize) -> String {
     let mut out = String::new();
     let mut fenced = false;
     let mut lines = file.lines().peekable();
@@ -440,7 +530,7 @@ fn embedded(file: &str) -> String {
             continue;
         }
         if !fenced && line.starts_with('#') {
-            out.push('#');
+            out += &"#".repeat(shift);
         }
         out += line;
         out.push('\n');
@@ -564,43 +654,66 @@ fn check_python_readme() {
         &root().join("python/README.md"),
         &["python-keywords"],
         |name, _| match name {
-            "python-keywords" => Ok(python_keywords()),
+            "python-keywords" => Ok(without_md_links(&python_keywords())),
             _ => unreachable!(),
         },
     );
 }
 
+/// The documentation site's pages with generated regions, and the generator of each region.
 #[test]
 fn readme_is_current() {
-    // python/README.md first, so that its regions are current when they are copied here.
+    // python/README.md first, so that its regions are current when they are copied.
     check_python_readme();
     let python = read(&root().join("python/README.md"));
     let dask = read(&root().join("python/README-dask.md"));
+    let docs = root().join("docs");
     check(
-        &root().join("README.md"),
-        &[
-            "settings",
-            "subcommands",
-            "cli-options",
-            "encoders",
-            "audio-encoders",
-            "containers",
-            "python",
-            "python-dask",
-            "source-layout",
-        ],
-        |name, text| match name {
-            "settings" => Ok(settings()),
+        &docs.join("reference/settings.md"),
+        &["settings"],
+        |_, _| Ok(settings()),
+    );
+    check(
+        &docs.join("reference/cli.md"),
+        &["subcommands", "cli-options", "cli-reference"],
+        |name, _| match name {
             "subcommands" => Ok(subcommands()),
             "cli-options" => Ok(cli_options()),
-            "encoders" => encoders(text),
-            "audio-encoders" => Ok(audio_encoders()),
-            "containers" => Ok(containers()),
-            "python" => Ok(embedded(&python)),
-            "python-dask" => Ok(embedded(&dask)),
-            "source-layout" => Ok(source_layout()),
+            "cli-reference" => Ok(cli_reference()),
             _ => unreachable!(),
         },
+    );
+    check(
+        &docs.join("reference/encoders.md"),
+        &["encoders", "audio-encoders"],
+        |name, text| match name {
+            "encoders" => encoders(text),
+            "audio-encoders" => Ok(audio_encoders()),
+            _ => unreachable!(),
+        },
+    );
+    check(
+        &docs.join("reference/containers.md"),
+        &["containers"],
+        |_, _| Ok(containers()),
+    );
+    check(
+        &docs.join("reference/python-keywords.md"),
+        &["python-keywords"],
+        |_, _| Ok(python_keywords()),
+    );
+    check(
+        &docs.join("getting-started/python.md"),
+        &["python"],
+        |_, _| Ok(embedded_at(&python, 0)),
+    );
+    check(&docs.join("guides/dask.md"), &["python-dask"], |_, _| {
+        Ok(embedded_at(&dask, 0))
+    });
+    check(
+        &docs.join("development/source-layout.md"),
+        &["source-layout"],
+        |_, _| Ok(source_layout()),
     );
 }
 
@@ -618,6 +731,10 @@ fn readme_regions_work() {
     assert_eq!(
         without_links("a [`X`](crate::x::X) and [`y`] b"),
         "a `X` and `y` b"
+    );
+    assert_eq!(
+        without_md_links("[x] a, see [encoders](encoders.md) [b]"),
+        "[x] a, see encoders [b]"
     );
     let md = "# T\n\nx\n## H\n```py\n# c\n```\n<!-- generated:k -->\n";
     assert_eq!(embedded(md), "x\n### H\n```py\n# c\n```\n");

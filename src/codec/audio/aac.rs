@@ -16,6 +16,7 @@ pub(super) static INFO: AudioEncoderInfo = AudioEncoderInfo {
     max_rate: 96000,
     max_channels: 8,
     bitrate_per_channel: Some((8_000, 288_000)),
+    max_bitrate: None,
     lossless: false,
     containers: &[
         Container::Mp4,

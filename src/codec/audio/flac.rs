@@ -14,6 +14,7 @@ pub(super) static INFO: AudioEncoderInfo = AudioEncoderInfo {
     max_rate: 655_340,
     max_channels: 8,
     bitrate_per_channel: None,
+    max_bitrate: None,
     lossless: true,
     containers: &[Container::Mkv],
     formats: |input| match input {

@@ -5,6 +5,7 @@
 //! choose what is stored and to refuse what the encoder would refuse; `audio/` opens it.
 
 mod aac;
+mod ac3;
 mod flac;
 mod mp3;
 mod opus;
@@ -31,6 +32,8 @@ pub struct AudioEncoderInfo {
     pub max_channels: u16,
     /// Its bitrate range per channel (bits per second), when it takes a bitrate.
     pub bitrate_per_channel: Option<(u64, u64)>,
+    /// Its highest bitrate in all, whatever the channel count, where it has one.
+    pub max_bitrate: Option<u64>,
     /// Whether the samples come back exactly as given (in its stored sample format).
     pub lossless: bool,
     /// The containers it goes in.
@@ -53,6 +56,8 @@ impl AudioEncoder {
             AudioEncoder::PcmS24le => &pcm::S24,
             AudioEncoder::PcmF32le => &pcm::F32,
             AudioEncoder::Libmp3lame => &mp3::INFO,
+            AudioEncoder::Ac3 => &ac3::AC3,
+            AudioEncoder::Eac3 => &ac3::EAC3,
         }
     }
 

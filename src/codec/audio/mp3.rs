@@ -13,6 +13,7 @@ pub(super) static INFO: AudioEncoderInfo = AudioEncoderInfo {
     max_rate: 48000,
     max_channels: 2,
     bitrate_per_channel: Some((4_000, 160_000)),
+    max_bitrate: None,
     lossless: false,
     containers: &[
         Container::Avi,

@@ -14,6 +14,7 @@ pub(super) static INFO: AudioEncoderInfo = AudioEncoderInfo {
     max_rate: 48000,
     max_channels: 8,
     bitrate_per_channel: Some((500, 256_000)),
+    max_bitrate: None,
     lossless: false,
     containers: &[
         Container::Webm,

@@ -16,7 +16,8 @@ from ._refusals import _editing
 class AudioClip(Clip):
     """A sound made by a function of time: moviepy's ``AudioClip(frame_function, duration,
     fps)`` (moviepy 1: ``make_frame``). The function takes an array of times in seconds
-    and returns the samples at them, ``(n,)`` or ``(n, channels)``, at full scale ±1.0
+    and returns the samples at them, ``(n,)`` or ``(n, channels)``, or a list of one array
+    per channel (``lambda t: [np.sin(440 * 2 * np.pi * t)]``), at full scale ±1.0
     (clipped to it, as moviepy clips). When written, it is sampled at ``write_videofile``'s
     ``audio_fps`` (or its own ``fps``) over its duration (the video's when it has none)."""
 
@@ -34,8 +35,9 @@ class AudioClip(Clip):
         self.duration = duration
         self.nchannels = 1
         if self.frame_function is not None:
-            first = np.asarray(self.frame_function(np.zeros(1)))
-            self.nchannels = int(first.shape[1]) if first.ndim == 2 else 1
+            # As moviepy counts them: the length of the frame at t = 0 when it is a list.
+            first = self.frame_function(0)
+            self.nchannels = len(list(first)) if hasattr(first, "__iter__") else 1
 
     def get_frame(self, t: Any) -> Any:
         """The samples at the time(s) ``t``."""
@@ -63,7 +65,7 @@ class AudioClip(Clip):
         chunks = []
         for begin in range(0, count, rate):
             t = np.arange(begin, min(count, begin + rate)) / rate
-            chunk = np.asarray(self.get_frame(t), dtype=np.float64)
+            chunk = _channels_last(np.asarray(self.get_frame(t), dtype=np.float64), len(t))
             chunks.append(np.clip(chunk, -1.0, 1.0).astype(np.float32))
         samples = np.concatenate(chunks) if chunks else np.zeros((0, self.nchannels), np.float32)
         return samples.reshape(len(samples), -1)
@@ -71,6 +73,15 @@ class AudioClip(Clip):
     def _settings(self, audio_fps: int, video_seconds: Fraction) -> Dict[str, Any]:
         rate = int(self.fps or audio_fps)
         return {"audio": self.to_soundarray(rate, video_seconds), "sample_rate": rate}
+
+
+def _channels_last(samples: np.ndarray, count: int) -> np.ndarray:
+    """Samples at ``count`` times as ``(count,)`` or ``(count, channels)``: moviepy's idiom of a
+    list with one value per channel (``lambda t: [np.sin(440 * 2 * np.pi * t)]``) gives
+    ``(channels, count)``, turned here."""
+    if samples.ndim == 2 and samples.shape[0] != count and samples.shape[1] == count:
+        return samples.T
+    return samples
 
 
 class AudioArrayClip(AudioClip):

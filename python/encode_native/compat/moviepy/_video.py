@@ -10,8 +10,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-from ... import Summary, Writer, _settings
-from ..._native import ffmpeg_args_settings
+from ... import Summary
+from . import _writing
 from ._audio import AudioClip, AudioFileClip
 from ._clip import (
     Clip,
@@ -182,10 +182,6 @@ class VideoClip(Clip):
                 frame = np.asarray(frame).astype(dtype)
             yield (t, frame) if with_times else frame
 
-    def _uint8_frames(self, rate: Fraction) -> Iterator[np.ndarray]:
-        for t in self._frame_times(rate):
-            yield _to_uint8(self.get_frame(t))
-
     def save_frame(self, filename: Any, t: TimeArg = 0, with_mask: bool = True) -> None:
         """Saves the frame at ``t`` as an image (with Pillow)."""
         from PIL import Image
@@ -229,7 +225,8 @@ class VideoClip(Clip):
 
         - ``fps``: the frame rate (the clip's by default), exact.
         - ``codec``: the encoder (``libx264``, ``mpeg4``, ``libx265``, ``libvpx-vp9``,
-          ``prores_ks``, ...); by default the container's (libx264 for MP4, MKV and MOV, as
+          ``prores_ks``, ...; moviepy's ``libvpx`` is written as VP9 and ``png``/``rawvideo``
+          as lossless FFV1); by default the container's (libx264 for MP4, MKV and MOV, as
           in moviepy; VP9 for WebM).
         - ``bitrate``: the video's bitrate (``"5000k"``).
         - ``audio``: True for the clip's soundtrack, False for none, or a sound file's path.
@@ -238,9 +235,10 @@ class VideoClip(Clip):
         - ``audio_codec``: ``aac`` (the default for MP4, MOV and MKV; moviepy's default,
           libmp3lame, is taken too), ``libopus``, ``flac``, ``pcm_s16le`` (moviepy's
           ``raw16``), ``pcm_f32le``, ...; ``audio_bitrate``: ``"192k"``.
-        - ``preset``: x264's and x265's preset (other encoders have none: the default
-          ``"medium"`` is then left out).
-        - ``threads``: the encoder's threads.
+        - ``preset``: x264's and x265's preset (a named preset is left out for an encoder
+          without them, as ffmpeg ignores it there).
+        - ``threads``: the encoder's threads; more than 1 also renders the frames in that
+          many processes (forked: the frame function must depend on t alone).
         - ``ffmpeg_params``: ffmpeg's flags (``["-crf", "18", "-tune", "animation"]``), by
           the library's translator of ffmpeg's flags: one without an equivalent raises
           ``ValueError`` naming it.
@@ -257,24 +255,13 @@ class VideoClip(Clip):
         fps = self._need_fps(fps, "write_videofile")
         rate = _rate(fps)
         path = os.fspath(filename)
-        settings: Dict[str, Any] = {}
-        if codec is not None:
-            settings["codec"] = _VIDEO_CODECS.get(codec, codec)
-        if bitrate is not None:
-            settings["bitrate"] = bitrate
-        encoder = settings.get("codec") or _settings.default_encoder(path)
-        if preset is not None and (preset != "medium" or (encoder and _settings.named_presets(encoder))):
-            settings["preset"] = preset
-        if threads is not None:
-            settings["threads"] = threads
-        if pixel_format is not None:
-            settings["pix_fmt"] = pixel_format
-        settings.update(self._flag_settings(ffmpeg_params, rate))
+        settings = _writing.video_settings(
+            path, self.size, rate, codec, bitrate, preset, threads, pixel_format, ffmpeg_params
+        )
         settings.update(self._audio_settings(audio, audio_fps, audio_codec, audio_bitrate, rate))
-        summary = self._write(path, fps, rate, logger, settings)
+        summary = self._write(path, fps, rate, logger, settings, threads)
         if write_logfile:
-            with open(path + ".log", "w", encoding="utf-8") as log:
-                log.write(f"encode-native wrote {path}:\n{summary}\n")
+            _writing.write_logfile(path, summary)
         return summary
 
     def write_gif(
@@ -306,23 +293,6 @@ class VideoClip(Clip):
             settings["colors"] = colors
         return self._write(os.fspath(filename), fps, _rate(fps), logger, settings)
 
-    def _flag_settings(self, ffmpeg_params: Optional[Sequence[Any]], rate: Fraction) -> Dict[str, Any]:
-        """The settings of moviepy's ``ffmpeg_params`` (the library's translator; the frames'
-        rate and size given as the input's, so an output ``-r``/``-s`` must equal them)."""
-        if not ffmpeg_params:
-            return {}
-        w, h = self.size
-        given = ["-r", f"{rate.numerator}/{rate.denominator}"] + (["-s", f"{w}x{h}"] if w and h else [])
-        out: Dict[str, Any] = {}
-        for key, value in ffmpeg_args_settings([str(p) for p in ffmpeg_params], given):
-            if key in ("fps", "size", "in_pix_fmt"):
-                continue
-            if _settings.is_repeated(key):
-                out.setdefault(key, []).append(value)
-            else:
-                out[key] = value
-        return out
-
     def _audio_settings(
         self, audio: Any, audio_fps: int, audio_codec: Optional[str], audio_bitrate: Optional[str],
         rate: Fraction,
@@ -342,26 +312,22 @@ class VideoClip(Clip):
             return {}
         video_seconds = Fraction(_frame_count(self._need_duration("writing"), rate)) / rate
         settings = source._settings(int(audio_fps), video_seconds)
-        if audio_codec is not None:
-            settings["audio_codec"] = _AUDIO_CODECS.get(audio_codec, audio_codec)
-        if audio_bitrate is not None:
-            settings["audio_bitrate"] = audio_bitrate
+        settings.update(_writing.audio_codec_settings(audio_codec, audio_bitrate))
         return settings
 
-    def _write(self, path: str, fps: Any, rate: Fraction, logger: Any, settings: Dict[str, Any]) -> Summary:
+    def _write(
+        self, path: str, fps: Any, rate: Fraction, logger: Any, settings: Dict[str, Any],
+        threads: Optional[int] = None,
+    ) -> Summary:
         total = _frame_count(self._need_duration("writing"), rate)
         if total == 0:
             raise ValueError(f"the clip of {self.duration} s has no frame at {fps} fps")
+
+        def frame_at(i: int) -> Any:
+            return self.get_frame(float(Fraction(i) / rate))
+
         progress = True if logger == "bar" else None
-        with Writer(path, fps, progress=progress, total=total, **settings) as writer:
-            writer.write_frames(self._uint8_frames(rate))
-        assert writer.summary is not None
-        return writer.summary
-
-
-#: moviepy's names of encoders that are spelled otherwise here.
-_VIDEO_CODECS = {"libmpeg4": "mpeg4", "prores": "prores_ks"}
-_AUDIO_CODECS = {"raw16": "pcm_s16le", "raw24": "pcm_s24le"}
+        return _writing.write(path, fps, total, frame_at, settings, progress=progress, workers=threads)
 
 
 class ImageSequenceClip(VideoClip):
@@ -410,8 +376,8 @@ class ImageSequenceClip(VideoClip):
             if len(durations) != len(items):
                 raise ValueError(f"ImageSequenceClip: {len(durations)} durations for {len(items)} images")
             lengths = [_exact(_seconds(d)) for d in durations]
-            if any(d <= 0 for d in lengths):
-                raise ValueError("ImageSequenceClip: every duration must be more than 0")
+            if any(d < 0 for d in lengths) or not sum(lengths, Fraction(0)):
+                raise ValueError("ImageSequenceClip: durations must be 0 or more, and not all 0")
             frame_rate = Fraction(math.lcm(*(d.denominator for d in lengths)))
             if frame_rate > 120:
                 frame_rate = Fraction(len(items)) / sum(lengths, Fraction(0))
