@@ -23,14 +23,14 @@ set -eu
 cd "$(dirname "$0")/.."
 prefix_root="${1:-$PWD/target/ffmpeg}"
 
-ENCODERS="libx264 libx264rgb mpeg4 libx265 libsvtav1 libaom_av1 librav1e libvpx_vp9 prores_ks ffv1 apng libwebp_anim gif mjpeg aac libopus flac pcm_s16le pcm_s24le pcm_f32le libmp3lame ac3 eac3"
+ENCODERS="libx264 libx264rgb mpeg4 msmpeg4v3 libx265 libsvtav1 libaom_av1 librav1e libvpx_vp9 prores_ks ffv1 apng libwebp_anim gif mjpeg aac libopus flac pcm_s16le pcm_s24le pcm_f32le libmp3lame ac3 eac3"
 # hls (fMP4 segments through mp4/mov, MPEG-TS segments through mpegts, subtitles' webvtt: its
 # configure selects them) and dash (mp4) write playlists and segments through the file protocol;
 # flv is what an rtmp:// push carries. No hls, dash or flv demuxer: nothing here reads them back.
-MUXERS="mp4 mov matroska webm avi mpegts apng webp gif hls dash flv"
+MUXERS="mp4 mov matroska webm avi mpegts apng webp gif asf hls dash flv"
 # What recover and concat decode to check frames, and what audio from files reads.
-DECODERS="h264 hevc libdav1d vp9 prores ffv1 mpeg4 mjpeg apng png gif webp aac opus libopus flac mp3 mp3float vorbis ac3 eac3 alac pcm_s16le pcm_s16be pcm_s24le pcm_s24be pcm_s32le pcm_f32le pcm_f64le pcm_u8"
-DEMUXERS="mov matroska avi mpegts wav mp3 flac ogg aac ac3 eac3 apng gif webm_dash_manifest"
+DECODERS="h264 hevc libdav1d vp9 prores ffv1 mpeg4 msmpeg4v3 mjpeg apng png gif webp aac opus libopus flac mp3 mp3float vorbis ac3 eac3 alac pcm_s16le pcm_s16be pcm_s24le pcm_s24be pcm_s32le pcm_f32le pcm_f64le pcm_u8"
+DEMUXERS="mov matroska avi asf mpegts wav mp3 flac ogg aac ac3 eac3 apng gif webm_dash_manifest"
 PARSERS="h264 hevc av1 vp9 mpeg4video mjpeg aac opus flac mpegaudio vorbis ac3 png gif webp"
 BSFS="h264_mp4toannexb hevc_mp4toannexb aac_adtstoasc vp9_superframe extract_extradata av1_frame_merge"
 # The filter setting's graphs (libavfilter): geometry, timing, colour and layout filters,

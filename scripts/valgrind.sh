@@ -58,7 +58,7 @@ for codec in $(names encoders); do
     continue
   fi
   case "$codec" in
-    gif) ext=gif ;; apng) ext=apng ;; libwebp_anim) ext=webp ;; prores_ks) ext=mov ;; libvpx-vp9) ext=webm ;; *) ext=mkv ;;
+    gif) ext=gif ;; apng) ext=apng ;; libwebp_anim) ext=webp ;; prores_ks) ext=mov ;; libvpx-vp9) ext=webm ;; msmpeg4) ext=wmv ;; *) ext=mkv ;;
   esac
   for size in 64x48 65x49; do
     run "$codec $size" demo --frames 6 --size "$size" --codec "$codec" -o "$out/v-$codec-$size.$ext"

@@ -266,6 +266,23 @@ def test_bitrate_codec_and_pixelformat(tmp_path):
     assert (d.codec, d.pix_fmt) == ("hevc", "yuv444p")
 
 
+def test_wmv_is_msmpeg4_in_asf_as_imageio_ffmpeg_writes_it(tmp_path):
+    # imageio-ffmpeg picks msmpeg4 for a .wmv (Windows players); so does the library.
+    frames = blocks(10, 96, 128)
+    with imageio.get_writer(tmp_path / "a.wmv", fps=10) as w:
+        for f in frames:
+            w.append_data(f)
+    with av.open(os.fspath(tmp_path / "a.wmv")) as c:
+        assert c.format.name == "asf"
+    d = decode(tmp_path / "a.wmv")
+    assert d.codec.startswith("msmpeg4") and len(d.frames) == 10, (d.codec, len(d.frames))
+    centres = block_centres(96, 128)
+    for i, (got, want) in enumerate(zip(d.frames, frames)):
+        assert_close(got[centres], want[centres], 12, f"frame {i}")
+    with pytest.raises(en.ConfigError, match="wmv"):
+        imageio.mimwrite(tmp_path / "s.wmv", frames, fps=10, audio_path=os.devnull)
+
+
 def test_macro_block_size_pads_to_a_multiple(tmp_path):
     frames = blocks(3, 70, 100)
     with pytest.warns(UserWarning, match=r"100x70.*macro_block_size=16.*112x80"):

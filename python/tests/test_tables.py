@@ -33,8 +33,8 @@ def test_gif_shows_as_an_image_and_webm_as_a_video():
 
 def test_every_container_is_labelled_by_the_library():
     table = {c["name"]: c for c in _native.containers()}
-    assert set(table) == {"mp4", "mov", "mkv", "avi", "ts", "webm", "apng", "webp", "gif"}
-    for name in ("mkv", "ts", "apng", "webp"):
+    assert set(table) == {"mp4", "mov", "mkv", "avi", "ts", "webm", "apng", "webp", "gif", "wmv"}
+    for name in ("mkv", "ts", "apng", "webp", "wmv"):
         kwargs = {"preset": "ultrafast"} if name in ("mkv", "ts") else {}
         video = en.encode(blocks(2, H, W), fps=10, format=name, **kwargs)
         assert video.mime == table[name]["mime"]

@@ -33,7 +33,10 @@ impl Target {
             }
             let container = format.unwrap_or(Container::Mp4);
             if container.needs_seeking() {
-                bail!("AVI needs a seekable output and cannot go to standard output; use --format mp4 (fragmented), mkv or ts");
+                bail!(
+                    "{} needs a seekable output and cannot go to standard output; use --format mp4 (fragmented), mkv or ts",
+                    container.name().to_ascii_uppercase()
+                );
             }
             return Ok((Target::Stdout, container));
         }

@@ -116,6 +116,7 @@ impl Encoder {
             Encoder::Libx264 => &x264::INFO,
             Encoder::Libx264rgb => &x264::INFO_RGB,
             Encoder::Mpeg4 => &mpeg4::INFO,
+            Encoder::Msmpeg4 => &mpeg4::MSMPEG4,
             Encoder::Mjpeg => &mjpeg::INFO,
             Encoder::Libx265 => &x265::INFO,
             Encoder::Libsvtav1 => &av1::SVT,

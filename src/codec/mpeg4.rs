@@ -1,7 +1,8 @@
-//! FFmpeg's own MPEG-4 Part 2 encoder (OpenCV's `mp4v`): a fixed quantiser or a bitrate.
+//! FFmpeg's own MPEG-4 Part 2 encoder (OpenCV's `mp4v`) and its Microsoft variant (msmpeg4,
+//! version 3, the `.wmv` default of ffmpeg and imageio): a fixed quantiser or a bitrate.
 
 use super::{check_bitrate, CodecOptions, EncoderInfo, Family, Target, VideoCodec};
-use crate::config::{EncoderConfig, OutputPixelFormat, RateControl};
+use crate::config::{Container, EncoderConfig, OutputPixelFormat, RateControl};
 use crate::error::{Error, Result};
 
 pub(super) static INFO: EncoderInfo = EncoderInfo {
@@ -13,10 +14,23 @@ pub(super) static INFO: EncoderInfo = EncoderInfo {
     min_size: (1, 1),
     quality: Some(super::QualityScale::new("qscale", 1.0, 31.0, Some(3.0))),
     presets: &[],
-    family: &Mpeg4,
+    family: &Mpeg4("mpeg4"),
 };
 
-struct Mpeg4;
+pub(super) static MSMPEG4: EncoderInfo = EncoderInfo {
+    encoder: super::Encoder::Msmpeg4,
+    codec: VideoCodec::Msmpeg4v3,
+    pixel_formats: &[OutputPixelFormat::Yuv420p],
+    containers: &[Container::Wmv, Container::Avi, Container::Mkv],
+    license: "LGPL-2.1-or-later",
+    min_size: (1, 1),
+    quality: Some(super::QualityScale::new("qscale", 1.0, 31.0, Some(3.0))),
+    presets: &[],
+    family: &Mpeg4("msmpeg4"),
+};
+
+/// FFmpeg's MPEG-4 encoders, by name (for messages).
+struct Mpeg4(&'static str);
 
 impl Family for Mpeg4 {
     fn validate(&self, cfg: &EncoderConfig, _target: &Target) -> Result<()> {
@@ -27,14 +41,21 @@ impl Family for Mpeg4 {
             return Err(Error::config("tune", t, "a tune only with libx264"));
         }
         if let Some(p) = &cfg.profile {
-            return Err(Error::config("profile", p, "no profile with mpeg4"));
+            return Err(Error::config(
+                "profile",
+                p,
+                format!("no profile with {}", self.0),
+            ));
         }
         match cfg.rate {
             Some(RateControl::Crf(c)) => {
                 return Err(Error::config(
                     "crf",
                     c,
-                    "crf only with libx264; use a bitrate or a quantizer with mpeg4",
+                    format!(
+                        "crf only with libx264; use a bitrate or a quantizer with {}",
+                        self.0
+                    ),
                 ))
             }
             Some(RateControl::Bitrate(b)) => check_bitrate(b)?,

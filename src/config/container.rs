@@ -69,6 +69,9 @@ named_enum! {
         Webp = ["webp"],
         /// GIF (`.gif`): 256 colours, plays everywhere, loops; delays in 1/100 s.
         Gif = ["gif"],
+        /// Windows Media (`.wmv`, ASF) with Microsoft MPEG-4 v3 video, for Windows-only
+        /// players; video only; needs a seekable output.
+        Wmv = ["wmv", "asf"],
     }
 }
 
@@ -85,6 +88,7 @@ impl Container {
             Container::Apng => "apng",
             Container::Webp => "webp",
             Container::Gif => "gif",
+            Container::Wmv => "asf",
         }
     }
 
@@ -100,6 +104,7 @@ impl Container {
             Container::Apng => "apng",
             Container::Webp => "webp",
             Container::Gif => "gif",
+            Container::Wmv => "wmv",
         }
     }
 
@@ -115,28 +120,33 @@ impl Container {
             Container::Apng => "image/apng",
             Container::Webp => "image/webp",
             Container::Gif => "image/gif",
+            Container::Wmv => "video/x-ms-wmv",
         }
     }
 
     /// The element a current browser (Chromium, Firefox, Safari) shows it in: `<video>` for
-    /// MP4 and WebM, `<img>` for the animated images; `None` for MOV, MKV, AVI and MPEG-TS,
+    /// MP4 and WebM, `<img>` for the animated images; `None` for MOV, MKV, AVI, MPEG-TS and WMV,
     /// which browsers do not reliably play (a download link is what a page should offer).
     pub fn browser_element(self) -> Option<BrowserElement> {
         match self {
             Container::Mp4 | Container::Webm => Some(BrowserElement::Video),
             Container::Apng | Container::Webp | Container::Gif => Some(BrowserElement::Img),
-            Container::Mov | Container::Mkv | Container::Avi | Container::Ts => None,
+            Container::Mov | Container::Mkv | Container::Avi | Container::Ts | Container::Wmv => {
+                None
+            }
         }
     }
 
     /// The encoder a writer uses in this container when none is chosen: libx264 where H.264
-    /// fits, the container's own otherwise (WebM: VP9, APNG: apng, WebP: libwebp_anim, GIF: gif).
+    /// fits, the container's own otherwise (WebM: VP9, APNG: apng, WebP: libwebp_anim, GIF: gif,
+    /// WMV: msmpeg4, as ffmpeg and imageio choose).
     pub fn default_encoder(self) -> Encoder {
         match self {
             Container::Webm => Encoder::LibvpxVp9,
             Container::Apng => Encoder::Apng,
             Container::Webp => Encoder::LibwebpAnim,
             Container::Gif => Encoder::Gif,
+            Container::Wmv => Encoder::Msmpeg4,
             Container::Mp4 | Container::Mov | Container::Mkv | Container::Avi | Container::Ts => {
                 Encoder::Libx264
             }
@@ -245,11 +255,18 @@ impl Container {
                 max_pts: units(1 << 62, den),
                 why: "AVI counts frames",
             },
+            // ASF's packets carry 32-bit millisecond times.
+            Container::Wmv => TimeLimits {
+                max_gap: None,
+                min_gap: None,
+                max_pts: units(i128::from(u32::MAX), 1000),
+                why: "ASF stores times in 32 bits of milliseconds (about 49 days)",
+            },
         }
     }
 
     /// Whether the container must seek back at the end (no write-only streams).
     pub fn needs_seeking(self) -> bool {
-        matches!(self, Container::Avi)
+        matches!(self, Container::Avi | Container::Wmv)
     }
 }

@@ -47,7 +47,7 @@ pub enum DeliveryKind {
 /// (a manifest and its segments, whatever the output's name).
 pub(crate) const FORMAT_CHOICES: &[&str] = &[
     "mp4", "m4v", "mov", "mkv", "matroska", "avi", "ts", "mpegts", "webm", "apng", "webp", "gif",
-    "hls", "dash",
+    "wmv", "asf", "hls", "dash",
 ];
 
 impl DeliveryKind {

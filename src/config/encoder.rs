@@ -16,6 +16,9 @@ named_enum! {
         Libx264rgb = ["libx264rgb", "x264rgb"],
         /// MPEG-4 Part 2, what OpenCV's `mp4v` fourcc writes; yuv420p only.
         Mpeg4 = ["mpeg4", "mp4v"],
+        /// Microsoft MPEG-4 version 3 (DivX 3), what a `.wmv` gets by default from ffmpeg,
+        /// imageio and PowerPoint-minded tools; yuv420p only.
+        Msmpeg4 = ["msmpeg4", "msmpeg4v3", "mp43", "div3"],
         /// Motion JPEG, what OpenCV's `MJPG` fourcc writes: every frame a JPEG (full range).
         Mjpeg = ["mjpeg", "mjpg"],
         /// HEVC / H.265 through libx265: about half the size of H.264 at the same quality.
@@ -48,6 +51,8 @@ named_enum! {
         H264 = ["h264", "avc"],
         /// MPEG-4 Part 2 (Visual).
         Mpeg4 = ["mpeg4"],
+        /// Microsoft MPEG-4 version 3.
+        Msmpeg4v3 = ["msmpeg4v3"],
         /// Motion JPEG.
         Mjpeg = ["mjpeg"],
         /// HEVC / H.265.

@@ -4,12 +4,12 @@ and ``close()``, or ``imageio.mimwrite("a.mp4", frames, fps=30)``, as with image
 
 Writing an animation goes to encode-native (in-process FFmpeg, no ``ffmpeg`` subprocess)
 when the file's extension (or ``format=``) is one of :data:`VIDEO_EXTENSIONS`: ``.mp4``,
-``.m4v``, ``.mov``, ``.mkv``, ``.webm``, ``.avi``, ``.ts`` (videos, imageio-ffmpeg's
-formats) and ``.gif``, ``.webp``, ``.apng`` (animations, which imageio writes with Pillow
-and encode-native writes with FFmpeg's palette and animation encoders). Everything else
-(reading, single images, volumes, other formats such as ``.png`` or ``.tif``, a ``format=``
-naming another plugin) is the real imageio's ``imageio.v2``, which must then be installed;
-the writers work without it.
+``.m4v``, ``.mov``, ``.mkv``, ``.webm``, ``.avi``, ``.ts``, ``.wmv`` (videos, imageio-ffmpeg's
+formats; ``.wmv`` with msmpeg4 video, as imageio-ffmpeg picks) and ``.gif``, ``.webp``,
+``.apng`` (animations, which imageio writes with Pillow and encode-native writes with
+FFmpeg's palette and animation encoders). Everything else (reading, single images, volumes,
+other formats such as ``.png`` or ``.tif``, a ``format=`` naming another plugin) is the real
+imageio's ``imageio.v2``, which must then be installed; the writers work without it.
 
 One frame per ``append_data``: an array (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) (or
 anything numpy reads as one); a batch (N, H, W, C) raises ``ValueError`` instead of being
@@ -106,6 +106,7 @@ VIDEO_EXTENSIONS: Dict[str, str] = {
     ".webm": "video",
     ".avi": "video",
     ".ts": "video",
+    ".wmv": "video",
     ".gif": "animation",
     ".webp": "animation",
     ".apng": "animation",
