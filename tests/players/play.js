@@ -47,15 +47,26 @@
 
   // Forces rendition `i` (by `select`), from position `at` (null: where it is), and waits for
   // a fragment of it, a decoded frame of its size and the clock moving on.
+  // A player may abort its own first load when the level switch and the seek race on a busy
+  // machine (hls.js: "networkError/aborted", then nothing); the switch is asked for once more
+  // then, noted in R.retried, and a rendition that loads nothing twice fails.
   async function tryRendition(i, r, select, fragsOf, at) {
     const before = fragsOf();
-    select();
-    if (at !== null) v.currentTime = at;
-    v.playbackRate = 1;
-    v.play().catch(() => {});  // not awaited: it never settles if no data comes
     const name = r.width ? `${r.width}x${r.height}` : `${r.bitrate} b/s`;
-    await waitFor(() => fragsOf() > before, 15000,
-      () => `rendition ${i} (${name}) loaded no fragment`);
+    for (let attempt = 1; ; attempt++) {
+      select();
+      if (at !== null) v.currentTime = at;
+      v.playbackRate = 1;
+      v.play().catch(() => {});  // not awaited: it never settles if no data comes
+      try {
+        await waitFor(() => fragsOf() > before, 15000,
+          () => `rendition ${i} (${name}) loaded no fragment`);
+        break;
+      } catch (e) {
+        if (attempt >= 2 || fatal) throw e;
+        R.retried = (R.retried || []).concat([`rendition ${i}: ${e.message}`]);
+      }
+    }
     await waitFor(() => !r.width || (v.videoWidth === r.width && v.videoHeight === r.height), 15000,
       () => `rendition ${i} (${name}) loaded fragments but shows no frame of its size (the video is ${v.videoWidth}x${v.videoHeight})`);
     const t = v.currentTime, f = frames();
