@@ -37,6 +37,17 @@ def decoded_samples(path: str) -> int:
     return len(out.stdout) // 2
 
 
+def listening(port: int) -> bool:
+    """Whether a socket listens on 127.0.0.1:port (Linux's /proc/net/tcp, state 0A)."""
+    with open("/proc/net/tcp", encoding="ascii") as f:
+        next(f)
+        for line in f:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return True
+    return False
+
+
 class Listener:
     """An ffmpeg RTMP listener on 127.0.0.1 recording to a file, bounded in time."""
 
@@ -48,7 +59,16 @@ class Listener:
             ["ffmpeg", "-nostdin", "-v", "error", "-y", "-listen", "1", "-timeout", "20",
              "-i", self.url, "-c", "copy", self.out],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(0.7)
+        # Ready when the port is in LISTEN state (/proc/net/tcp, state 0A); a test connection
+        # would be the one connection `-listen 1` takes. At most 10 s: a loaded machine can
+        # take seconds to start ffmpeg.
+        deadline = time.monotonic() + 10
+        while not listening(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                _, err = self.proc.communicate()
+                raise AssertionError(f"the ffmpeg listener is not listening on {self.port}: {err!r}")
+            time.sleep(0.05)
 
     def wait(self):
         try:
