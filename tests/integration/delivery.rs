@@ -65,17 +65,6 @@ fn segments(playlist: &Path) -> Vec<(f64, String)> {
     out
 }
 
-/// Samples per channel of the first audio stream `ffmpeg` decodes from `path`.
-fn samples(path: &Path) -> u64 {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:a:0", "-ac", "1", "-f", "s16le", "-"])
-        .output()
-        .unwrap();
-    out.stdout.len() as u64 / 2
-}
-
 #[test]
 fn an_hls_ladder_plays_every_rendition_with_keyframes_at_every_segment() {
     let dir = tempfile::tempdir().unwrap();
@@ -151,7 +140,7 @@ fn an_hls_ladder_plays_every_rendition_with_keyframes_at_every_segment() {
         }
     }
     // The sound: its own rendition group, every sample (plus the encoder's priming).
-    let audio = samples(&d.join("index_audio.m3u8"));
+    let audio = decoded_samples(&d.join("index_audio.m3u8"));
     assert!((120_000..=120_000 + 2048).contains(&audio), "{audio}");
     // Nothing half-written is left.
     for e in std::fs::read_dir(d).unwrap() {
@@ -307,7 +296,7 @@ fn rtmp_delivers_every_frame_and_the_sound_to_a_server() {
     let o = wait_at_most(server, Duration::from_secs(20));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(ffmpeg_frame_count(&rec).unwrap(), 90);
-    let got = samples(&rec);
+    let got = decoded_samples(&rec);
     assert!((144_000..=144_000 + 2048).contains(&got), "{got}");
 }
 
@@ -581,7 +570,7 @@ fn a_recording_beside_a_healthy_push_holds_the_same_frames_and_sound() {
     assert_eq!(ffmpeg_frame_count(&rec).unwrap(), 60);
     assert_eq!(ffmpeg_frame_count(&local).unwrap(), 60);
     // The file states exactly the samples pushed.
-    assert_eq!(samples_played(&local, 0, samples(&local)), 96_000);
+    assert_eq!(samples_played(&local, 0, decoded_samples(&local)), 96_000);
 }
 
 #[test]

@@ -305,23 +305,6 @@ fn probed_packets(path: &Path) -> Vec<Probed> {
         .collect()
 }
 
-/// The samples (per channel) the `ffmpeg` program decodes from the first audio stream.
-fn decoded_samples(path: &Path) -> u64 {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:a:0", "-ac", "1", "-f", "s16le", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout.len() as u64 / 2
-}
-
 /// A 3-second video with sound, fragmented as a partial file is (MP4/MOV: half-second
 /// fragments; Matroska as it is), by the writer with samples pushed frame by frame.
 fn written_with_sound(path: &Path, codec: encode_native::AudioEncoder) {

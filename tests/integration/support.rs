@@ -94,6 +94,23 @@ pub fn samples_played(path: &Path, n: usize, decoded: u64) -> u64 {
     }
 }
 
+/// The samples (per channel) the `ffmpeg` program decodes from the first audio stream.
+pub fn decoded_samples(path: &Path) -> u64 {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:a:0", "-ac", "1", "-f", "s16le", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout.len() as u64 / 2
+}
+
 /// The times of stream `i`'s packets of `path` as ffprobe reads them: (pts, duration) in
 /// seconds, 0 for a duration it does not know.
 pub fn packet_times(path: &Path, i: usize) -> Vec<(f64, f64)> {
